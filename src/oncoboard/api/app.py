@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The FastAPI application: mounts every capability's router under ``/api/v1`` and the web pages."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from oncoboard import __version__
+from oncoboard.api import problems
+from oncoboard.ingest.routes import router as ingest_router
+from oncoboard.record.routes import router as record_router
+from oncoboard.settings import Settings
+from oncoboard.store.db import make_engine
+from oncoboard.web.routes import mount_web
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+    """Build the app from explicit settings (no globals); the engine may be shared by tests."""
+    app = FastAPI(
+        title="OncoBoard",
+        version=__version__,
+        description="Precision-oncology patient record, ingest and decision support API.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine or make_engine(settings.database_url)
+    problems.install(app)
+    app.include_router(record_router, prefix="/api/v1")
+    app.include_router(ingest_router, prefix="/api/v1")
+
+    @app.get("/api/v1/health", tags=["system"])
+    def health() -> dict[str, str]:
+        """Report that the service is up and its version."""
+        return {"status": "ok", "version": __version__}
+
+    mount_web(app)
+    return app

@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The ``oncoboard`` command: mounts every capability's sub-app; maps errors to exit codes once."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.text import Text
+
+from oncoboard.cli import system
+from oncoboard.cli.context import CliContext
+from oncoboard.cli.output import err_console
+from oncoboard.errors import (
+    Conflict,
+    ConsentDenied,
+    InputError,
+    KnowledgeUnavailable,
+    NotFound,
+    OncoBoardError,
+    PermissionDenied,
+)
+from oncoboard.ingest import cli as ingest_cli
+from oncoboard.record import cli as record_cli
+from oncoboard.settings import Settings
+
+EXIT_CODES: list[tuple[type[OncoBoardError], int]] = [
+    (InputError, 3),
+    (NotFound, 4),
+    (Conflict, 5),
+    (PermissionDenied, 6),
+    (ConsentDenied, 7),
+    (KnowledgeUnavailable, 8),
+    (OncoBoardError, 1),
+]
+
+app = typer.Typer(
+    name="oncoboard",
+    help="OncoBoard: precision-oncology patient record, ingest and decision support.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    database_url: Annotated[
+        str | None, typer.Option("--database-url", help="SQLAlchemy URL (ONCOBOARD_DATABASE_URL)")
+    ] = None,
+) -> None:
+    """Choose the database; everything else comes from ONCOBOARD_* settings."""
+    overrides = {"database_url": database_url} if database_url else {}
+    ctx.obj = CliContext(settings=Settings(**overrides))  # type: ignore[arg-type]
+
+
+ingest_cli.register(app)
+record_cli.register(app)
+system.register(app)
+
+
+def exit_code_for(error: OncoBoardError) -> int:
+    return next(code for kind, code in EXIT_CODES if isinstance(error, kind))
+
+
+def run() -> None:
+    """Console entry point."""
+    try:
+        code = app(standalone_mode=False)
+    except OncoBoardError as error:
+        err_console.print(Text.assemble(("error: ", "bold red"), str(error)), soft_wrap=True)
+        sys.exit(exit_code_for(error))
+    except ValidationError as error:
+        err_console.print(Text.assemble(("configuration error: ", "bold red"), str(error)))
+        sys.exit(2)
+    except (typer.Abort, KeyboardInterrupt):
+        err_console.print("aborted")
+        sys.exit(130)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except Exception as error:  # click usage errors arrive here in non-standalone mode
+        from click.exceptions import ClickException
+
+        if isinstance(error, ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        raise
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: Apache-2.0
+"""One exception tree; mapped to HTTP in ``api/problems.py`` and to exit codes in ``cli/main.py``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located defect in an input: where, which field, what was given, what was expected."""
+
+    source: str
+    locator: str
+    field: str
+    value: str
+    expected: str
+
+    def __str__(self) -> str:
+        value = self.value if len(self.value) <= 80 else self.value[:77] + "..."
+        return (
+            f"{self.source}: {self.locator}: {self.field}: expected {self.expected}, got {value!r}"
+        )
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "source": self.source,
+            "locator": self.locator,
+            "field": self.field,
+            "value": self.value,
+            "expected": self.expected,
+        }
+
+
+class OncoBoardError(Exception):
+    """Root of every error OncoBoard raises on purpose."""
+
+    title = "OncoBoard error"
+
+
+class InputError(OncoBoardError, ValueError):
+    """The input is malformed; carries every problem found, not just the first."""
+
+    title = "Invalid input"
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.problems: list[Problem] = list(problems or [])
+
+    def __str__(self) -> str:
+        head = super().__str__()
+        if not self.problems:
+            return head
+        shown = "\n".join(f"  - {p}" for p in self.problems[:50])
+        more = f"\n  (+{len(self.problems) - 50} more)" if len(self.problems) > 50 else ""
+        return f"{head}\n{shown}{more}"
+
+
+class PayloadTooLarge(InputError):
+    """An upload exceeded the configured size limit."""
+
+    title = "Payload too large"
+
+
+class NotFound(OncoBoardError):
+    title = "Not found"
+
+
+class Conflict(OncoBoardError):
+    """The request contradicts what is stored (e.g. a genome build mismatch)."""
+
+    title = "Conflict"
+
+
+class PermissionDenied(OncoBoardError):
+    title = "Permission denied"
+
+
+class ConsentDenied(OncoBoardError):
+    title = "Consent denied"
+
+
+class KnowledgeUnavailable(OncoBoardError):
+    title = "Knowledge unavailable"

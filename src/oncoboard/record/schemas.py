@@ -1,0 +1,202 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The patient record: canonical, frozen facts as importers produce them and pages show them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from oncoboard.record.genomics import GenomeBuild
+
+Vaf = Annotated[float, Field(ge=0, le=1)]
+Depth = Annotated[int, Field(ge=0)]
+VariantOrigin = Literal["somatic", "germline", "unknown"]
+CopyNumberKind = Literal["amplification", "gain", "shallow_deletion", "deep_deletion", "loss"]
+
+
+class Fact(BaseModel):
+    """Base of every fact; ``kind`` routes it to its table."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: str
+
+
+class Demographics(Fact):
+    kind: Literal["demographics"] = "demographics"
+    name: str | None = None
+    birth_date: str | None = None
+    sex: str | None = None
+    deceased: bool | None = None
+    identifiers: tuple[str, ...] = ()
+
+
+class CancerCondition(Fact):
+    kind: Literal["condition"] = "condition"
+    code_system: str | None = None
+    code: str | None = None
+    display: str | None = None
+    oncotree_code: str | None = None
+    stage: str | None = None
+    stage_system: str | None = None
+    onset: str | None = None
+    body_site: str | None = None
+    histology: str | None = None
+    is_primary: bool = True
+    clinical_status: str | None = None
+
+
+class Specimen(Fact):
+    kind: Literal["specimen"] = "specimen"
+    specimen_id: str
+    specimen_type: str | None = None
+    collected: str | None = None
+    body_site: str | None = None
+    tumor_content: float | None = None
+
+
+class SomaticVariant(Fact):
+    """A small variant; ``genome_build`` is required, never defaulted."""
+
+    kind: Literal["variant"] = "variant"
+    genome_build: GenomeBuild
+    chrom: str | None = None
+    pos: int | None = None
+    ref: str | None = None
+    alt: str | None = None
+    gene: str | None = None
+    hgvs_c: str | None = None
+    hgvs_p: str | None = None
+    hgvs_p_raw: str | None = None
+    consequence: str | None = None
+    transcript: str | None = None
+    transcript_policy: str | None = None
+    other_transcripts: tuple[dict[str, Any], ...] = ()
+    vaf: Vaf | None = None
+    depth: Depth | None = None
+    alt_depth: Depth | None = None
+    filters: str | None = None
+    origin: VariantOrigin = "somatic"
+    sample_id: str | None = None
+
+
+class CopyNumberChange(Fact):
+    kind: Literal["copy_number"] = "copy_number"
+    genome_build: GenomeBuild
+    gene: str
+    change: CopyNumberKind
+    copy_number: float | None = None
+    sample_id: str | None = None
+
+
+class Fusion(Fact):
+    kind: Literal["fusion"] = "fusion"
+    genome_build: GenomeBuild
+    gene_5p: str | None = None
+    gene_3p: str | None = None
+    description: str | None = None
+    sample_id: str | None = None
+
+
+class Biomarker(Fact):
+    """TMB, MSI and other measured tumour markers (HER2, PD-L1, ER …)."""
+
+    kind: Literal["biomarker"] = "biomarker"
+    name: str
+    value_number: float | None = None
+    value_text: str | None = None
+    unit: str | None = None
+    code: str | None = None
+    effective: str | None = None
+
+
+class PerformanceStatus(Fact):
+    kind: Literal["performance_status"] = "performance_status"
+    scale: Literal["ECOG", "Karnofsky"]
+    score: int
+    effective: str | None = None
+
+
+class Treatment(Fact):
+    kind: Literal["treatment"] = "treatment"
+    category: Literal["medication", "procedure", "radiotherapy"]
+    name: str
+    code: str | None = None
+    status: str | None = None
+    start: str | None = None
+    end: str | None = None
+    intent: str | None = None
+
+
+AnyFact = (
+    Demographics
+    | CancerCondition
+    | Specimen
+    | SomaticVariant
+    | CopyNumberChange
+    | Fusion
+    | Biomarker
+    | PerformanceStatus
+    | Treatment
+)
+
+
+class Provenance(BaseModel):
+    """Where a fact came from: file, record, importer and import."""
+
+    model_config = ConfigDict(frozen=True)
+    source_name: str
+    source_sha256: str
+    locator: str
+    importer: str
+    importer_version: str
+    import_id: str
+    imported_at: datetime
+
+
+class RecordedFact(BaseModel):
+    """A stored fact with its provenance, as the record view returns it."""
+
+    model_config = ConfigDict(frozen=True)
+    fact_id: int
+    fact: AnyFact = Field(discriminator="kind")
+    provenance: Provenance
+
+
+class PatientSummary(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    patient_id: str
+    name: str | None
+    birth_date: str | None
+    sex: str | None
+    primary_cancer: str | None
+    oncotree_code: str | None
+    fact_count: int
+
+
+class TimelineEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    date: str
+    kind: str
+    label: str
+    provenance: Provenance
+
+
+class PatientRecord(BaseModel):
+    """One coherent record: every fact with its source."""
+
+    model_config = ConfigDict(frozen=True)
+    patient_id: str
+    demographics: list[RecordedFact]
+    conditions: list[RecordedFact]
+    specimens: list[RecordedFact]
+    variants: list[RecordedFact]
+    variant_total: int
+    copy_numbers: list[RecordedFact]
+    fusions: list[RecordedFact]
+    biomarkers: list[RecordedFact]
+    performance_status: list[RecordedFact]
+    treatments: list[RecordedFact]
+    timeline: list[TimelineEntry]
+    genome_builds: list[str]

@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Typed configuration, built once at the edge and passed in (never read at import time)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-insecure-secret-change-me"
+
+
+class Settings(BaseSettings):
+    """OncoBoard settings; every field can be set as ``ONCOBOARD_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="ONCOBOARD_", extra="ignore")
+
+    env: Literal["dev", "test", "prod"] = "dev"
+    database_url: str = Field(
+        default="sqlite:///var/oncoboard.sqlite3",
+        description="SQLAlchemy URL; SQLite by default, postgresql+psycopg://… in production.",
+    )
+    secret_key: str = DEV_SECRET
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    max_upload_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
+    upload_dir: Path = Path("var/uploads")
+    import_batch_size: int = Field(default=5000, ge=1)
+
+    @model_validator(mode="after")
+    def _refuse_dev_secret_in_prod(self) -> Settings:
+        if self.env == "prod" and self.secret_key == DEV_SECRET:
+            raise ValueError(
+                "ONCOBOARD_SECRET_KEY is the development default; set a real secret when "
+                "ONCOBOARD_ENV=prod"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,12 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Every capability's tables, collected so migrations see the whole schema."""
+
+from __future__ import annotations
+
+from oncoboard.ingest.models import ImportRow
+from oncoboard.record.models import FactRow, PatientRow
+from oncoboard.store.base import Base
+
+metadata = Base.metadata
+
+__all__ = ["FactRow", "ImportRow", "PatientRow", "metadata"]

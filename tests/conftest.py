@@ -1,0 +1,119 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Shared fixtures: real SQLite and PostgreSQL, a live HTTP server, real files from ../shared."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy import Engine, text
+
+from oncoboard.api.app import create_app
+from oncoboard.settings import Settings
+from oncoboard.store.db import make_engine
+from oncoboard.store.migrate import upgrade
+from oncoboard.store.tables import metadata
+from tests.support import require_or_skip
+
+BACKENDS = ["sqlite", "postgresql"]
+_engines: dict[str, Engine] = {}
+
+
+def _engine_for(backend: str, tmp_root: Path) -> Engine:
+    if backend not in _engines:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_root / 'oncoboard-test.sqlite3'}"
+        else:
+            url = os.environ.get("ONCOBOARD_TEST_POSTGRES_URL", "")
+            require_or_skip(bool(url), "PostgreSQL not configured: set ONCOBOARD_TEST_POSTGRES_URL")
+            engine = make_engine(url)
+            with engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
+        engine = make_engine(url)
+        upgrade(engine)
+        _engines[backend] = engine
+    return _engines[backend]
+
+
+def _clear(engine: Engine) -> None:
+    with engine.begin() as connection:
+        for table in reversed(metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """A migrated database on each backend, emptied after every test."""
+    eng = _engine_for(request.param, tmp_path_factory.getbasetemp())
+    _clear(eng)
+    yield eng
+    _clear(eng)
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Engine:
+    """A private SQLite database for tests that need only the embedded default."""
+    eng = make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    upgrade(eng)
+    return eng
+
+
+@pytest.fixture
+def settings(engine: Engine, tmp_path: Path) -> Settings:
+    return Settings(
+        env="test",
+        database_url=engine.url.render_as_string(hide_password=False),
+        upload_dir=tmp_path / "uploads",
+        max_upload_bytes=5 * 1024 * 1024,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LiveServer:
+    """A real uvicorn server on 127.0.0.1 in a background thread."""
+
+    def __init__(self, settings: Settings, engine: Engine) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            create_app(settings, engine=engine),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="off",
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("live server did not start within 10 s")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(settings: Settings, engine: Engine) -> Iterator[LiveServer]:
+    with LiveServer(settings, engine) as server:
+        yield server
