@@ -36,10 +36,19 @@ def _engine_for(backend: str, tmp_root: Path) -> Engine:
             with engine.begin() as connection:
                 connection.execute(text("DROP SCHEMA public CASCADE"))
                 connection.execute(text("CREATE SCHEMA public"))
+            engine.dispose()
         engine = make_engine(url)
         upgrade(engine)
         _engines[backend] = engine
     return _engines[backend]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _dispose_engines() -> Iterator[None]:
+    yield
+    for eng in _engines.values():
+        eng.dispose()
+    _engines.clear()
 
 
 def _clear(engine: Engine) -> None:

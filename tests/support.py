@@ -5,8 +5,23 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import Engine, func, select
+
+from oncoboard.ingest import service
+from oncoboard.ingest.registry import reader_for
+from oncoboard.ingest.schemas import (
+    ImportOptions,
+    ImportReport,
+    ParsedFact,
+    ProblemLog,
+    SourceFile,
+)
+from oncoboard.ingest.sniff import sniff
+from oncoboard.store.db import unit_of_work
+from oncoboard.store.tables import metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("ONCOBOARD_SHARED", ROOT.parent / "shared"))
@@ -31,3 +46,29 @@ def require_or_skip(available: bool, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"{reason} (required under CI=true)")
     pytest.skip(reason)
+
+
+def import_file(engine: Engine, path: Path, **options: Any) -> ImportReport:
+    """Import one file the way the CLI does: one unit of work, commit or roll back."""
+    with unit_of_work(engine) as session:
+        return service.import_source(
+            session=session, source=SourceFile.from_path(path), options=ImportOptions(**options)
+        )
+
+
+def read_file(path: Path, **options: Any) -> tuple[list[ParsedFact], ProblemLog]:
+    """Run the file's reader without a database: every parsed fact and every problem."""
+    source = SourceFile.from_path(path)
+    reader = reader_for(sniff(path))
+    log = ProblemLog(source=source.name)
+    facts = list(reader.read(source, ImportOptions(**options), log))
+    return facts, log
+
+
+def row_counts(engine: Engine) -> dict[str, int]:
+    """Rows in every table; bad-input tests assert these stay zero."""
+    with engine.connect() as connection:
+        return {
+            table.name: int(connection.scalar(select(func.count()).select_from(table)) or 0)
+            for table in metadata.sorted_tables
+        }

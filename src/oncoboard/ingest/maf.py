@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -71,7 +71,7 @@ def read_maf_rows(
     """Stream variants from a MAF; shared with the cBioPortal study reader."""
     try:
         header = _header_line(path)
-        chunks = pd.read_csv(
+        reader = pd.read_csv(
             path,
             sep="\t",
             comment="#",
@@ -83,26 +83,10 @@ def read_maf_rows(
             header=0,
             encoding="utf-8",
         )
-        first = True
-        offset = header + 1
-        for chunk in chunks:
-            chunk.columns = [str(c).strip().lower() for c in chunk.columns]
-            if first:
-                _check_columns(display, list(chunk.columns))
-                first = False
-            for index, row in enumerate(chunk.to_dict("records")):
-                parsed = _variant(
-                    {str(k): v for k, v in row.items()},
-                    f"line {offset + index}",
-                    display,
-                    options,
-                    log,
-                    sample_to_patient,
-                    default_build,
-                )
-                if parsed is not None:
-                    yield parsed
-            offset += len(chunk)
+        with reader as chunks:
+            yield from _rows(
+                chunks, header + 1, display, options, log, sample_to_patient, default_build
+            )
     except UnicodeDecodeError as error:
         raise InputError(
             f"{display}: not UTF-8 text ({error.reason} at byte {error.start})",
@@ -118,6 +102,36 @@ def read_maf_rows(
         ) from error
     except pd.errors.ParserError as error:
         raise InputError(f"{display}: malformed tab-separated table: {error}") from error
+
+
+def _rows(
+    chunks: Iterable[pd.DataFrame],
+    offset: int,
+    display: str,
+    options: ImportOptions,
+    log: ProblemLog,
+    sample_to_patient: dict[str, str] | None,
+    default_build: GenomeBuild | None,
+) -> Iterator[ParsedFact]:
+    first = True
+    for chunk in chunks:
+        chunk.columns = [str(c).strip().lower() for c in chunk.columns]
+        if first:
+            _check_columns(display, list(chunk.columns))
+            first = False
+        for index, row in enumerate(chunk.to_dict("records")):
+            parsed = _variant(
+                {str(k): v for k, v in row.items()},
+                f"line {offset + index}",
+                display,
+                options,
+                log,
+                sample_to_patient,
+                default_build,
+            )
+            if parsed is not None:
+                yield parsed
+        offset += len(chunk)
 
 
 def _check_columns(display: str, columns: list[str]) -> None:
@@ -167,7 +181,7 @@ def _variant(
         depth = alt_count + ref_count
     if len(log.problems) > problems_before or build is None or sample is None or position is None:
         return None
-    vaf = alt_count / depth if alt_count is not None and depth else None
+    vaf = alt_count / depth if alt_count is not None and depth else _reported_vaf(row)
     if vaf is not None and vaf > 1:
         log.add(locator, "t_alt_count", alt_count, f"at most t_depth ({depth})")
         return None
@@ -201,6 +215,20 @@ def _variant(
         fact=fact,
         raw=raw,
     )
+
+
+def _reported_vaf(row: dict[str, str]) -> float | None:
+    """VAF as a caller reported it when read counts are absent (``tumor_f``; WashU percent)."""
+    for key, scale in (("tumor_f", 1.0), ("i_tumorvaf_wu", 100.0)):
+        value = _get(row, key)
+        if value is None:
+            continue
+        try:
+            fraction = float(value) / scale
+        except ValueError:
+            return None
+        return fraction if 0 <= fraction <= 1 else None
+    return None
 
 
 def _protein(raw: str | None) -> str | None:
