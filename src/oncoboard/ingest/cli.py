@@ -85,6 +85,9 @@ def _exit_code(error: OncoBoardError) -> int:
 
 
 class _NoProgress(AbstractContextManager[None]):
+    def __enter__(self) -> None:
+        return None
+
     def __exit__(self, *_: object) -> None:
         return None
 

@@ -79,8 +79,10 @@ def import_source(
         if not log:
             writer.add(parsed)
     if log:
+        # records read = good ones plus the distinct records that had problems
+        records = seen + len({p.locator for p in log.problems})
         raise InputError(
-            f"{source.name}: {len(log.problems)} problem(s); 0 of {seen} records imported",
+            f"{source.name}: {len(log.problems)} problem(s); 0 of {records} records imported",
             log.problems,
         )
     writer.flush()
