@@ -19,7 +19,7 @@ def upgrade() -> None:
         "patients",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
         sa.Column("external_id", sa.String(128), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True)),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("external_id", name="uq_patients_external_id"),
     )
     op.create_table(
@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("importer", sa.String(64), nullable=False),
         sa.Column("importer_version", sa.String(32), nullable=False),
         sa.Column("options_key", sa.String(256), nullable=False),
-        sa.Column("imported_at", sa.DateTime(timezone=True)),
+        sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("imported_by", sa.String(128)),
         sa.Column("fact_counts", sa.JSON(), nullable=False),
         sa.Column("patients", sa.JSON(), nullable=False),

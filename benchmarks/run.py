@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Run every benchmark in turn (``make bench``); each prints its own markdown table."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+BENCHMARKS = ("vcf_import", "fhir_ingest", "patient_page")
+
+
+def main() -> int:
+    failed = 0
+    for name in BENCHMARKS:
+        print(f"\n## {name}\n", flush=True)
+        result = subprocess.run(
+            [sys.executable, "-m", f"benchmarks.{name}", *sys.argv[1:]], check=False
+        )
+        failed += result.returncode != 0
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
