@@ -116,6 +116,8 @@ def _rows(
     first = True
     for chunk in chunks:
         chunk.columns = [str(c).strip().lower() for c in chunk.columns]
+        # cBioPortal MAFs repeat columns that differ only in case (type_wu / type_WU); keep the first
+        chunk = chunk.loc[:, ~chunk.columns.duplicated()]
         if first:
             _check_columns(display, list(chunk.columns))
             first = False

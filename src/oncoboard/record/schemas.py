@@ -30,6 +30,8 @@ class Demographics(Fact):
     sex: str | None = None
     deceased: bool | None = None
     identifiers: tuple[str, ...] = ()
+    # ISO 8601 duration as the source gives it (cBioPortal AGE, Phenopacket timeAtLastEncounter)
+    age: str | None = None
 
 
 class CancerCondition(Fact):
@@ -54,6 +56,7 @@ class Specimen(Fact):
     collected: str | None = None
     body_site: str | None = None
     tumor_content: float | None = None
+    histology: str | None = None
 
 
 class SomaticVariant(Fact):
@@ -173,6 +176,7 @@ class PatientSummary(BaseModel):
     primary_cancer: str | None
     oncotree_code: str | None
     fact_count: int
+    variant_count: int = 0
 
 
 class TimelineEntry(BaseModel):
@@ -181,6 +185,7 @@ class TimelineEntry(BaseModel):
     kind: str
     label: str
     provenance: Provenance
+    fact_id: int | None = None
 
 
 class PatientRecord(BaseModel):
@@ -200,3 +205,33 @@ class PatientRecord(BaseModel):
     treatments: list[RecordedFact]
     timeline: list[TimelineEntry]
     genome_builds: list[str]
+
+
+VariantSort = Literal["file", "gene", "-gene", "vaf", "-vaf", "depth", "-depth"]
+
+
+class VariantPage(BaseModel):
+    """One page of a patient's variants, filtered and sorted on the server."""
+
+    model_config = ConfigDict(frozen=True)
+    patient_id: str
+    items: list[RecordedFact]
+    total: int
+    limit: int
+    offset: int
+    gene: str | None = None
+    sort: VariantSort = "file"
+
+
+class FactDetail(BaseModel):
+    """One fact with its full provenance and the raw source record it was read from."""
+
+    model_config = ConfigDict(frozen=True)
+    patient_id: str
+    fact_id: int
+    label: str
+    fact: AnyFact = Field(discriminator="kind")
+    provenance: Provenance
+    source_format: str
+    imported_by: str | None = None
+    raw: str | None = None
