@@ -65,6 +65,10 @@ class PayloadTooLarge(InputError):
 class NotFound(OncoBoardError):
     title = "Not found"
 
+    def __init__(self, message: str, *, audit_event: object | None = None) -> None:
+        super().__init__(message)
+        self.audit_event = audit_event
+
 
 class Conflict(OncoBoardError):
     """The request contradicts what is stored (e.g. a genome build mismatch)."""
@@ -72,12 +76,28 @@ class Conflict(OncoBoardError):
     title = "Conflict"
 
 
-class PermissionDenied(OncoBoardError):
+class AccessError(OncoBoardError):
+    """A refused access; carries the audit entry the unit of work writes after rolling back."""
+
+    def __init__(self, message: str, *, audit_event: object | None = None) -> None:
+        super().__init__(message)
+        self.audit_event = audit_event
+
+
+class NotAuthenticated(AccessError):
+    title = "Not authenticated"
+
+
+class PermissionDenied(AccessError):
     title = "Permission denied"
 
 
-class ConsentDenied(OncoBoardError):
+class ConsentDenied(AccessError):
     title = "Consent denied"
+
+
+class RateLimited(OncoBoardError):
+    title = "Too many attempts"
 
 
 class KnowledgeUnavailable(OncoBoardError):

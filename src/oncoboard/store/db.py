@@ -18,18 +18,29 @@ def make_engine(database_url: str) -> Engine:
         path = database_url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(database_url, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            database_url, connect_args={"check_same_thread": False, "timeout": 30}
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     return create_engine(database_url, pool_pre_ping=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # let SQLAlchemy emit BEGIN itself (see _sqlite_begin_immediate)
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    """Every unit of work writes (the audit trail records reads too), so take SQLite's write
+    lock at BEGIN: a deferred transaction that reads first could fail with SQLITE_BUSY."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextmanager
@@ -43,8 +54,19 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
     try:
         yield session
         session.commit()
-    except BaseException:
+    except BaseException as error:
         session.rollback()
+        _record_denial(session, error)
         raise
     finally:
         session.close()
+
+
+def _record_denial(session: Session, error: BaseException) -> None:
+    """A refused access rolls back, then its audit entry is committed on its own."""
+    from oncoboard.governance.audit import AuditEvent, append
+
+    event = getattr(error, "audit_event", None)
+    if isinstance(event, AuditEvent):
+        append(session, event)
+        session.commit()

@@ -3,10 +3,33 @@
 
 from __future__ import annotations
 
+from oncoboard.governance.models import (
+    ApiTokenRow,
+    AuditHeadRow,
+    AuditRow,
+    ConsentEventRow,
+    DecisionRow,
+    RecommendationRow,
+    UserRoleRow,
+    UserRow,
+)
 from oncoboard.ingest.models import ImportRow
 from oncoboard.record.models import FactRow, PatientRow
 from oncoboard.store.base import Base
 
 metadata = Base.metadata
 
-__all__ = ["FactRow", "ImportRow", "PatientRow", "metadata"]
+__all__ = [
+    "ApiTokenRow",
+    "AuditHeadRow",
+    "AuditRow",
+    "ConsentEventRow",
+    "DecisionRow",
+    "FactRow",
+    "ImportRow",
+    "PatientRow",
+    "RecommendationRow",
+    "UserRoleRow",
+    "UserRow",
+    "metadata",
+]

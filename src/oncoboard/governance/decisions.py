@@ -1,0 +1,170 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Recommendations are stored as proposed; a named clinician accepts, modifies or rejects each.
+
+Decisions are immutable (one per recommendation, append-only on PostgreSQL) and nothing is
+applied without one (EU AI Act Art. 14 human oversight; GDPR Art. 22).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from oncoboard.errors import Conflict, NotFound, PermissionDenied
+from oncoboard.governance.gate import Access
+from oncoboard.governance.models import DecisionRow, RecommendationRow
+from oncoboard.governance.recommendation import Recommendation, RecommendationStatus
+from oncoboard.governance.vocabulary import Action
+from oncoboard.record.models import PatientRow
+
+DecisionOutcome = Literal["accept", "modify", "reject"]
+_STATUS = {
+    "accept": RecommendationStatus.ACCEPTED,
+    "modify": RecommendationStatus.MODIFIED,
+    "reject": RecommendationStatus.REJECTED,
+}
+
+
+class DecisionIn(BaseModel):
+    outcome: DecisionOutcome
+    reason: str | None = Field(default=None, max_length=4000)
+    modification: str | None = Field(default=None, max_length=4000)
+
+    @model_validator(mode="after")
+    def _reason_required(self) -> DecisionIn:
+        if self.outcome in ("modify", "reject") and not (self.reason or "").strip():
+            raise ValueError(f"a reason is required to {self.outcome} a recommendation")
+        if self.outcome == "modify" and not (self.modification or "").strip():
+            raise ValueError("modify needs the modified recommendation text")
+        return self
+
+
+class Decision(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    recommendation_id: str
+    outcome: DecisionOutcome
+    decided_by: str
+    decided_by_name: str
+    reason: str | None
+    modification: str | None
+    decided_at: datetime
+
+
+class ReviewedRecommendation(BaseModel):
+    """A recommendation as shown to clinicians: the contract plus its decision, if any."""
+
+    model_config = ConfigDict(frozen=True)
+    recommendation: Recommendation
+    decision: Decision | None
+
+
+def propose(session: Session, *, access: Access, recommendation: Recommendation) -> str:
+    """Store an engine's recommendation as proposed (the caller passed the gate to edit)."""
+    _require(access, Action.EDIT_RECORD, recommendation.patient_id)
+    patient_pk = _patient_pk(session, recommendation.patient_id)
+    session.add(
+        RecommendationRow(
+            id=recommendation.id,
+            patient_id=patient_pk,
+            kind=recommendation.kind.value,
+            payload=recommendation.model_dump(mode="json"),
+        )
+    )
+    session.flush()
+    return recommendation.id
+
+
+def list_for_patient(session: Session, *, access: Access) -> list[ReviewedRecommendation]:
+    _require(access, Action.VIEW_RECORD, access.patient_id)
+    patient_pk = _patient_pk(session, access.patient_id or "")
+    rows = session.scalars(
+        select(RecommendationRow)
+        .where(RecommendationRow.patient_id == patient_pk)
+        .order_by(RecommendationRow.created_at)
+    )
+    return [_reviewed(session, row) for row in rows]
+
+
+def patient_of(session: Session, recommendation_id: str) -> str:
+    """Which patient a recommendation belongs to (so the gate can be asked before anything else)."""
+    external = session.scalar(
+        select(PatientRow.external_id)
+        .join(RecommendationRow, RecommendationRow.patient_id == PatientRow.id)
+        .where(RecommendationRow.id == recommendation_id)
+    )
+    if external is None:
+        raise NotFound(f"recommendation {recommendation_id!r} not found")
+    return external
+
+
+def record_decision(
+    session: Session, *, access: Access, recommendation_id: str, decision_in: DecisionIn
+) -> Decision:
+    """A named clinician's decision; a second decision on the same recommendation is refused."""
+    _require(access, Action.DECIDE, access.patient_id)
+    row = session.get(RecommendationRow, recommendation_id)
+    if row is None or patient_of(session, recommendation_id) != access.patient_id:
+        raise NotFound(f"recommendation {recommendation_id!r} not found")
+    existing = session.scalar(select(DecisionRow).where(DecisionRow.recommendation_id == row.id))
+    if existing is not None:
+        raise Conflict(
+            f"recommendation {recommendation_id} was already decided "
+            f"({existing.outcome}) by {existing.decided_by} on "
+            f"{existing.decided_at:%Y-%m-%d %H:%M} UTC; decisions are immutable"
+        )
+    decision = DecisionRow(
+        recommendation_id=row.id,
+        outcome=decision_in.outcome,
+        decided_by=access.actor.username,
+        decided_by_name=access.actor.display_name,
+        reason=decision_in.reason,
+        modification=decision_in.modification,
+    )
+    session.add(decision)
+    session.flush()
+    return _decision(decision)
+
+
+def _reviewed(session: Session, row: RecommendationRow) -> ReviewedRecommendation:
+    decision_row = session.scalar(
+        select(DecisionRow).where(DecisionRow.recommendation_id == row.id)
+    )
+    decision = _decision(decision_row) if decision_row else None
+    payload = dict(row.payload)
+    if decision is not None:
+        payload["status"] = _STATUS[decision.outcome].value
+    return ReviewedRecommendation(
+        recommendation=Recommendation.model_validate(payload), decision=decision
+    )
+
+
+def _decision(row: DecisionRow) -> Decision:
+    return Decision(
+        recommendation_id=row.recommendation_id,
+        outcome=row.outcome,
+        decided_by=row.decided_by,
+        decided_by_name=row.decided_by_name,
+        reason=row.reason,
+        modification=row.modification,
+        decided_at=row.decided_at,
+    )
+
+
+def _require(access: Access, action: Action, patient_id: str | None) -> None:
+    """Services take the gate's proof and check it matches what they are about to do."""
+    if access.action != action or access.patient_id != patient_id or patient_id is None:
+        raise PermissionDenied(
+            f"access granted for {access.action.value} on {access.patient_id}, "
+            f"not {action.value} on {patient_id}"
+        )
+
+
+def _patient_pk(session: Session, patient_id: str) -> int:
+    pk = session.scalar(select(PatientRow.id).where(PatientRow.external_id == patient_id))
+    if pk is None:
+        raise NotFound(f"patient {patient_id!r} not found")
+    return pk

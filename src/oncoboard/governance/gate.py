@@ -1,0 +1,172 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The one gate every path to patient data passes: (actor, patient, purpose, action).
+
+It checks role permissions, a patient's restriction to their own record and consent for the
+purpose, then writes the audit entry in the caller's unit of work. A denial raises with its
+audit entry attached; ``store.db.unit_of_work`` records it after rolling the action back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from sqlalchemy import ColumnElement, and_, func, select, true
+from sqlalchemy.orm import Session
+
+from oncoboard.errors import ConsentDenied, NotFound, PermissionDenied
+from oncoboard.governance import audit, consent
+from oncoboard.governance.models import ConsentEventRow
+from oncoboard.governance.vocabulary import (
+    BREAK_GLASS_ROLES,
+    OPT_OUT_PURPOSES,
+    Action,
+    Purpose,
+    Role,
+    allowed_purposes,
+)
+from oncoboard.record.models import PatientRow
+
+MIN_BREAK_GLASS_REASON = 10
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a named user with roles; a patient user is linked to their own record."""
+
+    username: str
+    display_name: str
+    roles: frozenset[Role]
+    patient_external_id: str | None = None
+    request_id: str | None = None
+
+    @property
+    def roles_text(self) -> str:
+        return ",".join(sorted(self.roles))
+
+    @property
+    def is_patient_only(self) -> bool:
+        return self.roles == frozenset({Role.PATIENT})
+
+
+@dataclass(frozen=True)
+class Access:
+    """Proof that the gate allowed an access; services take it instead of re-checking."""
+
+    actor: Actor
+    action: Action
+    purpose: Purpose
+    patient_id: str | None
+    break_glass: bool
+
+
+def authorize(
+    session: Session,
+    *,
+    actor: Actor,
+    action: Action,
+    purpose: Purpose,
+    obj: str,
+    patient_id: str | None = None,
+    break_glass_reason: str | None = None,
+) -> Access:
+    """Allow or refuse one access and audit it either way."""
+    event = audit.AuditEvent(
+        actor=actor.username,
+        roles=actor.roles_text,
+        action=action.value,
+        purpose=purpose.value,
+        object=obj,
+        outcome="allowed",
+        patient=patient_id,
+        request_id=actor.request_id,
+    )
+    if purpose not in allowed_purposes(actor.roles, action):
+        reason = (
+            f"role(s) {actor.roles_text or 'none'} may not {action.value} "
+            f"for purpose {purpose.value}"
+        )
+        raise PermissionDenied(reason, audit_event=_denied(event, reason))
+    if patient_id is not None and actor.is_patient_only and patient_id != actor.patient_external_id:
+        # never confirm that another patient exists
+        raise NotFound(
+            f"patient {patient_id!r} not found",
+            audit_event=_denied(event, "patient may only access their own record"),
+        )
+    glass = False
+    if patient_id is not None and action != Action.MANAGE_CONSENT:
+        glass = _check_consent(
+            session, actor, action, purpose, patient_id, event, break_glass_reason
+        )
+    if glass:
+        event = _replace(event, break_glass=True, reason=f"break-the-glass: {break_glass_reason}")
+    audit.append(session, event)
+    return Access(
+        actor=actor, action=action, purpose=purpose, patient_id=patient_id, break_glass=glass
+    )
+
+
+def _check_consent(
+    session: Session,
+    actor: Actor,
+    action: Action,
+    purpose: Purpose,
+    patient_id: str,
+    event: audit.AuditEvent,
+    break_glass_reason: str | None,
+) -> bool:
+    """Return True when access proceeds only by break-the-glass."""
+    patient_pk = session.scalar(select(PatientRow.id).where(PatientRow.external_id == patient_id))
+    current = consent.state(session, patient_pk, purpose)
+    if current.allows_access:
+        return False
+    if current.in_force == "withdrawn" and current.since is not None:
+        reason = f"consent for {purpose.value} was withdrawn on {current.since.date().isoformat()}"
+    else:
+        reason = f"no consent for {purpose.value} on record"
+    if break_glass_reason is not None and _may_break_glass(actor, action, purpose):
+        if len(break_glass_reason.strip()) < MIN_BREAK_GLASS_REASON:
+            raise PermissionDenied(
+                f"break-the-glass needs a reason of at least {MIN_BREAK_GLASS_REASON} characters",
+                audit_event=_denied(event, "break-the-glass without a reason"),
+            )
+        return True
+    raise ConsentDenied(f"patient {patient_id}: {reason}", audit_event=_denied(event, reason))
+
+
+def _may_break_glass(actor: Actor, action: Action, purpose: Purpose) -> bool:
+    return (
+        bool(actor.roles & BREAK_GLASS_ROLES)
+        and purpose == Purpose.TREATMENT
+        and action in (Action.VIEW_RECORD, Action.EDIT_RECORD)
+    )
+
+
+def _denied(event: audit.AuditEvent, reason: str) -> audit.AuditEvent:
+    return _replace(event, outcome="denied", reason=reason)
+
+
+def _replace(event: audit.AuditEvent, **changes: object) -> audit.AuditEvent:
+    return replace(event, **changes)  # type: ignore[arg-type]
+
+
+def visible_patients(actor: Actor, purpose: Purpose) -> ColumnElement[bool]:
+    """SQL condition on ``PatientRow`` for lists: own record for patients, consent for purpose."""
+    latest = (
+        select(ConsentEventRow.patient_id, func.max(ConsentEventRow.id).label("last_id"))
+        .where(ConsentEventRow.purpose == purpose.value)
+        .group_by(ConsentEventRow.patient_id)
+        .subquery()
+    )
+    status_of_latest = (
+        select(ConsentEventRow.status)
+        .join(latest, ConsentEventRow.id == latest.c.last_id)
+        .where(ConsentEventRow.patient_id == PatientRow.id)
+        .scalar_subquery()
+    )
+    if purpose in OPT_OUT_PURPOSES:
+        condition: ColumnElement[bool] = func.coalesce(status_of_latest, "none") != "withdrawn"
+    else:
+        condition = status_of_latest == "granted"
+    if actor.is_patient_only:
+        return and_(condition, PatientRow.external_id == (actor.patient_external_id or ""))
+    return and_(condition, true())

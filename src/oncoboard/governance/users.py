@@ -1,0 +1,309 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Accounts, roles, passwords (argon2) and API tokens (stored as SHA-256, shown once)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from oncoboard.errors import Conflict, InputError, NotAuthenticated, NotFound, RateLimited
+from oncoboard.governance.audit import AuditEvent, append
+from oncoboard.governance.gate import Actor
+from oncoboard.governance.models import ApiTokenRow, AuditRow, UserRoleRow, UserRow
+from oncoboard.governance.vocabulary import Role
+from oncoboard.record.models import PatientRow
+
+SITE_ADMIN = "site-admin"
+TOKEN_PREFIX = "obt_"
+MAX_FAILED_LOGINS = 5
+LOGIN_WINDOW = timedelta(minutes=15)
+MIN_PASSWORD = 12
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+_hasher = PasswordHasher()
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    username: str
+    display_name: str
+    roles: list[Role]
+    patient_id: str | None
+    active: bool
+
+
+class TokenOut(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    display_name: str,
+    roles: list[Role],
+    granted_by: str,
+    password: str | None = None,
+    patient_id: str | None = None,
+) -> UserOut:
+    if not _USERNAME.match(username):
+        raise InputError(
+            f"username {username!r}: expected 2-64 of a-z 0-9 . _ - starting with a letter or digit"
+        )
+    if session.scalar(select(UserRow.id).where(UserRow.username == username)) is not None:
+        raise Conflict(f"user {username!r} already exists")
+    patient_pk = None
+    if patient_id is not None:
+        patient_pk = session.scalar(
+            select(PatientRow.id).where(PatientRow.external_id == patient_id)
+        )
+        if patient_pk is None:
+            raise NotFound(f"patient {patient_id!r} not found")
+    row = UserRow(
+        username=username,
+        display_name=display_name,
+        patient_id=patient_pk,
+        password_hash=hash_password(password) if password else None,
+        active=True,
+    )
+    session.add(row)
+    session.flush()
+    for role in roles:
+        session.add(UserRoleRow(user_id=row.id, role=role.value, granted_by=granted_by))
+    session.flush()
+    return user_out(session, row)
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise InputError(f"password: expected at least {MIN_PASSWORD} characters")
+    return _hasher.hash(password)
+
+
+def set_password(session: Session, *, username: str, password: str) -> None:
+    _user_row(session, username).password_hash = hash_password(password)
+
+
+def grant(session: Session, *, username: str, role: Role, granted_by: str) -> UserOut:
+    row = _user_row(session, username)
+    if session.get(UserRoleRow, (row.id, role.value)) is None:
+        session.add(UserRoleRow(user_id=row.id, role=role.value, granted_by=granted_by))
+        session.flush()
+    return user_out(session, row)
+
+
+def revoke(session: Session, *, username: str, role: Role) -> UserOut:
+    row = _user_row(session, username)
+    session.execute(
+        delete(UserRoleRow).where(UserRoleRow.user_id == row.id, UserRoleRow.role == role.value)
+    )
+    return user_out(session, row)
+
+
+def list_users(session: Session) -> list[UserOut]:
+    return [user_out(session, row) for row in session.scalars(select(UserRow).order_by(UserRow.id))]
+
+
+def user_out(session: Session, row: UserRow) -> UserOut:
+    roles = session.scalars(
+        select(UserRoleRow.role).where(UserRoleRow.user_id == row.id).order_by(UserRoleRow.role)
+    )
+    patient = (
+        session.scalar(select(PatientRow.external_id).where(PatientRow.id == row.patient_id))
+        if row.patient_id
+        else None
+    )
+    return UserOut(
+        username=row.username,
+        display_name=row.display_name,
+        roles=[Role(r) for r in roles],
+        patient_id=patient,
+        active=row.active,
+    )
+
+
+def actor_for(session: Session, username: str, *, request_id: str | None = None) -> Actor:
+    """The acting user; unknown or disabled accounts are not authenticated."""
+    row = session.scalar(select(UserRow).where(UserRow.username == username))
+    if row is None or not row.active:
+        raise NotAuthenticated(f"unknown or disabled user {username!r}")
+    user = user_out(session, row)
+    return Actor(
+        username=row.username,
+        display_name=row.display_name,
+        roles=frozenset(user.roles),
+        patient_external_id=user.patient_id,
+        request_id=request_id,
+    )
+
+
+def ensure_site_admin(session: Session) -> None:
+    """A fresh database gets one local site-admin account, so the CLI works on a new install."""
+    if session.scalar(select(UserRow.id).where(UserRow.username == SITE_ADMIN)) is None:
+        create_user(
+            session,
+            username=SITE_ADMIN,
+            display_name="Local site administrator",
+            roles=[Role.ADMIN],
+            granted_by="installation",
+        )
+
+
+def authenticate(
+    session: Session, *, username: str, password: str, request_id: str | None = None
+) -> Actor:
+    """Check a password; five failures within 15 minutes lock the name for the window.
+
+    Failed and successful logins are audit entries, which is also what the limit counts, so it
+    holds across workers and restarts.
+    """
+    name = username[:64]
+    if _recent_failures(session, name) >= MAX_FAILED_LOGINS:
+        raise RateLimited("too many failed logins; try again in 15 minutes")
+    row = session.scalar(select(UserRow).where(UserRow.username == name))
+    ok = row is not None and row.active and bool(row.password_hash)
+    if not ok or not _matches(row.password_hash or "", password):  # type: ignore[union-attr]
+        event = AuditEvent(
+            actor=name,
+            roles="",
+            action="login",
+            purpose="operations",
+            object="session",
+            outcome="denied",
+            reason="wrong username or password",
+            request_id=request_id,
+        )
+        raise NotAuthenticated("wrong username or password", audit_event=event)
+    actor = actor_for(session, name, request_id=request_id)
+    append(
+        session,
+        AuditEvent(
+            actor=name,
+            roles=actor.roles_text,
+            action="login",
+            purpose="operations",
+            object="session",
+            outcome="allowed",
+            request_id=request_id,
+        ),
+    )
+    return actor
+
+
+def _recent_failures(session: Session, username: str) -> int:
+    since = (datetime.now(UTC) - LOGIN_WINDOW).isoformat(timespec="microseconds")
+    last_success = (
+        select(func.coalesce(func.max(AuditRow.id), 0))
+        .where(
+            AuditRow.actor == username, AuditRow.action == "login", AuditRow.outcome == "allowed"
+        )
+        .scalar_subquery()
+    )
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                AuditRow.actor == username,
+                AuditRow.action == "login",
+                AuditRow.outcome == "denied",
+                AuditRow.at >= since,
+                AuditRow.id > last_success,
+            )
+        )
+        or 0
+    )
+
+
+def _matches(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def create_token(
+    session: Session, *, username: str, name: str, valid_for: timedelta | None = timedelta(days=90)
+) -> tuple[str, TokenOut]:
+    """Return the secret (shown once) and its record; only the SHA-256 is stored."""
+    row_user = _user_row(session, username)
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires = datetime.now(UTC) + valid_for if valid_for else None
+    row = ApiTokenRow(
+        user_id=row_user.id,
+        name=name,
+        token_hash=_digest(secret),
+        prefix=secret[:12],
+        expires_at=expires,
+    )
+    session.add(row)
+    session.flush()
+    return secret, _token_out(row)
+
+
+def list_tokens(session: Session, *, username: str) -> list[TokenOut]:
+    user = _user_row(session, username)
+    rows = session.scalars(
+        select(ApiTokenRow).where(ApiTokenRow.user_id == user.id).order_by(ApiTokenRow.id)
+    )
+    return [_token_out(row) for row in rows]
+
+
+def revoke_token(session: Session, *, username: str, token_id: int) -> TokenOut:
+    user = _user_row(session, username)
+    row = session.get(ApiTokenRow, token_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound(f"token {token_id} not found for user {username!r}")
+    row.revoked_at = row.revoked_at or datetime.now(UTC)
+    return _token_out(row)
+
+
+def actor_for_token(session: Session, secret: str, *, request_id: str | None = None) -> Actor:
+    row = session.scalar(select(ApiTokenRow).where(ApiTokenRow.token_hash == _digest(secret)))
+    now = datetime.now(UTC)
+    if row is None:
+        raise NotAuthenticated("invalid token")
+    if row.revoked_at is not None:
+        raise NotAuthenticated("token revoked")
+    if row.expires_at is not None and _aware(row.expires_at) <= now:
+        raise NotAuthenticated("token expired")
+    user = session.get(UserRow, row.user_id)
+    assert user is not None
+    return actor_for(session, user.username, request_id=request_id)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _token_out(row: ApiTokenRow) -> TokenOut:
+    return TokenOut(
+        id=row.id,
+        name=row.name,
+        prefix=row.prefix,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+def _user_row(session: Session, username: str) -> UserRow:
+    row = session.scalar(select(UserRow).where(UserRow.username == username))
+    if row is None:
+        raise NotFound(f"user {username!r} not found")
+    return row

@@ -1,0 +1,117 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The audit chain detects a modified, deleted, inserted or reordered entry."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, text
+
+from oncoboard.governance import audit
+from oncoboard.governance.audit import AuditEvent
+from oncoboard.store.db import unit_of_work
+
+
+def _fill(engine: Engine, count: int) -> None:
+    with unit_of_work(engine) as session:
+        for number in range(count):
+            audit.append(
+                session,
+                AuditEvent(
+                    actor=f"user{number % 3}",
+                    roles="clinician",
+                    action="view_record",
+                    purpose="treatment",
+                    object="patient record",
+                    outcome="allowed",
+                    patient=f"PT-{number}",
+                ),
+            )
+
+
+def _verify(engine: Engine) -> audit.ChainReport:
+    with engine.connect() as connection:
+        return audit.verify(connection)
+
+
+def _tamper(engine: Engine, *statements: str) -> None:
+    """Tamper as an attacker with table access would, bypassing PostgreSQL's refusal."""
+    with engine.begin() as connection:
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:
+            connection.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+        for statement in statements:
+            connection.execute(text(statement))
+        if postgres:
+            connection.execute(text("ALTER TABLE audit_log ENABLE TRIGGER USER"))
+
+
+def test_intact_chain_verifies(engine: Engine) -> None:
+    _fill(engine, 25)
+    report = _verify(engine)
+    assert report.ok and report.checked == 25 and report.first_bad_entry is None
+
+
+def test_modified_value_is_named(engine: Engine) -> None:
+    _fill(engine, 10)
+    _tamper(engine, "UPDATE audit_log SET outcome = 'denied' WHERE id = 7")
+    report = _verify(engine)
+    assert not report.ok and report.first_bad_entry == 7
+    assert "entry 7 was modified" in (report.problem or "")
+
+
+def test_deleted_entry_is_named(engine: Engine) -> None:
+    _fill(engine, 10)
+    _tamper(engine, "DELETE FROM audit_log WHERE id = 4")
+    report = _verify(engine)
+    assert not report.ok and report.first_bad_entry == 4 and "deleted" in (report.problem or "")
+
+
+def test_deleted_tail_is_detected_by_the_head(engine: Engine) -> None:
+    _fill(engine, 10)
+    _tamper(engine, "DELETE FROM audit_log WHERE id > 8")
+    report = _verify(engine)
+    assert not report.ok and report.first_bad_entry == 9
+
+
+def test_swapped_entries_are_detected(engine: Engine) -> None:
+    _fill(engine, 6)
+    _tamper(
+        engine,
+        "UPDATE audit_log SET id = 100 WHERE id = 2",
+        "UPDATE audit_log SET id = 2 WHERE id = 3",
+        "UPDATE audit_log SET id = 3 WHERE id = 100",
+    )
+    report = _verify(engine)
+    assert not report.ok and report.first_bad_entry == 2
+
+
+def test_inserted_entry_with_forged_hash_is_detected(engine: Engine) -> None:
+    _fill(engine, 5)
+    with engine.begin() as connection:
+        row = connection.execute(
+            text("SELECT prev_hash, entry_hash FROM audit_log WHERE id = 5")
+        ).one()
+    # a forged entry 6 claiming to follow 5 but whose own hash was not computed by the chain
+    _tamper(
+        engine,
+        "INSERT INTO audit_log (id, at, actor, roles, action, purpose, patient, object, outcome, "
+        "reason, break_glass, request_id, prev_hash, entry_hash) VALUES (6, '2026-01-01T00:00:00', "
+        f"'mallory', 'clinician', 'view_record', 'treatment', 'PT-1', 'x', 'allowed', NULL, false, "
+        f"NULL, '{row.entry_hash}', '{'f' * 64}')",
+    )
+    report = _verify(engine)
+    assert not report.ok and report.first_bad_entry == 6
+
+
+def test_postgres_refuses_update_and_delete(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the database-level refusal is a PostgreSQL trigger")
+    _fill(engine, 2)
+    for statement in (
+        "UPDATE audit_log SET actor = 'x' WHERE id = 1",
+        "DELETE FROM audit_log WHERE id = 1",
+        "TRUNCATE audit_log",
+    ):
+        with pytest.raises(Exception, match="append-only"), engine.begin() as connection:
+            connection.execute(text(statement))
+    assert _verify(engine).ok
