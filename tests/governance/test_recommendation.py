@@ -152,7 +152,7 @@ def test_decision_is_named_immutable_and_shown(engine: Engine, tmp_path: Path) -
         engine, clinician, rec_id, DecisionIn(outcome="reject", reason="patient prefers trial")
     )
     assert (made.decided_by, made.decided_by_name, made.outcome) == ("dr-lee", "Dr Lee", "reject")
-    with pytest.raises(Conflict, match="already decided .*immutable"):
+    with pytest.raises(Conflict, match=r"already decided .*immutable"):
         _decide(engine, clinician, rec_id, DecisionIn(outcome="accept"))
     with unit_of_work(engine) as session:
         access = gate.authorize(
