@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
     upload_dir: Path = Path("var/uploads")
     import_batch_size: int = Field(default=5000, ge=1)
+    user: str = Field(default="site-admin", description="The named user the CLI acts as.")
+    session_max_age_s: int = Field(default=8 * 3600, ge=60)
 
     @model_validator(mode="after")
     def _refuse_dev_secret_in_prod(self) -> Settings:

@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 import typer
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
+from oncoboard.governance.gate import Actor
+from oncoboard.governance.users import actor_for
 from oncoboard.settings import Settings
 from oncoboard.store.db import make_engine
 
@@ -22,6 +26,16 @@ class CliContext:
         if self._engine is None:
             self._engine = make_engine(self.settings.database_url)
         return self._engine
+
+    def actor(self, session: Session) -> Actor:
+        """The named user this command acts as; passes the same gate and audit as the API."""
+        return actor_for(session, self.settings.user, request_id=self.request_id)
+
+    @property
+    def request_id(self) -> str:
+        return f"cli-{self._run_id}"
+
+    _run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12], repr=False)
 
 
 def cli_context(ctx: typer.Context) -> CliContext:

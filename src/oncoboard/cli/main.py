@@ -18,10 +18,13 @@ from oncoboard.errors import (
     ConsentDenied,
     InputError,
     KnowledgeUnavailable,
+    NotAuthenticated,
     NotFound,
     OncoBoardError,
     PermissionDenied,
+    RateLimited,
 )
+from oncoboard.governance import cli as governance_cli
 from oncoboard.ingest import cli as ingest_cli
 from oncoboard.record import cli as record_cli
 from oncoboard.settings import Settings
@@ -30,8 +33,10 @@ EXIT_CODES: list[tuple[type[OncoBoardError], int]] = [
     (InputError, 3),
     (NotFound, 4),
     (Conflict, 5),
+    (NotAuthenticated, 6),
     (PermissionDenied, 6),
     (ConsentDenied, 7),
+    (RateLimited, 6),
     (KnowledgeUnavailable, 8),
     (OncoBoardError, 1),
 ]
@@ -50,15 +55,21 @@ def main(
     database_url: Annotated[
         str | None, typer.Option("--database-url", help="SQLAlchemy URL (ONCOBOARD_DATABASE_URL)")
     ] = None,
+    user: Annotated[
+        str | None, typer.Option("--user", help="Act as this named user (ONCOBOARD_USER)")
+    ] = None,
 ) -> None:
-    """Choose the database; everything else comes from ONCOBOARD_* settings."""
+    """Choose the database and the acting user; the rest comes from ONCOBOARD_* settings."""
     overrides = {"database_url": database_url} if database_url else {}
+    if user:
+        overrides["user"] = user
     ctx.obj = CliContext(settings=Settings(**overrides))  # type: ignore[arg-type]
 
 
 ingest_cli.register(app)
 record_cli.register(app)
 system.register(app)
+governance_cli.register(app)
 
 
 def exit_code_for(error: OncoBoardError) -> int:

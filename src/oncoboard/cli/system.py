@@ -14,6 +14,8 @@ from sqlalchemy import text
 from oncoboard import __version__
 from oncoboard.cli.context import cli_context
 from oncoboard.cli.output import console, emit_json
+from oncoboard.governance.users import ensure_site_admin
+from oncoboard.store.db import unit_of_work
 from oncoboard.store.migrate import current_revision, head_revision, upgrade
 
 db = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -39,6 +41,8 @@ def db_upgrade(ctx: typer.Context) -> None:
     """Create or upgrade the database schema to the newest revision."""
     context = cli_context(ctx)
     revision = upgrade(context.engine)
+    with unit_of_work(context.engine) as session:
+        ensure_site_admin(session)
     console.print(
         f"database at revision {revision} ({_safe_url(context.settings.database_url)})",
         markup=False,
@@ -184,6 +188,8 @@ def serve(
         from oncoboard.demo.loader import load_demo
 
         upgrade(context.engine)
+        with unit_of_work(context.engine) as session:
+            ensure_site_admin(session)
         for line in load_demo(engine=context.engine, settings=settings):
             console.print(line, markup=False)
     application = create_app(settings, engine=context.engine)

@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: Apache-2.0
+"""FHIR import speed: our import into SQLite against bare ``fhir.resources`` R4B parsing.
+
+Input: the 20 real Synthea R4 patient bundles (``shared/data/interop/synthea/bundles-r4``).
+(a) ``import_source`` per file into a fresh migrated SQLite database, one unit of work each
+(all-or-nothing per file, as the CLI does); (b) gunzip + ``json`` + R4B ``Bundle.model_validate``
+of the same bytes. Both count every Bundle entry as a resource; best of ``--repeat`` runs.
+
+Run: ``.venv/bin/python -m benchmarks.fhir_ingest [--repeat N]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from fhir.resources.R4B import get_fhir_model_class
+
+from oncoboard.ingest import service
+from oncoboard.ingest.schemas import ImportOptions, SourceFile
+from oncoboard.store.db import make_engine, unit_of_work
+from oncoboard.store.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("ONCOBOARD_SHARED", ROOT.parent / "shared"))
+BUNDLES = SHARED / "data/interop/synthea/bundles-r4"
+
+
+def _entries(path: Path) -> int:
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return len(json.load(handle).get("entry", []))
+
+
+def _import_all(files: list[Path]) -> int:
+    """Import every file into a new SQLite database; return the facts written."""
+    with tempfile.TemporaryDirectory() as folder:
+        engine = make_engine(f"sqlite:///{Path(folder) / 'bench.sqlite3'}")
+        upgrade(engine)
+        facts = 0
+        for path in files:
+            with unit_of_work(engine) as session:
+                report = service.import_source(
+                    session=session, source=SourceFile.from_path(path), options=ImportOptions()
+                )
+            facts += sum(report.fact_counts.values())
+        engine.dispose()
+    return facts
+
+
+def _parse_all(files: list[Path]) -> int:
+    bundle = get_fhir_model_class("Bundle")
+    for path in files:
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            bundle.model_validate(json.load(handle))
+    return 0
+
+
+def _parse_entries(files: list[Path]) -> int:
+    """R4B validation of each entry on its own, as our reader does (to locate errors)."""
+    for path in files:
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            bundle = json.load(handle)
+        for entry in bundle.get("entry", []):
+            resource = entry["resource"]
+            get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+    return 0
+
+
+def _best(run: Callable[[list[Path]], int], files: list[Path], repeat: int) -> tuple[float, int]:
+    best = float("inf")
+    result = 0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = run(files)
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def _cpu() -> str:
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+    except OSError:
+        return platform.processor() or "unknown"
+    for line in out.splitlines():
+        if line.startswith("Model name:"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=3)
+    args, _ = parser.parse_known_args()
+    files = sorted(BUNDLES.glob("*.json.gz"))
+    if len(files) != 20:
+        print(f"expected 20 Synthea bundles in {BUNDLES}, found {len(files)}")
+        return 1
+    resources = sum(_entries(p) for p in files)
+    ours, facts = _best(_import_all, files, args.repeat)
+    bare, _ = _best(_parse_all, files, args.repeat)
+    entries, _ = _best(_parse_entries, files, args.repeat)
+    print(
+        f"{len(files)} Synthea R4 bundles, {resources:,} resources; {_cpu()}, "
+        f"{os.cpu_count()} cores; {date.today().isoformat()}; best of {args.repeat}\n"
+    )
+    print("| run | seconds | resources/s | facts written |")
+    print("|---|---:|---:|---:|")
+    print(
+        f"| (a) OncoBoard FHIR import → SQLite (service, per-file transaction) "
+        f"| {ours:.2f} | {resources / ours:,.0f} | {facts:,} |"
+    )
+    print(
+        f"| (b) bare fhir.resources R4B Bundle parse | {bare:.2f} | {resources / bare:,.0f} | – |"
+    )
+    print(
+        f"| (b') bare R4B, each entry validated alone | {entries:.2f} "
+        f"| {resources / entries:,.0f} | – |"
+    )
+    print(f"\nratio (a)/(b) time: {ours / bare:.2f}×; (a)/(b') time: {ours / entries:.2f}×")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

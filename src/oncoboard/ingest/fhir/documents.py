@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Read FHIR JSON files: one resource (a Bundle or any other) or NDJSON, one resource a line.
+
+NDJSON (Bulk Data) is streamed line by line; a JSON document is loaded whole because a Bundle's
+references can only be resolved with every entry in hand. Both may be gzip-compressed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any, cast
+
+from oncoboard.errors import InputError, Problem
+from oncoboard.ingest.schemas import ProblemLog
+
+
+def _open(path: Path) -> IO[bytes]:
+    """The file's bytes, decompressed when it is gzip (Synthea ships ``.json.gz``)."""
+    with path.open("rb") as probe:
+        compressed = probe.read(2) == b"\x1f\x8b"
+    if compressed:
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    return path.open("rb")
+
+
+def _decode(data: bytes, display: str, locator: str, offset: int = 0) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        byte = offset + error.start
+        raise InputError(
+            f"{display}: not UTF-8 text ({error.reason} at byte {byte})",
+            [
+                Problem(
+                    display,
+                    f"{locator}, byte {byte}" if locator else f"byte {byte}",
+                    "encoding",
+                    repr(error.object[error.start : error.start + 4]),
+                    "UTF-8 (FHIR JSON is always UTF-8)",
+                )
+            ],
+        ) from error
+
+
+def _not_json(display: str, locator: str, error: json.JSONDecodeError, text: str) -> Problem:
+    lines = text.splitlines()
+    line = lines[error.lineno - 1] if error.lineno <= len(lines) else ""
+    where = locator or f"line {error.lineno}, column {error.colno}"
+    return Problem(display, where, "JSON", line.strip()[:60], f"valid JSON ({error.msg})")
+
+
+def documents(path: Path, display: str, log: ProblemLog) -> Iterator[tuple[str, Any]]:
+    """Yield ``(locator prefix, parsed JSON)``: ``("", doc)`` for a document, ``("line N", …)`` for NDJSON."""
+    with _open(path) as handle:
+        first = handle.readline()
+        second = handle.readline()
+        if _is_ndjson_start(first, second):
+            yield from _ndjson(first, second, handle, display, log)
+            return
+        data = first + second + handle.read()
+    text = _decode(data, display, "").lstrip("\ufeff")
+    try:
+        yield "", json.loads(text)
+    except json.JSONDecodeError as error:
+        problem = _not_json(display, "", error, text)
+        raise InputError(
+            f"{display}: not JSON: {error.msg} at {problem.locator}", [problem]
+        ) from error
+
+
+def _is_ndjson_start(first: bytes, second: bytes) -> bool:
+    """NDJSON when the first line is a whole JSON object and another line follows."""
+    if not second.strip():
+        return False
+    try:
+        return isinstance(json.loads(first.decode("utf-8").lstrip("\ufeff")), dict)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return False
+
+
+def _ndjson(
+    first: bytes, second: bytes, handle: IO[bytes], display: str, log: ProblemLog
+) -> Iterator[tuple[str, Any]]:
+    def lines() -> Iterator[bytes]:
+        yield first
+        yield second
+        yield from handle
+
+    offset = 0
+    for number, raw in enumerate(lines(), start=1):
+        locator = f"line {number}"
+        offset += len(raw)
+        if not raw.strip():
+            continue
+        text = _decode(raw, display, locator, offset - len(raw))
+        try:
+            yield locator, json.loads(text.lstrip("\ufeff"))
+        except json.JSONDecodeError as error:
+            log.problems.append(_not_json(display, locator, error, text))
