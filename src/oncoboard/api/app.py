@@ -4,15 +4,24 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from pydantic import BaseModel
 from sqlalchemy import Engine
 
 from oncoboard import __version__
 from oncoboard.api import problems
 from oncoboard.ingest.routes import router as ingest_router
+from oncoboard.ingest.uploads import UploadSizeLimit
 from oncoboard.record.routes import router as record_router
 from oncoboard.settings import Settings
 from oncoboard.store.db import make_engine
 from oncoboard.web.routes import mount_web
+
+
+class Health(BaseModel):
+    """Liveness answer: the service runs this version."""
+
+    status: str
+    version: str
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
@@ -28,13 +37,18 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
     problems.install(app)
+    app.add_middleware(
+        UploadSizeLimit,
+        max_bytes=settings.max_upload_bytes,
+        paths=("/api/v1/imports", "/imports"),
+    )
     app.include_router(record_router, prefix="/api/v1")
     app.include_router(ingest_router, prefix="/api/v1")
 
-    @app.get("/api/v1/health", tags=["system"])
-    def health() -> dict[str, str]:
+    @app.get("/api/v1/health", tags=["system"], response_model=Health)
+    def health() -> Health:
         """Report that the service is up and its version."""
-        return {"status": "ok", "version": __version__}
+        return Health(status="ok", version=__version__)
 
     mount_web(app)
     return app

@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from oncoboard.errors import (
     Conflict,
@@ -29,6 +34,42 @@ STATUS: list[tuple[type[OncoBoardError], int]] = [
 ]
 
 PROBLEM_JSON = "application/problem+json"
+
+
+class ProblemItem(BaseModel):
+    """One located defect: where, which field, what was given, what was expected."""
+
+    source: str
+    locator: str
+    field: str
+    value: str
+    expected: str
+
+
+class ProblemDetails(BaseModel):
+    """An RFC 9457 problem document; ``problems`` lists every located defect of a bad input."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    problems: list[ProblemItem] | None = None
+    problem_count: int | None = None
+
+
+_DESCRIPTIONS = {
+    400: "Bad request (problem+json).",
+    404: "Not found (problem+json).",
+    409: "Conflicts with what is stored (problem+json).",
+    413: "Upload larger than the configured limit (problem+json).",
+    422: "Invalid input; every located problem is listed (problem+json).",
+}
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries for the problem+json errors a route can answer."""
+    return {code: {"model": ProblemDetails, "description": _DESCRIPTIONS[code]} for code in codes}
 
 
 def status_for(error: OncoBoardError) -> int:
@@ -78,5 +119,42 @@ def install(app: FastAPI) -> None:
         }
         return JSONResponse(body, status_code=422, media_type=PROBLEM_JSON)
 
+    async def _http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        body = {
+            "type": "about:blank",
+            "title": str(exc.detail),
+            "status": exc.status_code,
+            "detail": str(exc.detail),
+            "instance": str(request.url.path),
+        }
+        return JSONResponse(
+            body, status_code=exc.status_code, media_type=PROBLEM_JSON, headers=exc.headers
+        )
+
     app.add_exception_handler(OncoBoardError, _oncoboard)
     app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The generated schema, with error bodies declared as ``application/problem+json``."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        for operation in _operations(schema):
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if status[0] in "45" and "application/json" in content:
+                    content[PROBLEM_JSON] = content.pop("application/json")
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+def _operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    return [op for item in schema.get("paths", {}).values() for op in item.values()]

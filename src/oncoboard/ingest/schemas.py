@@ -7,6 +7,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -98,3 +99,4 @@ class ImportReport(BaseModel):
     fact_counts: dict[str, int]
     patients: list[str]
     notes: list[str]
+    imported_at: datetime | None = None

@@ -158,4 +158,5 @@ def _report(row: ImportRow, *, status: Literal["imported", "unchanged"]) -> Impo
         fact_counts=dict(row.fact_counts or {}),
         patients=list(row.patients or []),
         notes=list(row.notes or []),
+        imported_at=row.imported_at,
     )

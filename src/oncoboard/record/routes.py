@@ -9,20 +9,35 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from oncoboard.api.deps import SessionDep
+from oncoboard.api.problems import problem_responses
 from oncoboard.record import service
-from oncoboard.record.schemas import PatientRecord, PatientSummary
+from oncoboard.record.schemas import (
+    FactDetail,
+    PatientRecord,
+    PatientSummary,
+    VariantPage,
+    VariantSort,
+)
 
 router = APIRouter(tags=["patients"])
+GeneQuery = Annotated[
+    str | None, Query(max_length=64, description="Only variants of this gene (HGNC symbol)")
+]
+SortQuery = Annotated[
+    VariantSort, Query(description="file order, or gene/vaf/depth; '-' sorts descending")
+]
 
 
 class PatientPage(BaseModel):
+    """One page of the patient list with the total number of matches."""
+
     items: list[PatientSummary]
     total: int
     limit: int
     offset: int
 
 
-@router.get("/patients", response_model=PatientPage)
+@router.get("/patients", response_model=PatientPage, responses=problem_responses(422))
 def list_patients(
     session: SessionDep,
     q: Annotated[str | None, Query(max_length=100)] = None,
@@ -34,12 +49,16 @@ def list_patients(
     return PatientPage(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.get("/patients/{patient_id}", response_model=PatientRecord)
+@router.get(
+    "/patients/{patient_id}", response_model=PatientRecord, responses=problem_responses(404, 422)
+)
 def get_patient(
     patient_id: str,
     session: SessionDep,
     variant_limit: Annotated[int, Query(ge=1, le=10000)] = 500,
     variant_offset: Annotated[int, Query(ge=0)] = 0,
+    gene: GeneQuery = None,
+    sort: SortQuery = "file",
 ) -> PatientRecord:
     """Get one patient's record with the provenance of every fact."""
     return service.get_patient_record(
@@ -47,4 +66,35 @@ def get_patient(
         patient_id=patient_id,
         variant_limit=variant_limit,
         variant_offset=variant_offset,
+        gene=gene,
+        sort=sort,
     )
+
+
+@router.get(
+    "/patients/{patient_id}/variants",
+    response_model=VariantPage,
+    responses=problem_responses(404, 422),
+)
+def list_variants(
+    patient_id: str,
+    session: SessionDep,
+    gene: GeneQuery = None,
+    sort: SortQuery = "file",
+    limit: Annotated[int, Query(ge=1, le=10000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> VariantPage:
+    """List one patient's somatic variants, paged, filtered by gene and sorted on the server."""
+    return service.list_variants(
+        session=session, patient_id=patient_id, gene=gene, sort=sort, limit=limit, offset=offset
+    )
+
+
+@router.get(
+    "/patients/{patient_id}/facts/{fact_id}",
+    response_model=FactDetail,
+    responses=problem_responses(404, 422),
+)
+def get_fact(patient_id: str, fact_id: int, session: SessionDep) -> FactDetail:
+    """Get one fact with its full provenance and the raw source record it came from."""
+    return service.get_fact(session=session, patient_id=patient_id, fact_id=fact_id)

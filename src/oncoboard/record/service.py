@@ -1,14 +1,15 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Read the patient record back: list, search, and one coherent record with provenance."""
+"""Read the patient record back: list, search, one coherent record, one fact with provenance."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, defer
 
 from oncoboard.errors import NotFound
 from oncoboard.ingest.models import ImportRow
@@ -19,6 +20,7 @@ from oncoboard.record.schemas import (
     CancerCondition,
     CopyNumberChange,
     Demographics,
+    FactDetail,
     PatientRecord,
     PatientSummary,
     PerformanceStatus,
@@ -28,6 +30,8 @@ from oncoboard.record.schemas import (
     Specimen,
     TimelineEntry,
     Treatment,
+    VariantPage,
+    VariantSort,
 )
 
 _FACT = TypeAdapter(AnyFact)
@@ -42,6 +46,9 @@ _SECTIONS = {
     "performance_status": "performance_status",
     "treatment": "treatments",
 }
+_GENOMIC = ("variant", "copy_number", "fusion")
+# Listed rather than ``kind != 'variant'`` so the (patient, kind) index skips the variants.
+_NOT_VARIANTS = tuple(kind for kind in _SECTIONS if kind != "variant")
 
 
 def list_patients(
@@ -72,6 +79,7 @@ def _summary(session: Session, patient: PatientRow) -> PatientSummary:
     demo = next((p for k, p in facts if k == "demographics"), {})
     cancer = next((p for k, p in facts if k == "condition" and p.get("is_primary", True)), {})
     count = session.scalar(select(func.count()).where(FactRow.patient_id == patient.id)) or 0
+    variants = _count(session, patient.id, "variant")
     return PatientSummary(
         patient_id=patient.external_id,
         name=_str(demo.get("name")),
@@ -80,6 +88,7 @@ def _summary(session: Session, patient: PatientRow) -> PatientSummary:
         primary_cancer=_str(cancer.get("display") or cancer.get("code")),
         oncotree_code=_str(cancer.get("oncotree_code")),
         fact_count=int(count),
+        variant_count=variants,
     )
 
 
@@ -87,72 +96,174 @@ def _str(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def get_patient_record(
-    *, session: Session, patient_id: str, variant_limit: int = 500, variant_offset: int = 0
-) -> PatientRecord:
-    """The whole record of one patient; variants paged (a tumour can carry tens of thousands)."""
+def _count(session: Session, patient_id: int, kind: str, gene: str | None = None) -> int:
+    query = select(func.count()).where(FactRow.patient_id == patient_id, FactRow.kind == kind)
+    if gene:
+        query = query.where(FactRow.gene.in_(_gene_spellings(gene)))
+    return int(session.scalar(query) or 0)
+
+
+def _patient(session: Session, patient_id: str) -> PatientRow:
     patient = session.scalar(select(PatientRow).where(PatientRow.external_id == patient_id))
     if patient is None:
         raise NotFound(f"patient {patient_id!r} not found")
-    imports = {
-        row.id: row
-        for row in session.scalars(
-            select(ImportRow).where(
-                ImportRow.id.in_(
-                    select(FactRow.import_id).where(FactRow.patient_id == patient.id).distinct()
-                )
-            )
-        )
-    }
-    other = (
-        session.execute(
-            select(FactRow)
-            .where(FactRow.patient_id == patient.id, FactRow.kind != "variant")
-            .order_by(FactRow.id)
-        )
-        .scalars()
-        .all()
-    )
-    variants = (
-        session.execute(
-            select(FactRow)
-            .where(FactRow.patient_id == patient.id, FactRow.kind == "variant")
-            .order_by(FactRow.id)
-            .limit(variant_limit)
-            .offset(variant_offset)
-        )
-        .scalars()
-        .all()
-    )
-    variant_total = (
-        session.scalar(
-            select(func.count()).where(FactRow.patient_id == patient.id, FactRow.kind == "variant")
-        )
-        or 0
-    )
-    builds = session.scalars(
-        select(FactRow.genome_build)
-        .where(FactRow.patient_id == patient.id, FactRow.genome_build.is_not(None))
-        .distinct()
+    return patient
+
+
+def get_patient_record(
+    *,
+    session: Session,
+    patient_id: str,
+    variant_limit: int = 500,
+    variant_offset: int = 0,
+    gene: str | None = None,
+    sort: VariantSort = "file",
+) -> PatientRecord:
+    """The whole record of one patient; variants paged (a tumour can carry tens of thousands).
+
+    Only the requested page of variants is loaded and no raw source record is read, so the
+    cost of a page does not grow with the size of the tumour's variant list.
+    """
+    patient = _patient(session, patient_id)
+    other = session.scalars(
+        select(FactRow)
+        .options(defer(FactRow.raw))
+        .where(FactRow.patient_id == patient.id, FactRow.kind.in_(_NOT_VARIANTS))
+        .order_by(FactRow.id)
     ).all()
+    variants = session.scalars(
+        _variant_query(patient.id, gene, sort).limit(variant_limit).offset(variant_offset)
+    ).all()
+    recorded = _recorded_all(session, [*other, *variants])
     sections: dict[str, list[RecordedFact]] = defaultdict(list)
-    for row in [*other, *variants]:
-        sections[_SECTIONS.get(row.kind, "other")].append(_recorded(row, imports[row.import_id]))
+    for row, fact in zip([*other, *variants], recorded, strict=True):
+        sections[_SECTIONS.get(row.kind, "other")].append(fact)
     return PatientRecord(
         patient_id=patient.external_id,
         demographics=sections["demographics"],
         conditions=sections["conditions"],
         specimens=sections["specimens"],
         variants=sections["variants"],
-        variant_total=int(variant_total),
+        variant_total=_count(session, patient.id, "variant", gene),
         copy_numbers=sections["copy_numbers"],
         fusions=sections["fusions"],
         biomarkers=sections["biomarkers"],
         performance_status=sections["performance_status"],
         treatments=sections["treatments"],
-        timeline=_timeline(fact for facts in sections.values() for fact in facts),
-        genome_builds=sorted(b for b in builds if b),
+        timeline=_timeline(recorded),
+        genome_builds=_builds(session, patient.id),
     )
+
+
+def list_variants(
+    *,
+    session: Session,
+    patient_id: str,
+    gene: str | None = None,
+    sort: VariantSort = "file",
+    limit: int = 100,
+    offset: int = 0,
+) -> VariantPage:
+    """One page of a patient's variants, optionally of one gene, in the order asked for."""
+    patient = _patient(session, patient_id)
+    rows = session.scalars(_variant_query(patient.id, gene, sort).limit(limit).offset(offset)).all()
+    return VariantPage(
+        patient_id=patient.external_id,
+        items=_recorded_all(session, rows),
+        total=_count(session, patient.id, "variant", gene),
+        limit=limit,
+        offset=offset,
+        gene=gene or None,
+        sort=sort,
+    )
+
+
+def _gene_spellings(gene: str) -> tuple[str, ...]:
+    """HGNC symbols are upper case except a few (``C11orf95``): match as typed and upper-cased."""
+    text = gene.strip()
+    return (text, text.upper())
+
+
+def _variant_query(patient_id: int, gene: str | None, sort: VariantSort) -> Select[Any]:
+    query = (
+        select(FactRow)
+        .options(defer(FactRow.raw))
+        .where(FactRow.patient_id == patient_id, FactRow.kind == "variant")
+    )
+    if gene:
+        query = query.where(FactRow.gene.in_(_gene_spellings(gene)))
+        if sort == "file":
+            # same order for one gene, but lets SQLite walk the gene index instead of all rows
+            return query.order_by(FactRow.gene, FactRow.id)
+    return query.order_by(*_order(sort))
+
+
+def _order(sort: VariantSort) -> list[ColumnElement[Any] | InstrumentedAttribute[Any]]:
+    """Gene order walks the (patient, kind, gene, id) index; VAF and depth read the payload."""
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key == "gene":
+        if descending:
+            return [FactRow.gene.desc(), FactRow.id.desc()]
+        return [FactRow.gene, FactRow.id]
+    if key in ("vaf", "depth"):
+        value = FactRow.payload[key].as_float()
+        return [(value.desc() if descending else value.asc()).nulls_last(), FactRow.id]
+    return [FactRow.id]
+
+
+def _builds(session: Session, patient_id: int) -> list[str]:
+    """The patient's genome build(s): the first genomic fact of each kind says it.
+
+    The import writer refuses to mix builds within one patient, so one row per kind is enough
+    and avoids scanning tens of thousands of variants.
+    """
+    builds = {
+        session.scalar(
+            select(FactRow.genome_build)
+            .where(
+                FactRow.patient_id == patient_id,
+                FactRow.kind == kind,
+                FactRow.genome_build.is_not(None),
+            )
+            .limit(1)
+        )
+        for kind in _GENOMIC
+    }
+    return sorted(b for b in builds if b)
+
+
+def get_fact(*, session: Session, patient_id: str, fact_id: int) -> FactDetail:
+    """One fact of one patient with its full provenance and raw source record."""
+    patient = _patient(session, patient_id)
+    row = session.scalar(
+        select(FactRow).where(FactRow.id == fact_id, FactRow.patient_id == patient.id)
+    )
+    if row is None:
+        raise NotFound(f"patient {patient_id!r} has no fact {fact_id}")
+    imp = session.get(ImportRow, row.import_id)
+    assert imp is not None  # facts.import_id is a foreign key
+    recorded = _recorded(row, imp)
+    return FactDetail(
+        patient_id=patient.external_id,
+        fact_id=row.id,
+        label=describe(recorded.fact),
+        fact=recorded.fact,
+        provenance=recorded.provenance,
+        source_format=imp.source_format,
+        imported_by=imp.imported_by,
+        raw=row.raw,
+    )
+
+
+def _recorded_all(session: Session, rows: Sequence[FactRow]) -> list[RecordedFact]:
+    ids = {row.import_id for row in rows}
+    imports = (
+        {imp.id: imp for imp in session.scalars(select(ImportRow).where(ImportRow.id.in_(ids)))}
+        if ids
+        else {}
+    )
+    return [_recorded(row, imports[row.import_id]) for row in rows]
 
 
 def _recorded(row: FactRow, imp: ImportRow) -> RecordedFact:
@@ -177,22 +288,33 @@ def _timeline(facts: Iterable[RecordedFact]) -> list[TimelineEntry]:
     entries = []
     for recorded in facts:
         fact = recorded.fact
-        date = next(
-            (
-                getattr(fact, name)
-                for name in ("onset", "start", "collected", "effective")
-                if getattr(fact, name, None)
-            ),
-            None,
-        )
-        if date is None:
-            continue
-        entries.append(
-            TimelineEntry(
-                date=str(date), kind=fact.kind, label=describe(fact), provenance=recorded.provenance
+        for date, label in _dated(fact):
+            entries.append(
+                TimelineEntry(
+                    date=date,
+                    kind=fact.kind,
+                    label=label,
+                    provenance=recorded.provenance,
+                    fact_id=recorded.fact_id,
+                )
             )
-        )
     return sorted(entries, key=lambda e: e.date)
+
+
+def _dated(fact: AnyFact) -> list[tuple[str, str]]:
+    """A fact's (date, label) events: its main date, and a treatment's end as its own event."""
+    date = next(
+        (
+            getattr(fact, name)
+            for name in ("onset", "start", "collected", "effective")
+            if getattr(fact, name, None)
+        ),
+        None,
+    )
+    events = [(str(date), describe(fact))] if date else []
+    if isinstance(fact, Treatment) and fact.end:
+        events.append((str(fact.end), f"{describe(fact)} (ended)"))
+    return events
 
 
 def describe(fact: AnyFact) -> str:

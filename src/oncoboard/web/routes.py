@@ -1,28 +1,69 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Server-rendered pages: patient list and patient record (Jinja2, no JS build step)."""
+"""Server-rendered pages: patient list, patient record, fact provenance, imports (no JS build)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, FastAPI, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, FastAPI, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from oncoboard import __version__
 from oncoboard.api.deps import SessionDep
+from oncoboard.api.problems import status_for
+from oncoboard.errors import InputError, NotFound, OncoBoardError
+from oncoboard.ingest import service as ingest_service
+from oncoboard.ingest.schemas import ImportOptions
+from oncoboard.ingest.uploads import import_upload
 from oncoboard.record import service
+from oncoboard.record.genomics import parse_genome_build
+from oncoboard.record.schemas import VariantSort
 from oncoboard.record.service import describe
+from oncoboard.store.db import unit_of_work
 
 HERE = Path(__file__).parent
+PAGE_SIZE = 25
+VARIANT_PAGE_SIZE = 100
+IMPORT_PAGE_SIZE = 50
+SORTS: dict[str, str] = {
+    "file": "File order",
+    "gene": "Gene A→Z",
+    "-gene": "Gene Z→A",
+    "-vaf": "VAF high→low",
+    "vaf": "VAF low→high",
+    "-depth": "Depth high→low",
+    "depth": "Depth low→high",
+}
+
+
+def _qs(**params: object) -> str:
+    """A query string without empty parameters, for pager and sort links."""
+    kept = {k: v for k, v in params.items() if v not in (None, "", "file", 1)}
+    return "?" + urlencode(kept) if kept else "?"
+
+
+def _when(value: datetime | None) -> str:
+    return "" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
+
+
 templates = Jinja2Templates(directory=str(HERE / "templates"))
-templates.env.globals["version"] = __version__
-templates.env.filters["describe"] = describe
+templates.env.globals.update(version=__version__, qs=_qs, sorts=SORTS)
+templates.env.filters.update(
+    describe=describe, pathq=lambda value: quote(str(value), safe=""), when=_when
+)
 
 router = APIRouter(include_in_schema=False)
-PAGE_SIZE = 25
+
+
+def _pages(total: int, size: int) -> int:
+    return max(1, -(-total // size))
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -32,15 +73,19 @@ def patient_list(
     q: Annotated[str | None, Query(max_length=100)] = None,
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> HTMLResponse:
+    """The patient list: search by id or name, paged."""
     items, total = service.list_patients(
         session=session, search=q or None, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
-    pages = max(1, -(-total // PAGE_SIZE))
-    return templates.TemplateResponse(
-        request,
-        "patients.html",
-        {"items": items, "total": total, "q": q or "", "page": page, "pages": pages},
-    )
+    context = {
+        "items": items,
+        "total": total,
+        "q": q or "",
+        "page": page,
+        "pages": _pages(total, PAGE_SIZE),
+        "first": (page - 1) * PAGE_SIZE + 1,
+    }
+    return templates.TemplateResponse(request, "patients.html", context)
 
 
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
@@ -49,13 +94,135 @@ def patient_page(
     patient_id: str,
     session: SessionDep,
     vpage: Annotated[int, Query(ge=1)] = 1,
+    gene: Annotated[str | None, Query(max_length=64)] = None,
+    sort: VariantSort = "file",
+) -> Response:
+    """One patient's record: header card, clinical sections, paged variant table, timeline."""
+    try:
+        record = service.get_patient_record(
+            session=session,
+            patient_id=patient_id,
+            variant_limit=VARIANT_PAGE_SIZE,
+            variant_offset=(vpage - 1) * VARIANT_PAGE_SIZE,
+            gene=gene or None,
+            sort=sort,
+        )
+    except NotFound as error:
+        return _not_found(request, error)
+    primary = next((f for f in record.conditions if getattr(f.fact, "is_primary", False)), None)
+    context = {
+        "record": record,
+        "demo": record.demographics[0] if record.demographics else None,
+        "primary": primary or (record.conditions[0] if record.conditions else None),
+        # Treatment lines in the order they were given; undated ones last, in file order.
+        "treatments": sorted(
+            record.treatments, key=lambda f: getattr(f.fact, "start", None) or "\uffff"
+        ),
+        "vpage": vpage,
+        "vpages": _pages(record.variant_total, VARIANT_PAGE_SIZE),
+        "vfirst": (vpage - 1) * VARIANT_PAGE_SIZE + 1,
+        "gene": gene or "",
+        "sort": sort,
+    }
+    return templates.TemplateResponse(request, "patient.html", context)
+
+
+@router.get("/patients/{patient_id}/facts/{fact_id}", response_class=HTMLResponse)
+def fact_page(request: Request, patient_id: str, fact_id: int, session: SessionDep) -> Response:
+    """One fact: its values, full provenance and the raw source record."""
+    try:
+        detail = service.get_fact(session=session, patient_id=patient_id, fact_id=fact_id)
+    except NotFound as error:
+        return _not_found(request, error)
+    values = [
+        (name, value)
+        for name, value in detail.fact.model_dump(exclude={"kind"}).items()
+        if value not in (None, "", (), [])
+    ]
+    return templates.TemplateResponse(request, "fact.html", {"detail": detail, "values": values})
+
+
+@router.get("/imports", response_class=HTMLResponse)
+def imports_page(
+    request: Request,
+    session: SessionDep,
+    page: Annotated[int, Query(ge=1)] = 1,
+    import_id: Annotated[str | None, Query(max_length=36)] = None,
+    status: Annotated[str | None, Query(max_length=16)] = None,
 ) -> HTMLResponse:
-    record = service.get_patient_record(
-        session=session, patient_id=patient_id, variant_limit=200, variant_offset=(vpage - 1) * 200
+    """The import ledger and the upload form."""
+    context = _ledger(session, page) | {"import_id": import_id, "status": status}
+    return templates.TemplateResponse(request, "imports.html", context)
+
+
+@router.post("/imports", response_class=HTMLResponse)
+def upload_form(
+    request: Request,
+    file: Annotated[UploadFile | None, Form()] = None,
+    patient: Annotated[str, Form(max_length=128)] = "",
+    genome_build: Annotated[str, Form(max_length=32)] = "",
+    tumor_sample: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    """Import an uploaded file (same service as the API); show located problems when refused."""
+    try:
+        if file is None or not file.filename:
+            raise InputError("choose a file to upload")
+        options = ImportOptions(
+            patient=patient.strip() or None,
+            genome_build=parse_genome_build(genome_build) if genome_build.strip() else None,
+            tumor_sample=tumor_sample.strip() or None,
+        )
+        # Its own unit of work: a refused file is rolled back before the page is drawn.
+        with unit_of_work(request.app.state.engine) as session:
+            report = import_upload(
+                session=session,
+                settings=request.app.state.settings,
+                stream=file.file,
+                filename=file.filename,
+                options=options,
+            )
+    except (OncoBoardError, ValidationError) as error:
+        return _refused(request, error, file.filename if file else None)
+    return RedirectResponse(
+        f"/imports?{urlencode({'import_id': report.import_id, 'status': report.status})}",
+        status_code=303,
     )
-    vpages = max(1, -(-record.variant_total // 200))
+
+
+def _refused(request: Request, error: Exception, filename: str | None) -> HTMLResponse:
+    status = 422
+    if isinstance(error, OncoBoardError):
+        status = status_for(error)
+    problems = error.problems if isinstance(error, InputError) else []
+    with unit_of_work(request.app.state.engine) as session:
+        context = _ledger(session, 1)
+    context |= {
+        "error": str(error.args[0]) if error.args else str(error),
+        "problems": problems[:500],
+        "problem_count": len(problems),
+        "filename": filename,
+        "import_id": None,
+        "status": None,
+    }
+    return templates.TemplateResponse(request, "imports.html", context, status_code=status)
+
+
+def _ledger(session: Session, page: int) -> dict[str, Any]:
+    total = ingest_service.count_imports(session=session)
+    items = ingest_service.list_imports(
+        session=session, limit=IMPORT_PAGE_SIZE, offset=(page - 1) * IMPORT_PAGE_SIZE
+    )
+    return {
+        "imports": items,
+        "total": total,
+        "page": page,
+        "pages": _pages(total, IMPORT_PAGE_SIZE),
+    }
+
+
+def _not_found(request: Request, error: NotFound) -> HTMLResponse:
     return templates.TemplateResponse(
-        request, "patient.html", {"record": record, "vpage": vpage, "vpages": vpages}
+        request, "error.html", {"title": "Not found", "message": str(error)}, status_code=404
     )
 
 
