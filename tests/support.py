@@ -72,6 +72,8 @@ def row_counts(engine: Engine) -> dict[str, int]:
     """Rows of the patient record (patients, imports, facts); bad-input tests assert zeros."""
     with engine.connect() as connection:
         return {
-            name: int(connection.scalar(select(func.count()).select_from(metadata.tables[name])) or 0)
+            name: int(
+                connection.scalar(select(func.count()).select_from(metadata.tables[name])) or 0
+            )
             for name in RECORD_TABLES
         }

@@ -146,6 +146,7 @@ def test_validate_lists_every_problem_with_counts(tmp_path: Path) -> None:
     report, log = service.validate_source(
         source=SourceFile.from_path(path), options=ImportOptions()
     )
+    assert report.status == "valid" and report.fact_counts == {}
     assert len(log.problems) == 12
     assert [p.locator for p in log.problems][:3] == ["line 2", "line 3", "line 4"]
     assert all(p.field == "Start_Position" and p.expected == "an integer" for p in log.problems)
