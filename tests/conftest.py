@@ -9,14 +9,18 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from sqlalchemy import Engine, text
 
 from oncoboard.api.app import create_app
+from oncoboard.governance import users
+from oncoboard.governance.vocabulary import Role
 from oncoboard.settings import Settings
-from oncoboard.store.db import make_engine
+from oncoboard.store.db import make_engine, unit_of_work
 from oncoboard.store.migrate import upgrade
 from oncoboard.store.tables import metadata
 from tests.support import require_or_skip
@@ -101,12 +105,63 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class ApiClient:
+    """One connection per call (as ``httpx.get``), with a base URL and auth headers."""
+
+    def __init__(self, base_url: str, headers: dict[str, str]) -> None:
+        self.base_url = base_url
+        self.headers = headers
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+    def request(self, method: str, url: str, **options: Any) -> httpx.Response:
+        target = url if url.startswith("http") else self.base_url + url
+        headers = {**self.headers, **options.pop("headers", {})}
+        return httpx.request(method, target, headers=headers, timeout=30, **options)
+
+    def get(self, url: str, **options: Any) -> httpx.Response:
+        return self.request("GET", url, **options)
+
+    def post(self, url: str, **options: Any) -> httpx.Response:
+        return self.request("POST", url, **options)
+
+    def delete(self, url: str, **options: Any) -> httpx.Response:
+        return self.request("DELETE", url, **options)
+
+
+TEST_PASSWORD = "correct-horse-battery"
+TEST_USER = "dr-test"
+
+
+def make_user(engine: Engine, username: str, roles: list[Role], patient: str | None = None) -> str:
+    """Create a user with ``TEST_PASSWORD`` and return a fresh bearer token for it."""
+    with unit_of_work(engine) as session:
+        users.create_user(
+            session,
+            username=username,
+            display_name=username.title(),
+            roles=roles,
+            granted_by="tests",
+            password=TEST_PASSWORD,
+            patient_id=patient,
+        )
+        secret, _ = users.create_token(session, username=username, name="tests")
+    return secret
+
+
 class LiveServer:
-    """A real uvicorn server on 127.0.0.1 in a background thread."""
+    """A real uvicorn server on 127.0.0.1 in a background thread, with a logged-in clinician."""
 
     def __init__(self, settings: Settings, engine: Engine) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.engine = engine
+        self.token = make_user(engine, TEST_USER, [Role.CLINICIAN])
+        self.headers = {"Authorization": f"Bearer {self.token}"}
         config = uvicorn.Config(
             create_app(settings, engine=engine),
             host="127.0.0.1",
@@ -129,6 +184,20 @@ class LiveServer:
     def __exit__(self, *_: object) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=10)
+
+    def client(self, token: str | None = None) -> ApiClient:
+        """HTTP calls authenticated as the test clinician (or with ``token``)."""
+        return ApiClient(self.url, {"Authorization": f"Bearer {token or self.token}"})
+
+    def browser_page(self, browser: Any, username: str = TEST_USER, **options: Any) -> Any:
+        """A browser page that has logged in through the login form."""
+        page = browser.new_page(**options)
+        page.goto(self.url + "/login")
+        page.fill("#username", username)
+        page.fill("#password", TEST_PASSWORD)
+        page.click("form[action='/login'] button[type=submit]")
+        page.wait_for_url(self.url + "/")
+        return page
 
 
 @pytest.fixture

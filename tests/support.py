@@ -77,3 +77,20 @@ def row_counts(engine: Engine) -> dict[str, int]:
             )
             for name in RECORD_TABLES
         }
+
+
+def api_routes(app: Any) -> list[tuple[str, Any]]:
+    """Every (full path, APIRoute) of an app, including routers it includes (any nesting)."""
+    from fastapi.routing import APIRoute
+
+    found: list[tuple[str, Any]] = []
+
+    def walk(routes: list[Any], prefix: str) -> None:
+        for route in routes:
+            if isinstance(route, APIRoute):
+                found.append((prefix + route.path, route))
+            elif hasattr(route, "original_router"):  # FastAPI's included router
+                walk(route.original_router.routes, prefix + route.include_context.prefix)
+
+    walk(app.routes, "")
+    return found

@@ -62,15 +62,37 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
-def test_demo_cohort_is_listed(demo_server: str) -> None:
-    listed = httpx.get(f"{demo_server}/api/v1/patients", timeout=10).json()
+@pytest.fixture(scope="module")
+def oncologist(demo_server: str) -> dict[str, str]:
+    """Log in as the printed demo oncologist and get a bearer token, as a user would."""
+    response = httpx.post(
+        f"{demo_server}/api/v1/auth/token",
+        json={"username": "oncologist", "password": "oncoboard-demo"},
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+def test_demo_needs_a_login(demo_server: str) -> None:
+    assert httpx.get(f"{demo_server}/api/v1/patients", timeout=10).status_code == 401
+    page = httpx.get(f"{demo_server}/patients/demo-002", timeout=10)
+    assert page.status_code == 303 and page.headers["location"].startswith("/login?next=")
+
+
+def test_demo_cohort_is_listed(demo_server: str, oncologist: dict[str, str]) -> None:
+    listed = httpx.get(f"{demo_server}/api/v1/patients", headers=oncologist, timeout=10).json()
     assert {p["patient_id"] for p in listed["items"]} == {"demo-001", "demo-002", "demo-003"}
-    page = httpx.get(demo_server + "/", timeout=10).text
+    page = httpx.get(demo_server + "/", headers=oncologist, timeout=10).text
     assert "demo-002" in page and "Non-small cell lung cancer" in page
 
 
-def test_demo_patient_record_joins_every_source(demo_server: str) -> None:
-    record = httpx.get(f"{demo_server}/api/v1/patients/demo-002", timeout=10).json()
+def test_demo_patient_record_joins_every_source(
+    demo_server: str, oncologist: dict[str, str]
+) -> None:
+    record = httpx.get(
+        f"{demo_server}/api/v1/patients/demo-002", headers=oncologist, timeout=10
+    ).json()
     sources = {
         f["provenance"]["source_name"]
         for section in ("variants", "conditions", "fusions", "copy_numbers")
@@ -84,5 +106,17 @@ def test_demo_patient_record_joins_every_source(demo_server: str) -> None:
     # the multi-allelic STK11 record is split into two variants
     assert sum(1 for v in record["variants"] if v["fact"]["gene"] == "STK11") == 2
     assert any(f["fact"]["gene_3p"] == "RET" for f in record["fusions"])
-    page = httpx.get(f"{demo_server}/patients/demo-002", timeout=10).text
+    page = httpx.get(f"{demo_server}/patients/demo-002", headers=oncologist, timeout=10).text
     assert "p.L858R" in page and "demo-002.vep.vcf" in page
+
+
+def test_demo_recommendation_awaits_a_decision(
+    demo_server: str, oncologist: dict[str, str]
+) -> None:
+    listed = httpx.get(
+        f"{demo_server}/api/v1/patients/demo-002/recommendations", headers=oncologist, timeout=10
+    ).json()
+    assert len(listed) == 1 and listed[0]["decision"] is None
+    recommendation = listed[0]["recommendation"]
+    assert recommendation["status"] == "proposed" and recommendation["ai_generated"] is False
+    assert recommendation["basis"][0]["provenance"]["source_name"] == "demo-002.vep.vcf"

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 
 from oncoboard.api import problems
 from oncoboard.api.app import create_app
 from oncoboard.settings import Settings
+from tests.support import api_routes
 
 PROBLEM_REF = "#/components/schemas/ProblemDetails"
 
@@ -21,10 +21,9 @@ def contract_violations(app: FastAPI) -> list[str]:
     schema = app.openapi()
     paths: dict[str, dict[str, Any]] = schema["paths"]
     found: list[str] = []
-    for route in app.routes:
-        ours = isinstance(route, APIRoute) and route.path.startswith("/api/v1")
-        if ours and (not route.include_in_schema or route.path not in paths):
-            found.append(f"{route.path}: missing from the OpenAPI document")
+    for path, route in api_routes(app):
+        if path.startswith("/api/v1") and (not route.include_in_schema or path not in paths):
+            found.append(f"{path}: missing from the OpenAPI document")
     for path, item in paths.items():
         for method, operation in item.items():
             found += [f"{method.upper()} {path}: {v}" for v in _operation_violations(operation)]
@@ -42,7 +41,7 @@ def _operation_violations(operation: dict[str, Any]) -> list[str]:
         found.append(f"docstring summary is not one sentence: {description.splitlines()[0]!r}")
     responses: dict[str, Any] = operation.get("responses", {})
     success = [r for code, r in responses.items() if code.startswith("2")]
-    if not success or not all(_is_model(_schema(r, "application/json")) for r in success):
+    if not success or not all(_is_model(_success_schema(r)) for r in success):
         found.append("no typed success response schema")
     for code, response in responses.items():
         if code[0] in "45" and _schema(response, problems.PROBLEM_JSON) != {"$ref": PROBLEM_REF}:
@@ -61,6 +60,15 @@ def _operation_violations(operation: dict[str, Any]) -> list[str]:
 def _is_model(schema: dict[str, Any]) -> bool:
     """A named pydantic model (``$ref``) or a list of one; not ``{}`` nor a bare dict."""
     return "$ref" in schema or "$ref" in schema.get("items", {})
+
+
+def _success_schema(response: dict[str, Any]) -> dict[str, Any]:
+    """JSON, or a streamed JSON format such as JSON Lines, described by a named model."""
+    for media_type in ("application/json", "application/x-ndjson"):
+        schema = _schema(response, media_type)
+        if schema:
+            return schema
+    return {}
 
 
 def _schema(response: dict[str, Any], media_type: str) -> dict[str, Any]:

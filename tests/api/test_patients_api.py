@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import Engine
 
@@ -29,7 +28,7 @@ def _maf(tmp_path: Path, rows: list[str], name: str = "small.maf") -> Path:
 @pytest.mark.shared
 def test_list_search_and_paging(engine: Engine, live_server: LiveServer) -> None:
     import_file(engine, shared_file("interop", "maf", "maftools", "tcga_laml.maf.gz"))
-    with httpx.Client(base_url=live_server.url) as client:
+    with live_server.client() as client:
         page = client.get("/api/v1/patients", params={"limit": 50, "offset": 150}).json()
         # 193 distinct Tumor_Sample_Barcode values, each a TCGA participant
         # (zcat tcga_laml.maf.gz | awk -F'\t' 'NR>1{print $14}' | sort -u | wc -l)
@@ -49,7 +48,7 @@ def test_record_and_fact_carry_provenance_and_raw_line(
 ) -> None:
     path = shared_file("interop", "maf", "vcf2maf", "test.maf")
     report = import_file(engine, path)
-    with httpx.Client(base_url=live_server.url) as client:
+    with live_server.client() as client:
         record = client.get("/api/v1/patients/TUMOR").json()
         assert record["variant_total"] == 20 and record["genome_builds"] == ["GRCh37"]
         first = record["variants"][0]
@@ -78,7 +77,7 @@ def test_variants_filter_by_gene_sort_and_page(
     ]
     import_file(engine, _maf(tmp_path, rows))
     base = "/api/v1/patients/PT-1/variants"
-    with httpx.Client(base_url=live_server.url) as client:
+    with live_server.client() as client:
         kras = client.get(base, params={"gene": "kras"}).json()
         assert kras["total"] == 2
         assert [v["fact"]["hgvs_p"] for v in kras["items"]] == ["p.G12D", "p.G12V"]
@@ -103,7 +102,7 @@ def test_unknown_patient_and_fact_are_404_problems(
     import_file(
         engine, _maf(tmp_path, ["KRAS\tGRCh38\t12\t25245350\tC\tT\tPT-2\t90\t9\t"], "b.maf")
     )
-    with httpx.Client(base_url=live_server.url) as client:
+    with live_server.client() as client:
         other = client.get("/api/v1/patients/PT-2").json()["variants"][0]["fact_id"]
         for url in (
             "/api/v1/patients/NOPE",

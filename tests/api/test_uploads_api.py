@@ -39,7 +39,7 @@ def test_bad_file_is_422_with_located_problems(
         HEADER
         + "BRAF\tGRCh37\t7\tabc\tA\tT\tPT-9\t100\t45\nKRAS\tGRCh37\t12\t25398284\tCZ\tT\tPT-9\t100\t5\n"
     )
-    response = httpx.post(
+    response = live_server.client().post(
         f"{live_server.url}/api/v1/imports", files={"file": ("bad.maf", text.encode())}
     )
     assert response.status_code == 422
@@ -56,17 +56,17 @@ def test_upload_imports_once_and_reupload_is_unchanged(
     engine: Engine, live_server: LiveServer, settings: Settings
 ) -> None:
     url = f"{live_server.url}/api/v1/imports"
-    first = httpx.post(url, files={"file": ("braf.maf", GOOD.encode())})
+    first = live_server.client().post(url, files={"file": ("braf.maf", GOOD.encode())})
     assert first.status_code == 201, first.text
     assert first.json()["status"] == "imported" and first.json()["patients"] == ["PT-9"]
     counts = row_counts(engine)
-    second = httpx.post(url, files={"file": ("braf-again.maf", GOOD.encode())})
+    second = live_server.client().post(url, files={"file": ("braf-again.maf", GOOD.encode())})
     assert second.status_code == 200
     assert second.json()["status"] == "unchanged"
     assert second.json()["import_id"] == first.json()["import_id"]
     assert row_counts(engine) == counts and counts["facts"] == 1
     assert [p.name for p in _stored(settings)] == ["braf.maf"]
-    ledger = httpx.get(url).json()
+    ledger = live_server.client().get(url).json()
     assert [i["source_name"] for i in ledger] == ["braf.maf"]
 
 
@@ -77,13 +77,13 @@ def test_upload_options_reach_the_importer(
         "Hugo_Symbol\tChromosome\tStart_Position\tReference_Allele\tTumor_Seq_Allele2\t"
         "Tumor_Sample_Barcode\nBRAF\t7\t140753336\tA\tT\tS-1\n"
     )
-    response = httpx.post(
+    response = live_server.client().post(
         f"{live_server.url}/api/v1/imports",
         files={"file": ("nobuild.maf", no_build.encode())},
         data={"patient": "PT-42", "genome_build": "GRCh38"},
     )
     assert response.status_code == 201, response.text
-    record = httpx.get(f"{live_server.url}/api/v1/patients/PT-42").json()
+    record = live_server.client().get(f"{live_server.url}/api/v1/patients/PT-42").json()
     assert record["genome_builds"] == ["GRCh38"]
 
 
@@ -91,10 +91,13 @@ def test_genome_build_conflict_is_409_and_rolled_back(
     engine: Engine, live_server: LiveServer, settings: Settings
 ) -> None:
     url = f"{live_server.url}/api/v1/imports"
-    assert httpx.post(url, files={"file": ("braf.maf", GOOD.encode())}).status_code == 201
+    assert (
+        live_server.client().post(url, files={"file": ("braf.maf", GOOD.encode())}).status_code
+        == 201
+    )
     counts = row_counts(engine)
     grch38 = GOOD.replace("GRCh37", "GRCh38")
-    response = httpx.post(url, files={"file": ("braf38.maf", grch38.encode())})
+    response = live_server.client().post(url, files={"file": ("braf38.maf", grch38.encode())})
     assert response.status_code == 409 and response.headers["content-type"] == PROBLEM
     assert row_counts(engine) == counts and len(_stored(settings)) == 1
 
@@ -105,7 +108,7 @@ def test_genome_build_conflict_is_409_and_rolled_back(
 def test_unsafe_upload_name_is_refused_and_nothing_written(
     engine: Engine, live_server: LiveServer, settings: Settings, name: str
 ) -> None:
-    response = httpx.post(
+    response = live_server.client().post(
         f"{live_server.url}/api/v1/imports", files={"file": (name, GOOD.encode())}
     )
     assert response.status_code in (400, 422), response.text
@@ -120,7 +123,9 @@ def test_too_large_by_content_length_is_413(
     engine: Engine, live_server: LiveServer, settings: Settings
 ) -> None:
     big = GOOD.encode() + b"#" * (settings.max_upload_bytes + 100_000)
-    response = httpx.post(f"{live_server.url}/api/v1/imports", files={"file": ("big.maf", big)})
+    response = live_server.client().post(
+        f"{live_server.url}/api/v1/imports", files={"file": ("big.maf", big)}
+    )
     assert response.status_code == 413
     assert response.headers["content-type"] == PROBLEM
     assert str(settings.max_upload_bytes) in response.json()["detail"]
@@ -132,7 +137,9 @@ def test_file_just_over_the_limit_is_413(
 ) -> None:
     """Within the multipart allowance of the body check, so the file copy itself refuses it."""
     body = GOOD.encode() + b"\n" * (settings.max_upload_bytes - len(GOOD) + 1)
-    response = httpx.post(f"{live_server.url}/api/v1/imports", files={"file": ("edge.maf", body)})
+    response = live_server.client().post(
+        f"{live_server.url}/api/v1/imports", files={"file": ("edge.maf", body)}
+    )
     assert response.status_code == 413
     assert _stored(settings) == [] and _empty(engine)
 
@@ -155,7 +162,10 @@ def test_too_large_streamed_without_content_length_is_413(
         "POST",
         f"{live_server.url}/api/v1/imports",
         content=_multipart("big.maf", chunks, boundary),
-        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+        headers={
+            "content-type": f"multipart/form-data; boundary={boundary}",
+            **live_server.headers,
+        },
     )
     assert "content-length" not in request.headers
     assert request.headers["transfer-encoding"] == "chunked"
@@ -171,10 +181,13 @@ def test_streamed_upload_within_the_limit_is_imported(
 ) -> None:
     boundary = "oncoboard-test-boundary"
     lines = iter([GOOD.encode()])
-    response = httpx.post(
+    response = live_server.client().post(
         f"{live_server.url}/api/v1/imports",
         content=_multipart("streamed.maf", lines, boundary),
-        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+        headers={
+            "content-type": f"multipart/form-data; boundary={boundary}",
+            **live_server.headers,
+        },
     )
     assert response.status_code == 201, response.text
     assert row_counts(engine)["facts"] == 1

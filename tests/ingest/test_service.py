@@ -11,6 +11,9 @@ import pytest
 from sqlalchemy import Engine
 
 from oncoboard.errors import Conflict, InputError
+from oncoboard.governance import gate
+from oncoboard.governance.gate import Actor
+from oncoboard.governance.vocabulary import Action, Purpose, Role
 from oncoboard.ingest import service
 from oncoboard.ingest.maf import MafReader
 from oncoboard.ingest.reader import Reader
@@ -91,8 +94,17 @@ def test_provenance_names_file_hash_line_and_import(engine: Engine, tmp_path: Pa
 
     path = _maf(tmp_path, "prov.maf", "GRCh37", rows=2)
     report = import_file(engine, path)
+    clinician = Actor(username="dr", display_name="Dr", roles=frozenset({Role.CLINICIAN}))
     with unit_of_work(engine) as session:
-        record = get_patient_record(session=session, patient_id="PT-1")
+        access = gate.authorize(
+            session,
+            actor=clinician,
+            action=Action.VIEW_RECORD,
+            purpose=Purpose.TREATMENT,
+            obj="record",
+            patient_id="PT-1",
+        )
+        record = get_patient_record(session=session, access=access)
     second = record.variants[1]
     assert second.provenance.source_name == "prov.maf"
     assert second.provenance.source_sha256 == SourceFile.from_path(path).sha256

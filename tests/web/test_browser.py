@@ -79,7 +79,7 @@ def test_list_search_open_patient_and_provenance(
     from playwright.sync_api import expect
 
     import_file(engine, _cohort(tmp_path))
-    page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page = live_server.browser_page(browser, viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     page.goto(live_server.url + "/")
     expect(page.locator("#patients-h")).to_contain_text("Showing 1–25 of 30 patients")
     page.keyboard.press("Tab")
@@ -121,7 +121,9 @@ def test_gene_filter_and_sort_in_the_browser(
     from playwright.sync_api import expect
 
     import_file(engine, _cohort(tmp_path))
-    page = browser.new_page()  # type: ignore[attr-defined]
+    page = live_server.browser_page(
+        browser,
+    )  # type: ignore[attr-defined]
     page.goto(live_server.url + "/patients/PT-07")
     page.get_by_label("Gene").fill("kras")
     page.get_by_role("button", name="Apply").click()

@@ -7,7 +7,6 @@ import hashlib
 import re
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import Engine
 
@@ -33,7 +32,7 @@ def _column(rows: list[list[str]], name: str) -> list[str]:
 @pytest.mark.shared
 def test_patient_list_search_and_paging(engine: Engine, live_server: LiveServer) -> None:
     import_file(engine, shared_file("interop", "maf", "maftools", "tcga_laml.maf.gz"))
-    with httpx.Client(base_url=live_server.url) as client:
+    with live_server.client() as client:
         first = client.get("/").text
         # 193 participants (awk -F'\t' 'NR>1{print $14}' | sort -u | wc -l), 25 a page
         assert "Showing 1–25 of 193 patients" in first
@@ -55,7 +54,7 @@ def test_patient_page_shows_variants_with_their_source(
 ) -> None:
     path = shared_file("interop", "maf", "vcf2maf", "test.maf")
     import_file(engine, path)
-    with httpx.Client(base_url=live_server.url) as client:
+    with live_server.client() as client:
         page = client.get("/patients/TUMOR").text
         rows = table_rows(page, "variants")
         assert len(rows) == 21  # header + 20 rows
@@ -83,7 +82,7 @@ def test_variant_table_filters_sorts_and_pages(
     path = tmp_path / "many.maf"
     path.write_text(HEADER + "".join(lines), encoding="utf-8")
     import_file(engine, path)
-    with httpx.Client(base_url=live_server.url) as client:
+    with live_server.client() as client:
         first = client.get("/patients/PT-1").text
         assert "Variants page 1 of 3" in first and "Rows 1–100 of 230." in first
         third = client.get("/patients/PT-1", params={"vpage": 3}).text
@@ -100,7 +99,7 @@ def test_variant_table_filters_sorts_and_pages(
 
 
 def test_unknown_patient_and_fact_pages_are_404(engine: Engine, live_server: LiveServer) -> None:
-    with httpx.Client(base_url=live_server.url) as client:
+    with live_server.client() as client:
         page = client.get("/patients/NOPE")
         assert page.status_code == 404 and "text/html" in page.headers["content-type"]
         assert "patient &#39;NOPE&#39; not found" in page.text
@@ -115,7 +114,7 @@ def test_upload_form_lists_problems_then_imports(
         HEADER
         + "BRAF\tGRCh37\t7\t140453136\tA\tT\tPT-5\t100\t45\tc.1799T>A\tp.V600E\tMissense_Mutation\n"
     )
-    with httpx.Client(base_url=live_server.url) as client:
+    with live_server.client() as client:
         refused = client.post("/imports", files={"file": ("bad.maf", bad.encode())})
         assert refused.status_code == 422
         assert "bad.maf was not imported" in refused.text
@@ -140,7 +139,7 @@ def test_upload_form_lists_problems_then_imports(
 def test_upload_form_refuses_unsafe_name_and_no_file(
     engine: Engine, live_server: LiveServer, settings: Settings
 ) -> None:
-    with httpx.Client(base_url=live_server.url) as client:
+    with live_server.client() as client:
         unsafe = client.post("/imports", files={"file": ("../x.maf", b"Hugo_Symbol\n")})
         assert unsafe.status_code == 422 and "is not allowed" in unsafe.text
         empty = client.post("/imports", data={"patient": "PT-1"})
@@ -157,7 +156,7 @@ def test_fhir_patient_page_reads_as_one_record(engine: Engine, live_server: Live
     )
     # the bundle's genomic variant states no reference assembly, so the build is given
     report = import_file(engine, bundle, genome_build="GRCh37")
-    with httpx.Client(base_url=live_server.url) as client:
+    with live_server.client() as client:
         page = client.get(f"/patients/{report.patients[0]}").text
     # Patient: name given "Jenny", family "M"; birthDate 1965-01-01; gender female
     assert re.search(r"<h1[^>]*>Jenny M ", page)

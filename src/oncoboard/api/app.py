@@ -6,9 +6,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 from pydantic import BaseModel
 from sqlalchemy import Engine
+from starlette.middleware.sessions import SessionMiddleware
 
 from oncoboard import __version__
 from oncoboard.api import problems
+from oncoboard.api.guards import RejectControlCharacters
+from oncoboard.governance.routes import router as governance_router
 from oncoboard.ingest.routes import router as ingest_router
 from oncoboard.ingest.uploads import UploadSizeLimit
 from oncoboard.record.routes import router as record_router
@@ -42,8 +45,19 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         max_bytes=settings.max_upload_bytes,
         paths=("/api/v1/imports", "/imports"),
     )
+    # signed cookie sessions for the web pages; Secure in production (served over HTTPS)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="oncoboard_session",
+        max_age=settings.session_max_age_s,
+        same_site="lax",
+        https_only=settings.env == "prod",
+    )
+    app.add_middleware(RejectControlCharacters)
     app.include_router(record_router, prefix="/api/v1")
     app.include_router(ingest_router, prefix="/api/v1")
+    app.include_router(governance_router, prefix="/api/v1")
 
     @app.get("/api/v1/health", tags=["system"], response_model=Health)
     def health() -> Health:

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -17,10 +17,12 @@ from oncoboard.errors import (
     ConsentDenied,
     InputError,
     KnowledgeUnavailable,
+    NotAuthenticated,
     NotFound,
     OncoBoardError,
     PayloadTooLarge,
     PermissionDenied,
+    RateLimited,
 )
 
 STATUS: list[tuple[type[OncoBoardError], int]] = [
@@ -28,8 +30,10 @@ STATUS: list[tuple[type[OncoBoardError], int]] = [
     (InputError, 422),
     (NotFound, 404),
     (Conflict, 409),
+    (NotAuthenticated, 401),
     (PermissionDenied, 403),
     (ConsentDenied, 403),
+    (RateLimited, 429),
     (KnowledgeUnavailable, 503),
 ]
 
@@ -60,6 +64,9 @@ class ProblemDetails(BaseModel):
 
 _DESCRIPTIONS = {
     400: "Bad request (problem+json).",
+    401: "Not authenticated: log in or send a bearer token (problem+json).",
+    403: "Refused by the gate: role, purpose or consent, with the reason (problem+json).",
+    429: "Too many failed logins (problem+json).",
     404: "Not found (problem+json).",
     409: "Conflicts with what is stored (problem+json).",
     413: "Upload larger than the configured limit (problem+json).",
@@ -94,8 +101,12 @@ def problem_response(error: OncoBoardError, request: Request) -> JSONResponse:
 def install(app: FastAPI) -> None:
     """Register the handlers once, for every router."""
 
-    async def _oncoboard(request: Request, exc: Exception) -> JSONResponse:
+    async def _oncoboard(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, OncoBoardError)
+        pages = getattr(request.app.state, "html_errors", None)
+        if pages is not None and not request.url.path.startswith("/api/"):
+            response: Response = pages(request, exc)
+            return response
         return problem_response(exc, request)
 
     async def _validation(request: Request, exc: Exception) -> JSONResponse:
@@ -150,8 +161,12 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         for operation in _operations(schema):
             for status, response in operation.get("responses", {}).items():
                 content = response.get("content", {})
-                if status[0] in "45" and "application/json" in content:
-                    content[PROBLEM_JSON] = content.pop("application/json")
+                if status[0] in "45" and content and PROBLEM_JSON not in content:
+                    # whatever the route's own media type, its errors are problem+json
+                    media = (
+                        "application/json" if "application/json" in content else next(iter(content))
+                    )
+                    response["content"] = {PROBLEM_JSON: content[media]}
         app.openapi_schema = schema
     return app.openapi_schema
 

@@ -27,6 +27,12 @@ class CliContext:
             self._engine = make_engine(self.settings.database_url)
         return self._engine
 
+    def dispose(self) -> None:
+        """Close pooled connections when the command ends."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
     def actor(self, session: Session) -> Actor:
         """The named user this command acts as; passes the same gate and audit as the API."""
         return actor_for(session, self.settings.user, request_id=self.request_id)

@@ -64,6 +64,7 @@ def main(
     if user:
         overrides["user"] = user
     ctx.obj = CliContext(settings=Settings(**overrides))  # type: ignore[arg-type]
+    ctx.call_on_close(ctx.obj.dispose)
 
 
 ingest_cli.register(app)

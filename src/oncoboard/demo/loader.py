@@ -10,6 +10,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from oncoboard.demo.recommendations import ensure_demo_recommendation
+from oncoboard.demo.users import ensure_demo_users, login_help
+from oncoboard.errors import PermissionDenied
+from oncoboard.governance.users import SITE_ADMIN, actor_for
 from oncoboard.ingest import service
 from oncoboard.ingest.schemas import ImportOptions, SourceFile
 from oncoboard.settings import Settings
@@ -22,18 +26,31 @@ def demo_folder() -> Path:
 
 def load_demo(*, engine: Engine, settings: Settings) -> Iterator[str]:
     """Import every demo file listed in ``manifest.json``; idempotent like any import."""
+    if settings.env == "prod":
+        raise PermissionDenied(
+            "the demo cohort and its accounts are refused when ONCOBOARD_ENV=prod"
+        )
     folder = demo_folder()
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     for entry in manifest["files"]:
         options = ImportOptions(**entry.get("options", {}))
         source = SourceFile.from_path(folder / entry["file"])
         with unit_of_work(engine) as session:
-            report = service.import_source(
+            actor = actor_for(session, SITE_ADMIN)
+            report = service.import_as(
                 session=session,
+                access=service.authorize_import(session, actor, source.name),
                 source=source,
                 options=options,
                 batch_size=settings.import_batch_size,
-                actor="demo",
             )
         verb = "already loaded" if report.status == "unchanged" else "loaded"
         yield f"demo: {verb} {source.name} ({sum(report.fact_counts.values())} facts)"
+    with unit_of_work(engine) as session:
+        created = ensure_demo_users(session)
+        seeded = ensure_demo_recommendation(session, actor_for(session, SITE_ADMIN))
+    if created:
+        yield f"demo: created {len(created)} demo user(s)"
+    if seeded:
+        yield "demo: proposed one example recommendation for demo-002 (awaiting a decision)"
+    yield from login_help()

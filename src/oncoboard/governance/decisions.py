@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oncoboard.errors import Conflict, NotFound, PermissionDenied
+from oncoboard.governance import gate
 from oncoboard.governance.gate import Access
 from oncoboard.governance.models import DecisionRow, RecommendationRow
 from oncoboard.governance.recommendation import Recommendation, RecommendationStatus
@@ -155,12 +156,9 @@ def _decision(row: DecisionRow) -> Decision:
 
 
 def _require(access: Access, action: Action, patient_id: str | None) -> None:
-    """Services take the gate's proof and check it matches what they are about to do."""
-    if access.action != action or access.patient_id != patient_id or patient_id is None:
-        raise PermissionDenied(
-            f"access granted for {access.action.value} on {access.patient_id}, "
-            f"not {action.value} on {patient_id}"
-        )
+    gate.require(access, action)
+    if access.patient_id != patient_id:
+        raise PermissionDenied(f"access was granted for {access.patient_id}, not {patient_id}")
 
 
 def _patient_pk(session: Session, patient_id: str) -> int:

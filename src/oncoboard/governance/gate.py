@@ -105,6 +105,15 @@ def authorize(
     )
 
 
+def require(access: Access, action: Action, *, patient_scoped: bool = True) -> None:
+    """Services take the gate's proof and check it covers what they are about to do."""
+    if access.action != action or (patient_scoped and access.patient_id is None):
+        raise PermissionDenied(
+            f"access was granted for {access.action.value} on {access.patient_id or 'no patient'}, "
+            f"not {action.value}"
+        )
+
+
 def _check_consent(
     session: Session,
     actor: Actor,

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from oncoboard.api.deps import get_session
+from oncoboard.api.deps import SessionDep
 from oncoboard.errors import NotAuthenticated, PermissionDenied
 from oncoboard.governance import users
 from oncoboard.governance.audit import AuditEvent
@@ -41,14 +41,17 @@ def csrf_token(request: Request) -> str:
     return str(token)
 
 
-async def current_actor(
-    request: Request, session: Annotated[Session, Depends(get_session)]
-) -> Actor:
-    """Authenticate by ``Authorization: Bearer`` or by the signed session cookie."""
+def session_actor(request: Request, session: Session) -> Actor:
+    """Authenticate by ``Authorization: Bearer`` or by the signed session cookie.
+
+    No CSRF check here: a route that accepts cookie-authenticated writes calls ``check_csrf``.
+    """
     rid = request_id(request)
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        return users.actor_for_token(session, header[7:].strip(), request_id=rid)
+        actor = users.actor_for_token(session, header[7:].strip(), request_id=rid)
+        request.state.actor = actor
+        return actor
     username = request.session.get("user") if "session" in request.scope else None
     if not username:
         raise NotAuthenticated(
@@ -64,19 +67,35 @@ async def current_actor(
                 request_id=rid,
             ),
         )
-    if request.method not in SAFE_METHODS:
-        await _check_csrf(request)
-    return users.actor_for(session, str(username), request_id=rid)
+    try:
+        actor = users.actor_for(session, str(username), request_id=rid)
+    except NotAuthenticated:
+        request.session.clear()  # the account was disabled or removed: end the session
+        raise
+    request.state.actor = actor
+    return actor
 
 
-async def _check_csrf(request: Request) -> None:
-    expected = request.session.get(CSRF_FIELD, "")
-    supplied = request.headers.get(CSRF_HEADER, "")
-    content_type = request.headers.get("content-type", "")
-    if not supplied and ("form" in content_type):
-        supplied = str((await request.form()).get(CSRF_FIELD, ""))
-    if not expected or not hmac.compare_digest(str(expected), supplied):
+def uses_cookie(request: Request) -> bool:
+    return not request.headers.get("authorization", "").lower().startswith("bearer ")
+
+
+def check_csrf(request: Request, supplied: str | None) -> None:
+    """Refuse a cookie-authenticated write whose CSRF token is missing or wrong."""
+    expected = str(request.session.get(CSRF_FIELD, "")) if "session" in request.scope else ""
+    if not expected or not hmac.compare_digest(expected, supplied or ""):
         raise PermissionDenied("missing or wrong CSRF token; reload the page and try again")
+
+
+async def current_actor(request: Request, session: SessionDep) -> Actor:
+    """The caller, for routes; cookie-authenticated writes must carry the CSRF token."""
+    actor = session_actor(request, session)
+    if request.method not in SAFE_METHODS and uses_cookie(request):
+        supplied = request.headers.get(CSRF_HEADER, "")
+        if not supplied and "form" in request.headers.get("content-type", ""):
+            supplied = str((await request.form()).get(CSRF_FIELD, ""))
+        check_csrf(request, supplied)
+    return actor
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]

@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from oncoboard.api.deps import SessionDep
+from oncoboard.api.problems import problem_responses
 from oncoboard.governance import audit, decisions, gate, service, users
 from oncoboard.governance.consent import ConsentEvent, ConsentIn
 from oncoboard.governance.decisions import Decision, DecisionIn, ReviewedRecommendation
@@ -49,7 +50,12 @@ class ChainStatus(BaseModel):
     problem: str | None
 
 
-@router.post("/auth/token", response_model=IssuedToken, status_code=201)
+@router.post(
+    "/auth/token",
+    response_model=IssuedToken,
+    status_code=201,
+    responses=problem_responses(401, 422, 429),
+)
 def issue_token(credentials: Credentials, request: Request, session: SessionDep) -> IssuedToken:
     """Exchange a username and password for a bearer token (rate-limited)."""
     actor = users.authenticate(
@@ -67,19 +73,23 @@ def issue_token(credentials: Credentials, request: Request, session: SessionDep)
     return IssuedToken(token=secret, detail=token)
 
 
-@router.get("/auth/tokens", response_model=list[users.TokenOut])
+@router.get("/auth/tokens", response_model=list[users.TokenOut], responses=problem_responses(401))
 def my_tokens(actor: ActorDep, session: SessionDep) -> list[users.TokenOut]:
     """List the caller's own tokens (prefixes only)."""
     return users.list_tokens(session, username=actor.username)
 
 
-@router.delete("/auth/tokens/{token_id}", response_model=users.TokenOut)
+@router.delete(
+    "/auth/tokens/{token_id}",
+    response_model=users.TokenOut,
+    responses=problem_responses(401, 404, 422),
+)
 def revoke_my_token(token_id: int, actor: ActorDep, session: SessionDep) -> users.TokenOut:
     """Revoke one of the caller's own tokens."""
     return users.revoke_token(session, username=actor.username, token_id=token_id)
 
 
-@router.get("/me", response_model=Me)
+@router.get("/me", response_model=Me, responses=problem_responses(401))
 def who_am_i(actor: ActorDep) -> Me:
     """Return the authenticated user and roles."""
     return Me(
@@ -90,7 +100,11 @@ def who_am_i(actor: ActorDep) -> Me:
     )
 
 
-@router.get("/patients/{patient_id}/consent", response_model=service.ConsentOverview)
+@router.get(
+    "/patients/{patient_id}/consent",
+    response_model=service.ConsentOverview,
+    responses=problem_responses(401, 403, 404, 422),
+)
 def get_consent(patient_id: str, actor: ActorDep, session: SessionDep) -> service.ConsentOverview:
     """Get the consent in force per purpose and its full history."""
     access = gate.authorize(
@@ -104,7 +118,12 @@ def get_consent(patient_id: str, actor: ActorDep, session: SessionDep) -> servic
     return service.consent_overview(session, access=access)
 
 
-@router.post("/patients/{patient_id}/consent", response_model=ConsentEvent, status_code=201)
+@router.post(
+    "/patients/{patient_id}/consent",
+    response_model=ConsentEvent,
+    status_code=201,
+    responses=problem_responses(401, 403, 404, 422),
+)
 def change_consent(
     patient_id: str, consent_in: ConsentIn, actor: ActorDep, session: SessionDep
 ) -> ConsentEvent:
@@ -120,7 +139,11 @@ def change_consent(
     return service.change_consent(session, access=access, consent_in=consent_in)
 
 
-@router.get("/patients/{patient_id}/access-log", response_model=list[service.AccessLogEntry])
+@router.get(
+    "/patients/{patient_id}/access-log",
+    response_model=list[service.AccessLogEntry],
+    responses=problem_responses(401, 403, 404, 422),
+)
 def get_access_log(
     patient_id: str, actor: ActorDep, session: SessionDep
 ) -> list[service.AccessLogEntry]:
@@ -136,7 +159,11 @@ def get_access_log(
     return service.access_log(session, access=access)
 
 
-@router.get("/patients/{patient_id}/recommendations", response_model=list[ReviewedRecommendation])
+@router.get(
+    "/patients/{patient_id}/recommendations",
+    response_model=list[ReviewedRecommendation],
+    responses=problem_responses(401, 403, 404, 422),
+)
 def list_recommendations(
     patient_id: str, actor: ActorDep, session: SessionDep
 ) -> list[ReviewedRecommendation]:
@@ -153,7 +180,10 @@ def list_recommendations(
 
 
 @router.post(
-    "/recommendations/{recommendation_id}/decision", response_model=Decision, status_code=201
+    "/recommendations/{recommendation_id}/decision",
+    response_model=Decision,
+    status_code=201,
+    responses=problem_responses(401, 403, 404, 409, 422),
 )
 def decide(
     recommendation_id: str, decision_in: DecisionIn, actor: ActorDep, session: SessionDep
@@ -173,7 +203,7 @@ def decide(
     )
 
 
-@router.get("/audit/verify", response_model=ChainStatus)
+@router.get("/audit/verify", response_model=ChainStatus, responses=problem_responses(401, 403))
 def verify_audit(request: Request, actor: ActorDep, session: SessionDep) -> ChainStatus:
     """Walk the audit hash chain and name the first broken entry, if any."""
     gate.authorize(
@@ -192,14 +222,19 @@ def verify_audit(request: Request, actor: ActorDep, session: SessionDep) -> Chai
     )
 
 
+class NdjsonResponse(StreamingResponse):
+    media_type = "application/x-ndjson"
+
+
 @router.get(
     "/audit/export",
-    response_class=StreamingResponse,
+    response_class=NdjsonResponse,
     responses={
         200: {
-            "content": {"application/x-ndjson": {}},
-            "description": "JSON Lines, one audit entry per line",
-        }
+            "model": service.AuditLine,
+            "description": "JSON Lines: one AuditLine object per line, in chain order.",
+        },
+        **problem_responses(401, 403, 422),
     },
 )
 def export_audit(
@@ -210,7 +245,7 @@ def export_audit(
     by: Annotated[str | None, Query(alias="actor", max_length=64)] = None,
     since: date | None = None,
     until: date | None = None,
-) -> StreamingResponse:
+) -> NdjsonResponse:
     """Export audit entries as JSON Lines, filtered by patient, actor and dates."""
     access = gate.authorize(
         session,
@@ -231,4 +266,4 @@ def export_audit(
         with spool:
             yield from iter(lambda: spool.read(1 << 16), b"")
 
-    return StreamingResponse(lines(), media_type="application/x-ndjson")
+    return NdjsonResponse(lines())

@@ -43,6 +43,25 @@ class AccessLogEntry(BaseModel):
     reason: str | None
 
 
+class AuditLine(BaseModel):
+    """One exported audit entry, with the hashes that chain it to its neighbours."""
+
+    seq: int
+    at: str
+    actor: str
+    roles: str
+    action: str
+    purpose: str
+    patient: str | None
+    object: str
+    outcome: str
+    reason: str | None
+    break_glass: bool
+    request_id: str | None
+    prev_hash: str
+    entry_hash: str
+
+
 def consent_overview(session: Session, *, access: Access) -> ConsentOverview:
     patient_pk = _patient_pk(session, access)
     return ConsentOverview(

@@ -57,8 +57,10 @@ def import_files(
         try:
             source = SourceFile.from_path(path)
             with unit_of_work(context.engine) as session, _progress(source.name) as tick:
-                report = service.import_source(
+                access = service.authorize_import(session, context.actor(session), source.name)
+                report = service.import_as(
                     session=session,
+                    access=access,
                     source=source,
                     options=options,
                     batch_size=context.settings.import_batch_size,

@@ -9,6 +9,9 @@ from fastapi import APIRouter, Form, Query, Response, UploadFile
 
 from oncoboard.api.deps import SessionDep, SettingsDep
 from oncoboard.api.problems import problem_responses
+from oncoboard.governance import gate
+from oncoboard.governance.http import ActorDep
+from oncoboard.governance.vocabulary import Action, Purpose
 from oncoboard.ingest import service
 from oncoboard.ingest.schemas import ImportOptions, ImportReport
 from oncoboard.ingest.uploads import import_upload
@@ -17,13 +20,23 @@ from oncoboard.record.genomics import GenomeBuild
 router = APIRouter(tags=["imports"])
 
 
-@router.get("/imports", response_model=list[ImportReport], responses=problem_responses(422))
+@router.get(
+    "/imports", response_model=list[ImportReport], responses=problem_responses(401, 403, 422)
+)
 def list_imports(
+    actor: ActorDep,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[ImportReport]:
     """List imports, newest first."""
+    gate.authorize(
+        session,
+        actor=actor,
+        action=Action.VIEW_RECORD,
+        purpose=Purpose.TREATMENT,
+        obj="import ledger",
+    )
     return service.list_imports(session=session, limit=limit, offset=offset)
 
 
@@ -33,12 +46,13 @@ def list_imports(
     status_code=201,
     responses={
         200: {"model": ImportReport, "description": "The same file was imported before."},
-        **problem_responses(409, 413, 422),
+        **problem_responses(401, 403, 409, 413, 422),
     },
 )
 def upload_import(
     response: Response,
     file: UploadFile,
+    actor: ActorDep,
     session: SessionDep,
     settings: SettingsDep,
     patient: Annotated[str | None, Form(max_length=128)] = None,
@@ -46,8 +60,10 @@ def upload_import(
     tumor_sample: Annotated[str | None, Form(max_length=128)] = None,
 ) -> ImportReport:
     """Upload one file and import it all-or-nothing; the same file again changes nothing."""
+    access = service.authorize_import(session, actor, file.filename or "upload")
     report = import_upload(
         session=session,
+        access=access,
         settings=settings,
         stream=file.file,
         filename=file.filename,

@@ -11,7 +11,10 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from oncoboard.errors import InputError
+from oncoboard.errors import InputError, PermissionDenied
+from oncoboard.governance import gate
+from oncoboard.governance.gate import Access, Actor
+from oncoboard.governance.vocabulary import Action, Purpose
 from oncoboard.ingest.models import ImportRow
 from oncoboard.ingest.reader import Reader
 from oncoboard.ingest.registry import reader_for
@@ -91,6 +94,54 @@ def import_source(
     row.notes = list(log.notes) or ([] if seen else ["the file holds no records to import"])
     session.flush()
     return _report(row, status="imported")
+
+
+def import_as(
+    *,
+    session: Session,
+    access: Access,
+    source: SourceFile,
+    options: ImportOptions,
+    batch_size: int = 5000,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import on behalf of a user who passed the gate to edit records.
+
+    Every patient the file touches passes the gate too (consent for treatment included), so
+    an objection refuses the whole file, and each patient gets an audit entry for the write.
+    """
+    if access.action != Action.EDIT_RECORD or access.purpose != Purpose.TREATMENT:
+        raise PermissionDenied(f"importing needs edit_record for treatment, not {access.action}")
+    report = import_source(
+        session=session,
+        source=source,
+        options=options,
+        batch_size=batch_size,
+        progress=progress,
+        actor=access.actor.username,
+    )
+    if report.status == "imported":
+        for patient in report.patients:
+            gate.authorize(
+                session,
+                actor=access.actor,
+                action=Action.EDIT_RECORD,
+                purpose=Purpose.TREATMENT,
+                patient_id=patient,
+                obj=f"import {report.import_id}: {report.source_name}",
+            )
+    return report
+
+
+def authorize_import(session: Session, actor: Actor, name: str) -> Access:
+    """The gate for starting an import (before the file's patients are known)."""
+    return gate.authorize(
+        session,
+        actor=actor,
+        action=Action.EDIT_RECORD,
+        purpose=Purpose.TREATMENT,
+        obj=f"import {name}",
+    )
 
 
 def validate_source(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from oncoboard.errors import InputError, PayloadTooLarge, Problem
+from oncoboard.governance.gate import Access
 from oncoboard.ingest import service
 from oncoboard.ingest.schemas import ImportOptions, ImportReport, SourceFile
 from oncoboard.settings import Settings
@@ -69,6 +70,7 @@ def save_upload(stream: BinaryIO, *, name: str, folder: Path, max_bytes: int) ->
 def import_upload(
     *,
     session: Session,
+    access: Access,
     settings: Settings,
     stream: BinaryIO,
     filename: str | None,
@@ -84,8 +86,9 @@ def import_upload(
         stream, name=name, folder=settings.upload_dir, max_bytes=settings.max_upload_bytes
     )
     try:
-        report = service.import_source(
+        report = service.import_as(
             session=session,
+            access=access,
             source=SourceFile.from_path(path, name=name),
             options=options,
             batch_size=settings.import_batch_size,

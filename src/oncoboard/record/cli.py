@@ -10,6 +10,8 @@ from rich.table import Table
 
 from oncoboard.cli.context import cli_context
 from oncoboard.cli.output import console, emit_json
+from oncoboard.governance import gate
+from oncoboard.governance.vocabulary import Action, Purpose
 from oncoboard.record import service
 from oncoboard.record.schemas import PatientRecord
 from oncoboard.record.service import describe
@@ -28,9 +30,17 @@ def list_patients(
     as_json: JsonOpt = False,
 ) -> None:
     """List patients (paged)."""
-    with unit_of_work(cli_context(ctx).engine) as session:
+    context = cli_context(ctx)
+    with unit_of_work(context.engine) as session:
+        access = gate.authorize(
+            session,
+            actor=context.actor(session),
+            action=Action.VIEW_RECORD,
+            purpose=Purpose.TREATMENT,
+            obj="patient list",
+        )
         items, total = service.list_patients(
-            session=session, search=search, limit=limit, offset=offset
+            session=session, access=access, search=search, limit=limit, offset=offset
         )
     if as_json:
         emit_json({"total": total, "items": [i.model_dump() for i in items]})
@@ -56,12 +66,26 @@ def show_patient(
     ctx: typer.Context,
     patient_id: str,
     variant_limit: Annotated[int, typer.Option(min=1)] = 500,
+    break_glass: Annotated[
+        str | None,
+        typer.Option("--break-glass", help="Emergency access despite an objection: the reason"),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Show one patient's record with the source of every fact."""
-    with unit_of_work(cli_context(ctx).engine) as session:
+    context = cli_context(ctx)
+    with unit_of_work(context.engine) as session:
+        access = gate.authorize(
+            session,
+            actor=context.actor(session),
+            action=Action.VIEW_RECORD,
+            purpose=Purpose.TREATMENT,
+            obj="patient record",
+            patient_id=patient_id,
+            break_glass_reason=break_glass,
+        )
         record = service.get_patient_record(
-            session=session, patient_id=patient_id, variant_limit=variant_limit
+            session=session, access=access, variant_limit=variant_limit
         )
     if as_json:
         emit_json(record.model_dump(mode="json"))

@@ -12,8 +12,11 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, defer
 
 from oncoboard.errors import NotFound
+from oncoboard.governance import gate
+from oncoboard.governance.gate import Access
+from oncoboard.governance.vocabulary import Action
 from oncoboard.ingest.models import ImportRow
-from oncoboard.record.models import FactRow, PatientRow
+from oncoboard.record.models import FactRow, PatientRow, RawBlockRow
 from oncoboard.record.schemas import (
     AnyFact,
     Biomarker,
@@ -52,10 +55,16 @@ _NOT_VARIANTS = tuple(kind for kind in _SECTIONS if kind != "variant")
 
 
 def list_patients(
-    *, session: Session, search: str | None = None, limit: int = 50, offset: int = 0
+    *,
+    session: Session,
+    access: Access,
+    search: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> tuple[list[PatientSummary], int]:
-    """Patients ordered by id, optionally filtered by id/name substring; returns page and total."""
-    query = select(PatientRow)
+    """Patients the caller may see (own record; consent for the purpose), by id; page and total."""
+    gate.require(access, Action.VIEW_RECORD, patient_scoped=False)
+    query = select(PatientRow).where(gate.visible_patients(access.actor, access.purpose))
     if search:
         pattern = f"%{search.lower()}%"
         named = select(FactRow.patient_id).where(
@@ -103,17 +112,19 @@ def _count(session: Session, patient_id: int, kind: str, gene: str | None = None
     return int(session.scalar(query) or 0)
 
 
-def _patient(session: Session, patient_id: str) -> PatientRow:
-    patient = session.scalar(select(PatientRow).where(PatientRow.external_id == patient_id))
+def _patient(session: Session, access: Access) -> PatientRow:
+    """The patient the gate's proof names (reads need ``view_record`` on that patient)."""
+    gate.require(access, Action.VIEW_RECORD)
+    patient = session.scalar(select(PatientRow).where(PatientRow.external_id == access.patient_id))
     if patient is None:
-        raise NotFound(f"patient {patient_id!r} not found")
+        raise NotFound(f"patient {access.patient_id!r} not found")
     return patient
 
 
 def get_patient_record(
     *,
     session: Session,
-    patient_id: str,
+    access: Access,
     variant_limit: int = 500,
     variant_offset: int = 0,
     gene: str | None = None,
@@ -124,7 +135,7 @@ def get_patient_record(
     Only the requested page of variants is loaded and no raw source record is read, so the
     cost of a page does not grow with the size of the tumour's variant list.
     """
-    patient = _patient(session, patient_id)
+    patient = _patient(session, access)
     other = session.scalars(
         select(FactRow)
         .options(defer(FactRow.raw))
@@ -158,14 +169,14 @@ def get_patient_record(
 def list_variants(
     *,
     session: Session,
-    patient_id: str,
+    access: Access,
     gene: str | None = None,
     sort: VariantSort = "file",
     limit: int = 100,
     offset: int = 0,
 ) -> VariantPage:
     """One page of a patient's variants, optionally of one gene, in the order asked for."""
-    patient = _patient(session, patient_id)
+    patient = _patient(session, access)
     rows = session.scalars(_variant_query(patient.id, gene, sort).limit(limit).offset(offset)).all()
     return VariantPage(
         patient_id=patient.external_id,
@@ -233,14 +244,14 @@ def _builds(session: Session, patient_id: int) -> list[str]:
     return sorted(b for b in builds if b)
 
 
-def get_fact(*, session: Session, patient_id: str, fact_id: int) -> FactDetail:
+def get_fact(*, session: Session, access: Access, fact_id: int) -> FactDetail:
     """One fact of one patient with its full provenance and raw source record."""
-    patient = _patient(session, patient_id)
+    patient = _patient(session, access)
     row = session.scalar(
         select(FactRow).where(FactRow.id == fact_id, FactRow.patient_id == patient.id)
     )
     if row is None:
-        raise NotFound(f"patient {patient_id!r} has no fact {fact_id}")
+        raise NotFound(f"patient {access.patient_id!r} has no fact {fact_id}")
     imp = session.get(ImportRow, row.import_id)
     assert imp is not None  # facts.import_id is a foreign key
     recorded = _recorded(row, imp)
@@ -252,8 +263,16 @@ def get_fact(*, session: Session, patient_id: str, fact_id: int) -> FactDetail:
         provenance=recorded.provenance,
         source_format=imp.source_format,
         imported_by=imp.imported_by,
-        raw=row.raw,
+        raw=_raw(session, row),
     )
+
+
+def _raw(session: Session, row: FactRow) -> str | None:
+    """Inline (before 0004, or a record holding the block separator) or from its block."""
+    if row.raw is not None or row.raw_block is None or row.raw_index is None:
+        return row.raw
+    block = session.get(RawBlockRow, row.raw_block)
+    return block.record(row.raw_index) if block is not None else None
 
 
 def _recorded_all(session: Session, rows: Sequence[FactRow]) -> list[RecordedFact]:

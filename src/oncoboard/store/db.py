@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,23 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
+class RawJSON(str):
+    """JSON text already serialised (pydantic's ``model_dump_json``): stored as it is, so a
+    100k-fact import does not build every payload as a dict only to serialise it again."""
+
+    __slots__ = ()
+
+
+def _json_serializer(value: object) -> str:
+    return value if isinstance(value, RawJSON) else json.dumps(value)
+
+
+def accepts_raw_json(engine: Engine) -> bool:
+    """True when ``engine`` came from :func:`make_engine`; any other engine would store a
+    ``RawJSON`` payload as a JSON string, so writers hand it dicts instead."""
+    return getattr(engine.dialect, "_json_serializer", None) is _json_serializer
+
+
 def make_engine(database_url: str) -> Engine:
     """Create an engine; SQLite gets foreign keys, WAL and its folder created."""
     if database_url.startswith("sqlite"):
@@ -19,12 +37,14 @@ def make_engine(database_url: str) -> Engine:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            database_url, connect_args={"check_same_thread": False, "timeout": 30}
+            database_url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            json_serializer=_json_serializer,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    return create_engine(database_url, pool_pre_ping=True)
+    return create_engine(database_url, pool_pre_ping=True, json_serializer=_json_serializer)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

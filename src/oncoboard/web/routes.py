@@ -18,7 +18,17 @@ from sqlalchemy.orm import Session
 from oncoboard import __version__
 from oncoboard.api.deps import SessionDep
 from oncoboard.api.problems import status_for
-from oncoboard.errors import InputError, NotFound, OncoBoardError
+from oncoboard.errors import AccessError, InputError, NotAuthenticated, NotFound, OncoBoardError
+from oncoboard.governance import decisions, gate
+from oncoboard.governance.gate import Actor
+from oncoboard.governance.http import (
+    ActorDep,
+    check_csrf,
+    csrf_token,
+    session_actor,
+    uses_cookie,
+)
+from oncoboard.governance.vocabulary import Action, Purpose, allowed_purposes
 from oncoboard.ingest import service as ingest_service
 from oncoboard.ingest.schemas import ImportOptions
 from oncoboard.ingest.uploads import import_upload
@@ -54,7 +64,13 @@ def _when(value: datetime | None) -> str:
 
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))
-templates.env.globals.update(version=__version__, qs=_qs, sorts=SORTS)
+templates.env.globals.update(
+    version=__version__,
+    qs=_qs,
+    sorts=SORTS,
+    csrf_token=csrf_token,
+    actor_of=lambda request: getattr(request.state, "actor", None),
+)
 templates.env.filters.update(
     describe=describe, pathq=lambda value: quote(str(value), safe=""), when=_when
 )
@@ -69,13 +85,25 @@ def _pages(total: int, size: int) -> int:
 @router.get("/", response_class=HTMLResponse)
 def patient_list(
     request: Request,
+    actor: ActorDep,
     session: SessionDep,
     q: Annotated[str | None, Query(max_length=100)] = None,
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> HTMLResponse:
     """The patient list: search by id or name, paged."""
+    access = gate.authorize(
+        session,
+        actor=actor,
+        action=Action.VIEW_RECORD,
+        purpose=Purpose.TREATMENT,
+        obj="patient list",
+    )
     items, total = service.list_patients(
-        session=session, search=q or None, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+        session=session,
+        access=access,
+        search=q or None,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
     )
     context = {
         "items": items,
@@ -92,6 +120,7 @@ def patient_list(
 def patient_page(
     request: Request,
     patient_id: str,
+    actor: ActorDep,
     session: SessionDep,
     vpage: Annotated[int, Query(ge=1)] = 1,
     gene: Annotated[str | None, Query(max_length=64)] = None,
@@ -99,9 +128,17 @@ def patient_page(
 ) -> Response:
     """One patient's record: header card, clinical sections, paged variant table, timeline."""
     try:
+        access = gate.authorize(
+            session,
+            actor=actor,
+            action=Action.VIEW_RECORD,
+            purpose=Purpose.TREATMENT,
+            obj="patient page",
+            patient_id=patient_id,
+        )
         record = service.get_patient_record(
             session=session,
-            patient_id=patient_id,
+            access=access,
             variant_limit=VARIANT_PAGE_SIZE,
             variant_offset=(vpage - 1) * VARIANT_PAGE_SIZE,
             gene=gene or None,
@@ -109,9 +146,13 @@ def patient_page(
         )
     except NotFound as error:
         return _not_found(request, error)
+    recommendations = decisions.list_for_patient(session, access=access)
+    can_decide = bool(allowed_purposes(actor.roles, Action.DECIDE))
     primary = next((f for f in record.conditions if getattr(f.fact, "is_primary", False)), None)
     context = {
         "record": record,
+        "recommendations": recommendations,
+        "can_decide": can_decide,
         "demo": record.demographics[0] if record.demographics else None,
         "primary": primary or (record.conditions[0] if record.conditions else None),
         # Treatment lines in the order they were given; undated ones last, in file order.
@@ -128,10 +169,20 @@ def patient_page(
 
 
 @router.get("/patients/{patient_id}/facts/{fact_id}", response_class=HTMLResponse)
-def fact_page(request: Request, patient_id: str, fact_id: int, session: SessionDep) -> Response:
+def fact_page(
+    request: Request, patient_id: str, fact_id: int, actor: ActorDep, session: SessionDep
+) -> Response:
     """One fact: its values, full provenance and the raw source record."""
     try:
-        detail = service.get_fact(session=session, patient_id=patient_id, fact_id=fact_id)
+        access = gate.authorize(
+            session,
+            actor=actor,
+            action=Action.VIEW_RECORD,
+            purpose=Purpose.TREATMENT,
+            obj=f"fact {fact_id}",
+            patient_id=patient_id,
+        )
+        detail = service.get_fact(session=session, access=access, fact_id=fact_id)
     except NotFound as error:
         return _not_found(request, error)
     values = [
@@ -145,25 +196,32 @@ def fact_page(request: Request, patient_id: str, fact_id: int, session: SessionD
 @router.get("/imports", response_class=HTMLResponse)
 def imports_page(
     request: Request,
+    actor: ActorDep,
     session: SessionDep,
     page: Annotated[int, Query(ge=1)] = 1,
     import_id: Annotated[str | None, Query(max_length=36)] = None,
     status: Annotated[str | None, Query(max_length=16)] = None,
 ) -> HTMLResponse:
     """The import ledger and the upload form."""
-    context = _ledger(session, page) | {"import_id": import_id, "status": status}
+    context = _ledger(session, actor, page) | {"import_id": import_id, "status": status}
     return templates.TemplateResponse(request, "imports.html", context)
 
 
 @router.post("/imports", response_class=HTMLResponse)
 def upload_form(
     request: Request,
+    csrf: Annotated[str, Form(alias="csrf_token", max_length=128)] = "",
     file: Annotated[UploadFile | None, Form()] = None,
     patient: Annotated[str, Form(max_length=128)] = "",
     genome_build: Annotated[str, Form(max_length=32)] = "",
     tumor_sample: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
     """Import an uploaded file (same service as the API); show located problems when refused."""
+    engine = request.app.state.engine
+    with unit_of_work(engine) as session:
+        actor = session_actor(request, session)
+        if uses_cookie(request):
+            check_csrf(request, csrf)
     try:
         if file is None or not file.filename:
             raise InputError("choose a file to upload")
@@ -173,29 +231,34 @@ def upload_form(
             tumor_sample=tumor_sample.strip() or None,
         )
         # Its own unit of work: a refused file is rolled back before the page is drawn.
-        with unit_of_work(request.app.state.engine) as session:
+        with unit_of_work(engine) as session:
             report = import_upload(
                 session=session,
+                access=ingest_service.authorize_import(session, actor, file.filename),
                 settings=request.app.state.settings,
                 stream=file.file,
                 filename=file.filename,
                 options=options,
             )
+    except AccessError:
+        raise
     except (OncoBoardError, ValidationError) as error:
-        return _refused(request, error, file.filename if file else None)
+        return _refused(request, actor, error, file.filename if file else None)
     return RedirectResponse(
         f"/imports?{urlencode({'import_id': report.import_id, 'status': report.status})}",
         status_code=303,
     )
 
 
-def _refused(request: Request, error: Exception, filename: str | None) -> HTMLResponse:
+def _refused(
+    request: Request, actor: Actor, error: Exception, filename: str | None
+) -> HTMLResponse:
     status = 422
     if isinstance(error, OncoBoardError):
         status = status_for(error)
     problems = error.problems if isinstance(error, InputError) else []
     with unit_of_work(request.app.state.engine) as session:
-        context = _ledger(session, 1)
+        context = _ledger(session, actor, 1)
     context |= {
         "error": str(error.args[0]) if error.args else str(error),
         "problems": problems[:500],
@@ -207,7 +270,14 @@ def _refused(request: Request, error: Exception, filename: str | None) -> HTMLRe
     return templates.TemplateResponse(request, "imports.html", context, status_code=status)
 
 
-def _ledger(session: Session, page: int) -> dict[str, Any]:
+def _ledger(session: Session, actor: Actor, page: int) -> dict[str, Any]:
+    gate.authorize(
+        session,
+        actor=actor,
+        action=Action.VIEW_RECORD,
+        purpose=Purpose.TREATMENT,
+        obj="import ledger",
+    )
     total = ingest_service.count_imports(session=session)
     items = ingest_service.list_imports(
         session=session, limit=IMPORT_PAGE_SIZE, offset=(page - 1) * IMPORT_PAGE_SIZE
@@ -226,6 +296,23 @@ def _not_found(request: Request, error: NotFound) -> HTMLResponse:
     )
 
 
+def html_error(request: Request, error: OncoBoardError) -> Response:
+    """Errors on pages are pages: log in first, or a readable explanation with its status."""
+    if isinstance(error, NotAuthenticated):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {"title": error.title, "message": str(error.args[0]) if error.args else error.title},
+        status_code=status_for(error),
+    )
+
+
 def mount_web(app: FastAPI) -> None:
+    from oncoboard.governance.web import router as governance_pages
+
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.state.html_errors = html_error
     app.include_router(router)
+    app.include_router(governance_pages)

@@ -1,0 +1,185 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Governance pages: log in/out, consent per purpose, who accessed a record, decisions, audit."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from oncoboard.api.deps import SessionDep
+from oncoboard.errors import NotAuthenticated, RateLimited
+from oncoboard.governance import audit, decisions, gate, service, users
+from oncoboard.governance.consent import ConsentIn
+from oncoboard.governance.decisions import DecisionIn
+from oncoboard.governance.http import ActorDep, check_csrf, csrf_token, request_id
+from oncoboard.governance.vocabulary import Action, Purpose
+from oncoboard.store.db import unit_of_work
+from oncoboard.web.routes import templates
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: never redirect to another site after login."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str | None = None) -> HTMLResponse:
+    csrf_token(request)
+    return templates.TemplateResponse(
+        request, "login.html", {"next": _safe_next(next), "error": None}
+    )
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=1024)],
+    csrf: Annotated[str, Form(alias="csrf_token", max_length=128)] = "",
+    next: Annotated[str, Form(max_length=512)] = "/",
+) -> Response:
+    """Check the password in its own unit of work so a failure is audited and counted."""
+    try:
+        check_csrf(request, csrf)
+        with unit_of_work(request.app.state.engine) as session:
+            actor = users.authenticate(
+                session, username=username, password=password, request_id=request_id(request)
+            )
+    except (NotAuthenticated, RateLimited) as error:
+        status = 429 if isinstance(error, RateLimited) else 401
+        context = {"next": _safe_next(next), "error": str(error)}
+        return templates.TemplateResponse(request, "login.html", context, status_code=status)
+    request.session.clear()
+    request.session["user"] = actor.username
+    csrf_token(request)
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request, actor: ActorDep) -> Response:
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/patients/{patient_id}/consent", response_class=HTMLResponse)
+def consent_page(
+    request: Request, patient_id: str, actor: ActorDep, session: SessionDep
+) -> HTMLResponse:
+    access = gate.authorize(
+        session,
+        actor=actor,
+        action=Action.MANAGE_CONSENT,
+        purpose=Purpose.TREATMENT,
+        obj="consent",
+        patient_id=patient_id,
+    )
+    overview = service.consent_overview(session, access=access)
+    return templates.TemplateResponse(
+        request, "consent.html", {"overview": overview, "is_patient": actor.is_patient_only}
+    )
+
+
+@router.post("/patients/{patient_id}/consent")
+def consent_change(
+    request: Request,
+    patient_id: str,
+    actor: ActorDep,
+    session: SessionDep,
+    purpose: Annotated[Purpose, Form()],
+    status: Annotated[str, Form(pattern="^(granted|withdrawn)$")],
+    source: Annotated[str, Form(max_length=256)] = "",
+) -> Response:
+    access = gate.authorize(
+        session,
+        actor=actor,
+        action=Action.MANAGE_CONSENT,
+        purpose=Purpose.TREATMENT,
+        obj=f"consent {purpose.value}",
+        patient_id=patient_id,
+    )
+    consent_in = ConsentIn(
+        purpose=purpose,
+        status=status,
+        source=source.strip() or service.SELF_SERVICE,
+    )
+    service.change_consent(session, access=access, consent_in=consent_in)
+    return RedirectResponse(f"/patients/{quote(patient_id, safe='')}/consent", status_code=303)
+
+
+@router.get("/patients/{patient_id}/access-log", response_class=HTMLResponse)
+def access_log_page(
+    request: Request, patient_id: str, actor: ActorDep, session: SessionDep
+) -> HTMLResponse:
+    access = gate.authorize(
+        session,
+        actor=actor,
+        action=Action.VIEW_RECORD,
+        purpose=Purpose.TREATMENT,
+        obj="access log",
+        patient_id=patient_id,
+    )
+    entries = service.access_log(session, access=access)
+    return templates.TemplateResponse(
+        request, "access_log.html", {"patient_id": patient_id, "entries": entries}
+    )
+
+
+@router.post("/recommendations/{recommendation_id}/decision")
+def decision_form(
+    request: Request,
+    recommendation_id: str,
+    actor: ActorDep,
+    session: SessionDep,
+    outcome: Annotated[str, Form(pattern="^(accept|modify|reject)$")],
+    reason: Annotated[str, Form(max_length=4000)] = "",
+    modification: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    patient_id = decisions.patient_of(session, recommendation_id)
+    access = gate.authorize(
+        session,
+        actor=actor,
+        action=Action.DECIDE,
+        purpose=Purpose.TREATMENT,
+        obj=f"recommendation {recommendation_id}",
+        patient_id=patient_id,
+    )
+    target = f"/patients/{quote(patient_id, safe='')}#recommendations"
+    try:
+        decision_in = DecisionIn(
+            outcome=outcome,
+            reason=reason.strip() or None,
+            modification=modification.strip() or None,
+        )
+    except ValidationError as error:
+        message = "; ".join(str(e.get("msg", "")) for e in error.errors())
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {"title": "Decision not recorded", "message": message, "back": target},
+            status_code=422,
+        )
+    decisions.record_decision(
+        session, access=access, recommendation_id=recommendation_id, decision_in=decision_in
+    )
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, actor: ActorDep, session: SessionDep) -> HTMLResponse:
+    gate.authorize(
+        session,
+        actor=actor,
+        action=Action.READ_AUDIT,
+        purpose=Purpose.OPERATIONS,
+        obj="audit chain: verify",
+    )
+    report = audit.verify(session.connection())
+    return templates.TemplateResponse(request, "audit.html", {"report": report})
