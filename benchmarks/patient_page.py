@@ -27,6 +27,8 @@ import httpx
 import uvicorn
 
 from oncoboard.api.app import create_app
+from oncoboard.governance import users
+from oncoboard.governance.vocabulary import Role
 from oncoboard.ingest import service
 from oncoboard.ingest.schemas import ImportOptions, SourceFile
 from oncoboard.settings import Settings
@@ -134,6 +136,15 @@ def main() -> None:
         )
     import_s = time.perf_counter() - began
     assert report.fact_counts == {"variant": args.variants}, report.fact_counts
+    with unit_of_work(engine) as session:  # requests pass the gate as a named clinician
+        users.create_user(
+            session,
+            username="bench",
+            display_name="Bench",
+            roles=[Role.CLINICIAN],
+            granted_by="benchmark",
+        )
+        token, _ = users.create_token(session, username="bench", name="benchmark")
 
     timer = ServerTimer(create_app(settings, engine=engine))
     port = _free_port()
@@ -154,7 +165,8 @@ def main() -> None:
         "patient list HTML": "/",
     }
     rows = []
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+    auth = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60, headers=auth) as client:
         for label, url in urls.items():
             for _ in range(3):  # warm-up: connection, template compilation, SQLite page cache
                 client.get(url).raise_for_status()

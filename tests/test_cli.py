@@ -18,7 +18,7 @@ HEADER = "Hugo_Symbol\tNCBI_Build\tChromosome\tStart_Position\tReference_Allele\
 
 
 def oncoboard(
-    *args: str, db: Path, env: dict[str, str] | None = None
+    *args: str, db: Path, env: dict[str, str] | None = None, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     command = [
         sys.executable,
@@ -30,6 +30,7 @@ def oncoboard(
     ]
     return subprocess.run(
         command,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,

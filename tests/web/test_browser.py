@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
 from tests.conftest import LiveServer
-from tests.support import import_file, require_or_skip
+from tests.support import import_file
 
 pytestmark = pytest.mark.browser
 
@@ -32,21 +31,6 @@ HEADER = (
     "Variant_Classification\tTranscript_ID\n"
 )
 SCREENSHOTS = os.environ.get("ONCOBOARD_SCREENSHOTS")  # set to keep the screenshots somewhere
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    executable = os.environ.get("ONCOBOARD_CHROMIUM") or shutil.which("chromium")
-    require_or_skip(
-        executable is not None,
-        "chromium not found (install Debian chromium or set ONCOBOARD_CHROMIUM)",
-    )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def _cohort(tmp_path: Path) -> Path:
