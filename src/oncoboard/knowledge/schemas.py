@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Knowledge-base contract: normalised assertions with their source's own level kept."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from oncoboard.knowledge.rules import AnyRule
+
+
+class EvidenceClass(StrEnum):
+    """One normalised evidence class per source level (``../shared/data/kb/crosswalk``)."""
+
+    REGULATORY_APPROVAL = "REGULATORY_APPROVAL"
+    GUIDELINE = "GUIDELINE"
+    CLINICAL_STRONG = "CLINICAL_STRONG"
+    CLINICAL_LIMITED = "CLINICAL_LIMITED"
+    CASE_REPORT = "CASE_REPORT"
+    PRECLINICAL = "PRECLINICAL"
+    INFERENTIAL = "INFERENTIAL"
+
+
+Direction = Literal[
+    "sensitivity", "resistance", "favorable_prognosis", "poor_prognosis", "diagnostic"
+]
+
+
+class Therapy(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    name: str = Field(min_length=1)
+    strategy: str | None = None
+    therapy_type: str | None = None
+    codes: tuple[str, ...] = Field(default=(), description="e.g. 'ncit:C60809'")
+
+
+class Disease(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    name: str = Field(min_length=1)
+    oncotree_code: str | None = None
+    context: str | None = None
+
+
+class Reference(BaseModel):
+    """A citable source: label section, guideline, publication, trial."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    citation: str = Field(min_length=1)
+    pmid: str | None = Field(default=None, pattern=r"^[0-9]+$")
+    doi: str | None = None
+    url: str | None = None
+    nct: str | None = Field(default=None, pattern=r"^NCT[0-9]{8}$")
+
+
+class Assertion(BaseModel):
+    """One biomarker → therapy/prognosis statement, normalised, with its raw source row."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    assertion_id: str = Field(description="stable, namespaced: '<source>:<source id>'")
+    source: str
+    source_level: str
+    evidence_class: EvidenceClass
+    direction: Direction
+    rule: AnyRule
+    therapy: Therapy | None = None
+    disease: Disease
+    references: tuple[Reference, ...] = Field(min_length=1)
+    description: str | None = None
+    last_updated: date | None = None
+    raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+
+class DroppedRow(BaseModel):
+    """A source row not published, with the reason: import reports list every one."""
+
+    model_config = ConfigDict(frozen=True)
+    locator: str
+    reason: str
+    raw: str
+
+
+class KbReleaseInfo(BaseModel):
+    """An immutable, content-hashed release of one source."""
+
+    model_config = ConfigDict(frozen=True)
+    release_id: str = Field(description="'<source>@<release>', e.g. 'moalmanac@2025-12-26'")
+    source: str
+    release: str
+    release_date: date | None
+    sha256: str
+    licence: str
+    notice: str | None = Field(default=None, description="shown wherever its assertions appear")
+    genome_build: str | None = None
+    assertion_count: int
+    dropped_count: int
+    imported_at: datetime
+    counts: dict[str, int] = Field(default_factory=dict)
