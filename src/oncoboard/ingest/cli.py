@@ -32,11 +32,25 @@ TumorOpt = Annotated[
     str | None, typer.Option("--tumor-sample", help="Tumour sample name in multi-sample VCFs")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
+TumorTypeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tumor-type",
+        help="OncoTree code (e.g. LUAD) recorded as each patient's cancer, for VCF/MAF input",
+    ),
+]
 
 
-def _options(patient: str | None, genome_build: str | None, tumor: str | None) -> ImportOptions:
+def _options(
+    patient: str | None,
+    genome_build: str | None,
+    tumor: str | None,
+    tumor_type: str | None = None,
+) -> ImportOptions:
     build = parse_genome_build(genome_build) if genome_build else None
-    return ImportOptions(patient=patient, genome_build=build, tumor_sample=tumor)
+    return ImportOptions(
+        patient=patient, genome_build=build, tumor_sample=tumor, tumor_type=tumor_type
+    )
 
 
 def import_files(
@@ -45,11 +59,12 @@ def import_files(
     patient: PatientOpt = None,
     genome_build: BuildOpt = None,
     tumor_sample: TumorOpt = None,
+    tumor_type: TumorTypeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Import files, each all-or-nothing; re-importing the same file changes nothing."""
     context = cli_context(ctx)
-    options = _options(patient, genome_build, tumor_sample)
+    options = _options(patient, genome_build, tumor_sample, tumor_type)
     reports: list[dict[str, object]] = []
     failed = False
     last_error: OncoBoardError | None = None
@@ -145,10 +160,11 @@ def validate_files(
     patient: PatientOpt = None,
     genome_build: BuildOpt = None,
     tumor_sample: TumorOpt = None,
+    tumor_type: TumorTypeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Check files without importing; list every problem; exit non-zero when any."""
-    options = _options(patient, genome_build, tumor_sample)
+    options = _options(patient, genome_build, tumor_sample, tumor_type)
     results: list[dict[str, object]] = []
     total = 0
     for path in paths:

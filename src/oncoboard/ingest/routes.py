@@ -58,6 +58,7 @@ def upload_import(
     patient: Annotated[str | None, Form(max_length=128)] = None,
     genome_build: Annotated[GenomeBuild | None, Form()] = None,
     tumor_sample: Annotated[str | None, Form(max_length=128)] = None,
+    tumor_type: Annotated[str | None, Form(max_length=32)] = None,
 ) -> ImportReport:
     """Upload one file and import it all-or-nothing; the same file again changes nothing."""
     access = service.authorize_import(session, actor, file.filename or "upload")
@@ -68,7 +69,10 @@ def upload_import(
         stream=file.file,
         filename=file.filename,
         options=ImportOptions(
-            patient=patient, genome_build=genome_build, tumor_sample=tumor_sample
+            patient=patient,
+            genome_build=genome_build,
+            tumor_sample=tumor_sample,
+            tumor_type=tumor_type,
         ),
     )
     if report.status == "unchanged":

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from oncoboard.errors import InputError, Problem
 from oncoboard.record.genomics import GenomeBuild
@@ -53,6 +53,14 @@ class ImportOptions(BaseModel):
     patient: str | None = None
     genome_build: GenomeBuild | None = None
     tumor_sample: str | None = None
+    # OncoTree code given with --tumor-type (checked against the shipped tree by the service).
+    tumor_type: str | None = None
+
+    @field_validator("tumor_type")
+    @classmethod
+    def _upper_code(cls, value: str | None) -> str | None:
+        # Every OncoTree code is upper case; "luad" and "LUAD" must share one idempotency key.
+        return value.strip().upper() or None if value is not None else None
 
     def key(self) -> str:
         return json.dumps(self.model_dump(exclude_none=True), sort_keys=True)

@@ -15,6 +15,7 @@ from oncoboard.errors import InputError, PermissionDenied
 from oncoboard.governance import gate
 from oncoboard.governance.gate import Access, Actor
 from oncoboard.governance.vocabulary import Action, Purpose
+from oncoboard.ingest import tumor_type
 from oncoboard.ingest.models import ImportRow
 from oncoboard.ingest.reader import Reader
 from oncoboard.ingest.registry import reader_for
@@ -48,6 +49,7 @@ def import_source(
     """
     source_format = sniff(source.path)
     reader = readers(source_format)
+    condition = tumor_type.check(options, source.name)
     existing = session.scalar(
         select(ImportRow).where(
             ImportRow.source_sha256 == source.sha256,
@@ -88,6 +90,9 @@ def import_source(
             f"{source.name}: {len(log.problems)} problem(s); 0 of {records} records imported",
             log.problems,
         )
+    if condition is not None:
+        for fact in tumor_type.facts(condition, writer.patients):
+            writer.add(fact)
     writer.flush()
     row.fact_counts = dict(writer.counts)
     row.patients = writer.patients
@@ -150,6 +155,7 @@ def validate_source(
     """Read a source fully without storing anything; return counts and every problem."""
     source_format = sniff(source.path)
     reader = readers(source_format)
+    tumor_type.check(options, source.name)
     log = ProblemLog(source=source.name)
     counts: Counter[str] = Counter()
     patients: set[str] = set()

@@ -215,6 +215,7 @@ def upload_form(
     patient: Annotated[str, Form(max_length=128)] = "",
     genome_build: Annotated[str, Form(max_length=32)] = "",
     tumor_sample: Annotated[str, Form(max_length=128)] = "",
+    tumor_type: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
     """Import an uploaded file (same service as the API); show located problems when refused."""
     engine = request.app.state.engine
@@ -229,6 +230,7 @@ def upload_form(
             patient=patient.strip() or None,
             genome_build=parse_genome_build(genome_build) if genome_build.strip() else None,
             tumor_sample=tumor_sample.strip() or None,
+            tumor_type=tumor_type.strip() or None,
         )
         # Its own unit of work: a refused file is rolled back before the page is drawn.
         with unit_of_work(engine) as session:
