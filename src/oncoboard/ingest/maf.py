@@ -202,6 +202,7 @@ def _variant(
         hgvs_p_raw=raw_p,
         consequence=_get(row, "consequence", "variant_classification"),
         transcript=_get(row, "transcript_id", "refseq", "i_transcript_name"),
+        exon=_exon(_get(row, "exon_number")),
         transcript_policy="as given in MAF",
         vaf=vaf,
         depth=depth,
@@ -217,6 +218,12 @@ def _variant(
         fact=fact,
         raw=raw,
     )
+
+
+def _exon(text: str | None) -> int | None:
+    """vcf2maf writes the exon as VEP does, ``19/28``; keep the number when it is one exon."""
+    head = (text or "").split("/")[0]
+    return int(head) if head.isdigit() and int(head) > 0 else None
 
 
 def _reported_vaf(row: dict[str, str]) -> float | None:

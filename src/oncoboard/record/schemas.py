@@ -74,6 +74,7 @@ class SomaticVariant(Fact):
     hgvs_p_raw: str | None = None
     consequence: str | None = None
     transcript: str | None = None
+    exon: int | None = Field(default=None, ge=1, description="exon of the chosen transcript")
     transcript_policy: str | None = None
     other_transcripts: tuple[dict[str, Any], ...] = ()
     vaf: Vaf | None = None

@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The patient facts the engine reads, grouped by kind, each keeping its id and provenance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from oncoboard.record.schemas import (
+    Biomarker,
+    CopyNumberChange,
+    Fusion,
+    PatientRecord,
+    RecordedFact,
+    SomaticVariant,
+)
+
+
+@dataclass(frozen=True)
+class PatientFacts:
+    """Everything actionability needs from one record (all variants, not a page of them)."""
+
+    patient_id: str
+    variants: tuple[RecordedFact, ...]
+    copy_numbers: tuple[RecordedFact, ...]
+    fusions: tuple[RecordedFact, ...]
+    biomarkers: tuple[RecordedFact, ...]
+    genome_builds: frozenset[str]
+    tumor_types: tuple[str, ...]
+
+    @classmethod
+    def from_record(cls, record: PatientRecord) -> PatientFacts:
+        if len(record.variants) < record.variant_total:
+            raise ValueError(
+                f"record of {record.patient_id} holds {len(record.variants)} of "
+                f"{record.variant_total} variants; load all of them for actionability"
+            )
+        codes = tuple(
+            dict.fromkeys(
+                code
+                for fact in record.conditions
+                if (code := getattr(fact.fact, "oncotree_code", None))
+            )
+        )
+        return cls(
+            patient_id=record.patient_id,
+            variants=tuple(record.variants),
+            copy_numbers=tuple(record.copy_numbers),
+            fusions=tuple(record.fusions),
+            biomarkers=tuple(record.biomarkers),
+            genome_builds=frozenset(record.genome_builds),
+            tumor_types=codes,
+        )
+
+    def variant_facts(self) -> list[tuple[RecordedFact, SomaticVariant]]:
+        return [(f, f.fact) for f in self.variants if isinstance(f.fact, SomaticVariant)]
+
+    def cna_facts(self) -> list[tuple[RecordedFact, CopyNumberChange]]:
+        return [(f, f.fact) for f in self.copy_numbers if isinstance(f.fact, CopyNumberChange)]
+
+    def fusion_facts(self) -> list[tuple[RecordedFact, Fusion]]:
+        return [(f, f.fact) for f in self.fusions if isinstance(f.fact, Fusion)]
+
+    def biomarker_facts(self) -> list[tuple[RecordedFact, Biomarker]]:
+        return [(f, f.fact) for f in self.biomarkers if isinstance(f.fact, Biomarker)]
