@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("vcf_import", "fhir_ingest", "patient_page")
+BENCHMARKS = ("vcf_import", "fhir_ingest", "patient_page", "governance")
 
 
 def main() -> int:

@@ -16,7 +16,7 @@ from oncoboard.errors import Conflict, InputError
 from oncoboard.governance import audit, gate, service, users
 from oncoboard.governance.consent import ConsentIn, ConsentStatus
 from oncoboard.governance.vocabulary import Action, Purpose, Role
-from oncoboard.store.db import unit_of_work
+from oncoboard.store.db import read_only, unit_of_work
 
 users_app = typer.Typer(help="Accounts, roles and API tokens (admin).", no_args_is_help=True)
 tokens_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
@@ -215,7 +215,7 @@ def verify_chain(ctx: typer.Context) -> None:
             purpose=Purpose.OPERATIONS,
             obj="audit chain: verify",
         )
-    with context.engine.connect() as connection:
+    with read_only(context.engine) as connection:
         report = audit.verify(connection)
     if not report.ok:
         raise Conflict(

@@ -9,6 +9,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from oncoboard.api.deps import SessionDep
@@ -89,7 +90,8 @@ def check_csrf(request: Request, supplied: str | None) -> None:
 
 async def current_actor(request: Request, session: SessionDep) -> Actor:
     """The caller, for routes; cookie-authenticated writes must carry the CSRF token."""
-    actor = session_actor(request, session)
+    # the token and user look-ups block: keep them off the event loop
+    actor = await run_in_threadpool(session_actor, request, session)
     if request.method not in SAFE_METHODS and uses_cookie(request):
         supplied = request.headers.get(CSRF_HEADER, "")
         if not supplied and "form" in request.headers.get("content-type", ""):

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -57,10 +57,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "oncoboard_read_only"
+
+
 def _sqlite_begin_immediate(connection: Any) -> None:
     """Every unit of work writes (the audit trail records reads too), so take SQLite's write
-    lock at BEGIN: a deferred transaction that reads first could fail with SQLITE_BUSY."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    lock at BEGIN: a deferred transaction that reads first could fail with SQLITE_BUSY.
+
+    A connection marked ``read_only(...)`` (long reads such as ``audit verify``) begins a
+    deferred transaction instead, so writers are not held up while it runs (WAL mode).
+    """
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def read_only(engine: Engine) -> Connection:
+    """A connection for long reads that must not take SQLite's write lock."""
+    return engine.connect().execution_options(**{READ_ONLY: True})
 
 
 @contextmanager
