@@ -52,6 +52,10 @@ CLI_ARGS: dict[str, list[str]] = {
     "consent show": ["PT-A"],
     "consent grant": ["PT-A", "research", "--source", "form 1"],
     "consent withdraw": ["PT-A", "research", "--source", "form 1"],
+    "kb import": ["{file}", "--source", "moalmanac"],
+    "kb list": [],
+    "kb show": ["moalmanac@2025-12-26"],
+    "kb diff": ["moalmanac@2025-02-07", "moalmanac@2025-12-26"],
 }
 
 
@@ -82,6 +86,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "data": {"purpose": "research", "status": "granted", "source": "form 1"}},
     ("POST", "/api/v1/recommendations/{recommendation_id}/decision"): {"json": {"outcome": "accept"}},
     ("POST", "/recommendations/{recommendation_id}/decision"): {"data": {"outcome": "accept"}},
+    ("GET", "/api/v1/kb/diff"): {"params": {"a": "moalmanac@2025-02-07", "b": "moalmanac@2025-12-26"}},
 }  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from oncoboard.api.guards import RejectControlCharacters
 from oncoboard.governance.routes import router as governance_router
 from oncoboard.ingest.routes import router as ingest_router
 from oncoboard.ingest.uploads import UploadSizeLimit
+from oncoboard.knowledge.routes import router as knowledge_router
 from oncoboard.record.routes import router as record_router
 from oncoboard.settings import Settings
 from oncoboard.store.db import make_engine
@@ -58,6 +59,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(record_router, prefix="/api/v1")
     app.include_router(ingest_router, prefix="/api/v1")
     app.include_router(governance_router, prefix="/api/v1")
+    app.include_router(knowledge_router, prefix="/api/v1")
 
     @app.get("/api/v1/health", tags=["system"], response_model=Health)
     def health() -> Health:

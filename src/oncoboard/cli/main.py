@@ -26,6 +26,7 @@ from oncoboard.errors import (
 )
 from oncoboard.governance import cli as governance_cli
 from oncoboard.ingest import cli as ingest_cli
+from oncoboard.knowledge import cli as knowledge_cli
 from oncoboard.record import cli as record_cli
 from oncoboard.settings import Settings
 
@@ -71,6 +72,7 @@ ingest_cli.register(app)
 record_cli.register(app)
 system.register(app)
 governance_cli.register(app)
+knowledge_cli.register(app)
 
 
 def exit_code_for(error: OncoBoardError) -> int:

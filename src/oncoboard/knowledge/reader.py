@@ -30,6 +30,11 @@ class KbRead:
     assertions: list[Assertion] = field(default_factory=list)
     dropped: list[DroppedRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # QC inputs (``knowledge/qc.py``): every source record must end up published, dropped or
+    # named in a problem; a count the source itself documents is checked too.
+    records_read: int = 0
+    expected_records: int | None = None
+    rows_with_problems: set[str] = field(default_factory=set)
 
 
 class KbReader(Protocol):

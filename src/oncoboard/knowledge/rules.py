@@ -18,6 +18,9 @@ from oncoboard.record.genomics import GenomeBuild
 
 Gene = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9-]*(orf[0-9]+)?[A-Z0-9-]*$", max_length=32)]
 Origin = Literal["somatic", "germline", "any"]
+VariantClass = Literal[
+    "missense", "nonsense", "frameshift", "splice_site", "inframe_indel", "activating"
+]
 
 
 class MatchLevel(StrEnum):
@@ -85,6 +88,9 @@ class LossOfFunctionRule(_Rule):
     kind: Literal["loss_of_function"] = "loss_of_function"
     gene: Gene
     origin: Origin = "any"
+    variant_class: VariantClass | None = Field(
+        default=None, description="only this consequence (MOAlmanac 'Nonsense'); None: any"
+    )
 
 
 class GeneAnyRule(_Rule):
@@ -93,6 +99,9 @@ class GeneAnyRule(_Rule):
     kind: Literal["gene_any"] = "gene_any"
     gene: Gene
     origin: Origin = "somatic"
+    variant_class: VariantClass | None = Field(
+        default=None, description="only this consequence (MOAlmanac 'Missense'); None: any"
+    )
 
 
 class FusionRule(_Rule):
@@ -101,6 +110,11 @@ class FusionRule(_Rule):
     kind: Literal["fusion"] = "fusion"
     gene_5p: Gene | None = None
     gene_3p: Gene | None = None
+    ordered: bool = Field(
+        default=True,
+        description="False when the source names partners without orientation (MOAlmanac "
+        "gene1/gene2): either gene may be the 5' partner",
+    )
 
 
 class CopyNumberRule(_Rule):

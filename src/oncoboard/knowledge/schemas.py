@@ -22,10 +22,22 @@ class EvidenceClass(StrEnum):
     CASE_REPORT = "CASE_REPORT"
     PRECLINICAL = "PRECLINICAL"
     INFERENTIAL = "INFERENTIAL"
+    # The crosswalk's own combined classes, for source levels that do not separate them
+    # (CIViC A: label- or guideline-backed; CIViC B: clinical, study size not encoded).
+    GUIDELINE_OR_APPROVAL = "GUIDELINE_OR_APPROVAL"
+    CLINICAL_STRONG_OR_LIMITED = "CLINICAL_STRONG_OR_LIMITED"
 
 
 Direction = Literal[
-    "sensitivity", "resistance", "favorable_prognosis", "poor_prognosis", "diagnostic"
+    "sensitivity",
+    "resistance",
+    "favorable_prognosis",
+    "poor_prognosis",
+    "diagnostic",
+    # CIViC predictive significances that are neither response nor resistance; CGI
+    # "Increased Toxicity" is an adverse response.
+    "reduced_sensitivity",
+    "adverse_response",
 ]
 
 
@@ -42,6 +54,9 @@ class Disease(BaseModel):
     name: str = Field(min_length=1)
     oncotree_code: str | None = None
     context: str | None = None
+    codes: tuple[str, ...] = Field(
+        default=(), description="the source's own disease codes, e.g. 'DOID:1909', 'cgi:CM'"
+    )
 
 
 class Reference(BaseModel):
@@ -64,6 +79,11 @@ class Assertion(BaseModel):
     source_level: str
     evidence_class: EvidenceClass
     direction: Direction
+    supports: bool = Field(
+        default=True,
+        description="False: the evidence does NOT support the direction (CIViC 'Does Not "
+        "Support', CGI 'No Responsive'); never an option for the patient",
+    )
     rule: AnyRule
     therapy: Therapy | None = None
     disease: Disease
@@ -98,3 +118,73 @@ class KbReleaseInfo(BaseModel):
     dropped_count: int
     imported_at: datetime
     counts: dict[str, int] = Field(default_factory=dict)
+
+
+# --- Store and service views (additive: knowledge/service.py, routes.py, cli.py) ---
+
+
+class ReleaseProvenance(BaseModel):
+    """Who imported a release, from which file, with which reader."""
+
+    model_config = ConfigDict(frozen=True)
+    file_name: str
+    reader: str
+    imported_by: str
+
+
+class KbReleaseDetail(BaseModel):
+    """A release with every row it did not publish and why (the import report)."""
+
+    release: KbReleaseInfo
+    provenance: ReleaseProvenance
+    dropped: list[DroppedRow]
+
+
+class PublishReport(BaseModel):
+    """What ``kb import`` did: published a new release, or found the same bytes already there."""
+
+    status: Literal["imported", "already imported"]
+    release: KbReleaseInfo
+    dropped: list[DroppedRow]
+    seconds: float
+
+
+class AssertionSummary(BaseModel):
+    """One assertion in a diff, with its release's notice (shown wherever it appears)."""
+
+    assertion_id: str
+    rule_kind: str
+    gene: str | None
+    evidence_class: EvidenceClass
+    source_level: str
+    direction: Direction
+    therapy: str | None
+    disease: str
+    notice: str | None
+
+
+class ChangedAssertion(BaseModel):
+    assertion_id: str
+    fields: list[str] = Field(description="normalised fields that differ, e.g. 'therapy.name'")
+    before: AssertionSummary
+    after: AssertionSummary
+
+
+class PatientImpact(BaseModel):
+    """Which patients' results would change under the new release (actionability engine)."""
+
+    evaluated: bool
+    note: str
+    patients: list[str] = Field(default_factory=list)
+
+
+class KbDiff(BaseModel):
+    """Release ``a`` → release ``b``: assertions added, removed and changed (by assertion id)."""
+
+    a: KbReleaseInfo
+    b: KbReleaseInfo
+    added: list[AssertionSummary]
+    removed: list[AssertionSummary]
+    changed: list[ChangedAssertion]
+    unchanged: int
+    patients_affected: PatientImpact

@@ -14,6 +14,7 @@ from oncoboard.governance.models import (
     UserRow,
 )
 from oncoboard.ingest.models import ImportRow
+from oncoboard.knowledge.models import KbAssertionRow, KbDroppedRow, KbReleaseRow
 from oncoboard.record.models import FactRow, PatientRow
 from oncoboard.store.base import Base
 
@@ -27,6 +28,9 @@ __all__ = [
     "DecisionRow",
     "FactRow",
     "ImportRow",
+    "KbAssertionRow",
+    "KbDroppedRow",
+    "KbReleaseRow",
     "PatientRow",
     "RecommendationRow",
     "UserRoleRow",
