@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from oncoboard.demo.recommendations import ensure_demo_recommendation
 from oncoboard.demo.users import ensure_demo_users, login_help
 from oncoboard.errors import PermissionDenied
-from oncoboard.governance.users import SITE_ADMIN, actor_for
+from oncoboard.governance.users import SITE_ADMIN, actor_for, ensure_site_admin
 from oncoboard.ingest import service
 from oncoboard.ingest.schemas import ImportOptions, SourceFile
 from oncoboard.settings import Settings
@@ -30,6 +30,8 @@ def load_demo(*, engine: Engine, settings: Settings) -> Iterator[str]:
         raise PermissionDenied(
             "the demo cohort and its accounts are refused when ONCOBOARD_ENV=prod"
         )
+    with unit_of_work(engine) as session:
+        ensure_site_admin(session)
     folder = demo_folder()
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     for entry in manifest["files"]:

@@ -239,6 +239,11 @@ def _info(row: KbReleaseRow) -> KbReleaseInfo:
     )
 
 
+def release_info(session: Session, release_id: str) -> KbReleaseInfo:
+    """One release's stamp (id, hash, licence, notice), for reports; NotFound if absent."""
+    return _info(_release_row(session, release_id))
+
+
 def _dropped(session: Session, release_id: str) -> list[DroppedRow]:
     rows = session.scalars(
         select(KbDroppedRow).where(KbDroppedRow.release_id == release_id).order_by(KbDroppedRow.id)
