@@ -72,6 +72,12 @@ def _load() -> tuple[list[str], list[list[str]]]:
     return header, records
 
 
+def _copy(rows: list[list[str]], offset: int) -> Iterator[tuple[int, int]]:
+    """(shifted POS, row index) of one copy; a function, so each copy keeps its own offset
+    (a generator expression in a loop would see only the last one)."""
+    return ((int(row[1]) + offset, j) for j, row in enumerate(rows))
+
+
 def _shifted(records: list[list[str]], copies: int) -> Iterator[str]:
     """Every chromosome's records, ``copies`` times, each copy shifted and merged in order."""
     by_chrom: dict[str, list[list[str]]] = {}
@@ -80,16 +86,16 @@ def _shifted(records: list[list[str]], copies: int) -> Iterator[str]:
     for rows in by_chrom.values():
         top = max(int(r[1]) for r in rows)
         step = (MAX_POS - top) // copies
-        streams = [((int(r[1]) + k * step, j) for j, r in enumerate(rows)) for k in range(copies)]
+        streams = [_copy(rows, k * step) for k in range(copies)]
         for pos, j in heapq.merge(*streams):
             row = rows[j]
             yield "\t".join((row[0], str(pos), *row[2:])) + "\n"
 
 
 def generate(records: int) -> Path:
-    """benchmarks/out/hcc1395_x<N>.vcf.gz, made once and reused."""
+    """benchmarks/out/hcc1395-distinct-<N>.vcf.gz, made once and reused."""
     OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"hcc1395_{records}.vcf.gz"
+    path = OUT / f"hcc1395-distinct-{records}.vcf.gz"
     if path.exists():
         return path
     header, rows = _load()

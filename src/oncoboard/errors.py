@@ -100,5 +100,11 @@ class RateLimited(OncoBoardError):
     title = "Too many attempts"
 
 
+class FeatureUnavailable(OncoBoardError):
+    """An optional part this request needs is not installed (e.g. the PDF stack)."""
+
+    title = "Feature unavailable"
+
+
 class KnowledgeUnavailable(OncoBoardError):
     title = "Knowledge unavailable"

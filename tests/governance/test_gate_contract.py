@@ -56,6 +56,8 @@ CLI_ARGS: dict[str, list[str]] = {
     "kb list": [],
     "kb show": ["moalmanac@2025-12-26"],
     "kb diff": ["moalmanac@2025-02-07", "moalmanac@2025-12-26"],
+    "report": ["PT-A", "--format", "json"],
+    "actionability screen": ["--drug", "Vemurafenib"],
 }
 
 
@@ -87,6 +89,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/recommendations/{recommendation_id}/decision"): {"json": {"outcome": "accept"}},
     ("POST", "/recommendations/{recommendation_id}/decision"): {"data": {"outcome": "accept"}},
     ("GET", "/api/v1/kb/diff"): {"params": {"a": "moalmanac@2025-02-07", "b": "moalmanac@2025-12-26"}},
+    ("POST", "/patients/{patient_id}/report/recommendations/{recommendation_id}/decision"): {
+        "data": {"outcome": "accept"}},
 }  # fmt: skip
 
 

@@ -111,8 +111,9 @@ def test_diff_interpreter_release_to_legacy_release(engine: Engine, admin: str) 
     assert "therapy.name" in changed["moalmanac:106"]  # 'MK-2206' -> 'Akt Inhibitor MK2206'
     assert "references" in changed["moalmanac:36"]  # Vitrakvi label 2018 -> 2025
     assert len(result.changed) + result.unchanged == 986  # interpreter assertions kept
-    assert result.patients_affected.evaluated is False
-    assert result.patients_affected.note == service.ENGINE_NOT_AVAILABLE
+    # no patients are stored: evaluated for everyone the admin may see, nobody affected
+    assert result.patients_affected.evaluated is True
+    assert result.patients_affected.patients == []
     assert new.release.assertion_count - old.release.assertion_count == 11
 
 
@@ -169,7 +170,7 @@ def test_cli_import_list_show_diff(engine: Engine, admin: str) -> None:
     assert "11 added, 0 removed" in diff
     line = next(x for x in diff.splitlines() if x.startswith("+ moalmanac:1018"))
     assert line.split()[2:4] == ["NPM1", "protein"]  # NPM1 p.W288Cfs*12, revumenib
-    assert "not evaluated: actionability engine not available yet" in diff
+    assert "patients affected: 0 of 0 patients" in diff  # none stored
 
 
 @pytest.mark.shared

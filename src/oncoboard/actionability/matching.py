@@ -43,6 +43,19 @@ SILENT = frozenset(
         "intergenic_variant",
     }
 )
+# Consequence → the variant class a rule may require (LossOfFunctionRule / GeneAnyRule
+# ``variant_class``, e.g. MOAlmanac rows "TP53 Nonsense" vs "TP53 Frameshift"): MAF
+# Variant_Classification names and Sequence Ontology terms (VEP/SnpEff).
+VARIANT_CLASSES: dict[str, r.VariantClass] = {
+    "Missense_Mutation": "missense", "missense_variant": "missense",
+    "Nonsense_Mutation": "nonsense", "stop_gained": "nonsense",
+    "Frame_Shift_Del": "frameshift", "Frame_Shift_Ins": "frameshift",
+    "frameshift_variant": "frameshift",
+    "Splice_Site": "splice_site", "splice_acceptor_variant": "splice_site",
+    "splice_donor_variant": "splice_site",
+    "In_Frame_Del": "inframe_indel", "In_Frame_Ins": "inframe_indel",
+    "inframe_deletion": "inframe_indel", "inframe_insertion": "inframe_indel",
+}  # fmt: skip
 MSI_HIGH = ("msi-h", "msi high", "instability high", "high", "unstable", "dmmr")
 
 
@@ -195,10 +208,45 @@ def _eval_lof(rule: r.LossOfFunctionRule, facts: PatientFacts, _: EngineOptions)
     missing = _no_variants(facts)
     if missing:
         return missing
-    hits = [f for f, v in _gene_variants(facts, rule.gene, rule.origin) if _truncating(v)]
+    hits = [
+        f
+        for f, v in _gene_variants(facts, rule.gene, rule.origin)
+        if _truncating(v) and _of_class(v, rule.variant_class)
+    ]
+    what = f"{rule.gene} truncating variant" + _class_label(rule.variant_class)
     if hits:
-        return _yes(MatchLevel.GENE_LOSS_OF_FUNCTION, hits, f"{rule.gene} truncating variant")
-    return _no(f"no truncating {rule.gene} variant")
+        return _yes(MatchLevel.GENE_LOSS_OF_FUNCTION, hits, what)
+    return _no(f"no {what}")
+
+
+def _class_label(variant_class: r.VariantClass | None) -> str:
+    return f" ({variant_class.replace('_', ' ')})" if variant_class else ""
+
+
+def _of_class(variant: SomaticVariant, wanted: r.VariantClass | None) -> bool:
+    """Whether the variant is of the class the rule names; ``activating`` is not a consequence
+    (it needs functional evidence), so it constrains nothing here and stays gene level."""
+    if wanted is None or wanted == "activating":
+        return True
+    terms = (variant.consequence or "").replace("&", ",").split(",")
+    classes = {VARIANT_CLASSES[t.strip()] for t in terms if t.strip() in VARIANT_CLASSES}
+    if classes:
+        return wanted in classes
+    return _class_from_protein(variant.hgvs_p or "") == wanted
+
+
+def _class_from_protein(protein: str) -> r.VariantClass | None:
+    """The class of a p. change when no consequence is recorded (``p.R174*``, ``p.S114fs``)."""
+    if "fs" in protein:
+        return "frameshift"
+    if protein.endswith("*"):
+        return "nonsense"
+    if any(word in protein for word in ("del", "ins", "dup")):
+        return "inframe_indel"
+    change = _protein(protein)
+    if change is None or len(change.change) != 1 or not change.change.isalpha():
+        return None
+    return "missense" if change.change != change.ref else None
 
 
 def _truncating(variant: SomaticVariant) -> bool:
@@ -216,11 +264,14 @@ def _eval_gene_any(rule: r.GeneAnyRule, facts: PatientFacts, options: EngineOpti
     hits = [
         f
         for f, v in _gene_variants(facts, rule.gene, rule.origin)
-        if not set((v.consequence or "").split(",")) <= SILENT
+        if not set((v.consequence or "").split(",")) <= SILENT and _of_class(v, rule.variant_class)
     ]
+    label = _class_label(rule.variant_class)
     if hits:
-        return _yes(MatchLevel.GENE_ANY, hits, f"{rule.gene} altered (gene-level, low specificity)")
-    return _no(f"no protein-altering {rule.gene} variant")
+        return _yes(
+            MatchLevel.GENE_ANY, hits, f"{rule.gene} altered{label} (gene-level, low specificity)"
+        )
+    return _no(f"no protein-altering {rule.gene} variant{label}")
 
 
 def _eval_fusion(rule: r.FusionRule, facts: PatientFacts, _: EngineOptions) -> RuleResult:

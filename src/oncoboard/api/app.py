@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
 from oncoboard import __version__
+from oncoboard.actionability.cohort.routes import router as screening_router
 from oncoboard.api import problems
 from oncoboard.api.guards import RejectControlCharacters
 from oncoboard.governance.routes import router as governance_router
@@ -16,6 +17,8 @@ from oncoboard.ingest.routes import router as ingest_router
 from oncoboard.ingest.uploads import UploadSizeLimit
 from oncoboard.knowledge.routes import router as knowledge_router
 from oncoboard.record.routes import router as record_router
+from oncoboard.report.routes import api as report_api
+from oncoboard.report.routes import pages as report_pages
 from oncoboard.settings import Settings
 from oncoboard.store.db import make_engine
 from oncoboard.web.routes import mount_web
@@ -60,6 +63,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(ingest_router, prefix="/api/v1")
     app.include_router(governance_router, prefix="/api/v1")
     app.include_router(knowledge_router, prefix="/api/v1")
+    app.include_router(report_api, prefix="/api/v1")
+    app.include_router(report_pages)
+    app.include_router(screening_router, prefix="/api/v1")
 
     @app.get("/api/v1/health", tags=["system"], response_model=Health)
     def health() -> Health:

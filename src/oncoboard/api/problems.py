@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from oncoboard.errors import (
     Conflict,
     ConsentDenied,
+    FeatureUnavailable,
     InputError,
     KnowledgeUnavailable,
     NotAuthenticated,
@@ -35,6 +36,7 @@ STATUS: list[tuple[type[OncoBoardError], int]] = [
     (ConsentDenied, 403),
     (RateLimited, 429),
     (KnowledgeUnavailable, 503),
+    (FeatureUnavailable, 503),
 ]
 
 PROBLEM_JSON = "application/problem+json"

@@ -10,12 +10,14 @@ import typer
 from pydantic import ValidationError
 from rich.text import Text
 
+from oncoboard.actionability.cohort import cli as screening_cli
 from oncoboard.cli import system
 from oncoboard.cli.context import CliContext
 from oncoboard.cli.output import err_console
 from oncoboard.errors import (
     Conflict,
     ConsentDenied,
+    FeatureUnavailable,
     InputError,
     KnowledgeUnavailable,
     NotAuthenticated,
@@ -28,6 +30,7 @@ from oncoboard.governance import cli as governance_cli
 from oncoboard.ingest import cli as ingest_cli
 from oncoboard.knowledge import cli as knowledge_cli
 from oncoboard.record import cli as record_cli
+from oncoboard.report import cli as report_cli
 from oncoboard.settings import Settings
 
 EXIT_CODES: list[tuple[type[OncoBoardError], int]] = [
@@ -39,6 +42,7 @@ EXIT_CODES: list[tuple[type[OncoBoardError], int]] = [
     (ConsentDenied, 7),
     (RateLimited, 6),
     (KnowledgeUnavailable, 8),
+    (FeatureUnavailable, 8),
     (OncoBoardError, 1),
 ]
 
@@ -73,6 +77,8 @@ record_cli.register(app)
 system.register(app)
 governance_cli.register(app)
 knowledge_cli.register(app)
+report_cli.register(app)
+screening_cli.register(app)
 
 
 def exit_code_for(error: OncoBoardError) -> int:

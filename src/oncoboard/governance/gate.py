@@ -160,16 +160,14 @@ def _replace(event: audit.AuditEvent, **changes: object) -> audit.AuditEvent:
 
 def visible_patients(actor: Actor, purpose: Purpose) -> ColumnElement[bool]:
     """SQL condition on ``PatientRow`` for lists: own record for patients, consent for purpose."""
-    latest = (
-        select(ConsentEventRow.patient_id, func.max(ConsentEventRow.id).label("last_id"))
-        .where(ConsentEventRow.purpose == purpose.value)
-        .group_by(ConsentEventRow.patient_id)
-        .subquery()
-    )
+    # the patient's latest event for the purpose, found on the (patient, purpose, id) index
     status_of_latest = (
         select(ConsentEventRow.status)
-        .join(latest, ConsentEventRow.id == latest.c.last_id)
-        .where(ConsentEventRow.patient_id == PatientRow.id)
+        .where(
+            ConsentEventRow.patient_id == PatientRow.id, ConsentEventRow.purpose == purpose.value
+        )
+        .order_by(ConsentEventRow.id.desc())
+        .limit(1)
         .scalar_subquery()
     )
     if purpose in OPT_OUT_PURPOSES:

@@ -141,7 +141,15 @@ def _print_diff(result: KbDiff) -> None:
             )
     for change in result.changed:
         console.print(f"~ {change.assertion_id}\t{', '.join(change.fields)}", markup=False)
-    console.print(f"patients affected: {result.patients_affected.note}", markup=False)
+    impact = result.patients_affected
+    console.print(f"patients affected: {impact.note}", markup=False)
+    for moved in impact.changes:
+        console.print(
+            f"  {moved.patient_id}\t{moved.change}\t{moved.therapy or '-'}\t"
+            f"{moved.alteration}\t{moved.before or '-'} -> {moved.after or '-'}\t"
+            f"{moved.assertion_id}",
+            markup=False,
+        )
     for release in {r.release_id: r for r in (result.a, result.b)}.values():
         _print_notice(release)
 

@@ -37,6 +37,6 @@ def get_release(release_id: str, actor: ActorDep, session: SessionDep) -> KbRele
 
 @router.get("/diff", response_model=KbDiff, responses=problem_responses(401, 403, 404, 422))
 def diff_releases(a: ReleaseQuery, b: ReleaseQuery, actor: ActorDep, session: SessionDep) -> KbDiff:
-    """Compare two releases: assertions added, removed and changed (with the fields that differ)."""
+    """Compare two releases: assertions added, removed and changed, and the patients affected."""
     access = service.authorize_read(session, actor, f"diff {a} {b}")
     return service.diff(session=session, access=access, a=a, b=b)

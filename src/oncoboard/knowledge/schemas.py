@@ -170,12 +170,36 @@ class ChangedAssertion(BaseModel):
     after: AssertionSummary
 
 
+class PatientChange(BaseModel):
+    """How one patient's result for one assertion differs from release ``a`` to ``b``."""
+
+    patient_id: str
+    assertion_id: str
+    change: Literal[
+        "new option",
+        "option lost",
+        "tier changed",
+        "therapy changed",
+        "new resistance",
+        "resistance lost",
+        "new finding",
+        "finding lost",
+        "kind changed",
+    ]
+    therapy: str | None
+    before: str | None = Field(description="bucket and tiers under release a; None: no match")
+    after: str | None = Field(description="bucket and tiers under release b; None: no match")
+    alteration: str = Field(description="what matched, e.g. 'BRAF p.V600E present'")
+
+
 class PatientImpact(BaseModel):
     """Which patients' results would change under the new release (actionability engine)."""
 
     evaluated: bool
     note: str
     patients: list[str] = Field(default_factory=list)
+    patients_evaluated: int = Field(default=0, description="patients the caller may see")
+    changes: list[PatientChange] = Field(default_factory=list)
 
 
 class KbDiff(BaseModel):

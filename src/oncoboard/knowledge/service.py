@@ -46,7 +46,8 @@ READ_ACCESS = (
     (Action.VIEW_RECORD, Purpose.RESEARCH),
     (Action.READ_AUDIT, Purpose.OPERATIONS),
 )
-ENGINE_NOT_AVAILABLE = "not evaluated: actionability engine not available yet"
+# Patient impact of a diff reads patient data: for care first, else for research.
+IMPACT_PURPOSES = (Purpose.TREATMENT, Purpose.RESEARCH)
 
 
 def authorize_import(session: Session, actor: Actor, what: str) -> Access:
@@ -320,18 +321,53 @@ def diff(*, session: Session, access: Access, a: str, b: str) -> KbDiff:
         ],
         changed=changed,
         unchanged=len(before.keys() & after.keys()) - len(changed),
-        patients_affected=patients_affected(session=session, access=access, a=a, b=b),
+        patients_affected=patients_affected(
+            session=session, access=access, a=a, b=b, before=before, after=after
+        ),
     )
 
 
-def patients_affected(*, session: Session, access: Access, a: str, b: str) -> PatientImpact:
-    """Hook: which patients' actionability results differ between releases ``a`` and ``b``.
+def patients_affected(
+    *,
+    session: Session,
+    access: Access,
+    a: str,
+    b: str,
+    before: dict[str, dict[str, Any]] | None = None,
+    after: dict[str, dict[str, Any]] | None = None,
+) -> PatientImpact:
+    """Which patients' actionability results differ between releases ``a`` and ``b``, and how.
 
-    Needs the actionability engine (patient record + release -> recommendations) run under
-    both releases for every patient the actor may see; until that engine exists this says so
-    plainly instead of guessing.
+    Reads patient data, so it passes the gate itself (``view_record`` for treatment, else
+    research: whichever the actor's roles allow, audited) and sees only the patients that
+    purpose's consent allows. A caller who may read the KB but no patient record (a quality
+    officer) gets the diff with this part marked not evaluated, and why.
     """
-    return PatientImpact(evaluated=False, note=ENGINE_NOT_AVAILABLE)
+    from oncoboard.actionability.cohort.impact import diff_impact  # the engine imports this
+
+    allowed = allowed_purposes(access.actor.roles, Action.VIEW_RECORD)
+    purpose = next((p for p in IMPACT_PURPOSES if p in allowed), None)
+    if purpose is None:
+        return PatientImpact(
+            evaluated=False,
+            note=f"not evaluated: role(s) {access.actor.roles_text or 'none'} may not view "
+            "patient records",
+        )
+    patient_access = gate.authorize(
+        session,
+        actor=access.actor,
+        action=Action.VIEW_RECORD,
+        purpose=purpose,
+        obj=f"knowledge base: diff {a} {b}: patients affected"[:256],
+    )
+    return diff_impact(
+        session=session,
+        access=patient_access,
+        a=release_info(session, a),
+        b=release_info(session, b),
+        before=before if before is not None else load_assertions(session, a),
+        after=after if after is not None else load_assertions(session, b),
+    )
 
 
 def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:

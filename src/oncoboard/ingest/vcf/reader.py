@@ -22,7 +22,8 @@ from oncoboard.ingest.schemas import ImportOptions, ParsedFact, ProblemLog, Sour
 from oncoboard.ingest.vcf.annotation import Blocks, Described
 from oncoboard.ingest.vcf.depth import tumour_reading
 from oncoboard.ingest.vcf.header import FileSetup, prepare
-from oncoboard.ingest.vcf.scan import HeaderScan, LineShadow, readable_path, scan_header
+from oncoboard.ingest.vcf.lines import LineShadow
+from oncoboard.ingest.vcf.scan import HeaderScan, readable_path, scan_header
 from oncoboard.record.schemas import SomaticVariant
 
 _BASES = re.compile(r"^[ACGTNacgtn]+$")
@@ -165,11 +166,12 @@ class _Records:
             )
         if len(self.log.problems) > problems:
             return []
-        return self._facts(variant, locator, (chrom, ref, alts), blocks)
+        return self._facts(variant, line, (chrom, ref, alts), blocks)
 
     def _facts(
-        self, variant: Any, locator: str, site: tuple[str, str, list[str]], blocks: Blocks
+        self, variant: Any, line: int, site: tuple[str, str, list[str]], blocks: Blocks
     ) -> list[ParsedFact]:
+        locator = f"line {line}"
         chrom, ref, alts = site
         fmt = self.setup.annotation
         groups: dict[int, Blocks] = {}
@@ -178,9 +180,9 @@ class _Records:
             self.unmatched += unmatched
         else:
             self.unannotated += 1
-        raw = str(variant).rstrip("\n")
-        filters = ";".join(variant.FILTERS) or None
         pos = variant.POS
+        raw = self._raw(variant, line, f"{chrom}\t{pos}\t")
+        filters = ";".join(variant.FILTERS) or None
         facts = []
         for number, alt in enumerate(alts):
             if _symbolic(alt):
@@ -199,6 +201,14 @@ class _Records:
                 continue
             facts.append(ParsedFact(self.setup.patient_key, locator, fact, raw))
         return facts
+
+    def _raw(self, variant: Any, line: int, start: str) -> str:
+        """The record's line as the file has it; htslib's re-writing if the file cannot give
+        it (a damaged gzip stream) or the line is not this record (a locator gone astray)."""
+        text = self.shadow.record(line)
+        if text is not None and text.startswith(start):
+            return text
+        return str(variant).rstrip("\n")
 
     def _variant(
         self,

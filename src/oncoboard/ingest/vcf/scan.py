@@ -28,7 +28,7 @@ SITES_ONLY_HEADER = "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"
 # Header lines kept for build and tumour-sample detection; the rest is cyvcf2's business.
 META_PREFIXES = ("##reference=", "##VEP", "##SnpEffCmd", "##tumor_sample=", "##PEDIGREE")
 _MAX_STRAY_LINES = 100
-_READ_ERRORS = (EOFError, OSError, zlib.error)
+READ_ERRORS = (EOFError, OSError, zlib.error)
 
 
 def open_binary(path: Path) -> IO[bytes]:
@@ -117,7 +117,7 @@ def scan_header(path: Path, display: str) -> HeaderScan:
                 )
             ],
         ) from error
-    except _READ_ERRORS as error:
+    except READ_ERRORS as error:
         raise corrupt_gzip(display, error) from error
     _check_structure(scan, display, number)
     if not scan.first_record_line:
@@ -224,96 +224,3 @@ def _sanitising_note(display: str, scan: HeaderScan) -> str:
         f"{display}: header not readable by htslib as written; read a sanitised copy: "
         + "; ".join(changes)
     )
-
-
-class LineShadow:
-    """Reads the original file forward, only after htslib rejects a record, to say why."""
-
-    def __init__(self, path: Path, columns: int) -> None:
-        self._path = path
-        self._columns = columns or 8
-        self._handle: IO[bytes] | None = None
-        self._number = 0
-        self._checked = False
-        self._damaged: str | None = None
-
-    def line(self, number: int) -> str | None:
-        if self._handle is None:
-            self._handle = open_binary(self._path)
-        while self._number < number:
-            raw = self._handle.readline()
-            if not raw:
-                return None
-            self._number += 1
-            if self._number == number:
-                return raw.decode("utf-8", errors="replace").rstrip("\r\n")
-        return None
-
-    def diagnose(self, number: int) -> tuple[str, str, str, bool]:
-        """(field, value, expected, fatal) for a record htslib could not parse."""
-        damage = self._damage()
-        if damage is not None:
-            return (
-                "gzip",
-                "truncated or corrupt data",
-                f"a complete gzip/bgzip file ({damage})",
-                True,
-            )
-        try:
-            text = self.line(number)
-        except _READ_ERRORS as error:
-            return (
-                "gzip",
-                "truncated or corrupt data",
-                f"a complete gzip/bgzip file ({error})",
-                True,
-            )
-        if text is None:
-            return "record", "end of file", "a complete VCF record", True
-        found = self._columns_problem(text)
-        if found is not None:
-            return (*found, False)
-        return (
-            "record",
-            text,
-            "values htslib can parse (numbers where the header declares Integer/Float)",
-            False,
-        )
-
-    def check(self, number: int) -> tuple[str, str, str] | None:
-        """(field, value, expected) when line ``number`` has the wrong columns or POS, else None."""
-        text = self.line(number)
-        return self._columns_problem(text) if text is not None else None
-
-    def _columns_problem(self, text: str) -> tuple[str, str, str] | None:
-        columns = text.split("\t")
-        if len(columns) != self._columns:
-            return (
-                "columns",
-                f"{len(columns)} columns",
-                f"{self._columns} tab-separated columns, as the #CHROM line names",
-            )
-        if not columns[1].isdigit():
-            return "POS", columns[1], "a positive integer"
-        return None
-
-    def _damage(self) -> str | None:
-        """Why the compressed stream is unreadable, checked once: htslib fails a few records
-        before the damage, so a failing record is first blamed on the compression."""
-        if self._checked:
-            return self._damaged
-        self._checked = True
-        with self._path.open("rb") as probe:
-            if probe.read(2) != GZIP_MAGIC:
-                return None
-        try:
-            with gzip.open(self._path, "rb") as stream:
-                while stream.read(1 << 20):
-                    pass
-        except _READ_ERRORS as error:
-            self._damaged = str(error)
-        return self._damaged
-
-    def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()

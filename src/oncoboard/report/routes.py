@@ -1,0 +1,208 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Report routes: the API (JSON, FHIR) and the web page where the board records decisions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy.orm import Session
+
+from oncoboard.actionability.service import propose_new
+from oncoboard.api.deps import SessionDep
+from oncoboard.api.problems import problem_responses
+from oncoboard.governance import decisions, gate
+from oncoboard.governance.decisions import DecisionIn, ReviewedRecommendation
+from oncoboard.governance.gate import Access
+from oncoboard.governance.http import ActorDep
+from oncoboard.governance.vocabulary import Action, Purpose, allowed_purposes
+from oncoboard.report import service
+from oncoboard.report.output import MEDIA_TYPES, render
+from oncoboard.report.render_fhir import bundle, validate
+from oncoboard.report.schemas import Format, Report
+from oncoboard.web.routes import templates
+
+api = APIRouter(tags=["reports"])
+pages = APIRouter(include_in_schema=False)
+KbQuery = Annotated[
+    list[str] | None,
+    Query(max_length=128, description="KB release ids (repeat); default every stored release"),
+]
+GeneLevel = Annotated[
+    bool, Query(description="Include gene-level ('any mutation') evidence, low specificity")
+]
+
+
+class FhirBundle(BaseModel):
+    """A FHIR R4 Bundle (Genomics Reporting IG), validated with fhir.resources R4B."""
+
+    model_config = ConfigDict(extra="allow")
+    resourceType: str
+    id: str
+    type: str
+    timestamp: str
+    entry: list[dict[str, Any]]
+
+
+@api.get(
+    "/patients/{patient_id}/report",
+    response_model=Report,
+    responses=problem_responses(401, 403, 404, 422),
+)
+def report_json(
+    patient_id: str,
+    actor: ActorDep,
+    session: SessionDep,
+    kb: KbQuery = None,
+    gene_level: GeneLevel = False,
+) -> Report:
+    """Get the tumour-board report for one patient against the selected KB releases."""
+    access = service.authorize(session, actor, patient_id, "report json")
+    return service.build_report(session, access=access, kb=kb, gene_level=gene_level)
+
+
+@api.get(
+    "/patients/{patient_id}/report/fhir",
+    response_model=FhirBundle,
+    responses=problem_responses(401, 403, 404, 422),
+)
+def report_fhir(
+    patient_id: str,
+    actor: ActorDep,
+    session: SessionDep,
+    kb: KbQuery = None,
+    gene_level: GeneLevel = False,
+) -> FhirBundle:
+    """Get the report as a FHIR R4 Bundle with a genomic-report DiagnosticReport."""
+    access = service.authorize(session, actor, patient_id, "report fhir")
+    data = bundle(service.build_report(session, access=access, kb=kb, gene_level=gene_level))
+    validate(data)
+    return FhirBundle.model_validate(data)
+
+
+def _query(kb: list[str] | None, gene_level: bool) -> str:
+    params: list[tuple[str, str]] = [("kb", k) for k in kb or []]
+    if gene_level:
+        params.append(("gene_level", "true"))
+    return "?" + urlencode(params) if params else "?"
+
+
+def _board(session: Session, access: Access, report: Report) -> list[ReviewedRecommendation]:
+    statements = {r.statement for r in report.recommendations}
+    stored = decisions.list_for_patient(session, access=access)
+    return [item for item in stored if item.recommendation.statement in statements]
+
+
+@pages.get("/patients/{patient_id}/report", response_class=HTMLResponse)
+def report_page(
+    request: Request,
+    patient_id: str,
+    actor: ActorDep,
+    session: SessionDep,
+    kb: KbQuery = None,
+    gene_level: GeneLevel = False,
+) -> HTMLResponse:
+    """The report with the board's decision forms for its proposed recommendations."""
+    access = service.authorize(session, actor, patient_id, "report page")
+    report = service.build_report(session, access=access, kb=kb, gene_level=gene_level)
+    context = {
+        "report": report,
+        "available": service.release_ids(session, None),
+        "selected": [r.release_id for r in report.releases],
+        "query": _query(kb, gene_level),
+        "board": _board(session, access, report),
+        "can_propose": bool(allowed_purposes(actor.roles, Action.EDIT_RECORD)),
+        "can_decide": bool(allowed_purposes(actor.roles, Action.DECIDE)),
+    }
+    return templates.TemplateResponse(request, "report.html", context)
+
+
+@pages.get("/patients/{patient_id}/report/download")
+def report_download(
+    patient_id: str,
+    actor: ActorDep,
+    session: SessionDep,
+    format: Format = "pdf",
+    kb: KbQuery = None,
+    gene_level: GeneLevel = False,
+) -> Response:
+    """The report as a file named ``<patient>.oncoboard.<build>.<kind>.<ext>``."""
+    access = service.authorize(session, actor, patient_id, f"report {format}")
+    report = service.build_report(session, access=access, kb=kb, gene_level=gene_level)
+    name = service.file_name(report, format)
+    return Response(
+        render(report, format),
+        media_type=MEDIA_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _report_url(patient_id: str, query: str, anchor: str = "board") -> str:
+    query = query if query.startswith("?") and "\n" not in query else "?"
+    return f"/patients/{quote(patient_id, safe='')}/report{query}#{anchor}"
+
+
+@pages.post("/patients/{patient_id}/report/propose")
+def propose(
+    patient_id: str,
+    actor: ActorDep,
+    session: SessionDep,
+    kb: Annotated[list[str] | None, Form(max_length=128)] = None,
+    gene_level: Annotated[bool, Form()] = False,
+) -> Response:
+    """Store this report's recommendations as proposed (once each) for the board to decide."""
+    edit = gate.authorize(
+        session,
+        actor=actor,
+        action=Action.EDIT_RECORD,
+        purpose=Purpose.TREATMENT,
+        obj="report recommendations",
+        patient_id=patient_id,
+    )
+    view = service.authorize(session, actor, patient_id, "report propose")
+    runs = service.assess_all(
+        session, access=view, releases=service.release_ids(session, kb), gene_level=gene_level
+    )
+    propose_new(session, access=edit, proposed=service.merged_recommendations(patient_id, runs))
+    return RedirectResponse(_report_url(patient_id, _query(kb, gene_level)), status_code=303)
+
+
+@pages.post("/patients/{patient_id}/report/recommendations/{recommendation_id}/decision")
+def decide(
+    request: Request,
+    patient_id: str,
+    recommendation_id: str,
+    actor: ActorDep,
+    session: SessionDep,
+    outcome: Annotated[str, Form(pattern="^(accept|modify|reject)$")],
+    reason: Annotated[str, Form(max_length=4000)] = "",
+    modification: Annotated[str, Form(max_length=4000)] = "",
+    back: Annotated[str, Form(max_length=2000)] = "?",
+) -> Response:
+    """The board's decision from the report page (governance decisions: immutable, audited)."""
+    access = gate.authorize(
+        session,
+        actor=actor,
+        action=Action.DECIDE,
+        purpose=Purpose.TREATMENT,
+        obj=f"recommendation {recommendation_id}",
+        patient_id=patient_id,
+    )
+    target = _report_url(patient_id, back, f"rec-{recommendation_id}")
+    try:
+        decision_in = DecisionIn(
+            outcome=outcome,
+            reason=reason.strip() or None,
+            modification=modification.strip() or None,
+        )
+    except ValidationError as error:
+        message = "; ".join(str(e.get("msg", "")) for e in error.errors())
+        context = {"title": "Decision not recorded", "message": message, "back": target}
+        return templates.TemplateResponse(request, "error.html", context, status_code=422)
+    decisions.record_decision(
+        session, access=access, recommendation_id=recommendation_id, decision_in=decision_in
+    )
+    return RedirectResponse(target, status_code=303)
