@@ -29,8 +29,13 @@ def _fill(engine: Engine, count: int) -> None:
 
 
 def _verify(engine: Engine) -> audit.ChainReport:
+    """The serial walk, checked against the two-process walk: both must give the same verdict."""
     with engine.connect() as connection:
-        return audit.verify(connection)
+        serial = audit.verify(connection)
+    url = engine.url.render_as_string(hide_password=False)
+    split = audit.verify_parallel(url, workers=2, min_entries=1)
+    assert (split.ok, split.first_bad_entry) == (serial.ok, serial.first_bad_entry), (serial, split)
+    return serial
 
 
 def _tamper(engine: Engine, *statements: str) -> None:
@@ -115,3 +120,12 @@ def test_postgres_refuses_update_and_delete(engine: Engine) -> None:
         with pytest.raises(Exception, match="append-only"), engine.begin() as connection:
             connection.execute(text(statement))
     assert _verify(engine).ok
+
+
+@pytest.mark.parametrize("entry", [5, 6, 7])
+def test_tampering_at_the_join_of_two_stretches_is_named(engine: Engine, entry: int) -> None:
+    # 10 entries walked by two processes: stretches 1-5 and 6-10 meet between 5 and 6
+    _fill(engine, 10)
+    _tamper(engine, f"DELETE FROM audit_log WHERE id = {entry}")
+    report = _verify(engine)
+    assert not report.ok and report.first_bad_entry == entry and "deleted" in (report.problem or "")
