@@ -10,8 +10,6 @@ import typer
 
 from oncoboard.cli.context import cli_context
 from oncoboard.cli.output import console
-from oncoboard.report import service
-from oncoboard.report.output import render
 from oncoboard.report.schemas import Format
 from oncoboard.store.db import unit_of_work
 
@@ -30,6 +28,10 @@ def report(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the file into")] = Path("."),
 ) -> None:
     """Write the tumour-board report as <patient>.oncoboard.<build>.<kind>.<ext>."""
+    # imported here: rendering pulls in the web templates, which `oncoboard import` never needs
+    from oncoboard.report import service
+    from oncoboard.report.output import render
+
     if fmt not in ("html", "pdf", "json", "fhir"):
         raise typer.BadParameter("choose html, pdf, json or fhir", param_hint="--format")
     chosen: Format = fmt  # type: ignore[assignment]

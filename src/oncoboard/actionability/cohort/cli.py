@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from oncoboard.actionability.cohort import screening
 from oncoboard.actionability.cohort.schemas import ScreenQuery, ScreenResult
 from oncoboard.cli.context import cli_context
 from oncoboard.cli.output import console, emit_json
@@ -40,6 +39,8 @@ def screen(
     )
     context = cli_context(ctx)
     with unit_of_work(context.engine) as session:
+        from oncoboard.actionability.cohort import screening  # heavy: only when screening
+
         access = screening.authorize(session, context.actor(session), query)
         result = screening.screen(session=session, access=access, query=query)
     if as_json:
