@@ -43,3 +43,23 @@ def test_tiers(evidence: E, disease: object, amp: tuple[str, str], escat: str) -
 def test_every_evidence_class_has_a_tier() -> None:
     for evidence in E:
         assert tier(evidence, LUAD_IN_NSCLC).amp_tier in ("Tier I", "Tier II")
+
+
+def test_tumour_agnostic_assertions_cover_solid_tumours_only() -> None:
+    from oncoboard.knowledge.oncotree import MatchKind, agnostic_relation
+
+    lung = agnostic_relation("LUAD", "Any solid tumor")
+    assert lung is not None and lung.on_label and "solid tumour (tissue Lung)" in lung.reason
+    leukaemia = agnostic_relation("AML", "Any solid tumor")
+    assert (
+        leukaemia is not None and leukaemia.kind is MatchKind.NONE and "Myeloid" in leukaemia.reason
+    )
+    untyped = agnostic_relation(None, "Any solid tumor")
+    assert (
+        untyped is not None
+        and untyped.kind is MatchKind.UNKNOWN
+        and "not guessed" in untyped.reason
+    )
+    assert agnostic_relation("LUAD", "Melanoma") is None
+    # Li 2017 level A in this (agnostic) indication -> Tier I
+    assert tier(E.REGULATORY_APPROVAL, lung).amp_tier == "Tier I"

@@ -24,7 +24,7 @@ from oncoboard.governance.recommendation import (
     Recommendation,
     RecommendationKind,
 )
-from oncoboard.knowledge.oncotree import DiseaseMatch, relation
+from oncoboard.knowledge.oncotree import DiseaseMatch, agnostic_relation, relation
 from oncoboard.knowledge.schemas import Assertion, KbReleaseInfo
 
 INTENDED_USE = (
@@ -82,7 +82,9 @@ def assess(
             continue
         if not outcome.matched:
             continue
-        disease = relation(tumor_type, assertion.disease.oncotree_code)
+        disease = agnostic_relation(tumor_type, assertion.disease.name) or relation(
+            tumor_type, assertion.disease.oncotree_code
+        )
         finding = Finding(
             assertion, outcome, disease, tier(assertion.evidence_class, disease), release
         )

@@ -422,3 +422,44 @@ def tumor_type(code: str, *, source: str, locator: str) -> tuple[OncoTreeNode, R
         f"{source}: {locator}: {code!r} is not an OncoTree code{hint}",
         [Problem(source, locator, "tumor_type", code, expected)],
     )
+
+
+# ---------------------------------------------------------------- tumour-agnostic assertions
+
+# Disease names KBs use for tumour-agnostic (histology-independent) approvals, e.g. pembrolizumab
+# for MSI-H/dMMR or larotrectinib for NTRK fusions in any solid tumour; they carry no OncoTree code.
+TUMOUR_AGNOSTIC = frozenset(
+    {
+        "any solid tumor",
+        "any solid tumour",
+        "solid tumor",
+        "solid tumors",
+        "all solid tumors",
+        "advanced solid tumor",
+        "advanced solid tumors",
+    }
+)
+HAEMATOLOGICAL_TISSUES = frozenset({"Myeloid", "Lymphoid"})
+
+
+def agnostic_relation(
+    patient_code: str | None, disease_name: str, release: Release = DEFAULT_RELEASE
+) -> DiseaseMatch | None:
+    """For a tumour-agnostic assertion, whether it covers the patient's tumour; else None."""
+    if disease_name.strip().lower() not in TUMOUR_AGNOSTIC:
+        return None
+    what = f"tumour-agnostic assertion ({disease_name})"
+    code = (patient_code or "").strip().upper()
+    tree = next((load(r) for r in (release, *RELEASES) if code and code in load(r)), None)
+    if tree is None:
+        reason = (
+            f"{what}; the patient's tumour type {'is unknown to OncoTree' if code else 'is not recorded'}"
+            "; not guessed, treated as another tumour type"
+        )
+        return DiseaseMatch(MatchKind.UNKNOWN, patient_code, None, release, reason)
+    node = tree.nodes[code]
+    if node.tissue in HAEMATOLOGICAL_TISSUES or node.tissue in (None, "Other"):
+        reason = f"{what} does not cover {node.label} (tissue {node.tissue or 'not given'}) in OncoTree {tree.release}"
+        return DiseaseMatch(MatchKind.NONE, patient_code, None, tree.release, reason)
+    reason = f"{what} covers {node.label}, a solid tumour (tissue {node.tissue}) in OncoTree {tree.release}"
+    return DiseaseMatch(MatchKind.PATIENT_DESCENDANT, patient_code, None, tree.release, reason)
