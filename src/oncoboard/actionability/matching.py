@@ -110,8 +110,8 @@ def _gene_variants(
 ) -> list[tuple[RecordedFact, SomaticVariant]]:
     return [
         (f, v)
-        for f, v in facts.variant_facts()
-        if v.gene == gene and (origin == "any" or v.origin in (origin, "unknown"))
+        for f, v in facts.gene_variant_facts(gene)
+        if origin == "any" or v.origin in (origin, "unknown")
     ]
 
 
@@ -165,7 +165,7 @@ def _eval_genomic(rule: r.GenomicRule, facts: PatientFacts, _: EngineOptions) ->
         return _unknown(f"rule coordinates are {rule.genome_build}, the patient's are {builds}")
     hits = [
         f
-        for f, v in facts.variant_facts()
+        for f, v in facts.variants_at(rule.pos)
         if _normal_chrom(v.chrom) == _normal_chrom(rule.chrom)
         and v.pos == rule.pos
         and v.ref == rule.ref

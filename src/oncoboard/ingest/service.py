@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import Literal
+from typing import Literal, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,15 +22,15 @@ from oncoboard.ingest.registry import reader_for
 from oncoboard.ingest.schemas import (
     ImportOptions,
     ImportReport,
-    ParsedFact,
     ProblemLog,
     Progress,
     SourceFile,
 )
 from oncoboard.ingest.sniff import sniff
-from oncoboard.ingest.writer import FactWriter
+from oncoboard.ingest.writer import FactWriter, Prepared, prepare
 
 ReaderFactory = Callable[[str], Reader]
+_Item = TypeVar("_Item")
 
 
 def import_source(
@@ -79,10 +79,10 @@ def import_source(
     )
     log = ProblemLog(source=source.name)
     seen = 0
-    for parsed in _with_progress(reader.read(source, options, log), progress, batch_size):
+    for prepared in _with_progress(_prepared(reader, source, options, log), progress, batch_size):
         seen += 1
         if not log:
-            writer.add(parsed)
+            writer.add_row(prepared)
     if log:
         # records read = good ones plus the distinct records that had problems
         records = seen + len({p.locator for p in log.problems})
@@ -188,9 +188,21 @@ def count_imports(*, session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(ImportRow)) or 0)
 
 
+def _prepared(
+    reader: Reader, source: SourceFile, options: ImportOptions, log: ProblemLog
+) -> Iterator[Prepared]:
+    """Serialised facts to store: from the reader itself when it offers them (the VCF reader
+    reads large files in a second process), else from its parsed facts."""
+    rows: Callable[[SourceFile, ImportOptions, ProblemLog], Iterator[Prepared]] | None
+    rows = getattr(reader, "rows", None)
+    if rows is not None:
+        return rows(source, options, log)
+    return map(prepare, reader.read(source, options, log))
+
+
 def _with_progress(
-    facts: Iterator[ParsedFact], progress: Progress | None, every: int
-) -> Iterator[ParsedFact]:
+    facts: Iterator[_Item], progress: Progress | None, every: int
+) -> Iterator[_Item]:
     if progress is None:
         yield from facts
         return

@@ -11,11 +11,12 @@ thread touches the database.
 
 from __future__ import annotations
 
+import json
 import zlib
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -56,30 +57,32 @@ class FactWriter:
         self.counts: Counter[str] = Counter()
 
     def add(self, parsed: ParsedFact) -> None:
-        external_id = self._override or parsed.patient_key
+        self.add_row(prepare(parsed))
+
+    def add_row(self, prepared: Prepared) -> None:
+        """Store a fact already serialised by :func:`prepare` (here or in a reader process)."""
+        external_id = self._override or prepared.patient_key
         patient_id = self._patients.get(external_id) or self._patient_id(external_id)
-        fact = parsed.fact
-        kind = fact.kind
-        gene_field, date_fields = _lifted(type(fact))
-        build = getattr(fact, "genome_build", None) if kind in _GENOMIC else None
+        build = prepared.genome_build
         if build is not None and self._builds.get(patient_id) != build:
-            self._check_build(patient_id, external_id, build, parsed)
+            self._check_build(patient_id, external_id, build, prepared.locator)
+        payload = prepared.payload
         row = {
             "patient_id": patient_id,
             "import_id": self._import_id,
-            "kind": kind,
+            "kind": prepared.kind,
             "genome_build": build,
-            "gene": getattr(fact, gene_field) if gene_field else None,
-            "effective": _effective(fact, date_fields),
-            "locator": parsed.locator[:200],
-            "payload": self._payload(fact),
+            "gene": prepared.gene,
+            "effective": prepared.effective,
+            "locator": prepared.locator[:200],
+            "payload": RawJSON(payload) if self._raw_json else json.loads(payload),
             "raw": None,
             "raw_block": None,
             "raw_index": None,
         }
-        self._keep_raw(row, parsed.raw)
+        self._keep_raw(row, prepared.raw)
         self._rows.append(row)
-        self.counts[kind] += 1
+        self.counts[prepared.kind] += 1
         if len(self._rows) >= self._batch_size:
             self.flush()
 
@@ -102,11 +105,6 @@ class FactWriter:
     @property
     def patients(self) -> list[str]:
         return sorted(self._patients)
-
-    def _payload(self, fact: Fact) -> RawJSON | dict[str, Any]:
-        if self._raw_json:
-            return RawJSON(fact.model_dump_json(exclude=_NOT_STORED, exclude_none=True))
-        return fact.model_dump(mode="json", exclude=_NOT_STORED, exclude_none=True)
 
     def _keep_raw(self, row: dict[str, Any], raw: str | None) -> None:
         """Put the raw record into the open block; consecutive facts from one record (a
@@ -152,9 +150,7 @@ class FactWriter:
         self._patients[external_id] = row.id
         return row.id
 
-    def _check_build(
-        self, patient_id: int, external_id: str, build: str, parsed: ParsedFact
-    ) -> None:
+    def _check_build(self, patient_id: int, external_id: str, build: str, locator: str) -> None:
         if patient_id not in self._builds:
             stored = self._session.scalars(
                 select(FactRow.genome_build)
@@ -165,9 +161,41 @@ class FactWriter:
         expected = self._builds[patient_id]
         if expected != build:
             raise Conflict(
-                f"{parsed.locator}: genome build {build} disagrees with patient {external_id}'s "
+                f"{locator}: genome build {build} disagrees with patient {external_id}'s "
                 f"existing genomic facts on {expected}; refusing to mix builds"
             )
+
+
+class Prepared(NamedTuple):
+    """One fact ready to insert: the payload as JSON text and the columns lifted out of it.
+
+    Plain strings only, so a reader process can build it and pickle it cheaply."""
+
+    patient_key: str
+    locator: str
+    kind: str
+    genome_build: str | None
+    gene: str | None
+    effective: str | None
+    payload: str
+    raw: str | None
+
+
+def prepare(parsed: ParsedFact) -> Prepared:
+    """Serialise a parsed fact once (pydantic's JSON, no dict round trip)."""
+    fact = parsed.fact
+    kind = fact.kind
+    gene_field, date_fields = _lifted(type(fact))
+    return Prepared(
+        parsed.patient_key,
+        parsed.locator,
+        kind,
+        getattr(fact, "genome_build", None) if kind in _GENOMIC else None,
+        getattr(fact, gene_field) if gene_field else None,
+        _effective(fact, date_fields),
+        fact.model_dump_json(exclude=_NOT_STORED, exclude_none=True),
+        parsed.raw,
+    )
 
 
 class _OpenBlock:

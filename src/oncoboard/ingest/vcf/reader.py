@@ -19,11 +19,14 @@ from pydantic import ValidationError
 
 from oncoboard.errors import InputError, Problem
 from oncoboard.ingest.schemas import ImportOptions, ParsedFact, ProblemLog, SourceFile
+from oncoboard.ingest.vcf import pipeline
 from oncoboard.ingest.vcf.annotation import Blocks, Described
 from oncoboard.ingest.vcf.depth import tumour_reading
 from oncoboard.ingest.vcf.header import FileSetup, prepare
 from oncoboard.ingest.vcf.lines import LineShadow
 from oncoboard.ingest.vcf.scan import HeaderScan, readable_path, scan_header
+from oncoboard.ingest.writer import Prepared
+from oncoboard.ingest.writer import prepare as prepare_row
 from oncoboard.record.schemas import SomaticVariant
 
 _BASES = re.compile(r"^[ACGTNacgtn]+$")
@@ -55,6 +58,14 @@ class VcfReader:
                     yield from _Records(vcf, setup, scan, source.path, log).facts()
             finally:
                 vcf.close()
+
+    def rows(
+        self, source: SourceFile, options: ImportOptions, log: ProblemLog
+    ) -> Iterator[Prepared]:
+        """Facts ready to store; a large file is read in a child process (``pipeline.py``)."""
+        if pipeline.wanted(source):
+            return pipeline.piped(self.read, source, options, log)
+        return map(prepare_row, self.read(source, options, log))
 
 
 @cache
