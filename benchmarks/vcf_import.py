@@ -146,7 +146,11 @@ def _oncoboard() -> list[str]:
 
 
 def import_run(path: Path) -> tuple[Timing, float]:
-    """``oncoboard import FILE`` as a user runs it: (wall, CPU) seconds and peak RSS in MiB."""
+    """``oncoboard import FILE`` as a user runs it: (wall, CPU) seconds and peak RSS in MiB.
+
+    CPU counts the VCF reader process too; the RSS is that of the larger of the two processes
+    (``wait4`` reports the largest, not their sum: together they hold about twice as much).
+    """
     database = OUT / f"{path.stem}.sqlite3"
     for leftover in OUT.glob(f"{database.name}*"):
         leftover.unlink()
