@@ -18,6 +18,7 @@ import fcntl
 import gc
 import multiprocessing
 import os
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
@@ -36,9 +37,15 @@ Read = Callable[[SourceFile, ImportOptions, ProblemLog], Iterator[ParsedFact]]
 
 
 def wanted(source: SourceFile) -> bool:
-    """Pipe large files when there is a second core to read on."""
+    """Pipe large files when there is a second core to read on, and only from a single-threaded
+    process (the CLI): forking a threaded one (the web server) can copy a lock some other thread
+    holds, so uploads through the API are read in-process."""
     size = source.size or _size(source)
-    return size >= PIPELINE_BYTES and len(os.sched_getaffinity(0)) >= 2
+    return (
+        size >= PIPELINE_BYTES
+        and len(os.sched_getaffinity(0)) >= 2
+        and threading.active_count() == 1
+    )
 
 
 def piped(
