@@ -6,7 +6,15 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("vcf_import", "fhir_ingest", "patient_page", "governance")
+BENCHMARKS = (
+    "vcf_import",
+    "fhir_ingest",
+    "patient_page",
+    "governance",
+    "report_speed",
+    "screening",
+    "peer_moalmanac",
+)
 
 
 def main() -> int:

@@ -32,6 +32,8 @@ _ROLES: dict[str, tuple[str, ...]] = {
     "mane": ("mane_select",),
     "canonical": ("canonical",),
     "genotype": ("genotype_number",),
+    # VEP's EXON is "19/28" (exon of the transcript); SnpEff's rank mixes exons and introns
+    "exon": ("exon",),
 }
 COMPACT_KEYS = ("transcript", "gene", "consequence", "hgvs_c", "hgvs_p")
 Blocks = list[list[str]]
@@ -69,6 +71,7 @@ class Described:
     consequence: str | None
     hgvs_c: str | None
     hgvs_p_raw: str | None
+    exon: int | None = None
 
     @property
     def hgvs_p(self) -> str | None:
@@ -168,6 +171,9 @@ class AnnotationFormat:
             consequence=consequence.replace("&", ",") if consequence else None,
             hgvs_c=_strip_reference(hgvs_c),
             hgvs_p_raw=hgvs_p,
+            exon=_exon(block[index["exon"]])
+            if "exon" in index and index["exon"] < len(block)
+            else None,
         )
 
     def compact(self, block: list[str]) -> dict[str, str]:
@@ -305,3 +311,9 @@ def _eff_change(value: str, hgvs_c: str | None) -> tuple[str | None, str | None]
     # Intergenic EFF entries carry text such as "n.null_nulldelAAGG" here: not a protein change.
     protein_change = protein if protein.startswith("p.") or protein_short(protein) else None
     return protein_change, hgvs_c or (coding if coding.startswith("c.") else None)
+
+
+def _exon(text: str) -> int | None:
+    """``19/28`` → 19; a range (``2-3/10``) or an empty value is not one exon."""
+    head = text.split("/")[0]
+    return int(head) if head.isdigit() and int(head) > 0 else None

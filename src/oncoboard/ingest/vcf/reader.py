@@ -254,6 +254,7 @@ class _Records:
                 hgvs_p_raw=described.hgvs_p_raw,
                 consequence=described.consequence,
                 transcript=described.transcript,
+                exon=described.exon,
                 transcript_policy=policy,
                 other_transcripts=others,
                 vaf=vaf,
