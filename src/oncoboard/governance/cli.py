@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.orm import Session
 
-from oncoboard.cli.context import cli_context
+from oncoboard.cli.context import CliContext, cli_context
 from oncoboard.cli.output import console, emit_json
 from oncoboard.errors import Conflict, InputError
 from oncoboard.governance import audit, gate, service, users
@@ -23,6 +24,15 @@ tokens_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
 consent_app = typer.Typer(help="Consent per purpose, with history.", no_args_is_help=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
+
+
+def _administer(session: Session, context: CliContext, obj: str) -> gate.Actor:
+    """The gate for account administration (admin role, operations purpose); the acting user."""
+    who = context.actor(session)
+    gate.authorize(
+        session, actor=who, action=Action.ADMINISTER, purpose=Purpose.OPERATIONS, obj=obj
+    )
+    return who
 
 
 def _read_password() -> str:
@@ -44,14 +54,7 @@ def create_user(
     context = cli_context(ctx)
     password = _read_password() if password_stdin else None
     with unit_of_work(context.engine) as session:
-        who = context.actor(session)
-        gate.authorize(
-            session,
-            actor=who,
-            action=Action.ADMINISTER,
-            purpose=Purpose.OPERATIONS,
-            obj=f"user {username}: create",
-        )
+        who = _administer(session, context, f"user {username}: create")
         user = users.create_user(
             session,
             username=username,
@@ -69,14 +72,7 @@ def grant_role(ctx: typer.Context, username: str, role: Role) -> None:
     """Grant a role to a user."""
     context = cli_context(ctx)
     with unit_of_work(context.engine) as session:
-        who = context.actor(session)
-        gate.authorize(
-            session,
-            actor=who,
-            action=Action.ADMINISTER,
-            purpose=Purpose.OPERATIONS,
-            obj=f"user {username}: grant {role.value}",
-        )
+        who = _administer(session, context, f"user {username}: grant {role.value}")
         user = users.grant(session, username=username, role=role, granted_by=who.username)
     console.print(f"{user.username}: {', '.join(user.roles)}", markup=False)
 
@@ -86,14 +82,7 @@ def revoke_role(ctx: typer.Context, username: str, role: Role) -> None:
     """Revoke a role from a user."""
     context = cli_context(ctx)
     with unit_of_work(context.engine) as session:
-        who = context.actor(session)
-        gate.authorize(
-            session,
-            actor=who,
-            action=Action.ADMINISTER,
-            purpose=Purpose.OPERATIONS,
-            obj=f"user {username}: revoke {role.value}",
-        )
+        _administer(session, context, f"user {username}: revoke {role.value}")
         user = users.revoke(session, username=username, role=role)
     console.print(f"{user.username}: {', '.join(user.roles) or 'no roles'}", markup=False)
 
@@ -104,13 +93,7 @@ def set_password(ctx: typer.Context, username: str) -> None:
     context = cli_context(ctx)
     password = _read_password()
     with unit_of_work(context.engine) as session:
-        gate.authorize(
-            session,
-            actor=context.actor(session),
-            action=Action.ADMINISTER,
-            purpose=Purpose.OPERATIONS,
-            obj=f"user {username}: set password",
-        )
+        _administer(session, context, f"user {username}: set password")
         users.set_password(session, username=username, password=password)
     console.print(f"password set for {username}", markup=False)
 
@@ -120,13 +103,7 @@ def list_users(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List users and their roles."""
     context = cli_context(ctx)
     with unit_of_work(context.engine) as session:
-        gate.authorize(
-            session,
-            actor=context.actor(session),
-            action=Action.ADMINISTER,
-            purpose=Purpose.OPERATIONS,
-            obj="user list",
-        )
+        _administer(session, context, "user list")
         listed = users.list_users(session)
     if as_json:
         emit_json([u.model_dump(mode="json") for u in listed])
@@ -150,13 +127,7 @@ def create_token(
     """Create an API token; the secret is printed once and stored only as a hash."""
     context = cli_context(ctx)
     with unit_of_work(context.engine) as session:
-        gate.authorize(
-            session,
-            actor=context.actor(session),
-            action=Action.ADMINISTER,
-            purpose=Purpose.OPERATIONS,
-            obj=f"user {username}: create token {name}",
-        )
+        _administer(session, context, f"user {username}: create token {name}")
         secret, token = users.create_token(
             session, username=username, name=name, valid_for=timedelta(days=days)
         )
@@ -171,13 +142,7 @@ def list_tokens(ctx: typer.Context, username: str, as_json: JsonOpt = False) -> 
     """List a user's tokens (prefixes only)."""
     context = cli_context(ctx)
     with unit_of_work(context.engine) as session:
-        gate.authorize(
-            session,
-            actor=context.actor(session),
-            action=Action.ADMINISTER,
-            purpose=Purpose.OPERATIONS,
-            obj=f"user {username}: list tokens",
-        )
+        _administer(session, context, f"user {username}: list tokens")
         tokens = users.list_tokens(session, username=username)
     if as_json:
         emit_json([t.model_dump(mode="json") for t in tokens])
@@ -192,13 +157,7 @@ def revoke_token(ctx: typer.Context, username: str, token_id: int) -> None:
     """Revoke one of a user's tokens."""
     context = cli_context(ctx)
     with unit_of_work(context.engine) as session:
-        gate.authorize(
-            session,
-            actor=context.actor(session),
-            action=Action.ADMINISTER,
-            purpose=Purpose.OPERATIONS,
-            obj=f"user {username}: revoke token {token_id}",
-        )
+        _administer(session, context, f"user {username}: revoke token {token_id}")
         users.revoke_token(session, username=username, token_id=token_id)
     console.print(f"token {token_id} revoked", markup=False)
 

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from oncoboard.errors import Conflict, NotFound, PermissionDenied
 from oncoboard.governance import gate
-from oncoboard.governance.gate import Access
+from oncoboard.governance.gate import Access, Actor
 from oncoboard.governance.models import DecisionRow, RecommendationRow
 from oncoboard.governance.recommendation import Recommendation, RecommendationStatus
-from oncoboard.governance.vocabulary import Action
+from oncoboard.governance.vocabulary import Action, Purpose
 from oncoboard.record.models import PatientRow
 
 DecisionOutcome = Literal["accept", "modify", "reject"]
@@ -100,6 +100,18 @@ def patient_of(session: Session, recommendation_id: str) -> str:
     if external is None:
         raise NotFound(f"recommendation {recommendation_id!r} not found")
     return external
+
+
+def authorize_decision(session: Session, actor: Actor, recommendation_id: str) -> Access:
+    """The gate for deciding on a recommendation: ``decide`` for treatment on its patient."""
+    return gate.authorize(
+        session,
+        actor=actor,
+        action=Action.DECIDE,
+        purpose=Purpose.TREATMENT,
+        obj=f"recommendation {recommendation_id}",
+        patient_id=patient_of(session, recommendation_id),
+    )
 
 
 def record_decision(

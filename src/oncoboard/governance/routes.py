@@ -189,15 +189,7 @@ def decide(
     recommendation_id: str, decision_in: DecisionIn, actor: ActorDep, session: SessionDep
 ) -> Decision:
     """Accept, modify or reject a recommendation (reason required to modify or reject)."""
-    patient_id = decisions.patient_of(session, recommendation_id)
-    access = gate.authorize(
-        session,
-        actor=actor,
-        action=Action.DECIDE,
-        purpose=Purpose.TREATMENT,
-        obj=f"recommendation {recommendation_id}",
-        patient_id=patient_id,
-    )
+    access = decisions.authorize_decision(session, actor, recommendation_id)
     return decisions.record_decision(
         session, access=access, recommendation_id=recommendation_id, decision_in=decision_in
     )

@@ -9,12 +9,14 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from oncoboard.api.deps import SessionDep
 from oncoboard.errors import NotAuthenticated, RateLimited
 from oncoboard.governance import audit, decisions, gate, service, users
 from oncoboard.governance.consent import ConsentIn
 from oncoboard.governance.decisions import DecisionIn
+from oncoboard.governance.gate import Access
 from oncoboard.governance.http import ActorDep, check_csrf, csrf_token, request_id
 from oncoboard.governance.vocabulary import Action, Purpose
 from oncoboard.store.db import unit_of_work
@@ -142,16 +144,33 @@ def decision_form(
     reason: Annotated[str, Form(max_length=4000)] = "",
     modification: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
-    patient_id = decisions.patient_of(session, recommendation_id)
-    access = gate.authorize(
+    access = decisions.authorize_decision(session, actor, recommendation_id)
+    target = f"/patients/{quote(access.patient_id or '', safe='')}#recommendations"
+    return decide_from_form(
+        request,
         session,
-        actor=actor,
-        action=Action.DECIDE,
-        purpose=Purpose.TREATMENT,
-        obj=f"recommendation {recommendation_id}",
-        patient_id=patient_id,
+        access=access,
+        recommendation_id=recommendation_id,
+        form=(outcome, reason, modification),
+        target=target,
     )
-    target = f"/patients/{quote(patient_id, safe='')}#recommendations"
+
+
+def decide_from_form(
+    request: Request,
+    session: Session,
+    *,
+    access: Access,
+    recommendation_id: str,
+    form: tuple[str, str, str],
+    target: str,
+) -> Response:
+    """Record a decision posted from a page (patient page or report); back to ``target``.
+
+    A decision the contract refuses (no reason to modify or reject) is an error page that
+    names what is missing; nothing is recorded.
+    """
+    outcome, reason, modification = form
     try:
         decision_in = DecisionIn(
             outcome=outcome,
@@ -160,12 +179,8 @@ def decision_form(
         )
     except ValidationError as error:
         message = "; ".join(str(e.get("msg", "")) for e in error.errors())
-        return templates.TemplateResponse(
-            request,
-            "error.html",
-            {"title": "Decision not recorded", "message": message, "back": target},
-            status_code=422,
-        )
+        context = {"title": "Decision not recorded", "message": message, "back": target}
+        return templates.TemplateResponse(request, "error.html", context, status_code=422)
     decisions.record_decision(
         session, access=access, recommendation_id=recommendation_id, decision_in=decision_in
     )

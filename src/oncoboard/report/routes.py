@@ -8,17 +8,19 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from oncoboard.actionability.service import propose_new
 from oncoboard.api.deps import SessionDep
 from oncoboard.api.problems import problem_responses
+from oncoboard.errors import NotFound
 from oncoboard.governance import decisions, gate
-from oncoboard.governance.decisions import DecisionIn, ReviewedRecommendation
+from oncoboard.governance.decisions import ReviewedRecommendation
 from oncoboard.governance.gate import Access
 from oncoboard.governance.http import ActorDep
 from oncoboard.governance.vocabulary import Action, Purpose, allowed_purposes
+from oncoboard.governance.web import decide_from_form
 from oncoboard.report import service
 from oncoboard.report.output import MEDIA_TYPES, render
 from oncoboard.report.render_fhir import bundle, validate
@@ -183,26 +185,15 @@ def decide(
     back: Annotated[str, Form(max_length=2000)] = "?",
 ) -> Response:
     """The board's decision from the report page (governance decisions: immutable, audited)."""
-    access = gate.authorize(
-        session,
-        actor=actor,
-        action=Action.DECIDE,
-        purpose=Purpose.TREATMENT,
-        obj=f"recommendation {recommendation_id}",
-        patient_id=patient_id,
-    )
+    access = decisions.authorize_decision(session, actor, recommendation_id)
+    if access.patient_id != patient_id:
+        raise NotFound(f"patient {patient_id!r} has no recommendation {recommendation_id!r}")
     target = _report_url(patient_id, back, f"rec-{recommendation_id}")
-    try:
-        decision_in = DecisionIn(
-            outcome=outcome,
-            reason=reason.strip() or None,
-            modification=modification.strip() or None,
-        )
-    except ValidationError as error:
-        message = "; ".join(str(e.get("msg", "")) for e in error.errors())
-        context = {"title": "Decision not recorded", "message": message, "back": target}
-        return templates.TemplateResponse(request, "error.html", context, status_code=422)
-    decisions.record_decision(
-        session, access=access, recommendation_id=recommendation_id, decision_in=decision_in
+    return decide_from_form(
+        request,
+        session,
+        access=access,
+        recommendation_id=recommendation_id,
+        form=(outcome, reason, modification),
+        target=target,
     )
-    return RedirectResponse(target, status_code=303)
