@@ -26,6 +26,10 @@ class Action(StrEnum):
     READ_AUDIT = "read_audit"
     # consent itself can always be changed, whatever consent is in force
     MANAGE_CONSENT = "manage_consent"
+    # a patient's own symptom reports (PRO-CTCAE), or staff entering/importing them for the patient
+    REPORT_SYMPTOMS = "report_symptoms"
+    # working the symptom-alert queue: acknowledge, note, call, escalate, resolve
+    TRIAGE_ALERTS = "triage_alerts"
 
 
 class Purpose(StrEnum):
@@ -69,15 +73,24 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.EXPORT: _CARE,
         Action.DECIDE: _CARE,
         Action.MANAGE_CONSENT: _CARE,
+        Action.REPORT_SYMPTOMS: _CARE,
+        Action.TRIAGE_ALERTS: _CARE,
     },
     Role.TUMOR_BOARD: {Action.VIEW_RECORD: _CARE, Action.DECIDE: _CARE},
     Role.NURSE: {
         Action.VIEW_RECORD: _CARE,
         Action.EDIT_RECORD: _CARE,
         Action.MANAGE_CONSENT: _CARE,
+        Action.REPORT_SYMPTOMS: _CARE,
+        Action.TRIAGE_ALERTS: _CARE,
     },
-    # a patient reads only their own record (enforced by the gate) and manages own consent
-    Role.PATIENT: {Action.VIEW_RECORD: _CARE, Action.MANAGE_CONSENT: _CARE},
+    # a patient reads only their own record (enforced by the gate), manages own consent and
+    # reports own symptoms
+    Role.PATIENT: {
+        Action.VIEW_RECORD: _CARE,
+        Action.MANAGE_CONSENT: _CARE,
+        Action.REPORT_SYMPTOMS: _CARE,
+    },
     Role.RESEARCHER: {Action.VIEW_RECORD: _SECONDARY, Action.EXPORT: _SECONDARY},
     Role.QUALITY_OFFICER: {Action.READ_AUDIT: _OPS, Action.EXPORT: _OPS},
     Role.CELL_THERAPY_COORDINATOR: {Action.VIEW_RECORD: _CARE, Action.EDIT_RECORD: _CARE},
@@ -88,6 +101,7 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.ADMINISTER: _OPS,
         Action.READ_AUDIT: _OPS,
         Action.MANAGE_CONSENT: _CARE,
+        Action.REPORT_SYMPTOMS: _CARE,
     },
 }
 

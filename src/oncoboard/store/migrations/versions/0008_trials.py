@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Clinical-trial registry (versioned CT.gov records), structured eligibility criteria and trial screening.
+
+Revision ID: 0008
+Revises: 0007
+"""
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
