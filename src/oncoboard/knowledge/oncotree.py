@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Literal
 
@@ -316,6 +316,7 @@ class DiseaseMatch:
         return self.kind in (MatchKind.EXACT, MatchKind.PATIENT_DESCENDANT)
 
 
+@lru_cache(maxsize=1 << 14)  # shipped releases never change; a screen asks the same pairs often
 def relation(
     patient_code: str | None, assertion_code: str | None, release: Release = DEFAULT_RELEASE
 ) -> DiseaseMatch:

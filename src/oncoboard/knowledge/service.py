@@ -202,7 +202,8 @@ def primary_gene(rule: Any) -> str | None:
 
     ``rule`` is a rule model or its JSON payload.
     """
-    get = rule.get if isinstance(rule, dict) else lambda name: getattr(rule, name, None)
+    # a model's __dict__, not getattr: a field the model lacks raises inside pydantic (slow)
+    get = rule.get if isinstance(rule, dict) else vars(rule).get
     for attribute in ("gene", "gene_5p", "gene_3p"):
         value = get(attribute)
         if value:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -88,28 +89,7 @@ class ProteinChange(BaseModel):
     @classmethod
     def parse(cls, text: str) -> ProteinChange:
         """Parse HGVS p. in 3- or 1-letter code, with or without ``p.`` and parentheses."""
-        raw = text.strip()
-        body = raw.split(":")[-1]
-        if body.startswith("p."):
-            body = body[2:]
-        if body.startswith("(") and body.endswith(")"):
-            body = body[1:-1]
-        match = _PROTEIN_RE.match(body)
-        if not match or body in ("?", "0", "="):
-            raise InputError(f"not an HGVS protein change: {text!r}")
-        ref = AA3_TO_1.get(match["ref"], match["ref"])
-        ref2 = match["ref2"]
-        rest = match["rest"]
-        change = _normalise_change_text(rest)
-        if change == "":
-            raise InputError(f"HGVS protein change has no alteration: {text!r}")
-        return cls(
-            ref="*" if ref == "X" else ref,
-            position=int(match["pos"]),
-            end_ref=AA3_TO_1.get(ref2, ref2) if ref2 else None,
-            end_position=int(match["pos2"]) if match["pos2"] else None,
-            change=change,
-        )
+        return _parse_protein(text)
 
     @property
     def short(self) -> str:
@@ -128,10 +108,40 @@ class ProteinChange(BaseModel):
 
 
 _KEYWORDS = ("delins", "del", "ins", "dup", "fs", "ext")
+_LOWER = re.compile("[a-z]")
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse_protein(text: str) -> ProteinChange:
+    """Cached: a cohort screen parses the same few thousand changes tens of thousands of times
+    (the model is frozen, so sharing one instance is safe)."""
+    raw = text.strip()
+    body = raw.split(":")[-1]
+    if body.startswith("p."):
+        body = body[2:]
+    if body.startswith("(") and body.endswith(")"):
+        body = body[1:-1]
+    match = _PROTEIN_RE.match(body)
+    if not match or body in ("?", "0", "="):
+        raise InputError(f"not an HGVS protein change: {text!r}")
+    ref = AA3_TO_1.get(match["ref"], match["ref"])
+    ref2 = match["ref2"]
+    change = _normalise_change_text(match["rest"])
+    if change == "":
+        raise InputError(f"HGVS protein change has no alteration: {text!r}")
+    return ProteinChange(
+        ref="*" if ref == "X" else ref,
+        position=int(match["pos"]),
+        end_ref=AA3_TO_1.get(ref2, ref2) if ref2 else None,
+        end_position=int(match["pos2"]) if match["pos2"] else None,
+        change=change,
+    )
 
 
 def _normalise_change_text(rest: str) -> str:
     """Normalise the part after the position: ``Glu`` → ``E``, ``Ter``/``X`` → ``*``."""
+    if not _LOWER.search(rest):  # one-letter code already (``E``, ``*``): nothing to convert
+        return rest.replace("X", "*")
     out = rest
     for word in _KEYWORDS:
         out = out.replace(word, f"\x00{word}\x00")
