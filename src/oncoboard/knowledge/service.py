@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from oncoboard.errors import Conflict, InputError, NotFound, PermissionDenied
@@ -278,6 +278,28 @@ def get_release(*, session: Session, access: Access, release_id: str) -> KbRelea
         ),
         dropped=_dropped(session, release_id),
     )
+
+
+def list_assertions(
+    *,
+    session: Session,
+    access: Access,
+    release_id: str,
+    gene: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[AssertionSummary], int]:
+    """One page of a release's assertions (optionally one gene's), in natural id order."""
+    _require_read(access)
+    row = _release_row(session, release_id)
+    query = select(KbAssertionRow.payload).where(KbAssertionRow.release_id == release_id)
+    if gene:
+        query = query.where(func.upper(KbAssertionRow.gene) == gene.strip().upper())
+    summaries = sorted(
+        (_summary(dict(payload), row.notice) for payload in session.scalars(query)),
+        key=lambda summary: _natural(summary.assertion_id),
+    )
+    return summaries[offset : offset + limit], len(summaries)
 
 
 def load_assertions(session: Session, release_id: str) -> dict[str, dict[str, Any]]:
