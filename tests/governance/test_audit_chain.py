@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import Engine, text
 
@@ -129,3 +131,32 @@ def test_tampering_at_the_join_of_two_stretches_is_named(engine: Engine, entry: 
     _tamper(engine, f"DELETE FROM audit_log WHERE id = {entry}")
     report = _verify(engine)
     assert not report.ok and report.first_bad_entry == entry and "deleted" in (report.problem or "")
+
+
+def test_first_writers_of_a_fresh_database_race_for_the_head_without_failing(
+    engine: Engine,
+) -> None:
+    """Several transactions append before any head exists: all land, one chain (no unique
+    violation on the head row, no fork)."""
+    writers = 6
+    barrier = threading.Barrier(writers, timeout=30)
+    failures: list[BaseException] = []
+
+    def first_entry(number: int) -> None:
+        try:
+            with unit_of_work(engine) as session:
+                barrier.wait()  # both transactions open before either creates the head
+                audit.append(session, AuditEvent(actor=f"racer{number}", roles="nurse",
+                                                 action="view_record", purpose="treatment",
+                                                 object="race", outcome="allowed"))  # fmt: skip
+        except BaseException as error:  # reported below, with the thread's error
+            failures.append(error)
+
+    threads = [threading.Thread(target=first_entry, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    report = _verify(engine)
+    assert (report.ok, report.checked) == (True, writers)

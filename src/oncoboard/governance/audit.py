@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from itertools import pairwise
 
 from sqlalchemy import Connection, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from oncoboard.governance.models import AuditHeadRow, AuditRow
@@ -60,8 +62,9 @@ def append(session: Session, event: AuditEvent) -> AuditRow:
     """Chain one entry in the caller's transaction; the head row lock serialises writers."""
     head = session.get(AuditHeadRow, 1, with_for_update=True)
     if head is None:
-        head = AuditHeadRow(id=1, last_seq=0, last_hash=GENESIS)
-        session.add(head)
+        _create_head(session)
+        head = session.get(AuditHeadRow, 1, with_for_update=True, populate_existing=True)
+        assert head is not None  # created above, or by a concurrent first writer
     values = {
         "id": head.last_seq + 1,
         "at": utc_timestamp(),
@@ -83,6 +86,15 @@ def append(session: Session, event: AuditEvent) -> AuditRow:
     head.last_seq, head.last_hash = row.id, digest
     session.flush()
     return row
+
+
+def _create_head(session: Session) -> None:
+    """The genesis head of a fresh database. Two first writers may race here: INSERT … ON
+    CONFLICT DO NOTHING lets the loser wait for the winner's row instead of failing."""
+    dialect = session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    statement = insert(AuditHeadRow).values(id=1, last_seq=0, last_hash=GENESIS)
+    session.execute(statement.on_conflict_do_nothing(index_elements=["id"]))
 
 
 @dataclass(frozen=True)
