@@ -14,6 +14,8 @@ BENCHMARKS = (
     "report_speed",
     "screening",
     "peer_moalmanac",
+    "monitoring_load",  # PostgreSQL only: skips with a message when no URL is set
+    "trial_ranking",  # needs ../shared/data/trials; first run embeds 1,397 trials (minutes)
 )
 
 

@@ -65,13 +65,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def oncologist(demo_server: str) -> dict[str, str]:
     """Log in as the printed demo oncologist and get a bearer token, as a user would."""
-    response = httpx.post(
-        f"{demo_server}/api/v1/auth/token",
-        json={"username": "oncologist", "password": "oncoboard-demo"},
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    return {"Authorization": f"Bearer {response.json()['token']}"}
+    return _login(demo_server, "oncologist")
 
 
 def test_demo_needs_a_login(demo_server: str) -> None:
@@ -120,3 +114,35 @@ def test_demo_recommendation_awaits_a_decision(
     recommendation = listed[0]["recommendation"]
     assert recommendation["status"] == "proposed" and recommendation["ai_generated"] is False
     assert recommendation["basis"][0]["provenance"]["source_name"] == "demo-002.vep.vcf"
+
+
+def _login(server: str, username: str) -> dict[str, str]:
+    response = httpx.post(
+        f"{server}/api/v1/auth/token",
+        json={"username": username, "password": "oncoboard-demo"},
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+def test_demo_symptom_reports_put_an_alert_in_the_nurses_queue(demo_server: str) -> None:
+    """demo/activity.py: the last of three weekly reports rates hand-foot syndrome severe (3)."""
+    queue = httpx.get(
+        f"{demo_server}/api/v1/alerts", headers=_login(demo_server, "nurse"), timeout=10
+    ).json()
+    rules = {item["rule_id"] for item in queue["items"] if item["patient_id"] == "demo-001"}
+    assert "severe-answer" in rules  # any attribute >= 3 (facts §1.7 default)
+
+
+def test_demo_trials_are_matched_for_the_lung_patient(
+    demo_server: str, oncologist: dict[str, str]
+) -> None:
+    listed = httpx.get(f"{demo_server}/api/v1/trials", headers=oncologist, timeout=10).json()
+    assert listed["total"] == 3
+    matched = httpx.get(
+        f"{demo_server}/api/v1/patients/demo-002/trials", headers=oncologist, timeout=30
+    ).json()
+    first = matched["matches"][0]
+    # demo-002 has lung adenocarcinoma: only the EGFR trial is not excluded by tumour type
+    assert first["nct_id"] == "NCT99000001"

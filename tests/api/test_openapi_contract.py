@@ -87,6 +87,19 @@ def test_every_api_route_meets_the_contract(tmp_path: Path) -> None:
         "/api/v1/patients/{patient_id}/variants",
         "/api/v1/patients/{patient_id}/facts/{fact_id}",
         "/api/v1/imports",
+        "/api/v1/trials",
+        "/api/v1/trials/{nct_id}",
+        "/api/v1/trials/{nct_id}/feasibility",
+        "/api/v1/patients/{patient_id}/trials",
+        "/api/v1/patients/{patient_id}/trials/match",
+        "/api/v1/patients/{patient_id}/dose-proposals",
+        "/api/v1/patients/{patient_id}/dose-history",
+        "/api/v1/dosing/rules/{drug}",
+        "/api/v1/pro/questionnaires",
+        "/api/v1/patients/{patient_id}/pro/submissions",
+        "/api/v1/patients/{patient_id}/pro/trajectory",
+        "/api/v1/alerts",
+        "/api/v1/alerts/{alert_id}/actions",
     ):
         assert path in paths
     upload = paths["/api/v1/imports"]["post"]["responses"]

@@ -34,7 +34,8 @@ PUBLIC = {("GET", "/api/v1/health"), ("POST", "/api/v1/auth/token"), ("GET", "/l
 OWN_ACCOUNT = {("GET", "/api/v1/me"), ("GET", "/api/v1/auth/tokens"),
                ("DELETE", "/api/v1/auth/tokens/{token_id}"), ("POST", "/logout")}  # fmt: skip
 # CLI commands that touch no patient data or accounts: offline file checks, versions, setup.
-CLI_PUBLIC = {"validate", "version", "doctor", "serve", "db upgrade"}
+# (``trials rank-pools`` ranks trial texts from files offline and reads no stored record.)
+CLI_PUBLIC = {"validate", "version", "doctor", "serve", "db upgrade", "trials rank-pools"}
 CLI_ARGS: dict[str, list[str]] = {
     "import": ["{file}"],
     "patients list": [],
@@ -58,6 +59,19 @@ CLI_ARGS: dict[str, list[str]] = {
     "kb diff": ["moalmanac@2025-02-07", "moalmanac@2025-12-26"],
     "report": ["PT-A", "--format", "json"],
     "actionability screen": ["--drug", "Vemurafenib"],
+    "trials import": ["{file}"],
+    "trials show": ["NCT02513394"],
+    "trials match": ["PT-A"],
+    "trials feasibility": ["NCT02513394"],
+    "dose propose": ["PT-A", "--drug", "capecitabine", "--ae", "hfs", "--grade", "3"],
+    "dose rules": ["capecitabine"],
+    "dose history": ["PT-A"],
+    "pro import": ["{file}"],
+    "alerts list": [],
+    "alerts ack": ["PT-A"],
+    "alerts escalate": ["PT-A", "--note", "needs review"],
+    "alerts resolve": ["PT-A", "--outcome", "advice_given"],
+    "alerts sweep": [],
 }
 
 
@@ -89,8 +103,23 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/recommendations/{recommendation_id}/decision"): {"json": {"outcome": "accept"}},
     ("POST", "/recommendations/{recommendation_id}/decision"): {"data": {"outcome": "accept"}},
     ("GET", "/api/v1/kb/diff"): {"params": {"a": "moalmanac@2025-02-07", "b": "moalmanac@2025-12-26"}},
+    ("GET", "/kb/diff"): {"params": {"a": "moalmanac@2025-02-07", "b": "moalmanac@2025-12-26"}},
     ("POST", "/patients/{patient_id}/report/recommendations/{recommendation_id}/decision"): {
         "data": {"outcome": "accept"}},
+    ("POST", "/api/v1/trials"): {"files": {"file": ("x.json", b'{"studies": []}')}},
+    ("POST", "/trial-recommendations/{recommendation_id}/decision"): {"data": {"outcome": "screened"}},
+    ("POST", "/api/v1/patients/{patient_id}/dose-proposals"): {
+        "json": {"drug": "capecitabine", "ae": "hfs", "grade": 3}},
+    ("POST", "/patients/{patient_id}/dose-proposals"): {
+        "data": {"drug": "capecitabine", "ae": "hfs", "grade": "3"}},
+    ("POST", "/api/v1/patients/{patient_id}/pro/submissions"): {
+        "json": {"questionnaire_id": "capecitabine", "idempotency_key": "k1", "answers": {}}},
+    ("POST", "/api/v1/patients/{patient_id}/pro/enrolments"): {
+        "json": {"questionnaire_id": "capecitabine"}},
+    ("POST", "/api/v1/alerts/{alert_id}/actions"): {"json": {"action": "acknowledge"}},
+    ("POST", "/alerts/{alert_id}/actions"): {"data": {"action": "acknowledge"}},
+    ("POST", "/patients/{patient_id}/symptoms/report"): {
+        "data": {"questionnaire_id": "capecitabine", "idempotency_key": "k1"}},
 }  # fmt: skip
 
 

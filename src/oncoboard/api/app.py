@@ -12,15 +12,18 @@ from oncoboard import __version__
 from oncoboard.actionability.cohort.routes import router as screening_router
 from oncoboard.api import problems
 from oncoboard.api.guards import RejectControlCharacters
+from oncoboard.dosing.routes import router as dosing_router
 from oncoboard.governance.routes import router as governance_router
 from oncoboard.ingest.routes import router as ingest_router
 from oncoboard.ingest.uploads import UploadSizeLimit
 from oncoboard.knowledge.routes import router as knowledge_router
+from oncoboard.monitoring.routes import router as monitoring_router
 from oncoboard.record.routes import router as record_router
 from oncoboard.report.routes import api as report_api
 from oncoboard.report.routes import pages as report_pages
 from oncoboard.settings import Settings
 from oncoboard.store.db import make_engine
+from oncoboard.trials.routes import router as trials_router
 from oncoboard.web.routes import mount_web
 
 
@@ -66,6 +69,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(report_api, prefix="/api/v1")
     app.include_router(report_pages)
     app.include_router(screening_router, prefix="/api/v1")
+    app.include_router(trials_router, prefix="/api/v1")
+    app.include_router(monitoring_router, prefix="/api/v1")
+    app.include_router(dosing_router, prefix="/api/v1")
 
     @app.get("/api/v1/health", tags=["system"], response_model=Health)
     def health() -> Health:

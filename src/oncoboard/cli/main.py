@@ -14,6 +14,7 @@ from oncoboard.actionability.cohort import cli as screening_cli
 from oncoboard.cli import system
 from oncoboard.cli.context import CliContext
 from oncoboard.cli.output import err_console
+from oncoboard.dosing import cli as dosing_cli
 from oncoboard.errors import (
     Conflict,
     ConsentDenied,
@@ -29,9 +30,11 @@ from oncoboard.errors import (
 from oncoboard.governance import cli as governance_cli
 from oncoboard.ingest import cli as ingest_cli
 from oncoboard.knowledge import cli as knowledge_cli
+from oncoboard.monitoring import cli as monitoring_cli
 from oncoboard.record import cli as record_cli
 from oncoboard.report import cli as report_cli
 from oncoboard.settings import Settings
+from oncoboard.trials import cli as trials_cli
 
 EXIT_CODES: list[tuple[type[OncoBoardError], int]] = [
     (InputError, 3),
@@ -79,6 +82,9 @@ governance_cli.register(app)
 knowledge_cli.register(app)
 report_cli.register(app)
 screening_cli.register(app)
+monitoring_cli.register(app)
+trials_cli.register(app)
+dosing_cli.register(app)
 
 
 def exit_code_for(error: OncoBoardError) -> int:

@@ -10,14 +10,18 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from oncoboard.demo import activity
 from oncoboard.demo.recommendations import ensure_demo_recommendation
 from oncoboard.demo.users import ensure_demo_users, login_help
 from oncoboard.errors import PermissionDenied
 from oncoboard.governance.users import SITE_ADMIN, actor_for, ensure_site_admin
 from oncoboard.ingest import service
 from oncoboard.ingest.schemas import ImportOptions, SourceFile
+from oncoboard.monitoring.config import default_config
 from oncoboard.settings import Settings
 from oncoboard.store.db import unit_of_work
+
+DEMO_PATIENT = "ana"  # the demo patient account (demo-001), see demo/users.py
 
 
 def demo_folder() -> Path:
@@ -55,4 +59,11 @@ def load_demo(*, engine: Engine, settings: Settings) -> Iterator[str]:
         yield f"demo: created {len(created)} demo user(s)"
     if seeded:
         yield "demo: proposed one example recommendation for demo-002 (awaiting a decision)"
+    with unit_of_work(engine) as session:
+        yield activity.seed_trials(session, actor_for(session, SITE_ADMIN), folder)
+    with unit_of_work(engine) as session:
+        admin, patient = actor_for(session, SITE_ADMIN), actor_for(session, DEMO_PATIENT)
+        yield from activity.seed_symptoms(
+            session, admin=admin, patient=patient, config=default_config()
+        )
     yield from login_help()

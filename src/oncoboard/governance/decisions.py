@@ -8,6 +8,7 @@ applied without one (EU AI Act Art. 14 human oversight; GDPR Art. 22).
 from __future__ import annotations
 
 from datetime import datetime
+from importlib import import_module
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -18,15 +19,30 @@ from oncoboard.errors import Conflict, NotFound, PermissionDenied
 from oncoboard.governance import gate
 from oncoboard.governance.gate import Access, Actor
 from oncoboard.governance.models import DecisionRow, RecommendationRow
-from oncoboard.governance.recommendation import Recommendation, RecommendationStatus
+from oncoboard.governance.recommendation import (
+    Recommendation,
+    RecommendationKind,
+    RecommendationStatus,
+)
 from oncoboard.governance.vocabulary import Action, Purpose
 from oncoboard.record.models import PatientRow
 
-DecisionOutcome = Literal["accept", "modify", "reject"]
+DecisionOutcome = Literal["accept", "modify", "reject", "screened", "referred", "not_suitable"]
+# screened / referred / not suitable: a coordinator's outcome for a trial recommendation only
+TRIAL_OUTCOMES = frozenset({"screened", "referred", "not_suitable"})
+# What a decision does beyond being recorded, per recommendation kind: "module:function" called
+# as ``handler(session, recommendation, decision)`` in the same unit of work (so a failing
+# handler rolls the decision back). Resolved at call time, so no import order can skip one.
+ON_DECISION: dict[RecommendationKind, tuple[str, ...]] = {
+    RecommendationKind.DOSE_CHANGE: ("oncoboard.dosing.service:apply_decision",),
+}
 _STATUS = {
     "accept": RecommendationStatus.ACCEPTED,
     "modify": RecommendationStatus.MODIFIED,
     "reject": RecommendationStatus.REJECTED,
+    "screened": RecommendationStatus.SCREENED,
+    "referred": RecommendationStatus.REFERRED,
+    "not_suitable": RecommendationStatus.NOT_SUITABLE,
 }
 
 
@@ -37,7 +53,7 @@ class DecisionIn(BaseModel):
 
     @model_validator(mode="after")
     def _reason_required(self) -> DecisionIn:
-        if self.outcome in ("modify", "reject") and not (self.reason or "").strip():
+        if self.outcome in ("modify", "reject", "not_suitable") and not (self.reason or "").strip():
             raise ValueError(f"a reason is required to {self.outcome} a recommendation")
         if self.outcome == "modify" and not (self.modification or "").strip():
             raise ValueError("modify needs the modified recommendation text")
@@ -122,6 +138,11 @@ def record_decision(
     row = session.get(RecommendationRow, recommendation_id)
     if row is None or patient_of(session, recommendation_id) != access.patient_id:
         raise NotFound(f"recommendation {recommendation_id!r} not found")
+    if decision_in.outcome in TRIAL_OUTCOMES and row.kind != "trial":
+        raise Conflict(
+            f"outcome {decision_in.outcome!r} does not apply to a {row.kind} recommendation "
+            "(screened / referred / not_suitable are for trial recommendations only)"
+        )
     existing = session.scalar(select(DecisionRow).where(DecisionRow.recommendation_id == row.id))
     if existing is not None:
         raise Conflict(
@@ -139,7 +160,17 @@ def record_decision(
     )
     session.add(decision)
     session.flush()
-    return _decision(decision)
+    recorded = _decision(decision)
+    _run_handlers(session, row, recorded)
+    return recorded
+
+
+def _run_handlers(session: Session, row: RecommendationRow, decision: Decision) -> None:
+    handlers = ON_DECISION.get(RecommendationKind(row.kind), ())
+    recommendation = Recommendation.model_validate(row.payload) if handlers else None
+    for target in handlers:
+        module, name = target.split(":")
+        getattr(import_module(module), name)(session, recommendation, decision)
 
 
 def _reviewed(session: Session, row: RecommendationRow) -> ReviewedRecommendation:

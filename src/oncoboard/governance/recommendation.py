@@ -31,6 +31,10 @@ class RecommendationStatus(StrEnum):
     ACCEPTED = "accepted"
     MODIFIED = "modified"
     REJECTED = "rejected"
+    # trial recommendations: a coordinator's screening outcome
+    SCREENED = "screened"
+    REFERRED = "referred"
+    NOT_SUITABLE = "not_suitable"
 
 
 class FactReference(BaseModel):

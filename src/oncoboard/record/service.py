@@ -267,6 +267,47 @@ def get_fact(*, session: Session, access: Access, fact_id: int) -> FactDetail:
     )
 
 
+def treatments(*, session: Session, access: Access) -> list[RecordedFact]:
+    """One patient's recorded treatments with provenance, in file order (raw records not read).
+
+    For capabilities that act on a treatment line (dose proposals): the gate's proof may be
+    for viewing the record or for editing it, since a proposal reads the line it is about.
+
+    Parameters
+    ----------
+    session : Session
+        The unit of work's session.
+    access : Access
+        From ``gate.authorize`` for ``view_record`` or ``edit_record`` on one patient.
+
+    Returns
+    -------
+    list[RecordedFact]
+        Each ``Treatment`` fact with its fact id and provenance; empty when none recorded.
+
+    Raises
+    ------
+    PermissionDenied
+        The proof is for another action or names no patient.
+    NotFound
+        The patient does not exist.
+    """
+    editing = access.action == Action.EDIT_RECORD
+    gate.require(access, Action.EDIT_RECORD if editing else Action.VIEW_RECORD)
+    patient_pk = session.scalar(
+        select(PatientRow.id).where(PatientRow.external_id == access.patient_id)
+    )
+    if patient_pk is None:
+        raise NotFound(f"patient {access.patient_id!r} not found")
+    rows = session.scalars(
+        select(FactRow)
+        .options(defer(FactRow.raw))
+        .where(FactRow.patient_id == patient_pk, FactRow.kind == "treatment")
+        .order_by(FactRow.id)
+    ).all()
+    return _recorded_all(session, rows)
+
+
 def _raw(session: Session, row: FactRow) -> str | None:
     """Inline (before 0004, or a record holding the block separator) or from its block."""
     if row.raw is not None or row.raw_block is None or row.raw_index is None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from oncoboard.dosing.models import DoseChangeRow, DoseProposalRow
 from oncoboard.governance.models import (
     ApiTokenRow,
     AuditHeadRow,
@@ -15,24 +16,43 @@ from oncoboard.governance.models import (
 )
 from oncoboard.ingest.models import ImportRow
 from oncoboard.knowledge.models import KbAssertionRow, KbDroppedRow, KbReleaseRow
+from oncoboard.monitoring.models import (
+    AlertEventRow,
+    AlertRow,
+    ProAnswerRow,
+    ProEnrolmentRow,
+    ProGradeRow,
+    ProSubmissionRow,
+)
 from oncoboard.record.models import FactRow, PatientRow
 from oncoboard.store.base import Base
+from oncoboard.trials.models import TrialRow, TrialVersionRow
 
 metadata = Base.metadata
 
 __all__ = [
+    "AlertEventRow",
+    "AlertRow",
     "ApiTokenRow",
     "AuditHeadRow",
     "AuditRow",
     "ConsentEventRow",
     "DecisionRow",
+    "DoseChangeRow",
+    "DoseProposalRow",
     "FactRow",
     "ImportRow",
     "KbAssertionRow",
     "KbDroppedRow",
     "KbReleaseRow",
     "PatientRow",
+    "ProAnswerRow",
+    "ProEnrolmentRow",
+    "ProGradeRow",
+    "ProSubmissionRow",
     "RecommendationRow",
+    "TrialRow",
+    "TrialVersionRow",
     "UserRoleRow",
     "UserRow",
     "metadata",

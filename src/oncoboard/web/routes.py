@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from oncoboard import __version__
 from oncoboard.api.deps import SessionDep
 from oncoboard.api.problems import status_for
+from oncoboard.dosing import service as dosing_service
+from oncoboard.dosing import views as dosing_views
 from oncoboard.errors import AccessError, InputError, NotAuthenticated, NotFound, OncoBoardError
 from oncoboard.governance import decisions, gate
 from oncoboard.governance.gate import Actor
@@ -32,6 +34,7 @@ from oncoboard.governance.vocabulary import Action, Purpose, allowed_purposes
 from oncoboard.ingest import service as ingest_service
 from oncoboard.ingest.schemas import ImportOptions
 from oncoboard.ingest.uploads import import_upload
+from oncoboard.monitoring.plot import symptom_panel
 from oncoboard.record import service
 from oncoboard.record.genomics import parse_genome_build
 from oncoboard.record.schemas import VariantSort
@@ -148,11 +151,25 @@ def patient_page(
         return _not_found(request, error)
     recommendations = decisions.list_for_patient(session, access=access)
     can_decide = bool(allowed_purposes(actor.roles, Action.DECIDE))
+    # approved dose changes per treatment line (dosing capability, 0007)
+    dose_changes = dosing_service.approved_changes(session, access=access)
     primary = next((f for f in record.conditions if getattr(f.fact, "is_primary", False)), None)
     context = {
         "record": record,
         "recommendations": recommendations,
         "can_decide": can_decide,
+        "dose_changes": dose_changes,
+        # "Propose a dose change" for drugs with a label table (None: not allowed / no such drug)
+        "dose_form": dosing_views.proposal_form(record.patient_id, record.treatments, actor=actor),
+        # "Symptoms": PRO-CTCAE grade trajectory with treatment lines and dose changes marked
+        "symptoms": symptom_panel(
+            session,
+            access=access,
+            request=request,
+            actor=actor,
+            treatments=record.treatments,
+            dose_changes=dose_changes,
+        ),
         "demo": record.demographics[0] if record.demographics else None,
         "primary": primary or (record.conditions[0] if record.conditions else None),
         # Treatment lines in the order they were given; undated ones last, in file order.
@@ -312,9 +329,19 @@ def html_error(request: Request, error: OncoBoardError) -> Response:
 
 
 def mount_web(app: FastAPI) -> None:
+    from oncoboard.actionability.cohort.web import router as screening_pages
+    from oncoboard.dosing.web import router as dosing_pages
     from oncoboard.governance.web import router as governance_pages
+    from oncoboard.knowledge.web import router as knowledge_pages
+    from oncoboard.monitoring.web import router as monitoring_pages
+    from oncoboard.trials.web import router as trials_pages
 
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.state.html_errors = html_error
     app.include_router(router)
     app.include_router(governance_pages)
+    app.include_router(knowledge_pages)
+    app.include_router(screening_pages)
+    app.include_router(trials_pages)
+    app.include_router(dosing_pages)
+    app.include_router(monitoring_pages)

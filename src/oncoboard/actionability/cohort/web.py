@@ -31,7 +31,8 @@ def screen_page(
     gene_level: bool = False,
     run: bool = False,
 ) -> HTMLResponse:
-    """The form, and the result once submitted (``run``): nothing is screened on first view."""
+    """The form, and the result once submitted (``run``): nothing is screened on first view, but
+    the form is shown only to those who may screen (the research purpose), and that is audited."""
     query = ScreenQuery(
         drug=drug or None,
         gene=gene or None,
@@ -39,8 +40,6 @@ def screen_page(
         tumor_type=tumor_type or None,
         gene_level=gene_level,
     )
-    result = None
-    if run:
-        access = screening.authorize(session, actor, query)
-        result = screening.screen(session=session, access=access, query=query)
+    access = screening.authorize(session, actor, query)
+    result = screening.screen(session=session, access=access, query=query) if run else None
     return templates.TemplateResponse(request, "screen.html", {"query": query, "result": result})

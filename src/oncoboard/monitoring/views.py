@@ -1,0 +1,261 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Read-side projections of stored reports: rule inputs, API views and symptom trajectories."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from oncoboard.monitoring.branching import Answer, effective_scores, item_key
+from oncoboard.monitoring.config import MonitoringConfig
+from oncoboard.monitoring.grading import Attribute
+from oncoboard.monitoring.library import SCALES, ItemLibrary, Questionnaire
+from oncoboard.monitoring.models import (
+    AlertEventRow,
+    AlertRow,
+    ProAnswerRow,
+    ProGradeRow,
+    ProSubmissionRow,
+)
+from oncoboard.monitoring.rules import Report
+from oncoboard.monitoring.schemas import (
+    AlertDetail,
+    AlertEventOut,
+    AlertOut,
+    AnswerOut,
+    ItemOut,
+    QuestionnaireOut,
+    ScaleOption,
+    SubmissionOut,
+    SymptomOut,
+    SymptomTrajectory,
+    Trajectory,
+    TrajectoryPoint,
+    TriggerOut,
+)
+from oncoboard.record.models import PatientRow
+
+
+def utc(value: datetime) -> datetime:
+    """SQLite returns naive datetimes; every stored time is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _answers_by_submission(session: Session, ids: list[str]) -> dict[str, list[ProAnswerRow]]:
+    found: dict[str, list[ProAnswerRow]] = defaultdict(list)
+    if ids:
+        for row in session.scalars(
+            select(ProAnswerRow)
+            .where(ProAnswerRow.submission_id.in_(ids))
+            .order_by(ProAnswerRow.id)
+        ):
+            found[row.submission_id].append(row)
+    return found
+
+
+def _grades_by_submission(session: Session, ids: list[str]) -> dict[str, dict[str, int | None]]:
+    found: dict[str, dict[str, int | None]] = defaultdict(dict)
+    if ids:
+        for row in session.scalars(
+            select(ProGradeRow).where(ProGradeRow.submission_id.in_(ids)).order_by(ProGradeRow.id)
+        ):
+            found[row.submission_id][row.symptom] = row.grade
+    return found
+
+
+def reports_for(session: Session, config: MonitoringConfig, patient_pk: int) -> list[Report]:
+    """Every report of a patient as the rules see it, oldest first (skipped items imputed 0)."""
+    rows = list(
+        session.scalars(
+            select(ProSubmissionRow)
+            .where(ProSubmissionRow.patient_id == patient_pk)
+            .order_by(ProSubmissionRow.authored_at, ProSubmissionRow.received_at)
+        )
+    )
+    ids = [r.id for r in rows]
+    answers = _answers_by_submission(session, ids)
+    grades = _grades_by_submission(session, ids)
+    return [
+        Report(
+            submission_id=row.id,
+            authored_at=utc(row.authored_at),
+            scores=_scores(config.library, answers[row.id]),
+            grades=grades[row.id],
+            urgent=row.urgent,
+        )
+        for row in rows
+    ]
+
+
+def _scores(library: ItemLibrary, rows: list[ProAnswerRow]) -> dict[str, int | None]:
+    by_key = {
+        f"{r.symptom}.{r.attribute}": Answer(
+            r.symptom, Attribute(r.attribute), r.item_id, r.value, r.missing_code
+        )
+        for r in rows
+    }
+    scores: dict[str, int | None] = {}
+    for symptom_key in dict.fromkeys(r.symptom for r in rows):
+        symptom = library.symptoms.get(symptom_key)
+        if symptom is None:
+            continue
+        for attribute, value in effective_scores(symptom, by_key).items():
+            if attribute != Attribute.PRESENCE:
+                scores[item_key(symptom_key, attribute)] = value
+    return scores
+
+
+def questionnaire_out(questionnaire: Questionnaire, library: ItemLibrary) -> QuestionnaireOut:
+    symptoms = []
+    for key in questionnaire.symptoms:
+        symptom = library.symptoms[key]
+        first = item_key(key, symptom.items[0].attribute)
+        items = [
+            ItemOut(
+                item=item_key(key, item.attribute),
+                item_id=item.item_id,
+                attribute=item.attribute.value,
+                options=[
+                    ScaleOption(value=i, label=t) for i, t in enumerate(SCALES[item.attribute])
+                ],
+                missing_codes=list(item.missing_codes),
+                asked_when="always" if position == 0 else f"{first} > 0",
+            )
+            for position, item in enumerate(symptom.items)
+        ]
+        symptoms.append(SymptomOut(symptom=key, term=symptom.term, items=items))
+    return QuestionnaireOut(
+        id=questionnaire.id,
+        version=questionnaire.version,
+        title=questionnaire.title,
+        recall_days=questionnaire.recall_days,
+        schedule_days=questionnaire.schedule_days,
+        urgent_question=questionnaire.urgent_question,
+        regimens=list(questionnaire.regimens),
+        source=questionnaire.source,
+        library=library.library,
+        attribution=library.attribution,
+        symptoms=symptoms,
+    )
+
+
+def external_id(session: Session, patient_pk: int) -> str:
+    return session.scalar(select(PatientRow.external_id).where(PatientRow.id == patient_pk)) or ""
+
+
+def alert_out(alert: AlertRow, patient_id: str, now: datetime | None = None) -> AlertOut:
+    moment = utc(now or datetime.now(UTC))
+    return AlertOut(
+        alert_id=alert.id,
+        patient_id=patient_id,
+        submission_id=alert.submission_id,
+        rule_id=alert.rule_id,
+        rule_version=alert.rule_version,
+        ruleset=alert.ruleset,
+        audience=alert.audience,
+        priority=alert.priority,
+        status=alert.status,
+        summary=alert.summary,
+        triggers=[TriggerOut.model_validate(t) for t in alert.triggers],
+        recommendation_id=alert.recommendation_id,
+        created_at=utc(alert.created_at),
+        due_at=utc(alert.due_at),
+        overdue=alert.acted_at is None
+        and alert.status != "resolved"
+        and utc(alert.due_at) <= moment,
+        acted_at=_maybe(alert.acted_at),
+        escalated_at=_maybe(alert.escalated_at),
+        escalation_due_at=_maybe(alert.escalation_due_at),
+        patient_told_at=_maybe(alert.patient_told_at),
+        resolved_at=_maybe(alert.resolved_at),
+        outcome=alert.outcome,
+    )
+
+
+def alert_detail(session: Session, alert: AlertRow, now: datetime | None = None) -> AlertDetail:
+    events = session.scalars(
+        select(AlertEventRow).where(AlertEventRow.alert_id == alert.id).order_by(AlertEventRow.id)
+    )
+    base = alert_out(alert, external_id(session, alert.patient_id), now)
+    return AlertDetail(
+        **base.model_dump(),
+        events=[
+            AlertEventOut(kind=e.kind, at=utc(e.at), actor=e.actor, note=e.note, outcome=e.outcome)
+            for e in events
+        ],
+    )
+
+
+def _maybe(value: datetime | None) -> datetime | None:
+    return utc(value) if value is not None else None
+
+
+def submission_out(session: Session, row: ProSubmissionRow, *, replayed: bool) -> SubmissionOut:
+    answers = _answers_by_submission(session, [row.id])[row.id]
+    grades = _grades_by_submission(session, [row.id])[row.id]
+    patient = external_id(session, row.patient_id)
+    alerts = session.scalars(
+        select(AlertRow).where(AlertRow.submission_id == row.id).order_by(AlertRow.rule_id)
+    )
+    return SubmissionOut(
+        submission_id=row.id,
+        patient_id=patient,
+        questionnaire_id=row.questionnaire_id,
+        questionnaire_version=row.questionnaire_version,
+        idempotency_key=row.idempotency_key,
+        authored_at=utc(row.authored_at),
+        received_at=utc(row.received_at),
+        submitted_by=row.submitted_by,
+        channel=row.channel,
+        source_name=row.source_name,
+        locator=row.locator,
+        urgent=row.urgent,
+        answers=[
+            AnswerOut(
+                item=f"{a.symptom}.{a.attribute}",
+                item_id=a.item_id,
+                value=a.value,
+                missing_code=a.missing_code,
+            )
+            for a in answers
+        ],
+        grades=dict(grades),
+        alerts=[alert_out(a, patient) for a in alerts],
+        replayed=replayed,
+    )
+
+
+def trajectory(
+    session: Session, config: MonitoringConfig, patient_pk: int, patient_id: str
+) -> Trajectory:
+    """Grade over time per symptom, in first-reported order."""
+    points: dict[str, list[TrajectoryPoint]] = defaultdict(list)
+    for report in reports_for(session, config, patient_pk):
+        for symptom, grade in report.grades.items():
+            prefix = f"{symptom}."
+            points[symptom].append(
+                TrajectoryPoint(
+                    submission_id=report.submission_id,
+                    authored_at=report.authored_at,
+                    grade=grade,
+                    scores={
+                        k.removeprefix(prefix): v
+                        for k, v in report.scores.items()
+                        if k.startswith(prefix)
+                    },
+                )
+            )
+    return Trajectory(
+        patient_id=patient_id,
+        symptoms=[
+            SymptomTrajectory(
+                symptom=key,
+                term=config.library.symptoms[key].term if key in config.library.symptoms else key,
+                points=found,
+            )
+            for key, found in points.items()
+        ],
+    )

@@ -1,0 +1,261 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Pages of symptom monitoring, part 2: the care team's alert queue, one alert, its actions,
+and starting a dose proposal from an alert.
+
+Actions post to the same service as ``POST /api/v1/alerts/{id}/actions`` (CSRF-checked by
+``ActorDep`` for cookie sessions); each is an append-only event shown in the alert's history.
+A dose proposal started here is labelled patient-reported and pre-fills only the drug and the
+CTCAE term: the facts give no PRO-CTCAE → CTCAE grade mapping (the composite "supplements
+clinician CTCAE grading; it does not replace it", facts §1.2), so the clinician picks the grade.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from oncoboard.api.deps import SessionDep
+from oncoboard.dosing import engine
+from oncoboard.dosing import views as dosing_views
+from oncoboard.errors import Conflict
+from oncoboard.governance import gate
+from oncoboard.governance.gate import Access
+from oncoboard.governance.http import ActorDep
+from oncoboard.governance.vocabulary import Action, Purpose
+from oncoboard.monitoring import queue, reads
+from oncoboard.monitoring.config import MonitoringConfig
+from oncoboard.monitoring.grading import Attribute
+from oncoboard.monitoring.library import SCALES
+from oncoboard.monitoring.routes import ConfigDep
+from oncoboard.monitoring.schemas import AlertActionIn, AlertDetail, AlertOut, AlertStatus
+from oncoboard.record import service as record_service
+from oncoboard.web.routes import templates
+
+router = APIRouter(include_in_schema=False)
+FILTERS: dict[str, tuple[AlertStatus, ...]] = {
+    "open-work": ("open", "acknowledged", "escalated"),  # queue.OPEN
+    "open": ("open",),
+    "acknowledged": ("acknowledged",),
+    "escalated": ("escalated",),
+    "resolved": ("resolved",),
+}
+OUTCOMES = (
+    "advice_given", "managed_at_home", "visit_scheduled", "treatment_changed",
+    "referred_to_emergency", "admitted", "no_action_needed", "could_not_reach", "other",
+)  # fmt: skip
+
+
+def _hours(delta_seconds: float) -> str:
+    minutes = int(abs(delta_seconds) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    text = f"{rest // 60} h {rest % 60:02d} min"
+    return f"{days} d {text}" if days else text
+
+
+def sla_text(alert: AlertOut, now: datetime) -> tuple[str, bool]:
+    """What the SLA clock says for an alert, and whether it is overdue."""
+    if alert.status == "resolved":
+        return "resolved", False
+    if alert.status == "escalated" and alert.escalation_due_at is not None:
+        left = (alert.escalation_due_at - now).total_seconds()
+        if left < 0:
+            return f"clinician response overdue by {_hours(left)}", True
+        return f"clinician response due in {_hours(left)}", False
+    if alert.acted_at is not None:
+        return f"acted on {alert.acted_at:%Y-%m-%d %H:%M} UTC", False
+    left = (alert.due_at - now).total_seconds()
+    if left < 0:
+        return f"overdue by {_hours(left)}", True
+    return f"{_hours(left)} left", False
+
+
+def item_label(config: MonitoringConfig, item: str, value: int | None) -> str:
+    """``hand_foot_syndrome.severity`` = 3 → "Hand-Foot Syndrome, severity: 3 (severe)"."""
+    if item == "urgent":
+        return "Patient answered: is this urgent? yes"
+    symptom, _, attribute = item.partition(".")
+    term = config.library.symptoms[symptom].term if symptom in config.library.symptoms else symptom
+    if attribute == "composite":
+        return f"{term}, PRO-CTCAE composite grade: {value}"
+    label = ""
+    if value is not None and attribute in {a.value for a in SCALES}:
+        scale = SCALES[Attribute(attribute)]
+        label = f" ({scale[value]})" if 0 <= value < len(scale) else ""
+    return f"{term}, {attribute}: {value}{label}"
+
+
+def alert_symptoms(alert: AlertOut) -> list[str]:
+    """The symptom keys an alert's triggers name, in order."""
+    keys = [t.item.partition(".")[0] for t in alert.triggers if "." in t.item]
+    return list(dict.fromkeys(keys))
+
+
+def dose_terms(config: MonitoringConfig, alert: AlertOut) -> list[tuple[str, str]]:
+    """(drug, CTCAE term) pairs with a label table for the alert's symptoms, via the item
+    library's CTCAE term (e.g. Hand-Foot Syndrome → Palmar-plantar erythrodysesthesia syndrome).
+    """
+    found = []
+    for key in alert_symptoms(alert):
+        symptom = config.library.symptoms.get(key)
+        if symptom is None or not symptom.ctcae_term:
+            continue
+        for drug in engine.DRUGS:
+            terms = {t.lower(): t for t in engine.drug_terms(engine.drug_rules(drug))}
+            if symptom.ctcae_term.lower() in terms:
+                found.append((drug, terms[symptom.ctcae_term.lower()]))
+    return found
+
+
+def _context(config: MonitoringConfig, now: datetime) -> dict[str, object]:
+    return {
+        "now": now,
+        "sla": lambda a: sla_text(a, now),
+        "item_label": lambda item, value: item_label(config, item, value),
+        "symptoms_of": alert_symptoms,
+        "terms": {k: s.term for k, s in config.library.symptoms.items()},
+    }
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+def queue_page(
+    request: Request,
+    actor: ActorDep,
+    session: SessionDep,
+    config: ConfigDep,
+    status: Annotated[str, Query(max_length=16)] = "open-work",
+    patient: Annotated[str | None, Query(max_length=128)] = None,
+) -> HTMLResponse:
+    """Open alerts by priority then age, with their basis and SLA clock; filter by status."""
+    now = datetime.now(UTC)
+    chosen = status if status in FILTERS else "open-work"
+    if patient:
+        access = gate.authorize(
+            session, actor=actor, action=Action.TRIAGE_ALERTS, purpose=Purpose.TREATMENT,
+            obj="alert queue (patient)", patient_id=patient,
+        )  # fmt: skip
+        items = [
+            a
+            for a in reads.patient_alerts(session, access=access, now=now)
+            if a.status in FILTERS[chosen]
+        ]
+        total = len(items)
+    else:
+        access = queue.authorize_queue(session, actor)
+        found = queue.list_queue(
+            session, access=access, config=config, statuses=FILTERS[chosen], now=now
+        )
+        items, total = found.items, found.total
+    grades = reads.composite_grades(session, access=access, alerts=items)
+    context = _context(config, now) | {
+        "items": items,
+        "total": total,
+        "all_grades": grades,
+        "status": chosen,
+        "filters": FILTERS,
+        "patient": patient or "",
+    }
+    return templates.TemplateResponse(request, "alerts.html", context)
+
+
+def _detail(
+    request: Request,
+    session: Session,
+    config: MonitoringConfig,
+    access: Access,
+    alert_id: str,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    now = datetime.now(UTC)
+    alert: AlertDetail = queue.get_alert(session, access=access, alert_id=alert_id, now=now)
+    grades = reads.composite_grades(session, access=access, alerts=[alert])
+    context = _context(config, now) | {
+        "alert": alert,
+        "grades": grades.get(alert.submission_id or "", {}),
+        "error": error,
+        "outcomes": OUTCOMES,
+        "dose_terms": dose_terms(config, alert) if dosing_views.may_propose(access.actor) else [],
+    }
+    return templates.TemplateResponse(
+        request, "alerts_detail.html", context, status_code=status_code
+    )
+
+
+@router.get("/alerts/{alert_id}", response_class=HTMLResponse)
+def alert_page(
+    request: Request, alert_id: str, actor: ActorDep, session: SessionDep, config: ConfigDep
+) -> HTMLResponse:
+    """One alert: basis, SLA, history of events, and the action forms."""
+    access = queue.authorize_alert(session, actor, alert_id)
+    return _detail(request, session, config, access, alert_id)
+
+
+@router.post("/alerts/{alert_id}/actions", response_class=HTMLResponse)
+def alert_action(
+    request: Request,
+    alert_id: str,
+    actor: ActorDep,
+    session: SessionDep,
+    config: ConfigDep,
+    action: Annotated[str, Form(max_length=16)] = "",
+    note: Annotated[str, Form(max_length=4000)] = "",
+    outcome: Annotated[str, Form(max_length=32)] = "",
+    back: Annotated[Literal["queue", "alert"], Form()] = "alert",
+) -> Response:
+    """Acknowledge, note, log a call, escalate or resolve; a refused form says what is missing."""
+    access = queue.authorize_alert(session, actor, alert_id)
+    try:
+        step = AlertActionIn.model_validate(
+            {"action": action, "note": note.strip() or None, "outcome": outcome or None}
+        )
+        with session.begin_nested():
+            queue.act(session, access=access, config=config, alert_id=alert_id, action=step)
+    except ValidationError as error:
+        message = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())
+        return _detail(request, session, config, access, alert_id, error=message, status_code=422)
+    except Conflict as error:
+        message = str(error.args[0])
+        return _detail(request, session, config, access, alert_id, error=message, status_code=409)
+    target = "/alerts" if back == "queue" else f"/alerts/{quote(alert_id, safe='')}"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/alerts/{alert_id}/dose-proposal", response_class=HTMLResponse)
+def dose_from_alert(
+    request: Request,
+    alert_id: str,
+    actor: ActorDep,
+    session: SessionDep,
+    config: ConfigDep,
+    drug: Annotated[str, Query(max_length=64)] = "",
+) -> HTMLResponse:
+    """A dose-proposal form pre-filled from the alert: drug and CTCAE term, patient-reported."""
+    triage = queue.authorize_alert(session, actor, alert_id)
+    alert = queue.get_alert(session, access=triage, alert_id=alert_id)
+    access = gate.authorize(
+        session, actor=actor, action=Action.EDIT_RECORD, purpose=Purpose.TREATMENT,
+        obj=f"dose proposal from alert {alert_id}", patient_id=alert.patient_id,
+    )  # fmt: skip
+    treatments = record_service.treatments(session=session, access=access)
+    form = dosing_views.proposal_form(alert.patient_id, treatments, actor=actor)
+    recorded = {d.drug: d for d in form.drugs} if form else {}
+    pairs = [
+        (d, t) for d, t in dose_terms(config, alert) if d in recorded and (not drug or d == drug)
+    ]
+    grades = reads.composite_grades(session, access=triage, alerts=[alert])
+    context = _context(config, datetime.now(UTC)) | {
+        "alert": alert,
+        "pairs": pairs,
+        "drugs": [recorded[d] for d in dict.fromkeys(d for d, _ in pairs)],
+        "levels": form.levels if form else [],
+        "grades": grades.get(alert.submission_id or "", {}),
+        "candidates": dose_terms(config, alert),
+    }
+    return templates.TemplateResponse(request, "pro_dose.html", context)

@@ -1,0 +1,143 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Laboratory thresholds in eligibility text, converted to one canonical unit per analyte.
+
+Counts: 1/µL = 1/mm³ = 10⁶/L, so 1,500/µL = 1.5 × 10⁹/L. Haemoglobin 90 g/L = 9.0 g/dL.
+Creatinine and bilirubin in µmol/L convert to mg/dL by 88.4 and 17.1 (SI conversion factors,
+AMA Manual of Style, 11th ed., table 18.6). Thresholds relative to the upper limit of normal
+stay "× ULN" (the patient's own lab reference range decides).
+"""
+
+from __future__ import annotations
+
+import re
+
+from oncoboard.trials.schemas import LabConstraint, Op
+
+_ANALYTES: tuple[tuple[str, str], ...] = (
+    ("anc", r"absolute neutrophil count|\bANC\b|\bneutrophils\b"),
+    ("lymphocytes", r"absolute lymphocyte count|\bALC\b"),
+    ("platelets", r"\bplatelets?(?: count)?"),
+    ("hemoglobin", r"\bha?emoglobin\b|\bHgb\b"),
+    ("wbc", r"\bWBC\b|white blood cell count"),
+    ("creatinine_clearance", r"creatinine clearance|\bCrCl\b"),
+    ("creatinine", r"\bcreatinine(?! clearance)"),
+    ("bilirubin", r"\bbilirubin\b"),
+    ("alt", r"alanine amino ?transferase|\bALT\b"),
+    ("ast", r"aspartate amino ?transferase|\bAST\b"),
+)
+_OPS: dict[str, Op] = {
+    "≥": ">=", ">=": ">=", "greater than or equal to": ">=", "at least": ">=",
+    ">": ">", "greater than": ">", "more than": ">",
+    "≤": "<=", "<=": "<=", "less than or equal to": "<=", "no more than": "<=",
+    "<": "<", "less than": "<", "below": "<",
+}  # fmt: skip
+_OP = "|".join(sorted((re.escape(k) for k in _OPS), key=len, reverse=True))
+_FILLER = r"(?:\s*\([^)]{0,40}\))?(?:\s*(?:count|level|value|is|of|must be|should be|:))*\s*"
+_VALUE = r"(?P<value>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
+_UNITS: tuple[tuple[str, str], ...] = (
+    ("per_1e9_l", r"[x×]\s*10\s*\^?\s*(?:9|⁹)\s*/\s*L"),
+    ("per_ul", r"/\s*(?:mm\s*\^?\s*3|mm³|µL|μL|uL|mcL)"),
+    ("g_dl", r"g\s*/\s*dL"),
+    ("g_l", r"g\s*/\s*L"),
+    ("mg_dl", r"mg\s*/\s*dL"),
+    ("umol_l", r"[µμu]mol\s*/\s*L"),
+    ("ml_min", r"mL\s*/\s*min(?:\s*/\s*1\.73\s*m2)?"),
+    ("uln", r"(?:[x×]|times)\s*(?:the\s*)?(?:institutional\s*)?(?:upper limit of normal|ULN)"),
+)
+_UNIT = "|".join(f"(?P<{name}>{pattern})" for name, pattern in _UNITS)
+_PATTERNS = tuple(
+    (
+        analyte,
+        re.compile(rf"(?:{names}){_FILLER}(?P<op>{_OP})\s*{_VALUE}\s*(?:{_UNIT})", re.IGNORECASE),
+    )
+    for analyte, names in _ANALYTES
+)
+_BARE_ULN = tuple(
+    (
+        analyte,
+        re.compile(
+            rf"(?:{names}){_FILLER}(?P<op>{_OP})\s*(?:the\s*)?(?:institutional\s*)?(?:ULN|upper limit of normal)\b",
+            re.IGNORECASE,
+        ),
+    )
+    for analyte, names in _ANALYTES
+    if analyte in ("bilirubin", "creatinine", "alt", "ast")
+)
+_COUNTS = {"anc", "lymphocytes", "platelets", "wbc"}
+_MG_DL_PER_UMOL_L = {"creatinine": 1 / 88.4, "bilirubin": 1 / 17.1}
+# Above this a haemoglobin "g/dL" threshold is not physiological (typo for g/L): not structured.
+_MAX_HB_G_DL = 25.0
+
+
+def convert(analyte: str, value: float, unit: str) -> tuple[float, str] | None:
+    """(value, canonical unit), or None when the unit does not fit the analyte.
+
+    Examples
+    --------
+    >>> convert("anc", 1500, "per_ul"), convert("hemoglobin", 90, "g_l")
+    ((1.5, '10^9/L'), (9.0, 'g/dL'))
+    """
+    if analyte in _COUNTS:
+        if unit == "per_ul":
+            return round(value / 1000, 6), "10^9/L"
+        return (value, "10^9/L") if unit == "per_1e9_l" else None
+    if analyte == "hemoglobin":
+        grams = {"g_dl": value, "g_l": value / 10}.get(unit)
+        return None if grams is None or grams > _MAX_HB_G_DL else (round(grams, 6), "g/dL")
+    if analyte == "creatinine_clearance":
+        return (value, "mL/min") if unit == "ml_min" else None
+    if unit == "uln":
+        return value, "x ULN"
+    if unit == "mg_dl":
+        return value, "mg/dL"
+    if unit == "umol_l" and analyte in _MG_DL_PER_UMOL_L:
+        return round(value * _MG_DL_PER_UMOL_L[analyte], 4), "mg/dL"
+    return None
+
+
+def find(text: str) -> list[tuple[int, int, LabConstraint]]:
+    """Every threshold in ``text`` with its span; "ALT/AST ≤ 5 × ULN" gives both."""
+    found: list[tuple[int, int, LabConstraint]] = []
+    for analyte, pattern in _PATTERNS:
+        for match in pattern.finditer(text):
+            unit = next(name for name, _ in _UNITS if match.group(name))
+            value = float(match.group("value").replace(",", ""))
+            converted = convert(analyte, value, unit)
+            if converted is None:
+                continue
+            constraint = LabConstraint(
+                analyte=analyte,
+                op=_OPS[match.group("op").lower()],
+                value=converted[0],
+                unit=converted[1],
+                as_written=match.group(0),
+            )
+            found.append((match.start(), match.end(), constraint))
+            if analyte == "ast" and re.search(
+                r"\bALT/AST\b", text[max(0, match.start() - 4) : match.end()], re.I
+            ):
+                found.append(
+                    (match.start(), match.end(), constraint.model_copy(update={"analyte": "alt"}))
+                )
+    found += _bare_uln(text, found)
+    return sorted(found, key=lambda f: (f[0], f[2].analyte))
+
+
+def _bare_uln(
+    text: str, found: list[tuple[int, int, LabConstraint]]
+) -> list[tuple[int, int, LabConstraint]]:
+    """ "bilirubin ≤ ULN" (no number) means ≤ 1 × ULN."""
+    out = []
+    for analyte, pattern in _BARE_ULN:
+        for match in pattern.finditer(text):
+            if any(s <= match.start() < e for s, e, _ in found):
+                continue
+            constraint = LabConstraint(
+                analyte=analyte,
+                op=_OPS[match.group("op").lower()],
+                value=1.0,
+                unit="x ULN",
+                as_written=match.group(0),
+            )
+            out.append((match.start(), match.end(), constraint))
+    return out

@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: Apache-2.0
+"""``oncoboard trials rank-pools DIR --out RUN``: rank candidate trials offline, write a TREC run.
+
+An offline file operation (like ``validate``): it reads no stored record and no relevance
+judgements, so it does not pass the gate; it is on the gate contract's public allow-list.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from oncoboard.cli.output import console
+from oncoboard.trials.ranking.engine import BM25_ONLY, RankerSettings, rank_pools
+from oncoboard.trials.ranking.pools import load_pool_dir, write_run
+
+
+def rank_pools_command(
+    folder: Annotated[
+        Path, typer.Argument(help="Folder with queries.jsonl, pools.tsv and corpus.jsonl")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="TREC run file to write")],
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option("--cache-dir", help="Keep trial embeddings here between runs"),
+    ] = None,
+    bm25_only: Annotated[
+        bool, typer.Option("--bm25-only", help="Lexical ranking only (no embedding model)")
+    ] = False,
+) -> None:
+    """Rank every query's candidate trials (BM25 + MiniLM + age/sex) and write a TREC run."""
+    started = time.perf_counter()
+    pools = load_pool_dir(folder)
+    settings = BM25_ONLY if bm25_only else RankerSettings()
+    lines = rank_pools(pools, settings, cache_dir=cache_dir)
+    write_run(lines, out)
+    ranked = len({line.qid for line in lines})
+    console.print(
+        f"ranked {len(lines):,} trials for {ranked} queries into {out} "
+        f"({settings.tag}, {time.perf_counter() - started:.1f} s)",
+        markup=False,
+    )

@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Readers for tumour type, stage and brain-metastasis phrases in one eligibility item."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from oncoboard.trials.schemas import (
+    BrainMetastasesConstraint,
+    CancerTypeConstraint,
+    Found,
+    StageConstraint,
+)
+from oncoboard.trials.vocabulary import CANCER_TYPES, SOLID_TUMOUR
+
+_OTHER_CANCER = re.compile(
+    r"\b(?:other|another|second|additional)\b[^.;]*\b(?:malignan\w*|tumou?rs?|cancers?)\b", re.I
+)
+
+_EXCEPT_BEFORE = re.compile(r"(?:except(?:ing)?|excluding|other than|non-)[^;.]{0,40}$", re.I)
+
+_STAGE = re.compile(
+    r"\bstages?\s+(?P<list>(?:IV|I{1,3}|0)[A-C]?(?:\s*(?:\([^)]*\))?\s*(?:,|or|and|/|-|–)\s*"
+    r"(?:stage\s+)?(?:IV|I{1,3}|0)[A-C]?)*)",
+    re.IGNORECASE,
+)
+
+_ROMAN = re.compile(r"(IV|I{1,3}|0)[A-C]?", re.IGNORECASE)
+
+_BRAIN = re.compile(
+    r"(?:(?P<q>active|untreated|symptomatic)\s+(?:\w+\s+){0,2}?)?(?:brain|CNS|central nervous"
+    r"(?: system)?|intracranial)\s*(?:\(CNS\)\s*)?metast\w*",
+    re.IGNORECASE,
+)
+
+
+def cancer_types(text: str) -> Iterator[Found]:
+    if _OTHER_CANCER.search(text):
+        return
+    for pattern, codes, label in CANCER_TYPES:
+        for m in pattern.finditer(text):
+            if not _EXCEPT_BEFORE.search(text[: m.start()]):
+                yield m.start(), m.end(), CancerTypeConstraint(oncotree_codes=codes, label=label)
+    for m in SOLID_TUMOUR.finditer(text):
+        if not _EXCEPT_BEFORE.search(text[: m.start()]):
+            yield (
+                m.start(),
+                m.end(),
+                CancerTypeConstraint(any_solid_tumour=True, label="any solid tumour"),
+            )
+
+
+def stages(text: str) -> Iterator[Found]:
+    if _OTHER_CANCER.search(text):
+        return
+    for m in _STAGE.finditer(text):
+        if _EXCEPT_BEFORE.search(text[: m.start()]):
+            continue
+        listed = re.sub(r"\([^)]*\)", "", m["list"])
+        groups = [g.upper() for g in _ROMAN.findall(listed)]
+        order = ["0", "I", "II", "III", "IV"]
+        if re.search(r"[-–]", listed) and len(groups) == 2:
+            low, high = sorted(order.index(g) for g in groups)
+            groups = order[low : high + 1]
+        stages = tuple(dict.fromkeys(groups))
+        yield m.start(), m.end(), StageConstraint(stages=stages)
+
+
+def brain(text: str) -> Iterator[Found]:
+    for m in _BRAIN.finditer(text):
+        qualifier = (m["q"] or "any").lower()
+        yield m.start(), m.end(), BrainMetastasesConstraint(qualifier=qualifier)

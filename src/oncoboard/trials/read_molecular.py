@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Readers for gene alteration and biomarker status phrases in one eligibility item."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from oncoboard.record.genomics import ProteinChange
+from oncoboard.trials.schemas import BiomarkerStatusConstraint, Found, GeneAlterationConstraint
+from oncoboard.trials.vocabulary import GENES
+
+_GENE = "|".join(sorted(GENES, key=len, reverse=True))
+
+_CHANGE = r"(?:p\.)?[A-Z]\d{1,4}[A-Z]"
+
+_PROTEIN = re.compile(
+    rf"\b(?P<gene>{_GENE})\s*[- ]?\s*(?P<changes>{_CHANGE}(?:\s*(?:or|and|/|,)\s*{_CHANGE})*)\b"
+)
+
+_PROTEIN_REVERSED = re.compile(rf"\b(?P<changes>{_CHANGE})\s+mutated\s+(?P<gene>{_GENE})\b")
+
+_NON = re.compile(rf"\b(?P<gene>{_GENE})\s+non-(?P<change>{_CHANGE})\b")
+
+_WILD = re.compile(
+    rf"\b(?P<gene>{_GENE})[ -](?:wild[- ]?type|WT)\b|\bwild[- ]?type (?P<gene2>{_GENE})\b", re.I
+)
+
+_GENE_EVENT = re.compile(
+    rf"\b(?P<gene>{_GENE})\s+(?:gene\s+)?(?P<event>mutations?|mutated|amplifi\w+|fusions?|"
+    r"rearrangements?)\b"
+)
+
+_MARKERS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (re.compile(r"\bMSI-H\b|microsatellite instability[- ]high", re.I), "MSI", "high"),
+    (re.compile(r"\bdMMR\b|mismatch repair[- ]deficien\w*", re.I), "MMR", "deficient"),
+    (re.compile(r"\bpMMR\b|\bMMR[- ]proficient\b|mismatch repair[- ]proficient", re.I), "MMR", "proficient"),
+    (re.compile(r"\bTMB[- ]?(?:high|H)\b", re.I), "TMB", "high"),
+)  # fmt: skip
+
+_IHC = re.compile(r"\b(?P<marker>ER|PR|HER2)\s*(?P<sign>\+|-|−|positive|negative)(?=[\s,;.)]|$)")
+
+
+def _short(change: str) -> str:
+    return ProteinChange.parse(change).short
+
+
+def genes(text: str) -> Iterator[Found]:
+    taken: list[tuple[int, int]] = []
+    for pattern in (_PROTEIN, _PROTEIN_REVERSED):
+        for m in pattern.finditer(text):
+            changes = tuple(_short(c) for c in re.findall(_CHANGE, m["changes"]))
+            taken.append((m.start(), m.end()))
+            yield (
+                m.start(),
+                m.end(),
+                GeneAlterationConstraint(
+                    gene=m["gene"], alteration="mutation", protein_changes=changes
+                ),
+            )
+    for m in _NON.finditer(text):
+        taken.append((m.start(), m.end()))
+        yield (
+            m.start(),
+            m.end(),
+            GeneAlterationConstraint(
+                gene=m["gene"], alteration="mutation", excluded_changes=(_short(m["change"]),)
+            ),
+        )
+    for m in _WILD.finditer(text):
+        taken.append((m.start(), m.end()))
+        gene = m["gene"] or m["gene2"]
+        yield (
+            m.start(),
+            m.end(),
+            GeneAlterationConstraint(gene=gene.upper(), alteration="wild_type"),
+        )
+    for m in _GENE_EVENT.finditer(text):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        event = m["event"].lower()
+        kind = "amplification" if event.startswith("amplif") else "mutation"
+        kind = "fusion" if event.startswith(("fusion", "rearrang")) else kind
+        yield m.start(), m.end(), GeneAlterationConstraint(gene=m["gene"], alteration=kind)
+
+
+def markers(text: str) -> Iterator[Found]:
+    for pattern, marker, status in _MARKERS:
+        for m in pattern.finditer(text):
+            yield m.start(), m.end(), BiomarkerStatusConstraint(marker=marker, status=status)
+    for m in _IHC.finditer(text):
+        positive = m["sign"].lower() in ("+", "positive")
+        yield (
+            m.start(),
+            m.end(),
+            BiomarkerStatusConstraint(
+                marker=m["marker"],
+                status="positive" if positive else "negative",
+            ),
+        )

@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Readers for age, ECOG and pregnancy phrases in one eligibility item."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from oncoboard.trials.schemas import AgeConstraint, EcogConstraint, Found, PregnancyConstraint
+
+_AGE_WORD = re.compile(r"(?<!bearing )\bage[ds]?\b|years? old|years? of age", re.IGNORECASE)
+
+_AGE_AFTER = re.compile(r"\s*(?:old|of age)\b", re.IGNORECASE)
+
+_AGE_BOUND = re.compile(
+    r"(?P<op>≥|>=|>|≤|<=|<|greater than or equal to|less than or equal to|greater than|"
+    r"older than|less than|younger than|at least|over)\s*(?P<n>\d{1,3})\s*(?:years?|yrs?)\b",
+    re.IGNORECASE,
+)
+
+_AGE_RANGE = re.compile(
+    r"\baged?\s*(?:of\s*)?(?P<a>\d{1,3})\s*(?:-|–|to)\s*(?P<b>\d{1,3})\s*years?", re.IGNORECASE
+)
+
+_ECOG = re.compile(
+    r"\bECOG\b\s*(?:performance status|performance score|PS|score)?\s*(?:of|is|:)?\s*"
+    r"(?:(?P<le>≤|<=|less than or equal to)\s*(?P<max>[0-4])|(?P<lt><|less than)\s*(?P<lim>[1-4])|"
+    r"(?P<a>[0-4])\s*(?:-|–|to|or|and)\s*(?P<b>[0-4])|(?P<one>[0-4]))(?![\d.,]\d)",
+    re.IGNORECASE,
+)
+
+_PREGNANT = re.compile(r"\bpregnant\b|\bbreast-?feeding\b|\blactating\b", re.IGNORECASE)
+
+
+def age(text: str) -> Iterator[Found]:
+    if not _AGE_WORD.search(text):
+        return
+    for match in _AGE_RANGE.finditer(text):
+        yield (
+            match.start(),
+            match.end(),
+            AgeConstraint(min_years=float(match["a"]), max_years=float(match["b"])),
+        )
+    for match in _AGE_BOUND.finditer(text):
+        before = text[max(0, match.start() - 50) : match.start()]
+        if not (_AGE_WORD.search(before) or _AGE_AFTER.match(text, match.end())):
+            continue
+        op, years = match["op"].lower(), float(match["n"])
+        if op in ("≥", ">=", "greater than or equal to", "at least"):
+            constraint = AgeConstraint(min_years=years)
+        elif op in (">", "greater than", "older than", "over"):
+            constraint = AgeConstraint(min_years=years, min_inclusive=False)
+        elif op in ("≤", "<=", "less than or equal to"):
+            constraint = AgeConstraint(max_years=years)
+        else:
+            constraint = AgeConstraint(max_years=years, max_inclusive=False)
+        yield match.start(), match.end(), constraint
+
+
+def ecog(text: str) -> Iterator[Found]:
+    for m in _ECOG.finditer(text):
+        if m["max"] is not None:
+            allowed = tuple(range(int(m["max"]) + 1))
+        elif m["lim"] is not None:
+            allowed = tuple(range(int(m["lim"])))
+        elif m["a"] is not None:
+            low, high = sorted((int(m["a"]), int(m["b"])))
+            allowed = tuple(range(low, high + 1))
+        else:
+            allowed = (int(m["one"]),)
+        yield m.start(), m.end(), EcogConstraint(allowed=allowed)
+
+
+def pregnancy(text: str) -> Iterator[Found]:
+    first = _PREGNANT.search(text)
+    if first:
+        yield first.start(), first.end(), PregnancyConstraint()

