@@ -22,6 +22,7 @@ from oncoboard.knowledge.models import KbReleaseRow
 from oncoboard.knowledge.schemas import Assertion, KbReleaseInfo
 from oncoboard.record import service as record_service
 from oncoboard.record.models import PatientRow
+from oncoboard.runtime import collector_paused
 
 ALL_VARIANTS = 10_000_000
 
@@ -43,17 +44,18 @@ def assess_patient(
 ) -> PatientAssessment:
     """The patient's record (all variants) against the chosen releases (default: all stored)."""
     gate.require(access, Action.VIEW_RECORD)
-    record = record_service.get_patient_record(
-        session=session, access=access, variant_limit=ALL_VARIANTS
-    )
-    facts = PatientFacts.from_record(record)
-    releases = _releases(session, release_ids)
-    pairs = [
-        (Assertion.model_validate(payload), release)
-        for release in releases
-        for payload in kb.load_assertions(session, release.release_id).values()
-    ]
-    assessment = assess(facts, pairs, options)
+    with collector_paused():  # a 50k-variant record is ~100k objects at once
+        record = record_service.get_patient_record(
+            session=session, access=access, variant_limit=ALL_VARIANTS
+        )
+        facts = PatientFacts.from_record(record)
+        releases = _releases(session, release_ids)
+        pairs = [
+            (Assertion.model_validate(payload), release)
+            for release in releases
+            for payload in kb.load_assertions(session, release.release_id).values()
+        ]
+        assessment = assess(facts, pairs, options)
     return PatientAssessment(
         assessment=assessment,
         releases=tuple(releases),

@@ -10,14 +10,13 @@ needs-review). Nothing unstructured is ever passed silently.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from oncoboard.actionability.facts import PatientFacts
 from oncoboard.record.schemas import PatientRecord
+from oncoboard.runtime import collector_paused
 from oncoboard.trials import compact
 from oncoboard.trials.compact import Plan
 from oncoboard.trials.evaluate import PatientView, evaluate
@@ -136,7 +135,7 @@ def explain(
     full: Callable[[list[int]], Sequence[TrialCriteria | None]],
 ) -> list[TrialMatch]:
     """The index's ranking; ``full(positions)`` gives the criteria of the trials explained."""
-    with _collector_paused():
+    with collector_paused():
         ranked = index.rank(lambda plan: plan_state(plan, screening))
         positions = [q[0] for q in (ranked if detail is None else ranked[:detail])]
         explained = dict(zip(positions, full(positions), strict=True))
@@ -156,20 +155,6 @@ def explain(
                 })
             )  # fmt: skip
         return out
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Screening 10,000 trials allocates ~100,000 short-lived, acyclic objects (freed by reference
-    counting); the cyclic collector walking the registry cache meanwhile cost p95 spikes of
-    0.5 s. It runs again, as usual, once the screening is done."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 _ORDER = {Verdict.CANDIDATE: 0, Verdict.NEEDS_REVIEW: 1, Verdict.EXCLUDED: 2}

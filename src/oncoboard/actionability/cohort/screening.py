@@ -42,6 +42,7 @@ from oncoboard.knowledge.models import KbReleaseRow
 from oncoboard.knowledge.schemas import Assertion, KbReleaseInfo
 from oncoboard.record.genomics import ProteinChange
 from oncoboard.record.models import FactRow, PatientRow
+from oncoboard.runtime import collector_paused
 
 PURPOSE = Purpose.RESEARCH
 _THERAPY_SEPARATORS = ("+", ",", "/", ";")
@@ -69,12 +70,13 @@ def screen(*, session: Session, access: Access, query: ScreenQuery) -> ScreenRes
     pairs = [pair for pair in load_pairs(session, releases) if _selected(pair[0], query)]
     options = EngineOptions(gene_level=query.gene_level)
     patients = _patients(access.actor, query.tumor_type)
-    cohort = cohort_facts.load(session, patients, needs([a.rule for a, _ in pairs]))
-    screened = [
-        entry
-        for assessment in assess_cohort(cohort, pairs, options)
-        if (entry := _entry(assessment, query)) is not None
-    ]
+    with collector_paused():
+        cohort = cohort_facts.load(session, patients, needs([a.rule for a, _ in pairs]))
+        screened = [
+            entry
+            for assessment in assess_cohort(cohort, pairs, options)
+            if (entry := _entry(assessment, query)) is not None
+        ]
     screened.sort(key=lambda entry: entry.patient_id)
     return ScreenResult(
         query=query,

@@ -14,8 +14,6 @@ from typing import Annotated
 import typer
 
 from oncoboard.cli.output import console
-from oncoboard.trials.ranking.engine import BM25_ONLY, RankerSettings, rank_pools
-from oncoboard.trials.ranking.pools import load_pool_dir, write_run
 
 
 def rank_pools_command(
@@ -32,6 +30,10 @@ def rank_pools_command(
     ] = False,
 ) -> None:
     """Rank every query's candidate trials (BM25 + MiniLM + age/sex) and write a TREC run."""
+    # imported here: numpy/scipy/bm25s cost every other command ~0.5 s of start-up
+    from oncoboard.trials.ranking.engine import BM25_ONLY, RankerSettings, rank_pools
+    from oncoboard.trials.ranking.pools import load_pool_dir, write_run
+
     started = time.perf_counter()
     pools = load_pool_dir(folder)
     settings = BM25_ONLY if bm25_only else RankerSettings()
