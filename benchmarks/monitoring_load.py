@@ -31,6 +31,7 @@ from collections import Counter
 
 from sqlalchemy import Engine, text
 
+from benchmarks import cpu_accounting
 from benchmarks.monitoring_harness import (
     FACTORY,
     Check,
@@ -122,6 +123,24 @@ def _rows(load: Load, wall: float, check: Check, seen: dict[str, float]) -> list
     ]  # fmt: skip
 
 
+def _cpu_split(
+    before: dict[int, tuple[str, int, float]], client_before: float, server: Server, surveys: int
+) -> tuple[str, str]:
+    """CPU ms per survey of the client (this process: its threads and the observer), the server
+    workers and PostgreSQL, and the machine's load average: what limits the throughput."""
+    after = cpu_accounting.snapshot()
+    pid = server.process.pid if server.process is not None else None
+    client = time.process_time() - client_before
+    workers = cpu_accounting.cpu_of(before, after, under=pid)
+    database = cpu_accounting.cpu_of(before, after, name="postgres")
+    per = [1000 * x / max(surveys, 1) for x in (client, workers, database)]
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        "CPU ms per survey: client / server workers / PostgreSQL (load average at the end)",
+        f"{per[0]:.1f} / {per[1]:.1f} / {per[2]:.1f} ({load})",
+    )
+
+
 def report(args: argparse.Namespace, engine: Engine, load: Load, rows: list[tuple[str, str]],
            seed_s: float) -> None:  # fmt: skip
     statuses = Counter(s for o in load.outcomes.values() for s in o.statuses)
@@ -166,13 +185,15 @@ def main() -> int:
     with running(server):
         observer.start()
         kill_at = int(0.4 * args.patients * args.weeks)
+        before, client_before = cpu_accounting.snapshot(), time.process_time()
         wall = run_load(load, args.concurrency, server if args.kill else None, kill_at)
+        cpu = _cpu_split(before, client_before, server, len(load.outcomes))
         time.sleep(0.5)
         observer.stop.set()
         observer.join()
         check = verify(engine, load.outcomes)
         check.queue_total = queue_total(server.base, nurse)
-    report(args, engine, load, _rows(load, wall, check, observer.first_seen), seed_s)
+    report(args, engine, load, [*_rows(load, wall, check, observer.first_seen), cpu], seed_s)
     engine.dispose()
     return 0 if check.ok else 1
 

@@ -160,3 +160,59 @@ def test_first_writers_of_a_fresh_database_race_for_the_head_without_failing(
     assert failures == []
     report = _verify(engine)
     assert (report.ok, report.checked) == (True, writers)
+
+
+def _event(actor: str) -> AuditEvent:
+    return AuditEvent(actor=actor, roles="nurse", action="view_record", purpose="treatment",
+                      object="scope test", outcome="allowed")  # fmt: skip
+
+
+def _actors(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return list(connection.execute(text("SELECT actor FROM audit_log ORDER BY id")).scalars())
+
+
+def test_entries_follow_their_transaction_and_savepoints(engine: Engine) -> None:
+    """An entry recorded in a savepoint that rolls back is dropped with the savepoint's rows; one
+    in a released savepoint waits for the outer commit; a rolled-back transaction leaves none."""
+    with unit_of_work(engine) as session:
+        audit.append(session, _event("before-savepoints"))
+        with session.begin_nested():
+            audit.append(session, _event("released-savepoint"))
+        savepoint = session.begin_nested()
+        audit.append(session, _event("rolled-back-savepoint"))
+        savepoint.rollback()
+        audit.append(session, _event("after-savepoints"))
+        assert audit.pending_count(session) == 3
+        assert _actors(engine) == []  # nothing is chained before the commit
+    with pytest.raises(RuntimeError), unit_of_work(engine) as session:
+        audit.append(session, _event("rolled-back-transaction"))
+        raise RuntimeError("the request failed")
+    assert _actors(engine) == ["before-savepoints", "released-savepoint", "after-savepoints"]
+    assert _verify(engine).ok
+
+
+def test_an_open_request_does_not_hold_up_other_audited_requests(engine: Engine) -> None:
+    """The head row is locked only while a transaction commits its entries, so a request that is
+    still working after its gate check does not block others (PostgreSQL: row locks; SQLite
+    serialises every writing transaction anyway)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite takes its database write lock at BEGIN: there is no row lock to test")
+    _fill(engine, 1)  # the head exists
+    finished = threading.Event()
+
+    def other_request() -> None:
+        with unit_of_work(engine) as session:
+            audit.append(session, _event("quick"))
+        finished.set()
+
+    with unit_of_work(engine) as session:
+        audit.append(session, _event("slow"))
+        session.execute(text("SELECT 1"))  # the slow request's transaction is open
+        thread = threading.Thread(target=other_request)
+        thread.start()
+        assert finished.wait(timeout=20), "the other request waited for this one's transaction"
+    thread.join()
+    # the chain is in commit order: the quick request committed first
+    assert _actors(engine)[1:] == ["quick", "slow"]
+    assert _verify(engine).ok

@@ -29,7 +29,7 @@ from oncoboard.dosing.schemas import (
     DrugRules,
     ProposalSummary,
 )
-from oncoboard.errors import Conflict, InputError, NotFound, Problem
+from oncoboard.errors import Conflict, InputError, Problem
 from oncoboard.governance import decisions, gate
 from oncoboard.governance.decisions import Decision
 from oncoboard.governance.gate import Access
@@ -43,7 +43,6 @@ from oncoboard.governance.recommendation import (
 )
 from oncoboard.governance.vocabulary import Action
 from oncoboard.record import service as record_service
-from oncoboard.record.models import PatientRow
 from oncoboard.record.schemas import Provenance, RecordedFact
 
 INTENDED_USE = (
@@ -63,7 +62,7 @@ def propose_dose_change(
 ) -> DoseProposalOut:
     """Ask the label table about one graded AE on the patient's current treatment; store it."""
     gate.require(access, Action.EDIT_RECORD)
-    patient_pk = _patient_pk(session, access.patient_id or "")
+    patient_pk = gate.record_key(session, access)
     table = engine.drug_rules(proposal_in.drug)
     history = _changes(session, patient_pk, table.drug)
     _refuse_if_discontinued(history, table.drug)
@@ -141,7 +140,7 @@ def apply_decision(session: Session, recommendation: Recommendation, decision: D
 def dose_history(session: Session, *, access: Access) -> DoseHistory:
     """Every dose proposal for the patient with its status, and the approved dose changes."""
     gate.require(access, Action.VIEW_RECORD)
-    patient_pk = _patient_pk(session, access.patient_id or "")
+    patient_pk = gate.record_key(session, access)
     statuses = {
         r.recommendation.id: r.recommendation.status.value
         for r in decisions.list_for_patient(session, access=access)
@@ -175,7 +174,7 @@ def dose_history(session: Session, *, access: Access) -> DoseHistory:
 def approved_changes(session: Session, *, access: Access) -> list[DoseChange]:
     """Approved dose changes, oldest first: what the treatment lines show as the current dose."""
     gate.require(access, Action.VIEW_RECORD)
-    patient_pk = _patient_pk(session, access.patient_id or "")
+    patient_pk = gate.record_key(session, access)
     rows = session.scalars(
         select(DoseChangeRow)
         .where(DoseChangeRow.patient_id == patient_pk)
@@ -345,10 +344,3 @@ def _treatment_fact(treatment: RecordedFact, proposal: DoseProposal) -> FactRefe
         provenance=treatment.provenance,
         match=f"treatment name matches {proposal.drug}",
     )
-
-
-def _patient_pk(session: Session, patient_id: str) -> int:
-    pk = session.scalar(select(PatientRow.id).where(PatientRow.external_id == patient_id))
-    if pk is None:
-        raise NotFound(f"patient {patient_id!r} not found")
-    return pk

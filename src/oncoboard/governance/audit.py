@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import pairwise
 
-from sqlalchemy import Connection, func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import event as orm_events
+from sqlalchemy.orm import Session, SessionTransaction
 
 from oncoboard.governance.models import AuditHeadRow, AuditRow
+from oncoboard.store.base import Base
+from oncoboard.store.db import insert_or_skip
 
 GENESIS = "0" * 64
 # order matters: it is the canonical serialisation that the hash covers
@@ -58,16 +59,103 @@ def utc_timestamp() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-def append(session: Session, event: AuditEvent) -> AuditRow:
-    """Chain one entry in the caller's transaction; the head row lock serialises writers."""
-    head = session.get(AuditHeadRow, 1, with_for_update=True)
+def append(session: Session, event: AuditEvent) -> None:
+    """Record one entry in the caller's transaction; it is chained when that transaction commits.
+
+    The access time is taken now; the sequence number and hash at commit, so the chain head's row
+    lock is held only for the few statements that write the chain, not for the whole request (an
+    audited request that held it from its gate check on serialised every other audited request).
+    Entries recorded in a savepoint that rolls back are dropped with it, as its rows are.
+    """
+    pending = session.info.setdefault(_PENDING, [])
+    scope = session.get_nested_transaction() or session.get_transaction()
+    pending.append(_Pending(event, utc_timestamp(), scope))
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """An entry waiting for its transaction to commit, with the transaction it belongs to."""
+
+    event: AuditEvent
+    at: str
+    scope: SessionTransaction | None
+
+
+_PENDING = "oncoboard_audit_pending"
+
+
+def pending_count(session: Session) -> int:
+    """Entries recorded in this session's open transaction and not yet chained."""
+    return len(session.info.get(_PENDING, ()))
+
+
+@orm_events.listens_for(Session, "before_commit")
+def _chain_pending(session: Session) -> None:
+    """Write the transaction's entries to the chain just before it commits (not on a savepoint's
+    release: its entries wait for the outer commit, which the savepoint's rows also wait for)."""
+    if session.in_nested_transaction() or not session.info.get(_PENDING):
+        return
+    session.flush()  # the request's own rows first: the head lock then covers only the chain
+    pending: list[_Pending] = session.info.pop(_PENDING)
+    head = session.execute(_LOCK_HEAD).first()
     if head is None:
         _create_head(session)
-        head = session.get(AuditHeadRow, 1, with_for_update=True, populate_existing=True)
+        head = session.execute(_LOCK_HEAD).first()
         assert head is not None  # created above, or by a concurrent first writer
-    values = {
-        "id": head.last_seq + 1,
-        "at": utc_timestamp(),
+    seq, prev = head.last_seq, head.last_hash
+    rows = []
+    for item in pending:
+        seq += 1
+        values = _chained_values(item.event, seq, item.at, prev)
+        prev = entry_hash([values[name] for name in CHAINED_FIELDS])
+        rows.append({**values, "entry_hash": prev})
+    session.execute(_INSERT_ENTRIES, rows)
+    session.execute(_MOVE_HEAD, {"seq": seq, "hash": prev})
+
+
+# every audited transaction runs these three: built once
+_LOCK_HEAD = (
+    select(AuditHeadRow.last_seq, AuditHeadRow.last_hash)
+    .where(AuditHeadRow.id == 1)
+    .with_for_update()
+)
+_INSERT_ENTRIES = insert(Base.metadata.tables[AuditRow.__tablename__])
+_HEAD = Base.metadata.tables[AuditHeadRow.__tablename__]
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(last_seq=bindparam("seq"), last_hash=bindparam("hash"))
+)
+
+
+@orm_events.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, rolled_back: SessionTransaction) -> None:
+    """Entries of a rolled-back transaction, or of a savepoint inside it, never happened."""
+    pending: list[_Pending] | None = session.info.get(_PENDING)
+    if not pending:
+        return
+    kept = [item for item in pending if not _within(item.scope, rolled_back)]
+    if kept:
+        session.info[_PENDING] = kept
+    else:
+        session.info.pop(_PENDING)
+
+
+def _within(scope: SessionTransaction | None, rolled_back: SessionTransaction) -> bool:
+    if scope is None:  # recorded before the transaction began: it belongs to the outermost one
+        return rolled_back.parent is None
+    transaction: SessionTransaction | None = scope
+    while transaction is not None:
+        if transaction is rolled_back:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def _chained_values(event: AuditEvent, seq: int, at: str, prev_hash: str) -> dict[str, object]:
+    return {
+        "id": seq,
+        "at": at,
         "actor": event.actor,
         "roles": event.roles,
         "action": event.action,
@@ -78,23 +166,15 @@ def append(session: Session, event: AuditEvent) -> AuditRow:
         "reason": event.reason,
         "break_glass": event.break_glass,
         "request_id": event.request_id,
-        "prev_hash": head.last_hash,
+        "prev_hash": prev_hash,
     }
-    digest = entry_hash([values[name] for name in CHAINED_FIELDS])
-    row = AuditRow(**values, entry_hash=digest)
-    session.add(row)
-    head.last_seq, head.last_hash = row.id, digest
-    session.flush()
-    return row
 
 
 def _create_head(session: Session) -> None:
     """The genesis head of a fresh database. Two first writers may race here: INSERT … ON
     CONFLICT DO NOTHING lets the loser wait for the winner's row instead of failing."""
-    dialect = session.get_bind().dialect.name
-    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-    statement = insert(AuditHeadRow).values(id=1, last_seq=0, last_hash=GENESIS)
-    session.execute(statement.on_conflict_do_nothing(index_elements=["id"]))
+    statement = insert_or_skip(session, AuditHeadRow, ("id",))
+    session.execute(statement, {"id": 1, "last_seq": 0, "last_hash": GENESIS})
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,12 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import Session, aliased
 
 from oncoboard.governance.models import ConsentEventRow
 from oncoboard.governance.vocabulary import LEGAL_BASIS, OPT_OUT_PURPOSES, Purpose
+from oncoboard.record.models import PatientRow
 
 ConsentStatus = Literal["granted", "withdrawn"]
 
@@ -77,14 +78,53 @@ def state(session: Session, patient_pk: int | None, purpose: Purpose) -> Consent
             .order_by(ConsentEventRow.id.desc())
             .limit(1)
         ).first()
-    status = latest.status if latest else None
+    return _in_force(
+        purpose, latest.status if latest else None, latest.recorded_at if latest else None
+    )
+
+
+def state_of(
+    session: Session, patient_id: str, purpose: Purpose
+) -> tuple[int | None, ConsentState]:
+    """The patient's key (None: no such patient) and the consent in force, in one statement:
+    the gate asks on every access to a record."""
+    found = session.execute(
+        _KEY_AND_LATEST_CONSENT, {"patient": patient_id, "purpose": purpose.value}
+    ).first()
+    if found is None:
+        return None, _in_force(purpose, None, None)
+    return found.id, _in_force(purpose, found.status, found.recorded_at)
+
+
+def _key_and_latest_consent() -> Select[int, str, datetime]:
+    # built once: building a statement costs several times what running it does
+    event = aliased(ConsentEventRow)
+    latest = (
+        select(event.id)
+        .where(event.patient_id == PatientRow.id, event.purpose == bindparam("purpose"))
+        .order_by(event.id.desc())
+        .limit(1)
+        .correlate(PatientRow)
+        .scalar_subquery()
+    )
+    return (
+        select(PatientRow.id, ConsentEventRow.status, ConsentEventRow.recorded_at)
+        .outerjoin(ConsentEventRow, ConsentEventRow.id == latest)
+        .where(PatientRow.external_id == bindparam("patient"))
+    )
+
+
+_KEY_AND_LATEST_CONSENT = _key_and_latest_consent()
+
+
+def _in_force(purpose: Purpose, status: str | None, since: datetime | None) -> ConsentState:
     # opt-out purposes hold unless withdrawn; opt-in purposes need a grant in force
     allows = status != "withdrawn" if purpose in OPT_OUT_PURPOSES else status == "granted"
     return ConsentState(
         purpose=purpose,
         legal_basis=LEGAL_BASIS.get(purpose, "operations"),
         in_force=status,
-        since=latest.recorded_at if latest else None,
+        since=since,
         allows_access=allows,
     )
 

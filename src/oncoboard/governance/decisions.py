@@ -82,7 +82,7 @@ class ReviewedRecommendation(BaseModel):
 def propose(session: Session, *, access: Access, recommendation: Recommendation) -> str:
     """Store an engine's recommendation as proposed (the caller passed the gate to edit)."""
     _require(access, Action.EDIT_RECORD, recommendation.patient_id)
-    patient_pk = _patient_pk(session, recommendation.patient_id)
+    patient_pk = gate.record_key(session, access)
     session.add(
         RecommendationRow(
             id=recommendation.id,
@@ -97,7 +97,7 @@ def propose(session: Session, *, access: Access, recommendation: Recommendation)
 
 def list_for_patient(session: Session, *, access: Access) -> list[ReviewedRecommendation]:
     _require(access, Action.VIEW_RECORD, access.patient_id)
-    patient_pk = _patient_pk(session, access.patient_id or "")
+    patient_pk = gate.record_key(session, access)
     rows = session.scalars(
         select(RecommendationRow)
         .where(RecommendationRow.patient_id == patient_pk)
@@ -202,10 +202,3 @@ def _require(access: Access, action: Action, patient_id: str | None) -> None:
     gate.require(access, action)
     if access.patient_id != patient_id:
         raise PermissionDenied(f"access was granted for {access.patient_id}, not {patient_id}")
-
-
-def _patient_pk(session: Session, patient_id: str) -> int:
-    pk = session.scalar(select(PatientRow.id).where(PatientRow.external_id == patient_id))
-    if pk is None:
-        raise NotFound(f"patient {patient_id!r} not found")
-    return pk

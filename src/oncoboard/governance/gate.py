@@ -57,6 +57,8 @@ class Access:
     purpose: Purpose
     patient_id: str | None
     break_glass: bool
+    # the record's key as the gate found it (None: no patient, or not looked up)
+    patient_pk: int | None = None
 
 
 def authorize(
@@ -92,16 +94,21 @@ def authorize(
             f"patient {patient_id!r} not found",
             audit_event=_denied(event, "patient may only access their own record"),
         )
-    glass = False
+    glass, patient_pk = False, None
     if patient_id is not None and action != Action.MANAGE_CONSENT:
-        glass = _check_consent(
+        patient_pk, glass = _check_consent(
             session, actor, action, purpose, patient_id, event, break_glass_reason
         )
     if glass:
         event = _replace(event, break_glass=True, reason=f"break-the-glass: {break_glass_reason}")
     audit.append(session, event)
     return Access(
-        actor=actor, action=action, purpose=purpose, patient_id=patient_id, break_glass=glass
+        actor=actor,
+        action=action,
+        purpose=purpose,
+        patient_id=patient_id,
+        break_glass=glass,
+        patient_pk=patient_pk,
     )
 
 
@@ -114,6 +121,16 @@ def require(access: Access, action: Action, *, patient_scoped: bool = True) -> N
         )
 
 
+def record_key(session: Session, access: Access) -> int:
+    """The database key of the record the access is for (the gate's look-up when it made one)."""
+    if access.patient_pk is not None:
+        return access.patient_pk
+    pk = session.scalar(select(PatientRow.id).where(PatientRow.external_id == access.patient_id))
+    if pk is None:
+        raise NotFound(f"patient {access.patient_id!r} not found")
+    return pk
+
+
 def _check_consent(
     session: Session,
     actor: Actor,
@@ -122,12 +139,11 @@ def _check_consent(
     patient_id: str,
     event: audit.AuditEvent,
     break_glass_reason: str | None,
-) -> bool:
-    """Return True when access proceeds only by break-the-glass."""
-    patient_pk = session.scalar(select(PatientRow.id).where(PatientRow.external_id == patient_id))
-    current = consent.state(session, patient_pk, purpose)
+) -> tuple[int | None, bool]:
+    """The record's key, and True when access proceeds only by break-the-glass."""
+    patient_pk, current = consent.state_of(session, patient_id, purpose)
     if current.allows_access:
-        return False
+        return patient_pk, False
     if current.in_force == "withdrawn" and current.since is not None:
         reason = f"consent for {purpose.value} was withdrawn on {current.since.date().isoformat()}"
     else:
@@ -138,7 +154,7 @@ def _check_consent(
                 f"break-the-glass needs a reason of at least {MIN_BREAK_GLASS_REASON} characters",
                 audit_event=_denied(event, "break-the-glass without a reason"),
             )
-        return True
+        return patient_pk, True
     raise ConsentDenied(f"patient {patient_id}: {reason}", audit_event=_denied(event, reason))
 
 

@@ -11,12 +11,10 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oncoboard.errors import NotFound
-from oncoboard.governance import consent
+from oncoboard.governance import consent, gate
 from oncoboard.governance.gate import Access
 from oncoboard.governance.models import AuditRow
 from oncoboard.governance.vocabulary import CONSENT_PURPOSES, Action
-from oncoboard.record.models import PatientRow
 
 SELF_SERVICE = "patient self-service"
 
@@ -162,7 +160,4 @@ def _next_day(day: date) -> str:
 
 
 def _patient_pk(session: Session, access: Access) -> int:
-    pk = session.scalar(select(PatientRow.id).where(PatientRow.external_id == access.patient_id))
-    if pk is None:
-        raise NotFound(f"patient {access.patient_id!r} not found")
-    return pk
+    return gate.record_key(session, access)

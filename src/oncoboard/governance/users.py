@@ -7,11 +7,12 @@ import hashlib
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from oncoboard.errors import Conflict, InputError, NotAuthenticated, NotFound, RateLimited
@@ -137,15 +138,34 @@ def user_out(session: Session, row: UserRow) -> UserOut:
 
 def actor_for(session: Session, username: str, *, request_id: str | None = None) -> Actor:
     """The acting user; unknown or disabled accounts are not authenticated."""
-    row = session.scalar(select(UserRow).where(UserRow.username == username))
-    if row is None or not row.active:
+    found = session.execute(_NAMED_USER, {"username": username}).first()
+    if found is None or not found.active:
         raise NotAuthenticated(f"unknown or disabled user {username!r}")
-    user = user_out(session, row)
+    return _actor(session, found, request_id)
+
+
+# every request runs these, so they are built once (building costs more than running):
+# the user with their linked patient's external id, found by name or by a token's digest
+_ACTING_USER = select(
+    UserRow.id, UserRow.username, UserRow.display_name, UserRow.active, PatientRow.external_id
+).outerjoin(PatientRow, PatientRow.id == UserRow.patient_id)
+_NAMED_USER = _ACTING_USER.where(UserRow.username == bindparam("username"))
+_TOKEN_USER = (
+    _ACTING_USER.add_columns(ApiTokenRow.revoked_at, ApiTokenRow.expires_at)
+    .join(ApiTokenRow, ApiTokenRow.user_id == UserRow.id)
+    .where(ApiTokenRow.token_hash == bindparam("digest"))
+)
+_ROLES = select(UserRoleRow.role).where(UserRoleRow.user_id == bindparam("user"))
+
+
+def _actor(session: Session, user: Any, request_id: str | None) -> Actor:
+    """``user``: a row of ``_ACTING_USER`` (possibly with more columns)."""
+    roles = session.scalars(_ROLES, {"user": user.id})
     return Actor(
-        username=row.username,
-        display_name=row.display_name,
-        roles=frozenset(user.roles),
-        patient_external_id=user.patient_id,
+        username=user.username,
+        display_name=user.display_name,
+        roles=frozenset(Role(r) for r in roles),
+        patient_external_id=user.external_id,
         request_id=request_id,
     )
 
@@ -270,17 +290,17 @@ def revoke_token(session: Session, *, username: str, token_id: int) -> TokenOut:
 
 
 def actor_for_token(session: Session, secret: str, *, request_id: str | None = None) -> Actor:
-    row = session.scalar(select(ApiTokenRow).where(ApiTokenRow.token_hash == _digest(secret)))
+    found = session.execute(_TOKEN_USER, {"digest": _digest(secret)}).first()
     now = datetime.now(UTC)
-    if row is None:
+    if found is None:
         raise NotAuthenticated("invalid token")
-    if row.revoked_at is not None:
+    if found.revoked_at is not None:
         raise NotAuthenticated("token revoked")
-    if row.expires_at is not None and _aware(row.expires_at) <= now:
+    if found.expires_at is not None and _aware(found.expires_at) <= now:
         raise NotAuthenticated("token expired")
-    user = session.get(UserRow, row.user_id)
-    assert user is not None
-    return actor_for(session, user.username, request_id=request_id)
+    if not found.active:
+        raise NotAuthenticated(f"unknown or disabled user {found.username!r}")
+    return _actor(session, found, request_id)
 
 
 def _aware(moment: datetime) -> datetime:

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,7 +32,7 @@ from oncoboard.governance.vocabulary import Action, Purpose, Role
 from oncoboard.monitoring.config import MonitoringConfig
 from oncoboard.monitoring.models import AlertEventRow, AlertRow, ProSubmissionRow
 from oncoboard.monitoring.rules import AlertDraft, PersonalChangeRule, Trigger, evaluate
-from oncoboard.monitoring.views import reports_for, utc
+from oncoboard.monitoring.views import patient_reports, utc
 from oncoboard.record.schemas import Provenance
 
 SYSTEM_ACTOR = Actor(
@@ -99,50 +99,71 @@ def store_alert(
     ``new_cause``: the cause was created in this transaction (no other can have alerted on it),
     so the look-up before the insert is skipped; the unique constraint still decides.
     """
-    if not new_cause and session.scalar(
-        select(AlertRow.id).where(AlertRow.trigger_key == trigger_key)
-    ):
+
+    def write() -> AlertRow:
+        return _write_alert(
+            session, config, patient_pk, patient_id, draft, trigger_key, basis, now,
+            request_id=request_id, submission_id=submission_id, audience=audience, access=access,
+        )  # fmt: skip
+
+    if new_cause:  # no savepoint: a clash would fail the request, and its retry is a replay
+        return write()
+    if session.scalar(select(AlertRow.id).where(AlertRow.trigger_key == trigger_key)):
         return None
-    rule = draft.rule
-    recommendation_id = None
     try:
         with session.begin_nested():
-            if audience == "staff":
-                if access is None:
-                    access = system_access(session, patient_id, request_id, f"PRO alert {rule.id}")
-                recommendation = _recommendation(config, patient_id, draft, basis, now)
-                recommendation_id = decisions.propose(
-                    session, access=access, recommendation=recommendation
-                )
-            row = AlertRow(
-                id=str(uuid.uuid4()),
-                patient_id=patient_pk,
-                submission_id=submission_id,
-                rule_id=rule.id,
-                rule_version=rule.version,
-                ruleset=config.ruleset.label,
-                rule_type=rule.type,
-                audience=audience,
-                priority=draft.priority,
-                status="open",
-                summary=draft.summary,
-                triggers=[_trigger_json(t) for t in draft.triggers],
-                trigger_key=trigger_key,
-                recommendation_id=recommendation_id,
-                created_at=now,
-                due_at=now + config.sla(draft.priority),
-            )
-            session.add(row)
-            session.flush()  # the alert before its first event (no ORM relationship orders them)
-            session.add(
-                AlertEventRow(alert_id=row.id, kind="created", at=now, actor=SYSTEM_ACTOR.username)
-            )
-            session.flush()
+            return write()
     except IntegrityError:
         # another worker stored the same cause first: the constraint, not this code, decides
         if session.scalar(select(AlertRow.id).where(AlertRow.trigger_key == trigger_key)):
             return None
         raise
+
+
+def _write_alert(
+    session: Session,
+    config: MonitoringConfig,
+    patient_pk: int,
+    patient_id: str,
+    draft: AlertDraft,
+    trigger_key: str,
+    basis: list[FactReference],
+    now: datetime,
+    *,
+    request_id: str | None,
+    submission_id: str | None,
+    audience: str,
+    access: Access | None,
+) -> AlertRow:
+    rule = draft.rule
+    recommendation_id = None
+    if audience == "staff":
+        if access is None:
+            access = system_access(session, patient_id, request_id, f"PRO alert {rule.id}")
+        recommendation = _recommendation(config, patient_id, draft, basis, now)
+        recommendation_id = decisions.propose(session, access=access, recommendation=recommendation)
+    row = AlertRow(
+        id=str(uuid.uuid4()),
+        patient_id=patient_pk,
+        submission_id=submission_id,
+        rule_id=rule.id,
+        rule_version=rule.version,
+        ruleset=config.ruleset.label,
+        rule_type=rule.type,
+        audience=audience,
+        priority=draft.priority,
+        status="open",
+        summary=draft.summary,
+        triggers=[_trigger_json(t) for t in draft.triggers],
+        trigger_key=trigger_key,
+        recommendation_id=recommendation_id,
+        created_at=now,
+        due_at=now + config.sla(draft.priority),
+    )
+    session.add(row)
+    session.flush()  # the alert before its first event (no ORM relationship orders them)
+    session.add(AlertEventRow(alert_id=row.id, kind="created", at=now, actor=SYSTEM_ACTOR.username))
+    session.flush()
     return row
 
 
@@ -226,9 +247,9 @@ def raise_for_submission(
     """Evaluate the rules on a new submission against the patient's earlier reports.
 
     One gated, audited access of the engine covers the alerts of one submission (it names
-    their rules); only the earlier submissions the alerts cite are read back for the basis.
+    their rules); the earlier submissions the alerts cite come from the same read.
     """
-    reports = reports_for(session, config, row.patient_id)
+    reports, stored_rows = patient_reports(session, config, row.patient_id)
     current = next(r for r in reports if r.submission_id == row.id)
     history = [
         r for r in reports if r.submission_id != row.id and r.authored_at <= current.authored_at
@@ -244,7 +265,7 @@ def raise_for_submission(
         request_id,
         f"PRO alerts for submission {row.id}: {', '.join(d.rule.id for d in drafts)}",
     )
-    rows_by_id = _cited_submissions(session, row, drafts)
+    rows_by_id = {**stored_rows, row.id: row}
     stored: list[AlertRow] = []
     for draft in drafts:
         alert = store_alert(
@@ -264,27 +285,6 @@ def raise_for_submission(
         if alert is not None:
             stored.append(alert)
     return stored
-
-
-def _cited_submissions(
-    session: Session, row: ProSubmissionRow, drafts: list[AlertDraft]
-) -> dict[str, ProSubmissionRow]:
-    """The earlier submissions the triggers compare with (one query), and this one."""
-    cited = {
-        t.previous_submission_id
-        for d in drafts
-        for t in d.triggers
-        if t.previous_submission_id and t.previous is not None
-    }
-    found = {row.id: row}
-    if cited:
-        found.update(
-            (s.id, s)
-            for s in session.scalars(
-                select(ProSubmissionRow).where(ProSubmissionRow.id.in_(sorted(cited)))
-            )
-        )
-    return found
 
 
 def _basis(
@@ -318,15 +318,17 @@ def _basis(
     return found
 
 
+# run on every submission: built once
+_OPEN_MISSED_REPORTS = select(AlertRow).where(
+    AlertRow.patient_id == bindparam("patient"),
+    AlertRow.rule_type == MISSED,
+    AlertRow.status != "resolved",
+)
+
+
 def close_missed_reminders(session: Session, patient_pk: int, now: datetime, actor: str) -> None:
     """A report arrived: the patient's open missed-report reminders and tasks are done."""
-    open_rows = session.scalars(
-        select(AlertRow).where(
-            AlertRow.patient_id == patient_pk,
-            AlertRow.rule_type == MISSED,
-            AlertRow.status != "resolved",
-        )
-    )
+    open_rows = session.scalars(_OPEN_MISSED_REPORTS, {"patient": patient_pk})
     for alert in open_rows:
         alert.status = "resolved"
         alert.resolved_at = now

@@ -21,7 +21,6 @@ from oncoboard.governance.vocabulary import Action
 from oncoboard.monitoring import views
 from oncoboard.monitoring.models import AlertRow, ProEnrolmentRow, ProGradeRow, ProSubmissionRow
 from oncoboard.monitoring.schemas import AlertOut, SubmissionOut
-from oncoboard.monitoring.service import patient_pk
 
 READERS = (Action.REPORT_SYMPTOMS, Action.VIEW_RECORD)
 
@@ -31,7 +30,7 @@ def submission(session: Session, *, access: Access, submission_id: str) -> Submi
     gate.require(access, access.action)
     if access.action not in READERS:
         raise PermissionDenied(f"access was granted for {access.action.value}, not a report read")
-    pk = patient_pk(session, access.patient_id)
+    pk = gate.record_key(session, access)
     row = session.scalar(
         select(ProSubmissionRow).where(
             ProSubmissionRow.id == submission_id, ProSubmissionRow.patient_id == pk
@@ -46,7 +45,7 @@ def submission(session: Session, *, access: Access, submission_id: str) -> Submi
 def patient_alerts(session: Session, *, access: Access, now: datetime) -> list[AlertOut]:
     """Every staff alert of one patient, open ones first, then by priority and age."""
     gate.require(access, Action.TRIAGE_ALERTS)
-    pk = patient_pk(session, access.patient_id)
+    pk = gate.record_key(session, access)
     rows = session.scalars(
         select(AlertRow)
         .where(AlertRow.patient_id == pk, AlertRow.audience == "staff")
@@ -82,7 +81,7 @@ def composite_grades(
 def enrolled_questionnaire(session: Session, *, access: Access) -> str | None:
     """The questionnaire the patient was last enrolled in (the survey page's default)."""
     gate.require(access, Action.REPORT_SYMPTOMS)
-    pk = patient_pk(session, access.patient_id)
+    pk = gate.record_key(session, access)
     return session.scalar(
         select(ProEnrolmentRow.questionnaire_id)
         .where(ProEnrolmentRow.patient_id == pk)

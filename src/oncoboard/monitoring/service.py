@@ -12,8 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from oncoboard.errors import Conflict, InputError, NotFound, Problem
@@ -41,7 +40,8 @@ from oncoboard.monitoring.schemas import (
     SubmissionOut,
     Trajectory,
 )
-from oncoboard.record.models import PatientRow
+from oncoboard.store.base import Base
+from oncoboard.store.db import insert_or_skip
 
 GRADING = "PRO-CTCAE composite (Basch 2021)"
 CLOCK_SKEW = timedelta(minutes=10)
@@ -84,13 +84,6 @@ def content_hash(submission: SubmissionIn) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
-def patient_pk(session: Session, patient_id: str | None) -> int:
-    pk = session.scalar(select(PatientRow.id).where(PatientRow.external_id == (patient_id or "")))
-    if pk is None:
-        raise NotFound(f"patient {patient_id!r} not found")
-    return pk
-
-
 def submit(
     session: Session,
     *,
@@ -112,21 +105,24 @@ def submit(
     """
     gate.require(access, Action.REPORT_SYMPTOMS)
     source = source or SubmissionSource()
-    pk = patient_pk(session, access.patient_id)
+    pk = gate.record_key(session, access)
     digest = content_hash(submission)
-    replay = _replay(session, pk, submission.idempotency_key, digest)
-    if replay is not None:
-        return views.submission_out(session, replay, replayed=True)
-    row, answers = _validated_row(session, access, config, submission, source, pk, digest, now)
     try:
-        with session.begin_nested():
-            grade_map = _insert(session, config, row, answers)
-    except IntegrityError:
-        # a concurrent retry stored the same key first
-        stored = _replay(session, pk, submission.idempotency_key, digest)
-        if stored is None:
+        values, answers = _validated_row(access, config, submission, source, pk, digest, now)
+    except InputError:
+        # a retry of a report stored under earlier settings is answered with what was stored
+        if (stored := _replay(session, pk, submission.idempotency_key, digest)) is None:
             raise
         return views.submission_out(session, stored, replayed=True)
+    if not _claim_key(session, values):
+        # the key is taken: a retry (the stored report) or other content (Conflict); a retry
+        # racing the first send waits here for that transaction, then finds its report
+        stored = _replay(session, pk, submission.idempotency_key, digest)
+        if stored is None:
+            raise Conflict(f"idempotency key {submission.idempotency_key!r} is in use; retry")
+        return views.submission_out(session, stored, replayed=True)
+    row = ProSubmissionRow(**values)  # what was stored, for the alerts and the answer
+    grade_map = _insert(session, config, row, answers)
     alerting.close_missed_reminders(session, pk, row.received_at, access.actor.username)
     alerts = alerting.raise_for_submission(session, config=config, row=row, access=access)
     return _new_submission_out(row, access.patient_id or "", answers, grade_map, alerts)
@@ -177,8 +173,15 @@ def _replay(session: Session, pk: int, key: str, digest: str) -> ProSubmissionRo
     return existing
 
 
+def _claim_key(session: Session, values: dict[str, object]) -> bool:
+    """Store the submission unless its (patient, key) is taken: one statement, no savepoint."""
+    statement = insert_or_skip(
+        session, ProSubmissionRow, ("patient_id", "idempotency_key"), ("id",)
+    )
+    return session.execute(statement, values).first() is not None
+
+
 def _validated_row(
-    session: Session,
     access: Access,
     config: MonitoringConfig,
     submission: SubmissionIn,
@@ -186,7 +189,7 @@ def _validated_row(
     pk: int,
     digest: str,
     now: datetime | None,
-) -> tuple[ProSubmissionRow, list[Answer]]:
+) -> tuple[dict[str, object], list[Answer]]:
     received = alerting.utc(now or datetime.now(UTC))
     name = source.source_name
     questionnaire = config.questionnaires.get(submission.questionnaire_id)
@@ -215,51 +218,61 @@ def _validated_row(
         raise InputError(
             f"{name}: {len(problems)} problem(s) in the answers; nothing stored", problems
         )
-    row = ProSubmissionRow(
-        id=str(uuid.uuid4()),
-        patient_id=pk,
-        questionnaire_id=questionnaire.id,
-        questionnaire_version=questionnaire.version,
-        idempotency_key=submission.idempotency_key,
-        content_sha256=digest,
-        authored_at=authored,
-        received_at=received,
-        submitted_by=access.actor.username,
-        channel=source.channel,
-        source_name=name[:512],
-        source_sha256=source.source_sha256 or digest,
-        locator=source.locator[:200],
-        urgent=submission.urgent,
-        library_version=config.library.version,
-    )
-    return row, answers
+    values: dict[str, object] = {
+        "id": str(uuid.uuid4()),
+        "patient_id": pk,
+        "questionnaire_id": questionnaire.id,
+        "questionnaire_version": questionnaire.version,
+        "idempotency_key": submission.idempotency_key,
+        "content_sha256": digest,
+        "authored_at": authored,
+        "received_at": received,
+        "submitted_by": access.actor.username,
+        "channel": source.channel,
+        "source_name": name[:512],
+        "source_sha256": source.source_sha256 or digest,
+        "locator": source.locator[:200],
+        "urgent": submission.urgent,
+        "library_version": config.library.version,
+    }
+    return values, answers
 
 
 def _insert(
     session: Session, config: MonitoringConfig, row: ProSubmissionRow, answers: list[Answer]
 ) -> dict[str, int | None]:
-    """The submission, its raw answers and composite grades; returns the grades."""
+    """The stored submission's raw answers and composite grades; returns the grades.
+
+    Plain multi-row INSERTs (nothing reads these rows back as objects in this transaction)."""
     questionnaire = config.questionnaires[row.questionnaire_id]
-    session.add(row)
-    session.flush()
-    session.add_all(
-        ProAnswerRow(
-            submission_id=row.id,
-            symptom=a.symptom,
-            attribute=a.attribute.value,
-            item_id=a.item_id,
-            value=a.value,
-            missing_code=a.missing_code,
-        )
-        for a in answers
+    session.execute(
+        _INSERT_ANSWERS,
+        [
+            {
+                "submission_id": row.id,
+                "symptom": a.symptom,
+                "attribute": a.attribute.value,
+                "item_id": a.item_id,
+                "value": a.value,
+                "missing_code": a.missing_code,
+            }
+            for a in answers
+        ],
     )
     grade_map = grades(questionnaire, config.library, answers)
-    session.add_all(
-        ProGradeRow(submission_id=row.id, symptom=key, grade=grade, algorithm=GRADING)
-        for key, grade in grade_map.items()
-    )
-    session.flush()
+    if grade_map:
+        session.execute(
+            _INSERT_GRADES,
+            [
+                {"submission_id": row.id, "symptom": key, "grade": grade, "algorithm": GRADING}
+                for key, grade in grade_map.items()
+            ],
+        )
     return dict(grade_map)
+
+
+_INSERT_ANSWERS = insert(Base.metadata.tables[ProAnswerRow.__tablename__])
+_INSERT_GRADES = insert(Base.metadata.tables[ProGradeRow.__tablename__])
 
 
 def enrol(
@@ -270,7 +283,7 @@ def enrol(
     questionnaire = _questionnaire(config, enrolment.questionnaire_id)
     starts = alerting.utc(enrolment.starts_at or datetime.now(UTC))
     row = ProEnrolmentRow(
-        patient_id=patient_pk(session, access.patient_id),
+        patient_id=gate.record_key(session, access),
         questionnaire_id=questionnaire.id,
         schedule_days=enrolment.schedule_days or questionnaire.schedule_days,
         starts_at=starts,
@@ -293,7 +306,7 @@ def list_submissions(
 ) -> SubmissionList:
     """A patient's submissions, newest first."""
     gate.require(access, Action.VIEW_RECORD)
-    pk = patient_pk(session, access.patient_id)
+    pk = gate.record_key(session, access)
     where = ProSubmissionRow.patient_id == pk
     total = session.scalar(select(func.count()).where(where)) or 0
     rows = session.scalars(
@@ -311,5 +324,5 @@ def list_submissions(
 def trajectory(session: Session, *, access: Access, config: MonitoringConfig) -> Trajectory:
     """Composite grade and item scores over time, per symptom (chart data)."""
     gate.require(access, Action.VIEW_RECORD)
-    pk = patient_pk(session, access.patient_id)
+    pk = gate.record_key(session, access)
     return views.trajectory(session, config, pk, access.patient_id or "")

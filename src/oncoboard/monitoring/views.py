@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from oncoboard.monitoring.branching import Answer, effective_scores, item_key
@@ -68,17 +68,38 @@ def _grades_by_submission(session: Session, ids: list[str]) -> dict[str, dict[st
 
 def reports_for(session: Session, config: MonitoringConfig, patient_pk: int) -> list[Report]:
     """Every report of a patient as the rules see it, oldest first (skipped items imputed 0)."""
-    rows = list(
-        session.scalars(
-            select(ProSubmissionRow)
-            .where(ProSubmissionRow.patient_id == patient_pk)
-            .order_by(ProSubmissionRow.authored_at, ProSubmissionRow.received_at)
-        )
-    )
-    ids = [r.id for r in rows]
-    answers = _answers_by_submission(session, ids)
-    grades = _grades_by_submission(session, ids)
-    return [
+    return patient_reports(session, config, patient_pk)[0]
+
+
+# the rules read these on every submission: built once (building costs more than running)
+_REPORTS_WITH_ANSWERS = (
+    select(ProSubmissionRow, ProAnswerRow)
+    .outerjoin(ProAnswerRow, ProAnswerRow.submission_id == ProSubmissionRow.id)
+    .where(ProSubmissionRow.patient_id == bindparam("patient"))
+    .order_by(ProSubmissionRow.authored_at, ProSubmissionRow.received_at, ProAnswerRow.id)
+)
+_GRADES = (
+    select(ProGradeRow.submission_id, ProGradeRow.symptom, ProGradeRow.grade)
+    .join(ProSubmissionRow, ProSubmissionRow.id == ProGradeRow.submission_id)
+    .where(ProSubmissionRow.patient_id == bindparam("patient"))
+    .order_by(ProGradeRow.id)
+)
+
+
+def patient_reports(
+    session: Session, config: MonitoringConfig, patient_pk: int
+) -> tuple[list[Report], dict[str, ProSubmissionRow]]:
+    """The reports, and their stored submissions by id (alerts cite them): two statements."""
+    rows: dict[str, ProSubmissionRow] = {}
+    answers: dict[str, list[ProAnswerRow]] = defaultdict(list)
+    for submission, answer in session.execute(_REPORTS_WITH_ANSWERS, {"patient": patient_pk}):
+        rows.setdefault(submission.id, submission)
+        if answer is not None:
+            answers[submission.id].append(answer)
+    grades: dict[str, dict[str, int | None]] = defaultdict(dict)
+    for submission_id, symptom, grade in session.execute(_GRADES, {"patient": patient_pk}):
+        grades[submission_id][symptom] = grade
+    reports = [
         Report(
             submission_id=row.id,
             authored_at=utc(row.authored_at),
@@ -86,8 +107,9 @@ def reports_for(session: Session, config: MonitoringConfig, patient_pk: int) -> 
             grades=grades[row.id],
             urgent=row.urgent,
         )
-        for row in rows
+        for row in rows.values()
     ]
+    return reports, rows
 
 
 def _scores(library: ItemLibrary, rows: list[ProAnswerRow]) -> dict[str, int | None]:

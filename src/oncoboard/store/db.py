@@ -9,7 +9,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Executable, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -76,6 +78,27 @@ def _sqlite_begin_immediate(connection: Any) -> None:
 def read_only(engine: Engine) -> Connection:
     """A connection for long reads that must not take SQLite's write lock."""
     return engine.connect().execution_options(**{READ_ONLY: True})
+
+
+def insert_or_skip(
+    session: Session, model: type[Any], conflict: tuple[str, ...], returning: tuple[str, ...] = ()
+) -> Executable:
+    """INSERT … ON CONFLICT (``conflict``) DO NOTHING on either backend: the unique constraint
+    decides a race, without a savepoint or a read before. Run it with the row's values as
+    parameters; the statement is built once per backend and table."""
+    dialect = session.get_bind().dialect.name
+    key = (dialect, model.__tablename__, conflict, returning)
+    statement = _SKIPPING_INSERTS.get(key)
+    if statement is None:
+        table = model.__table__
+        insert = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(table)
+        insert = insert.on_conflict_do_nothing(index_elements=list(conflict))
+        statement = insert.returning(*(table.c[n] for n in returning)) if returning else insert
+        _SKIPPING_INSERTS[key] = statement
+    return statement
+
+
+_SKIPPING_INSERTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Executable] = {}
 
 
 @contextmanager
