@@ -19,7 +19,7 @@ from oncoboard.dosing.schemas import DoseChange
 from oncoboard.governance.gate import Access, Actor
 from oncoboard.governance.vocabulary import Action, Purpose, allowed_purposes
 from oncoboard.monitoring import service
-from oncoboard.monitoring.routes import get_config
+from oncoboard.monitoring.routes import monitoring_config
 from oncoboard.monitoring.schemas import Trajectory
 from oncoboard.record.schemas import RecordedFact
 
@@ -110,7 +110,7 @@ def symptom_panel(
     dose_changes: Sequence[DoseChange],
 ) -> SymptomPanel:
     """The section's data for one patient (``access``: view_record, from the patient page)."""
-    trajectory = service.trajectory(session, access=access, config=get_config(request))
+    trajectory = service.trajectory(session, access=access, config=monitoring_config(request))
     can_triage = Purpose.TREATMENT in allowed_purposes(actor.roles, Action.TRIAGE_ALERTS)
     return layout(trajectory, treatments, dose_changes, can_triage=can_triage)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from oncoboard.api.deps import SessionDep
@@ -35,13 +36,20 @@ from oncoboard.monitoring.schemas import (
 router = APIRouter(tags=["symptom monitoring"])
 
 
-def get_config(request: Request) -> MonitoringConfig:
-    """Monitoring settings, built once per app from ``ONCOBOARD_PRO_*`` at first use."""
-    config = getattr(request.app.state, "monitoring_config", None)
+def monitoring_config(request: Request) -> MonitoringConfig:
+    """Monitoring settings, built once per app from ``ONCOBOARD_PRO_*`` at first use (reads
+    files: call it from a worker thread)."""
+    config: MonitoringConfig | None = getattr(request.app.state, "monitoring_config", None)
     if config is None:
         config = default_config()
         request.app.state.monitoring_config = config
     return config
+
+
+async def get_config(request: Request) -> MonitoringConfig:
+    """The dependency: no thread-pool hop once the settings are built."""
+    config: MonitoringConfig | None = getattr(request.app.state, "monitoring_config", None)
+    return config if config is not None else await run_in_threadpool(monitoring_config, request)
 
 
 ConfigDep = Annotated[MonitoringConfig, Depends(get_config)]

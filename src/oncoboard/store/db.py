@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Executable, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 
 class RawJSON(str):
@@ -105,17 +105,37 @@ _SKIPPING_INSERTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Execu
 def unit_of_work(engine: Engine) -> Iterator[Session]:
     """One transaction per request, command or import: commit on success, roll back on error.
 
-    Services never commit; this is the only place that does.
+    Services never commit; this is the only place that does (``end_unit``).
     """
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
-    session = factory()
+    session = begin_unit(engine)
     try:
         yield session
-        session.commit()
     except BaseException as error:
-        session.rollback()
-        _record_denial(session, error)
+        end_unit(session, error)
         raise
+    end_unit(session, None)
+
+
+def begin_unit(engine: Engine) -> Session:
+    """A unit of work's session (no I/O: the connection is taken at the first statement)."""
+    return Session(bind=engine, expire_on_commit=False)
+
+
+def end_unit(session: Session, error: BaseException | None) -> None:
+    """Commit (``error`` None) or roll back and record a refused access; always close.
+
+    Blocks on the database: the HTTP layer runs it off the event loop."""
+    try:
+        if error is None:
+            try:
+                session.commit()
+            except BaseException as failure:
+                session.rollback()
+                _record_denial(session, failure)
+                raise
+        else:
+            session.rollback()
+            _record_denial(session, error)
     finally:
         session.close()
 
