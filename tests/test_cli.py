@@ -134,3 +134,26 @@ def test_each_error_maps_to_one_exit_code_and_http_status(error: OncoBoardError,
 
     assert exit_code_for(error) == code
     assert status_for(error) == {3: 422, 4: 404, 5: 409, 1: 500}[code]
+
+
+def test_each_sub_app_adds_the_commands_the_root_expects_of_it() -> None:
+    """The root loads a sub-app when one of its names is asked for (``cli/main.py``)."""
+    from oncoboard.cli.main import SUB_APPS, _sub_app_commands
+
+    for module, names in SUB_APPS:
+        assert set(_sub_app_commands(module)) == set(names), module
+
+
+def test_import_loads_only_what_it_needs(tmp_path: Path) -> None:
+    """``oncoboard import`` starts without every capability (numpy, the trial index …)."""
+    script = (
+        "import sys\n"
+        "from oncoboard.cli.main import app\n"
+        "app(['import', '--help'], standalone_mode=False)\n"
+        "print(sorted(m for m in ('numpy', 'oncoboard.trials.cli', 'oncoboard.ingest.cli')"
+        " if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.splitlines()[-1] == "['oncoboard.ingest.cli']"

@@ -7,8 +7,16 @@ import importlib.util
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
-from benchmarks.trial_ranking import bm25_baseline, read_qrels, read_run, score
+from benchmarks.trial_ranking import (
+    bm25_baseline,
+    dense_prf,
+    read_qrels,
+    read_run,
+    score,
+    smooth_by_neighbours,
+)
 from ir_measures import Qrel, ScoredDoc
 
 from oncoboard.trials.ranking.engine import BM25_ONLY, RankerSettings, rank_pools
@@ -32,6 +40,29 @@ def test_run_file_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "r.run"
     path.write_text("7 Q0 NCT1 1 2.5 x\n7 Q0 NCT2 2 -1 x\n")
     assert read_run(path) == [ScoredDoc("7", "NCT1", 2.5), ScoredDoc("7", "NCT2", -1.0)]
+
+
+# three unit vectors: v0 . v1 = 0, v0 . v2 = 0.6, v1 . v2 = 0.8
+UNIT = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]])
+
+
+def test_neighbour_smoothing_matches_a_hand_computed_example() -> None:
+    # scores 3, 1, 2: mean 2, population sd sqrt(2/3), so z = +1.2247, -1.2247, 0;
+    # nearest neighbour (k 1): v0 -> v2 (0.6), v1 -> v2 (0.8), v2 -> v1 (0.8)
+    z = 1 / np.sqrt(2 / 3)
+    smoothed = smooth_by_neighbours(np.array([3.0, 1.0, 2.0]), UNIT, alpha=0.5, k=1)
+    assert smoothed == pytest.approx([0.5 * z, -0.5 * z, -0.5 * z])
+    assert smooth_by_neighbours(np.array([3.0, 1.0, 2.0]), UNIT, alpha=0.0, k=1) == pytest.approx(
+        [z, -z, 0.0]
+    )
+    assert smooth_by_neighbours(np.array([5.0]), UNIT[:1], alpha=0.5, k=10).tolist() == [0.0]
+
+
+def test_dense_prf_matches_a_hand_computed_example() -> None:
+    query = np.array([1.0, 0.0])  # first-pass scores 1, 0, 0.6
+    # k 1: q' = q + v0 = (2, 0); k 2: q' = q + (v0 + v2) / 2 = (1.8, 0.4)
+    assert dense_prf(query, UNIT, k=1, beta=1.0) == pytest.approx([2.0, 0.0, 1.2])
+    assert dense_prf(query, UNIT, k=2, beta=1.0) == pytest.approx([1.8, 0.4, 1.4])
 
 
 @pytest.mark.shared

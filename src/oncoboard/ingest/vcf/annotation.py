@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from urllib.parse import unquote
 
 from oncoboard.errors import InputError
@@ -95,10 +96,15 @@ class AnnotationFormat:
     minimum: int
     index: dict[str, int]
     compact_positions: tuple[int, ...] = field(init=False, default=())
+    # Sub-fields split off each entry: those up to the last one a role reads; the rest of the
+    # entry stays one string (VEP 105 writes ~80 per entry, we read ~12 of the first 27).
+    split_limit: int = field(init=False, default=-1)
 
     def __post_init__(self) -> None:
         positions = tuple(self.index.get(k, -1) for k in COMPACT_KEYS)
         object.__setattr__(self, "compact_positions", positions)
+        if self.key != "EFF" and self.index:
+            object.__setattr__(self, "split_limit", max(self.index.values()) + 1)
 
     @classmethod
     def from_description(cls, key: str, description: str) -> AnnotationFormat:
@@ -140,20 +146,26 @@ class AnnotationFormat:
         return len(self.fields)
 
     def split(self, value: str) -> Blocks:
-        """Entries are ``,``-separated; sub-fields ``|``-separated (EFF: ``EFFECT(a|b|…)``)."""
+        """Entries are ``,``-separated; sub-fields ``|``-separated (EFF: ``EFFECT(a|b|…)``).
+
+        CSQ/ANN entries are split up to the last sub-field read; the rest stays in one last
+        string that :meth:`bad_width` still counts, so no entry escapes the width check."""
         if self.key == "EFF":
             blocks = []
             for entry in value.split(","):
                 name, _, inner = entry.partition("(")
                 blocks.append([name, *inner.rstrip(")").split("|")])
             return blocks
-        return [entry.split("|") for entry in value.split(",")]
+        limit = self.split_limit
+        return [entry.split("|", limit) for entry in value.split(",")]
 
     def bad_width(self, blocks: Blocks) -> int | None:
         """The sub-field count of the first entry that disagrees with the header, if any."""
-        width, minimum = self.width, self.minimum
+        width, minimum, rest = self.width, self.minimum, self.split_limit
         for block in blocks:
             size = len(block)
+            if size > rest >= 0:  # split up to the limit: the last string holds the rest
+                size += block[rest].count("|")
             if size != width and not (minimum <= size <= width):
                 return size
         return None
@@ -176,25 +188,27 @@ class AnnotationFormat:
             else None,
         )
 
+    def compacts(self, blocks: Blocks, chosen: list[str]) -> tuple[dict[str, str], ...]:
+        """Every entry but the chosen one, kept small; this runs ~8 times per record, so the
+        five sub-fields come out in one ``itemgetter`` call (an absent role reads ``""``)."""
+        if self.key == "EFF":
+            return tuple(self.describe(b).compact() for b in blocks if b is not chosen)
+        picks = [p for p in self.compact_positions if p >= 0]
+        if len(picks) != len(COMPACT_KEYS):
+            return tuple(self.compact(b) for b in blocks if b is not chosen)
+        get = itemgetter(*picks)
+        out = []
+        for block in blocks:
+            if block is not chosen:
+                out.append(_compact_values(*get(block)))
+        return tuple(out)
+
     def compact(self, block: list[str]) -> dict[str, str]:
-        """Another entry, kept small; this runs for every entry, so it avoids all extra work."""
+        """Another entry, kept small (a format that lacks a role simply has no such key)."""
         if self.key == "EFF":
             return self.describe(block).compact()
-        out: dict[str, str] = {}
-        transcript, gene, consequence, hgvs_c, hgvs_p = self.compact_positions
-        if transcript >= 0 and (value := block[transcript]):
-            out["transcript"] = value
-        if gene >= 0 and (value := block[gene]):
-            out["gene"] = value
-        if consequence >= 0 and (value := block[consequence]):
-            out["consequence"] = value.replace("&", ",")
-        if hgvs_c >= 0 and (value := block[hgvs_c]):
-            value = unquote(value) if "%" in value else value
-            out["hgvs_c"] = value.partition(":")[2] or value
-        if hgvs_p >= 0 and (value := block[hgvs_p]):
-            value = unquote(value) if "%" in value else value
-            out["hgvs_p"] = protein_short(value) or value.partition(":")[2] or value
-        return out
+        values = [block[p] if p >= 0 else "" for p in self.compact_positions]
+        return _compact_values(*values)
 
     def choose(self, blocks: Blocks) -> tuple[list[str], str]:
         """Transcript policy: PICK > MANE_SELECT > CANONICAL > first listed."""
@@ -244,6 +258,26 @@ class AnnotationFormat:
             for number, key in enumerate(scheme):
                 keys.setdefault(key, number)
         return keys
+
+
+def _compact_values(
+    transcript: str, gene: str, consequence: str, hgvs_c: str, hgvs_p: str
+) -> dict[str, str]:
+    """The compact form of one entry's sub-fields: empty ones left out, display forms."""
+    out: dict[str, str] = {}
+    if transcript:
+        out["transcript"] = transcript
+    if gene:
+        out["gene"] = gene
+    if consequence:
+        out["consequence"] = consequence.replace("&", ",")
+    if hgvs_c:
+        hgvs_c = unquote(hgvs_c) if "%" in hgvs_c else hgvs_c
+        out["hgvs_c"] = hgvs_c.partition(":")[2] or hgvs_c
+    if hgvs_p:
+        hgvs_p = unquote(hgvs_p) if "%" in hgvs_p else hgvs_p
+        out["hgvs_p"] = protein_short(hgvs_p) or hgvs_p.partition(":")[2] or hgvs_p
+    return out
 
 
 def _names(text: str) -> list[str]:

@@ -5,7 +5,8 @@ Reading (htslib, CSQ matching, pydantic, serialising the payload) and writing (r
 blocks, the database) each take seconds on a 100k-record file; one after the other in one
 process they use one core (``benchmarks/vcf_import.py``). Here a forked child reads and sends
 :class:`Prepared` rows in batches through a pipe; the parent only writes, inside the caller's
-transaction. The pipe holds a few batches at most, so memory stays flat in file size.
+transaction. The pipe holds a few batches at most, so memory stays flat in file size. The
+records' raw lines are read by the parent too (``reader._with_lines``), not sent through here.
 
 The child sends its problems with each batch and its notes at the end, so the caller's
 :class:`ProblemLog` ends up as an in-process read leaves it. A child that dies or fails is an

@@ -49,23 +49,75 @@ class VcfReader:
     def read(
         self, source: SourceFile, options: ImportOptions, log: ProblemLog
     ) -> Iterator[ParsedFact]:
+        return self._read(source, options, log, own_lines=True)
+
+    def rows(
+        self, source: SourceFile, options: ImportOptions, log: ProblemLog
+    ) -> Iterator[Prepared]:
+        """Facts ready to store; a large file is read in a child process (``pipeline.py``)
+        while this one reads the records' lines for their raw text (:func:`_with_lines`)."""
+        if pipeline.wanted(source):
+            return _with_lines(
+                pipeline.piped(self._read_for_pipe, source, options, log), source, log
+            )
+        return map(prepare_row, self.read(source, options, log))
+
+    def _read_for_pipe(
+        self, source: SourceFile, options: ImportOptions, log: ProblemLog
+    ) -> Iterator[ParsedFact]:
+        return self._read(source, options, log, own_lines=False)
+
+    def _read(
+        self, source: SourceFile, options: ImportOptions, log: ProblemLog, *, own_lines: bool
+    ) -> Iterator[ParsedFact]:
         scan = scan_header(source.path, source.name)
         with readable_path(source.path, scan, source.name, log) as path:
             vcf = _open(path, source.name)
             try:
                 setup = prepare(vcf, scan, options, source.name, log)
                 if setup is not None:
-                    yield from _Records(vcf, setup, scan, source.path, log).facts()
+                    records = _Records(vcf, setup, scan, source.path, log, own_lines=own_lines)
+                    yield from records.facts()
             finally:
                 vcf.close()
 
-    def rows(
-        self, source: SourceFile, options: ImportOptions, log: ProblemLog
-    ) -> Iterator[Prepared]:
-        """Facts ready to store; a large file is read in a child process (``pipeline.py``)."""
-        if pipeline.wanted(source):
-            return pipeline.piped(self.read, source, options, log)
-        return map(prepare_row, self.read(source, options, log))
+
+def _with_lines(
+    rows: Iterator[Prepared], source: SourceFile, log: ProblemLog
+) -> Iterator[Prepared]:
+    """Piped rows with their raw record: the line the locator names, read here from the file.
+
+    The reader process sends only the record's first columns (``CHROM\tPOS\t``) as ``raw``:
+    inflating, splitting and pickling ~3.6 KB per record cost it ~1.6 s of CPU per 100k
+    records (``benchmarks/vcf_import.py``), and it is the slower of the two processes. A line
+    that is not UTF-8 is a located problem here, as in the reader; a line that does not start
+    with those columns (the compressed stream failed to give it) fails the import unless the
+    reader already reported why (htslib stops at the same damage)."""
+    lines = LineShadow(source.path, 0)
+    astray: str | None = None
+    undecodable = 0
+    try:
+        for row in rows:
+            number = int(row.locator.removeprefix("line "))
+            try:
+                text = lines.record(number)
+            except UnicodeDecodeError as error:
+                if number != undecodable:
+                    undecodable = number
+                    value = repr(error.object[error.start : error.start + 4])
+                    log.add(row.locator, "encoding", value, "UTF-8 text")
+                continue
+            if text is None or row.raw is None or not text.startswith(row.raw):
+                astray = astray or row.locator
+                continue
+            yield Prepared(*row[:-1], text)  # raw is the last field; _replace is slower
+    finally:
+        lines.close()
+    if astray is not None and not log.problems:
+        raise RuntimeError(
+            f"{source.name}: {astray}: the file's line does not hold the record htslib read; "
+            "nothing was imported"
+        )
 
 
 @cache
@@ -93,7 +145,14 @@ class _Records:
     """The per-record loop; counts what it skips so the import can say so."""
 
     def __init__(
-        self, vcf: Any, setup: FileSetup, scan: HeaderScan, original: Path, log: ProblemLog
+        self,
+        vcf: Any,
+        setup: FileSetup,
+        scan: HeaderScan,
+        original: Path,
+        log: ProblemLog,
+        *,
+        own_lines: bool = True,
     ) -> None:
         self.vcf = vcf
         self.setup = setup
@@ -104,6 +163,8 @@ class _Records:
         self.symbolic = 0
         self.unmatched = 0
         self.unannotated = 0
+        # False in the reader process of the pipeline: the writing process reads the lines
+        self.own_lines = own_lines
 
     def facts(self) -> Iterator[ParsedFact]:
         iterator = iter(self.vcf)
@@ -215,7 +276,10 @@ class _Records:
 
     def _raw(self, variant: Any, line: int, start: str) -> str:
         """The record's line as the file has it; htslib's re-writing if the file cannot give
-        it (a damaged gzip stream) or the line is not this record (a locator gone astray)."""
+        it (a damaged gzip stream) or the line is not this record (a locator gone astray).
+        Only ``start`` when the writing process reads the lines (:func:`_with_lines`)."""
+        if not self.own_lines:
+            return start
         text = self.shadow.record(line)
         if text is not None and text.startswith(start):
             return text
@@ -239,10 +303,10 @@ class _Records:
         if group:
             chosen, policy = fmt.choose(group)
             described = fmt.describe(chosen)
-            others = tuple(fmt.compact(b) for b in group if b is not chosen)
+            others = fmt.compacts(group, chosen)
         chrom, pos, ref, alt = site
         try:
-            return SomaticVariant(
+            fact = SomaticVariant(
                 genome_build=setup.build,
                 chrom=chrom,
                 pos=pos,
@@ -256,7 +320,6 @@ class _Records:
                 transcript=described.transcript,
                 exon=described.exon,
                 transcript_policy=policy,
-                other_transcripts=others,
                 vaf=vaf,
                 depth=depth,
                 alt_depth=alt_depth,
@@ -265,6 +328,9 @@ class _Records:
             )
         except ValidationError:
             return None
+        # Pydantic would only copy each of these dicts of strings, which compact() built from
+        # the file's text (~8 per record; a third of the validation time): attach them as built.
+        return fact.model_copy(update={"other_transcripts": others}) if others else fact
 
     def _notes(self) -> None:
         label = self.setup.annotation.label
