@@ -258,26 +258,32 @@ def send(client: Connection, load: Load, outcome: Outcome) -> None:
 
 
 def worker(load: Load) -> None:
-    """One simulated app session at a time: a patient's weekly surveys in order."""
-    client = Connection(load.base)
-    try:
-        while (patient := load.next_patient()) is not None:
-            for survey in load.surveys[patient]:
-                outcome = Outcome(survey, sent_at=time.time())
-                load.outcomes[survey.key] = outcome
-                send(client, load, outcome)
-                number = zlib.crc32(survey.key.encode()) % load.duplicate_every
-                if number == 0:  # the app retries although it got the answer
-                    send(client, load, outcome)
-                elif number == 1:  # two sends of the same key at once
-                    twin = threading.Thread(target=_twin, args=(load, outcome))
-                    twin.start()
-                    send(client, load, outcome)
-                    twin.join()
-                with load.lock:
-                    load.done += 1
-    finally:
-        client.close()
+    """One simulated patient at a time: their weekly surveys in order, each from a new app
+    session (a new connection: a week apart, a phone keeps none open; new connections also
+    spread over the server's worker processes as real traffic does)."""
+    while (patient := load.next_patient()) is not None:
+        for survey in load.surveys[patient]:
+            client = Connection(load.base)
+            try:
+                _report(client, load, survey)
+            finally:
+                client.close()
+            with load.lock:
+                load.done += 1
+
+
+def _report(client: Connection, load: Load, survey: Survey) -> None:
+    outcome = Outcome(survey, sent_at=time.time())
+    load.outcomes[survey.key] = outcome
+    send(client, load, outcome)
+    number = zlib.crc32(survey.key.encode()) % load.duplicate_every
+    if number == 0:  # the app retries although it got the answer
+        send(client, load, outcome)
+    elif number == 1:  # two sends of the same key at once
+        twin = threading.Thread(target=_twin, args=(load, outcome))
+        twin.start()
+        send(client, load, outcome)
+        twin.join()
 
 
 def _twin(load: Load, outcome: Outcome) -> None:

@@ -216,3 +216,43 @@ def test_an_open_request_does_not_hold_up_other_audited_requests(engine: Engine)
     # the chain is in commit order: the quick request committed first
     assert _actors(engine)[1:] == ["quick", "slow"]
     assert _verify(engine).ok
+
+
+def test_concurrent_writers_keep_one_unbroken_chain(engine: Engine) -> None:
+    """Eight writers, 25 transactions each of one to three entries, at once: every entry lands
+    exactly once, in one chain (on PostgreSQL the writers race to move the head, retry from the
+    new head when they lose and lock it after three losses in a row)."""
+    _fill(engine, 1)
+    writers, transactions = 8, 25
+    failures: list[BaseException] = []
+
+    def write(number: int) -> None:
+        try:
+            for t in range(transactions):
+                with unit_of_work(engine) as session:
+                    for e in range(1 + (number + t) % 3):
+                        audit.append(session, _event(f"w{number}-t{t}-e{e}"))
+        except BaseException as error:  # reported below, with the thread's error
+            failures.append(error)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    expected = {
+        f"w{n}-t{t}-e{e}"
+        for n in range(writers)
+        for t in range(transactions)
+        for e in range(1 + (n + t) % 3)
+    }
+    actors = _actors(engine)[1:]
+    assert len(actors) == len(expected) and set(actors) == expected
+    # each transaction's entries are contiguous and in the order they were recorded
+    for n in range(writers):
+        for t in range(transactions):
+            positions = [actors.index(f"w{n}-t{t}-e{e}") for e in range(1 + (n + t) % 3)]
+            assert positions == list(range(positions[0], positions[0] + len(positions)))
+    report = _verify(engine)
+    assert report.ok and report.checked == len(expected) + 1
