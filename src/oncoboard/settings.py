@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     import_batch_size: int = Field(default=5000, ge=1)
     user: str = Field(default="site-admin", description="The named user the CLI acts as.")
     session_max_age_s: int = Field(default=8 * 3600, ge=60)
+    max_active_requests: int = Field(
+        default=3,
+        ge=0,
+        description="Requests one server process works on at once; the rest wait their turn "
+        "(0: no limit). See docs/benchmarks.md, symptom monitoring load.",
+    )
 
     @model_validator(mode="after")
     def _refuse_dev_secret_in_prod(self) -> Settings:

@@ -11,6 +11,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from oncoboard import __version__
 from oncoboard.actionability.cohort.routes import router as screening_router
 from oncoboard.api import problems
+from oncoboard.api.admission import AdmissionLimit
 from oncoboard.api.guards import RejectControlCharacters
 from oncoboard.dosing.routes import router as dosing_router
 from oncoboard.governance.routes import router as governance_router
@@ -62,6 +63,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         https_only=settings.env == "prod",
     )
     app.add_middleware(RejectControlCharacters)
+    # outermost: a request waits for its turn before anything else is done for it
+    app.add_middleware(
+        AdmissionLimit, limit=settings.max_active_requests, exempt=("/api/v1/health",)
+    )
     app.include_router(record_router, prefix="/api/v1")
     app.include_router(ingest_router, prefix="/api/v1")
     app.include_router(governance_router, prefix="/api/v1")
