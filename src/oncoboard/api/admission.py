@@ -5,7 +5,7 @@ The others wait their turn on the event loop, where waiting costs nothing, inste
 thread pool, where every admitted request competes for the process's GIL, and a request holding
 the audit chain's head waits for the GIL with the head locked. On two cores, 24 clients sending
 symptom surveys to two server processes: no limit 132/s; limit 6: 143-154/s; limit 3: 165-197/s;
-and 10,000 surveys in 56 s instead of 83-94 s (``benchmarks/monitoring_load.py``,
+10,000 surveys in 54-65 s instead of 83-94 s (``benchmarks/monitoring_load.py``,
 docs/benchmarks.md).
 """
 
