@@ -21,7 +21,6 @@ from oncoboard.knowledge import service as kb
 from oncoboard.knowledge.models import KbReleaseRow
 from oncoboard.knowledge.schemas import Assertion, KbReleaseInfo
 from oncoboard.record import service as record_service
-from oncoboard.record.models import PatientRow
 from oncoboard.runtime import collector_paused
 
 ALL_VARIANTS = 10_000_000
@@ -76,9 +75,7 @@ def propose_new(
 ) -> list[str]:
     """Store recommendations not already proposed for this patient (same statement); return ids."""
     gate.require(access, Action.EDIT_RECORD)
-    patient_pk = session.scalar(
-        select(PatientRow.id).where(PatientRow.external_id == access.patient_id)
-    )
+    patient_pk = gate.record_key(session, access)
     existing = {
         str(payload.get("statement"))
         for payload in session.scalars(

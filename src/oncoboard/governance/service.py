@@ -61,7 +61,7 @@ class AuditLine(BaseModel):
 
 
 def consent_overview(session: Session, *, access: Access) -> ConsentOverview:
-    patient_pk = _patient_pk(session, access)
+    patient_pk = gate.record_key(session, access)
     return ConsentOverview(
         patient_id=access.patient_id or "",
         current=[consent.state(session, patient_pk, purpose) for purpose in CONSENT_PURPOSES],
@@ -79,7 +79,7 @@ def change_consent(
         consent_in = consent_in.model_copy(update={"source": SELF_SERVICE})
     return consent.record(
         session,
-        patient_pk=_patient_pk(session, access),
+        patient_pk=gate.record_key(session, access),
         consent_in=consent_in,
         recorded_by=access.actor.username,
     )
@@ -157,7 +157,3 @@ def _next_day(day: date) -> str:
     from datetime import timedelta
 
     return (day + timedelta(days=1)).isoformat()
-
-
-def _patient_pk(session: Session, access: Access) -> int:
-    return gate.record_key(session, access)

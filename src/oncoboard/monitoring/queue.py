@@ -333,9 +333,7 @@ def patient_status(
     if access.action not in (Action.VIEW_RECORD, Action.REPORT_SYMPTOMS):
         raise PermissionDenied(f"access was granted for {access.action.value}, not a status read")
     moment = _now(now)
-    pk = session.scalar(select(PatientRow.id).where(PatientRow.external_id == access.patient_id))
-    if pk is None:
-        raise NotFound(f"patient {access.patient_id!r} not found")
+    pk = gate.record_key(session, access)
     alerts = list(
         session.scalars(
             select(AlertRow).where(AlertRow.patient_id == pk, AlertRow.status != "resolved")

@@ -294,11 +294,7 @@ def treatments(*, session: Session, access: Access) -> list[RecordedFact]:
     """
     editing = access.action == Action.EDIT_RECORD
     gate.require(access, Action.EDIT_RECORD if editing else Action.VIEW_RECORD)
-    patient_pk = session.scalar(
-        select(PatientRow.id).where(PatientRow.external_id == access.patient_id)
-    )
-    if patient_pk is None:
-        raise NotFound(f"patient {access.patient_id!r} not found")
+    patient_pk = gate.record_key(session, access)
     rows = session.scalars(
         select(FactRow)
         .options(defer(FactRow.raw))
