@@ -279,3 +279,30 @@ def test_patient_page_trajectory_and_dose_proposal_from_alert(
     [rec] = [r for r in api.get("/api/v1/patients/PT-A/recommendations").json()
              if r["recommendation"]["kind"] == "dose_change"]  # fmt: skip
     assert "patient-reported" in rec["recommendation"]["basis"][0]["label"]
+
+
+def test_api_submit_with_a_cookie_session_needs_the_csrf_header(
+    engine: Engine, live_server: LiveServer, login: Login
+) -> None:
+    """The submit route authenticates, stores and commits in one worker hop: the cookie path
+    keeps its CSRF check, and a refusal writes nothing."""
+    _patients(engine)
+    make_user(engine, "pat-a", [Role.PATIENT], patient="PT-A")
+    patient = login("pat-a")
+    token_ = csrf(patient.get(SURVEY).text)
+    url = "/api/v1/patients/PT-A/pro/submissions"
+    body = {"questionnaire_id": "capecitabine", "idempotency_key": str(uuid.uuid4()),
+            "answers": {k: int(v) for k, v in FORM.items() if k != "urgent"}}  # fmt: skip
+    refused = patient.post(url, json=body)
+    assert refused.status_code == 403 and "CSRF" in refused.text
+    assert pro_counts(engine)["pro_submissions"] == 0
+    with unit_of_work(engine) as session:
+        outcomes = session.scalars(
+            select(AuditRow.outcome).where(AuditRow.object == "PRO submission")
+        ).all()
+    assert outcomes == []  # the refusal rolled back the whole unit, the gate's entry included
+    stored = patient.post(url, json=body, headers={"X-CSRF-Token": token_})
+    assert stored.status_code == 201, stored.text
+    assert pro_counts(engine)["pro_submissions"] == 1 and pro_counts(engine)["pro_alerts"] == 2
+    anonymous = httpx.post(f"{live_server.url}{url}", json=body, timeout=30)
+    assert anonymous.status_code == 401

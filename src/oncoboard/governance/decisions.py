@@ -12,7 +12,7 @@ from importlib import import_module
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from oncoboard.errors import Conflict, NotFound, PermissionDenied
@@ -26,6 +26,7 @@ from oncoboard.governance.recommendation import (
 )
 from oncoboard.governance.vocabulary import Action, Purpose
 from oncoboard.record.models import PatientRow
+from oncoboard.store.base import Base
 
 DecisionOutcome = Literal["accept", "modify", "reject", "screened", "referred", "not_suitable"]
 # screened / referred / not suitable: a coordinator's outcome for a trial recommendation only
@@ -83,16 +84,17 @@ def propose(session: Session, *, access: Access, recommendation: Recommendation)
     """Store an engine's recommendation as proposed (the caller passed the gate to edit)."""
     _require(access, Action.EDIT_RECORD, recommendation.patient_id)
     patient_pk = gate.record_key(session, access)
-    session.add(
-        RecommendationRow(
-            id=recommendation.id,
-            patient_id=patient_pk,
-            kind=recommendation.kind.value,
-            payload=recommendation.model_dump(mode="json"),
-        )
-    )
-    session.flush()
+    row = {
+        "id": recommendation.id,
+        "patient_id": patient_pk,
+        "kind": recommendation.kind.value,
+        "payload": recommendation.model_dump(mode="json"),
+    }
+    session.execute(_INSERT_RECOMMENDATION, row)  # written now: alerts and decisions point to it
     return recommendation.id
+
+
+_INSERT_RECOMMENDATION = insert(Base.metadata.tables[RecommendationRow.__tablename__])
 
 
 def list_for_patient(session: Session, *, access: Access) -> list[ReviewedRecommendation]:

@@ -141,13 +141,25 @@ def actor_for(session: Session, username: str, *, request_id: str | None = None)
     found = session.execute(_NAMED_USER, {"username": username}).first()
     if found is None or not found.active:
         raise NotAuthenticated(f"unknown or disabled user {username!r}")
-    return _actor(session, found, request_id)
+    return _actor(found, request_id)
 
 
 # every request runs these, so they are built once (building costs more than running):
 # the user with their linked patient's external id, found by name or by a token's digest
+# and their roles as one space-separated text (role names have no spaces)
+_ROLES_TEXT = (
+    select(func.aggregate_strings(UserRoleRow.role, " "))
+    .where(UserRoleRow.user_id == UserRow.id)
+    .correlate(UserRow)
+    .scalar_subquery()
+)
 _ACTING_USER = select(
-    UserRow.id, UserRow.username, UserRow.display_name, UserRow.active, PatientRow.external_id
+    UserRow.id,
+    UserRow.username,
+    UserRow.display_name,
+    UserRow.active,
+    PatientRow.external_id,
+    _ROLES_TEXT.label("roles"),
 ).outerjoin(PatientRow, PatientRow.id == UserRow.patient_id)
 _NAMED_USER = _ACTING_USER.where(UserRow.username == bindparam("username"))
 _TOKEN_USER = (
@@ -155,12 +167,11 @@ _TOKEN_USER = (
     .join(ApiTokenRow, ApiTokenRow.user_id == UserRow.id)
     .where(ApiTokenRow.token_hash == bindparam("digest"))
 )
-_ROLES = select(UserRoleRow.role).where(UserRoleRow.user_id == bindparam("user"))
 
 
-def _actor(session: Session, user: Any, request_id: str | None) -> Actor:
+def _actor(user: Any, request_id: str | None) -> Actor:
     """``user``: a row of ``_ACTING_USER`` (possibly with more columns)."""
-    roles = session.scalars(_ROLES, {"user": user.id})
+    roles = (user.roles or "").split()
     return Actor(
         username=user.username,
         display_name=user.display_name,
@@ -300,7 +311,7 @@ def actor_for_token(session: Session, secret: str, *, request_id: str | None = N
         raise NotAuthenticated("token expired")
     if not found.active:
         raise NotAuthenticated(f"unknown or disabled user {found.username!r}")
-    return _actor(session, found, request_id)
+    return _actor(found, request_id)
 
 
 def _aware(moment: datetime) -> datetime:

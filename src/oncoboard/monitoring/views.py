@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, select
@@ -71,9 +72,37 @@ def reports_for(session: Session, config: MonitoringConfig, patient_pk: int) -> 
     return patient_reports(session, config, patient_pk)[0]
 
 
-# the rules read these on every submission: built once (building costs more than running)
+@dataclass(frozen=True, slots=True)
+class ReportOrigin:
+    """Where a stored report came from: an alert's basis cites it as provenance."""
+
+    id: str
+    authored_at: datetime
+    received_at: datetime
+    channel: str
+    source_name: str
+    source_sha256: str
+    locator: str
+
+
+# the rules read these on every submission: built once (building costs more than running);
+# plain columns, not ORM objects (a patient's history is dozens of answers per report)
 _REPORTS_WITH_ANSWERS = (
-    select(ProSubmissionRow, ProAnswerRow)
+    select(
+        ProSubmissionRow.id,
+        ProSubmissionRow.authored_at,
+        ProSubmissionRow.received_at,
+        ProSubmissionRow.channel,
+        ProSubmissionRow.source_name,
+        ProSubmissionRow.source_sha256,
+        ProSubmissionRow.locator,
+        ProSubmissionRow.urgent,
+        ProAnswerRow.symptom,
+        ProAnswerRow.attribute,
+        ProAnswerRow.item_id,
+        ProAnswerRow.value,
+        ProAnswerRow.missing_code,
+    )
     .outerjoin(ProAnswerRow, ProAnswerRow.submission_id == ProSubmissionRow.id)
     .where(ProSubmissionRow.patient_id == bindparam("patient"))
     .order_by(ProSubmissionRow.authored_at, ProSubmissionRow.received_at, ProAnswerRow.id)
@@ -88,39 +117,42 @@ _GRADES = (
 
 def patient_reports(
     session: Session, config: MonitoringConfig, patient_pk: int
-) -> tuple[list[Report], dict[str, ProSubmissionRow]]:
-    """The reports, and their stored submissions by id (alerts cite them): two statements."""
-    rows: dict[str, ProSubmissionRow] = {}
-    answers: dict[str, list[ProAnswerRow]] = defaultdict(list)
-    for submission, answer in session.execute(_REPORTS_WITH_ANSWERS, {"patient": patient_pk}):
-        rows.setdefault(submission.id, submission)
-        if answer is not None:
-            answers[submission.id].append(answer)
+) -> tuple[list[Report], dict[str, ReportOrigin]]:
+    """The reports, oldest first, and where each came from by id (alerts cite it): two
+    statements."""
+    origins: dict[str, ReportOrigin] = {}
+    urgent: dict[str, bool | None] = {}
+    answers: dict[str, list[Answer]] = defaultdict(list)
+    for found in session.execute(_REPORTS_WITH_ANSWERS, {"patient": patient_pk}):
+        submission_id = found[0]
+        if submission_id not in origins:
+            origins[submission_id] = ReportOrigin(*found[:7])
+            urgent[submission_id] = found[7]
+        if found[8] is not None:
+            symptom, attribute, item_id, value, missing = found[8:]
+            answers[submission_id].append(
+                Answer(symptom, Attribute(attribute), item_id, value, missing)
+            )
     grades: dict[str, dict[str, int | None]] = defaultdict(dict)
     for submission_id, symptom, grade in session.execute(_GRADES, {"patient": patient_pk}):
         grades[submission_id][symptom] = grade
     reports = [
         Report(
-            submission_id=row.id,
-            authored_at=utc(row.authored_at),
-            scores=_scores(config.library, answers[row.id]),
-            grades=grades[row.id],
-            urgent=row.urgent,
+            submission_id=origin.id,
+            authored_at=utc(origin.authored_at),
+            scores=_scores(config.library, answers[origin.id]),
+            grades=grades[origin.id],
+            urgent=urgent[origin.id],
         )
-        for row in rows.values()
+        for origin in origins.values()
     ]
-    return reports, rows
+    return reports, origins
 
 
-def _scores(library: ItemLibrary, rows: list[ProAnswerRow]) -> dict[str, int | None]:
-    by_key = {
-        f"{r.symptom}.{r.attribute}": Answer(
-            r.symptom, Attribute(r.attribute), r.item_id, r.value, r.missing_code
-        )
-        for r in rows
-    }
+def _scores(library: ItemLibrary, answers: list[Answer]) -> dict[str, int | None]:
+    by_key = {a.key: a for a in answers}
     scores: dict[str, int | None] = {}
-    for symptom_key in dict.fromkeys(r.symptom for r in rows):
+    for symptom_key in dict.fromkeys(a.symptom for a in answers):
         symptom = library.symptoms.get(symptom_key)
         if symptom is None:
             continue
