@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from oncoboard.governance.models import AuditHeadRow, AuditRow
 from oncoboard.store.base import Base
-from oncoboard.store.db import insert_or_skip
+from oncoboard.store.db import core, insert_or_skip
 
 GENESIS = "0" * 64
 # order matters: it is the canonical serialisation that the hash covers
@@ -97,10 +97,11 @@ def _chain_pending(session: Session) -> None:
         return
     session.flush()  # the request's own rows first: the head lock then covers only the chain
     pending: list[_Pending] = session.info.pop(_PENDING)
-    head = session.execute(_LOCK_HEAD).first()
+    chain = core(session)  # flushed above: the head lock is held for Core statements only
+    head = chain.execute(_LOCK_HEAD).first()
     if head is None:
         _create_head(session)
-        head = session.execute(_LOCK_HEAD).first()
+        head = chain.execute(_LOCK_HEAD).first()
         assert head is not None  # created above, or by a concurrent first writer
     seq, prev = head.last_seq, head.last_hash
     rows = []
@@ -109,8 +110,8 @@ def _chain_pending(session: Session) -> None:
         values = _chained_values(item.event, seq, item.at, prev)
         prev = entry_hash([values[name] for name in CHAINED_FIELDS])
         rows.append({**values, "entry_hash": prev})
-    session.execute(_INSERT_ENTRIES, rows)
-    session.execute(_MOVE_HEAD, {"seq": seq, "hash": prev})
+    chain.execute(_INSERT_ENTRIES, rows)
+    chain.execute(_MOVE_HEAD, {"seq": seq, "hash": prev})
 
 
 # every audited transaction runs these three: built once

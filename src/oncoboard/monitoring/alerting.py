@@ -14,7 +14,7 @@ import uuid
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,6 +35,7 @@ from oncoboard.monitoring.rules import AlertDraft, PersonalChangeRule, Trigger, 
 from oncoboard.monitoring.views import ReportOrigin, patient_reports, utc
 from oncoboard.record.schemas import Provenance
 from oncoboard.store.base import Base
+from oncoboard.store.db import core
 
 SYSTEM_ACTOR = Actor(
     username="system:pro-alerts",
@@ -162,8 +163,8 @@ def _write_alert(
         "due_at": now + config.sla(draft.priority),
     }
     # plain INSERTs in order (the alert before its first event): a third of all reports alert
-    session.execute(_INSERT_ALERT, values)
-    session.execute(
+    core(session).execute(_INSERT_ALERT, values)
+    core(session).execute(
         _INSERT_EVENT,
         {"alert_id": values["id"], "kind": "created", "at": now, "actor": SYSTEM_ACTOR.username},
     )
@@ -325,22 +326,27 @@ def _basis(
 
 
 # run on every submission: built once
-_OPEN_MISSED_REPORTS = select(AlertRow).where(
-    AlertRow.patient_id == bindparam("patient"),
-    AlertRow.rule_type == MISSED,
-    AlertRow.status != "resolved",
+_ALERTS = Base.metadata.tables[AlertRow.__tablename__]
+_CLOSE_MISSED_REPORTS = (
+    update(_ALERTS)
+    .where(
+        _ALERTS.c.patient_id == bindparam("patient"),
+        _ALERTS.c.rule_type == MISSED,
+        _ALERTS.c.status != "resolved",
+    )
+    .values(status="resolved", resolved_at=bindparam("now"), outcome="report_received")
+    .returning(_ALERTS.c.id)
 )
 
 
 def close_missed_reminders(session: Session, patient_pk: int, now: datetime, actor: str) -> None:
-    """A report arrived: the patient's open missed-report reminders and tasks are done."""
-    open_rows = session.scalars(_OPEN_MISSED_REPORTS, {"patient": patient_pk})
-    for alert in open_rows:
-        alert.status = "resolved"
-        alert.resolved_at = now
-        alert.outcome = "report_received"
-        session.add(
-            AlertEventRow(
-                alert_id=alert.id, kind="resolved", at=now, actor=actor, outcome="report_received"
-            )
-        )
+    """A report arrived: the patient's open missed-report reminders and tasks are done (one
+    statement when there are none, as on almost every report)."""
+    closed = core(session).execute(_CLOSE_MISSED_REPORTS, {"patient": patient_pk, "now": now})
+    events = [
+        {"alert_id": alert_id, "kind": "resolved", "at": now, "actor": actor,
+         "outcome": "report_received"}
+        for alert_id in closed.scalars()
+    ]  # fmt: skip
+    if events:
+        core(session).execute(_INSERT_EVENT, events)

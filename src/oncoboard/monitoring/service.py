@@ -41,7 +41,7 @@ from oncoboard.monitoring.schemas import (
     Trajectory,
 )
 from oncoboard.store.base import Base
-from oncoboard.store.db import insert_or_skip
+from oncoboard.store.db import core, insert_or_skip
 
 GRADING = "PRO-CTCAE composite (Basch 2021)"
 CLOCK_SKEW = timedelta(minutes=10)
@@ -178,7 +178,7 @@ def _claim_key(session: Session, values: dict[str, object]) -> bool:
     statement = insert_or_skip(
         session, ProSubmissionRow, ("patient_id", "idempotency_key"), ("id",)
     )
-    return session.execute(statement, values).first() is not None
+    return core(session).execute(statement, values).first() is not None
 
 
 def _validated_row(
@@ -245,7 +245,7 @@ def _insert(
 
     Plain multi-row INSERTs (nothing reads these rows back as objects in this transaction)."""
     questionnaire = config.questionnaires[row.questionnaire_id]
-    session.execute(
+    core(session).execute(
         _INSERT_ANSWERS,
         [
             {
@@ -261,7 +261,7 @@ def _insert(
     )
     grade_map = grades(questionnaire, config.library, answers)
     if grade_map:
-        session.execute(
+        core(session).execute(
             _INSERT_GRADES,
             [
                 {"submission_id": row.id, "symptom": key, "grade": grade, "algorithm": GRADING}

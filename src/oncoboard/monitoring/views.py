@@ -38,6 +38,7 @@ from oncoboard.monitoring.schemas import (
     TriggerOut,
 )
 from oncoboard.record.models import PatientRow
+from oncoboard.store.db import core
 
 
 def utc(value: datetime) -> datetime:
@@ -123,7 +124,7 @@ def patient_reports(
     origins: dict[str, ReportOrigin] = {}
     urgent: dict[str, bool | None] = {}
     answers: dict[str, list[Answer]] = defaultdict(list)
-    for found in session.execute(_REPORTS_WITH_ANSWERS, {"patient": patient_pk}):
+    for found in core(session).execute(_REPORTS_WITH_ANSWERS, {"patient": patient_pk}):
         submission_id = found[0]
         if submission_id not in origins:
             origins[submission_id] = ReportOrigin(*found[:7])
@@ -134,7 +135,8 @@ def patient_reports(
                 Answer(symptom, Attribute(attribute), item_id, value, missing)
             )
     grades: dict[str, dict[str, int | None]] = defaultdict(dict)
-    for submission_id, symptom, grade in session.execute(_GRADES, {"patient": patient_pk}):
+    reports_grades = core(session).execute(_GRADES, {"patient": patient_pk})
+    for submission_id, symptom, grade in reports_grades:
         grades[submission_id][symptom] = grade
     reports = [
         Report(
