@@ -15,7 +15,7 @@ from oncoboard.governance.models import AuditRow, RecommendationRow
 from oncoboard.governance.vocabulary import Action, Role
 from oncoboard.monitoring import queue, service
 from oncoboard.monitoring.config import MonitoringConfig
-from oncoboard.monitoring.models import AlertRow
+from oncoboard.monitoring.models import AlertEventRow, AlertRow
 from oncoboard.monitoring.schemas import AlertActionIn, EnrolmentIn, SubmissionIn
 from oncoboard.store.db import unit_of_work
 from tests.monitoring.conftest import PHONE, T0, access, make, pro_counts
@@ -280,9 +280,17 @@ def test_missed_report_reminds_the_patient_then_tasks_staff_once(
         )
     _submit(engine, config, "m2", CAPE, days=10)
     with unit_of_work(engine) as session:
-        open_missed = session.scalars(select(AlertRow).where(AlertRow.rule_type == "missed_report",
-                                                              AlertRow.status != "resolved")).all()  # fmt: skip
-    assert open_missed == []
+        missed = session.scalars(select(AlertRow).where(AlertRow.rule_type == "missed_report")).all()
+        closing = session.execute(
+            select(AlertEventRow.alert_id, AlertEventRow.actor)
+            .where(AlertEventRow.kind == "resolved", AlertEventRow.outcome == "report_received")
+        ).all()
+    # the reminder and the staff task are both closed by the report, each with its event
+    assert len(missed) == 2
+    assert {(a.status, a.outcome) for a in missed} == {("resolved", "report_received")}
+    assert all(a.resolved_at is not None for a in missed)
+    assert sorted(alert_id for alert_id, _ in closing) == sorted(a.id for a in missed)
+    assert {actor for _, actor in closing} == {"nurse"}  # who sent the report
 
 
 def test_trajectory_gives_grade_over_time(
