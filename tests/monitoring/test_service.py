@@ -280,10 +280,13 @@ def test_missed_report_reminds_the_patient_then_tasks_staff_once(
         )
     _submit(engine, config, "m2", CAPE, days=10)
     with unit_of_work(engine) as session:
-        missed = session.scalars(select(AlertRow).where(AlertRow.rule_type == "missed_report")).all()
+        missed = session.scalars(
+            select(AlertRow).where(AlertRow.rule_type == "missed_report")
+        ).all()
         closing = session.execute(
-            select(AlertEventRow.alert_id, AlertEventRow.actor)
-            .where(AlertEventRow.kind == "resolved", AlertEventRow.outcome == "report_received")
+            select(AlertEventRow.alert_id, AlertEventRow.actor).where(
+                AlertEventRow.kind == "resolved", AlertEventRow.outcome == "report_received"
+            )
         ).all()
     # the reminder and the staff task are both closed by the report, each with its event
     assert len(missed) == 2
