@@ -46,26 +46,23 @@ def utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _answers_by_submission(session: Session, ids: list[str]) -> dict[str, list[ProAnswerRow]]:
-    found: dict[str, list[ProAnswerRow]] = defaultdict(list)
-    if ids:
-        for row in session.scalars(
+def _stored_answers(session: Session, submission_id: str) -> list[ProAnswerRow]:
+    return list(
+        session.scalars(
             select(ProAnswerRow)
-            .where(ProAnswerRow.submission_id.in_(ids))
+            .where(ProAnswerRow.submission_id == submission_id)
             .order_by(ProAnswerRow.id)
-        ):
-            found[row.submission_id].append(row)
-    return found
+        )
+    )
 
 
-def _grades_by_submission(session: Session, ids: list[str]) -> dict[str, dict[str, int | None]]:
-    found: dict[str, dict[str, int | None]] = defaultdict(dict)
-    if ids:
-        for row in session.scalars(
-            select(ProGradeRow).where(ProGradeRow.submission_id.in_(ids)).order_by(ProGradeRow.id)
-        ):
-            found[row.submission_id][row.symptom] = row.grade
-    return found
+def _stored_grades(session: Session, submission_id: str) -> dict[str, int | None]:
+    rows = session.execute(
+        select(ProGradeRow.symptom, ProGradeRow.grade)
+        .where(ProGradeRow.submission_id == submission_id)
+        .order_by(ProGradeRow.id)
+    )
+    return {symptom: grade for symptom, grade in rows}
 
 
 def reports_for(session: Session, config: MonitoringConfig, patient_pk: int) -> list[Report]:
@@ -250,8 +247,8 @@ def _maybe(value: datetime | None) -> datetime | None:
 
 
 def submission_out(session: Session, row: ProSubmissionRow, *, replayed: bool) -> SubmissionOut:
-    answers = _answers_by_submission(session, [row.id])[row.id]
-    grades = _grades_by_submission(session, [row.id])[row.id]
+    answers = _stored_answers(session, row.id)
+    grades = _stored_grades(session, row.id)
     patient = external_id(session, row.patient_id)
     alerts = session.scalars(
         select(AlertRow).where(AlertRow.submission_id == row.id).order_by(AlertRow.rule_id)
