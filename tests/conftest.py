@@ -55,7 +55,7 @@ def _dispose_engines() -> Iterator[None]:
     _engines.clear()
 
 
-APPEND_ONLY = ("audit_log", "decisions", "pro_alert_events")
+APPEND_ONLY = ("audit_log", "decisions", "pro_alert_events", "celltherapy_record")
 
 
 def _clear(engine: Engine) -> None:

@@ -37,6 +37,12 @@ class Settings(BaseSettings):
         "(0: no limit). See docs/benchmarks.md, symptom monitoring load.",
     )
 
+    celltherapy_config: Path | None = Field(
+        default=None,
+        description="JSON with the site's cell-therapy transit limits and ICCBBA product table "
+        "(docs/traceability.md).",
+    )
+
     @model_validator(mode="after")
     def _refuse_dev_secret_in_prod(self) -> Settings:
         if self.env == "prod" and self.secret_key == DEV_SECRET:

@@ -72,6 +72,20 @@ CLI_ARGS: dict[str, list[str]] = {
     "alerts escalate": ["PT-A", "--note", "needs review"],
     "alerts resolve": ["PT-A", "--outcome", "advice_given"],
     "alerts sweep": [],
+    "celltherapy open": ["PT-A", "--product", "autologous CAR-T", "--fin", "A9999"],
+    "celltherapy step": [
+        "CHA999926000001",
+        "apheresis_collection",
+        "--scan",
+        "PT-A",
+        "--location",
+        "ward",
+    ],
+    "celltherapy show": ["CHA999926000001"],
+    "celltherapy alerts": [],
+    "celltherapy ack": ["1", "--note", "courier called"],
+    "celltherapy verify": [],
+    "celltherapy export": ["CHA999926000001", "--out", "{file}"],
 }
 
 
@@ -120,6 +134,11 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/alerts/{alert_id}/actions"): {"data": {"action": "acknowledge"}},
     ("POST", "/patients/{patient_id}/symptoms/report"): {
         "data": {"questionnaire_id": "capecitabine", "idempotency_key": "k1"}},
+    ("POST", "/api/v1/patients/{patient_id}/celltherapy-cases"): {
+        "json": {"product": "autologous CAR-T", "issuing_fin": "A9999"}},
+    ("POST", "/api/v1/celltherapy/cases/{coi}/steps"): {
+        "json": {"step": "apheresis_collection", "scans": ["PT-A"], "location": "ward"}},
+    ("POST", "/api/v1/celltherapy/alerts/{alert_id}/acknowledge"): {"json": {"note": "called"}},
 }  # fmt: skip
 
 

@@ -24,6 +24,7 @@ from oncoboard.report.routes import api as report_api
 from oncoboard.report.routes import pages as report_pages
 from oncoboard.settings import Settings
 from oncoboard.store.db import make_engine
+from oncoboard.traceability.routes import router as celltherapy_router
 from oncoboard.trials.routes import router as trials_router
 from oncoboard.web.routes import mount_web
 
@@ -77,6 +78,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(trials_router, prefix="/api/v1")
     app.include_router(monitoring_router, prefix="/api/v1")
     app.include_router(dosing_router, prefix="/api/v1")
+    app.include_router(celltherapy_router, prefix="/api/v1")
 
     @app.get("/api/v1/health", tags=["system"], response_model=Health)
     def health() -> Health:

@@ -93,7 +93,12 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
     },
     Role.RESEARCHER: {Action.VIEW_RECORD: _SECONDARY, Action.EXPORT: _SECONDARY},
     Role.QUALITY_OFFICER: {Action.READ_AUDIT: _OPS, Action.EXPORT: _OPS},
-    Role.CELL_THERAPY_COORDINATOR: {Action.VIEW_RECORD: _CARE, Action.EDIT_RECORD: _CARE},
+    # export: the batch record (JSON/PDF) goes to QA and the manufacturer
+    Role.CELL_THERAPY_COORDINATOR: {
+        Action.VIEW_RECORD: _CARE,
+        Action.EDIT_RECORD: _CARE,
+        Action.EXPORT: _CARE,
+    },
     # site IT: imports data and manages accounts; reads records only to check imports
     Role.ADMIN: {
         Action.VIEW_RECORD: _CARE,

@@ -26,6 +26,13 @@ from oncoboard.monitoring.models import (
 )
 from oncoboard.record.models import FactRow, PatientRow
 from oncoboard.store.base import Base
+from oncoboard.traceability.models import (
+    CellTherapyAlertRow,
+    CellTherapyCaseRow,
+    CellTherapyEntryRow,
+    CellTherapyIdentifierRow,
+    SigningKeyRow,
+)
 from oncoboard.trials.models import TrialRow, TrialVersionRow
 
 metadata = Base.metadata
@@ -36,6 +43,10 @@ __all__ = [
     "ApiTokenRow",
     "AuditHeadRow",
     "AuditRow",
+    "CellTherapyAlertRow",
+    "CellTherapyCaseRow",
+    "CellTherapyEntryRow",
+    "CellTherapyIdentifierRow",
     "ConsentEventRow",
     "DecisionRow",
     "DoseChangeRow",
@@ -51,6 +62,7 @@ __all__ = [
     "ProGradeRow",
     "ProSubmissionRow",
     "RecommendationRow",
+    "SigningKeyRow",
     "TrialRow",
     "TrialVersionRow",
     "UserRoleRow",

@@ -1,0 +1,146 @@
+# SPDX-License-Identifier: Apache-2.0
+"""HTTP routes: cases, scanned hand-overs (blocked ones answer 409 and stay recorded), alerts,
+verification, batch-record export and label images."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from oncoboard.api.deps import SessionDep
+from oncoboard.api.problems import problem_responses
+from oncoboard.governance import gate
+from oncoboard.governance.http import ActorDep
+from oncoboard.governance.vocabulary import Action, Purpose
+from oncoboard.traceability import exports, labels, reads, service
+from oncoboard.traceability.config import SiteConfig, load_config
+from oncoboard.traceability.schemas import (
+    AlertAckIn,
+    AlertOut,
+    CaseDetail,
+    CaseIn,
+    CaseSummary,
+    CaseVerification,
+    StepIn,
+    StepOutcome,
+)
+
+router = APIRouter(tags=["celltherapy"])
+STATUS = {"recorded": 201, "blocked": 409, "ready": 200, "incomplete": 200}
+
+
+def site_config(request: Request) -> SiteConfig:
+    return load_config(request.app.state.settings.celltherapy_config)
+
+
+@router.post(
+    "/patients/{patient_id}/celltherapy-cases",
+    response_model=CaseSummary,
+    status_code=201,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def open_case(
+    request: Request, patient_id: str, case_in: CaseIn, actor: ActorDep, session: SessionDep
+) -> CaseSummary:
+    """Open the chain of identity of one patient's autologous product."""
+    access = gate.authorize(session, actor=actor, action=Action.EDIT_RECORD,
+                            purpose=Purpose.TREATMENT, obj="celltherapy: open case",
+                            patient_id=patient_id)  # fmt: skip
+    return service.open_case(session, access=access, case_in=case_in, config=site_config(request))
+
+
+@router.get(
+    "/celltherapy/cases", response_model=list[CaseSummary], responses=problem_responses(401, 403)
+)
+def list_cases(actor: ActorDep, session: SessionDep) -> list[CaseSummary]:
+    """List chain-of-identity cases with their last hand-over and open alerts."""
+    access = gate.authorize(session, actor=actor, action=Action.VIEW_RECORD,
+                            purpose=Purpose.TREATMENT, obj="celltherapy cases")  # fmt: skip
+    return reads.list_cases(session, access=access)
+
+
+@router.get("/celltherapy/cases/{coi}", response_model=CaseDetail,
+            responses=problem_responses(401, 403, 404))  # fmt: skip
+def case_detail(coi: str, actor: ActorDep, session: SessionDep) -> CaseDetail:
+    """Get a case's timeline of hand-overs, alerts and batch-record verification."""
+    access = service.authorize_case(session, actor, coi, Action.VIEW_RECORD, "timeline")
+    return reads.case_detail(session, access=access, coi=coi)
+
+
+@router.post(
+    "/celltherapy/cases/{coi}/steps",
+    response_model=StepOutcome,
+    status_code=201,
+    responses={**problem_responses(401, 403, 404, 422), 409: {"model": StepOutcome,
+               "description": "blocked: mismatch or not allowed now (recorded and alerted)"}},
+)  # fmt: skip
+def record_step(coi: str, step_in: StepIn, actor: ActorDep, session: SessionDep) -> Response:
+    """Scan-and-match a hand-over: 201 recorded, 409 blocked (recorded with its alert)."""
+    access = service.authorize_case(session, actor, coi, Action.EDIT_RECORD, step_in.step.value)
+    out = service.record_step(session, access=access, coi=coi, step_in=step_in)
+    return JSONResponse(out.model_dump(mode="json"), status_code=STATUS[out.outcome])
+
+
+@router.get(
+    "/celltherapy/alerts", response_model=list[AlertOut], responses=problem_responses(401, 403)
+)
+def list_alerts(
+    actor: ActorDep,
+    session: SessionDep,
+    status: Annotated[Literal["open", "acknowledged", "all"], Query()] = "open",
+) -> list[AlertOut]:
+    """List chain-of-identity alerts for the coordinator."""
+    access = gate.authorize(session, actor=actor, action=Action.VIEW_RECORD,
+                            purpose=Purpose.TREATMENT, obj="celltherapy alerts")  # fmt: skip
+    return reads.list_alerts(session, access=access, status=None if status == "all" else status)
+
+
+@router.post("/celltherapy/alerts/{alert_id}/acknowledge", response_model=AlertOut,
+             responses=problem_responses(401, 403, 404, 409, 422))  # fmt: skip
+def acknowledge_alert(
+    alert_id: str, ack: AlertAckIn, actor: ActorDep, session: SessionDep
+) -> AlertOut:
+    """Acknowledge an alert with what was done; the note joins the batch record."""
+    number = int(alert_id) if alert_id.isdigit() and len(alert_id) < 10 else 0
+    coi = reads.alert_case(session, number) or f"alert-{alert_id}"
+    access = service.authorize_case(
+        session, actor, coi, Action.EDIT_RECORD, f"acknowledge alert {alert_id}"
+    )
+    return reads.acknowledge_alert(session, access=access, alert_id=number, note=ack.note)
+
+
+@router.get("/celltherapy/verify", response_model=list[CaseVerification],
+            responses=problem_responses(401, 403, 404))  # fmt: skip
+def verify(actor: ActorDep, session: SessionDep, coi: str | None = None) -> list[CaseVerification]:
+    """Check every batch record's hash chain and signatures (quality officer, admin)."""
+    access = gate.authorize(session, actor=actor, action=Action.READ_AUDIT,
+                            purpose=Purpose.OPERATIONS, obj="celltherapy batch records: verify")  # fmt: skip
+    return reads.verify(session, access=access, coi=coi)
+
+
+@router.get("/celltherapy/cases/{coi}/export", responses=problem_responses(401, 403, 404))
+def export(
+    coi: str, actor: ActorDep, session: SessionDep, format: Literal["json", "pdf"] = "json"
+) -> Response:
+    """Download the batch record with hashes, signatures and public keys (JSON) or as PDF."""
+    access = service.authorize_case(
+        session, actor, coi, Action.EXPORT, f"export batch record ({format})"
+    )
+    data = exports.record_json(session, access=access, coi=coi)
+    name = f"{coi}.oncoboard.celltherapy-record.{format}"
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if format == "pdf":
+        return Response(exports.pdf_bytes(data), media_type="application/pdf", headers=disposition)
+    return Response(exports.json_bytes(data), media_type="application/json", headers=disposition)
+
+
+@router.get(
+    "/celltherapy/cases/{coi}/labels/{which}.png", responses=problem_responses(401, 403, 404)
+)
+def label_image(coi: str, which: str, actor: ActorDep, session: SessionDep) -> Response:
+    """Render one of the case's labels (coi, collection, final) as a Code 128 or GS1 DataMatrix PNG."""
+    access = service.authorize_case(session, actor, coi, Action.VIEW_RECORD, f"label {which}")
+    detail = reads.case_detail(session, access=access, coi=coi)
+    return Response(labels.label_png(detail, which), media_type="image/png")
