@@ -139,6 +139,10 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/celltherapy/cases/{coi}/steps"): {
         "json": {"step": "apheresis_collection", "scans": ["PT-A"], "location": "ward"}},
     ("POST", "/api/v1/celltherapy/alerts/{alert_id}/acknowledge"): {"json": {"note": "called"}},
+    ("POST", "/celltherapy/cases"): {"data": {"patient_id": "PT-A", "product": "CAR-T"}},
+    ("POST", "/celltherapy/cases/{coi}/scan"): {
+        "data": {"step": "apheresis_collection", "scan": "PT-A", "location": "ward"}},
+    ("POST", "/celltherapy/alerts/{alert_id}/acknowledge"): {"data": {"note": "called"}},
 }  # fmt: skip
 
 

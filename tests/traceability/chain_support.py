@@ -42,9 +42,9 @@ class Labels:
     final: str
 
     @classmethod
-    def for_patient(cls, index: int) -> Labels:
+    def for_patient(cls, index: int, expiry: date = date(2027, 1, 31)) -> Labels:
         din = isbt128.make_din("A9999", 2026, 100 + index)
-        label = gs1.build_gs1(gtin="09506000134352", expiry=date(2027, 1, 31),
+        label = gs1.build_gs1(gtin="09506000134352", expiry=expiry,
                               lot=f"LOT{index}", serial=f"SN{index:04d}")  # fmt: skip
         return cls(
             wristband=PATIENTS[index],
@@ -70,13 +70,15 @@ def access(
                           purpose=Purpose.TREATMENT, obj="test", patient_id=patient)  # fmt: skip
 
 
-def open_case(engine: Engine, index: int, *, limits: CaseLimits | None = LIMITS) -> str:
+def open_case(
+    engine: Engine, index: int, *, limits: CaseLimits | None = LIMITS, start: datetime = START
+) -> str:
     labels = Labels.for_patient(index)
     with unit_of_work(engine) as session:
         out = service.open_case(
             session, access=access(session, PATIENTS[index]),
             case_in=CaseIn(product="autologous CAR-T (test)", coi=labels.coi, limits=limits),
-            config=SiteConfig(), now=START - timedelta(hours=1),
+            config=SiteConfig(), now=start - timedelta(hours=1),
         )  # fmt: skip
     return out.coi
 
@@ -96,9 +98,16 @@ def step(engine: Engine, index: int, step: CustodyStep, scans: list[str], *, at:
         )  # fmt: skip
 
 
-def walk(engine: Engine, index: int, until: CustodyStep) -> datetime:
-    """Record every hand-over up to and including ``until``; returns its time."""
-    s, labels, at = CustodyStep, Labels.for_patient(index), START
+def walk(
+    engine: Engine,
+    index: int,
+    until: CustodyStep,
+    *,
+    start: datetime = START,
+    expiry: date = date(2027, 1, 31),
+) -> datetime:
+    """Record every hand-over up to and including ``until``, 6 h apart; returns its time."""
+    s, labels, at = CustodyStep, Labels.for_patient(index, expiry), start
     plan: list[tuple[CustodyStep, list[str], dict[str, Any]]] = [
         (s.APHERESIS, [labels.wristband, labels.collection], {}),
         (s.SHIP_TO_MANUFACTURING, [labels.collection], {}),

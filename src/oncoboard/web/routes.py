@@ -30,7 +30,7 @@ from oncoboard.governance.http import (
     session_actor,
     uses_cookie,
 )
-from oncoboard.governance.vocabulary import Action, Purpose, allowed_purposes
+from oncoboard.governance.vocabulary import Action, Purpose, Role, allowed_purposes
 from oncoboard.ingest import service as ingest_service
 from oncoboard.ingest.schemas import ImportOptions
 from oncoboard.ingest.uploads import import_upload
@@ -92,8 +92,10 @@ def patient_list(
     session: SessionDep,
     q: Annotated[str | None, Query(max_length=100)] = None,
     page: Annotated[int, Query(ge=1)] = 1,
-) -> HTMLResponse:
+) -> Response:
     """The patient list: search by id or name, paged."""
+    if actor.roles == {Role.CELL_THERAPY_COORDINATOR}:
+        return RedirectResponse("/celltherapy", status_code=303)
     access = gate.authorize(
         session,
         actor=actor,
@@ -334,6 +336,7 @@ def mount_web(app: FastAPI) -> None:
     from oncoboard.governance.web import router as governance_pages
     from oncoboard.knowledge.web import router as knowledge_pages
     from oncoboard.monitoring.web import router as monitoring_pages
+    from oncoboard.traceability.web import router as celltherapy_pages
     from oncoboard.trials.web import router as trials_pages
 
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
@@ -345,3 +348,4 @@ def mount_web(app: FastAPI) -> None:
     app.include_router(trials_pages)
     app.include_router(dosing_pages)
     app.include_router(monitoring_pages)
+    app.include_router(celltherapy_pages)
