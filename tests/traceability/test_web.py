@@ -52,7 +52,7 @@ def test_exported_json_reverifies_offline_and_pdf_renders(
     infused: LiveServer, engine: Engine
 ) -> None:
     coordinator = infused.client(make_user(engine, "coord-2", [Role.CELL_THERAPY_COORDINATOR]))
-    exported = coordinator.get(f"/api/v1/celltherapy/cases/{COI}/export?format=json")
+    exported = coordinator.get(f"/celltherapy/cases/{COI}/export?format=json")
     assert exported.status_code == 200
     data = exported.json()
     previous = chain.GENESIS
@@ -69,15 +69,15 @@ def test_exported_json_reverifies_offline_and_pdf_renders(
     )
     for entry in signed:
         key.verify(base64.b64decode(entry["signature"]), bytes.fromhex(entry["entry_hash"]))
-    pdf = coordinator.get(f"/api/v1/celltherapy/cases/{COI}/export?format=pdf")
+    pdf = coordinator.get(f"/celltherapy/cases/{COI}/export?format=pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert "attachment" in pdf.headers["content-disposition"]
 
 
 def test_label_images_read_back(infused: LiveServer, engine: Engine) -> None:
     coordinator = infused.client(make_user(engine, "coord-2", [Role.CELL_THERAPY_COORDINATOR]))
-    final = read_png(coordinator.get(f"/api/v1/celltherapy/cases/{COI}/labels/final.png").content)
+    final = read_png(coordinator.get(f"/celltherapy/cases/{COI}/labels/final.png").content)
     assert final.identifier == "]d2" and "\x1d21SN0000" in final.data
-    collection = coordinator.get(f"/api/v1/celltherapy/cases/{COI}/labels/collection.png")
+    collection = coordinator.get(f"/celltherapy/cases/{COI}/labels/collection.png")
     assert read_png(collection.content).data == "=A99992600010000"
-    assert coordinator.get(f"/api/v1/celltherapy/cases/{COI}/labels/nope.png").status_code == 404
+    assert coordinator.get(f"/celltherapy/cases/{COI}/labels/nope.png").status_code == 404

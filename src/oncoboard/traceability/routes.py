@@ -10,11 +10,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from oncoboard.api.deps import SessionDep
-from oncoboard.api.problems import problem_responses
+from oncoboard.api.problems import PROBLEM_JSON, problem_responses
 from oncoboard.governance import gate
 from oncoboard.governance.http import ActorDep
 from oncoboard.governance.vocabulary import Action, Purpose
-from oncoboard.traceability import exports, labels, reads, service
+from oncoboard.traceability import reads, service
 from oncoboard.traceability.config import SiteConfig, load_config
 from oncoboard.traceability.schemas import (
     AlertAckIn,
@@ -62,7 +62,7 @@ def list_cases(actor: ActorDep, session: SessionDep) -> list[CaseSummary]:
 
 
 @router.get("/celltherapy/cases/{coi}", response_model=CaseDetail,
-            responses=problem_responses(401, 403, 404))  # fmt: skip
+            responses=problem_responses(401, 403, 404, 422))  # fmt: skip
 def case_detail(coi: str, actor: ActorDep, session: SessionDep) -> CaseDetail:
     """Get a case's timeline of hand-overs, alerts and batch-record verification."""
     access = service.authorize_case(session, actor, coi, Action.VIEW_RECORD, "timeline")
@@ -73,18 +73,22 @@ def case_detail(coi: str, actor: ActorDep, session: SessionDep) -> CaseDetail:
     "/celltherapy/cases/{coi}/steps",
     response_model=StepOutcome,
     status_code=201,
-    responses={**problem_responses(401, 403, 404, 422), 409: {"model": StepOutcome,
-               "description": "blocked: mismatch or not allowed now (recorded and alerted)"}},
+    responses=problem_responses(401, 403, 404, 409, 422),
 )  # fmt: skip
 def record_step(coi: str, step_in: StepIn, actor: ActorDep, session: SessionDep) -> Response:
     """Scan-and-match a hand-over: 201 recorded, 409 blocked (recorded with its alert)."""
     access = service.authorize_case(session, actor, coi, Action.EDIT_RECORD, step_in.step.value)
     out = service.record_step(session, access=access, coi=coi, step_in=step_in)
+    if out.outcome == "blocked":
+        # RFC 9457 problem document; the outcome (checks, alert ids, the recorded entry) extends it
+        problem = {"type": "about:blank", "title": "Hand-over blocked", "status": 409,
+                   "detail": out.message, "outcome": out.model_dump(mode="json")}  # fmt: skip
+        return JSONResponse(problem, status_code=409, media_type=PROBLEM_JSON)
     return JSONResponse(out.model_dump(mode="json"), status_code=STATUS[out.outcome])
 
 
 @router.get(
-    "/celltherapy/alerts", response_model=list[AlertOut], responses=problem_responses(401, 403)
+    "/celltherapy/alerts", response_model=list[AlertOut], responses=problem_responses(401, 403, 422)
 )
 def list_alerts(
     actor: ActorDep,
@@ -112,35 +116,9 @@ def acknowledge_alert(
 
 
 @router.get("/celltherapy/verify", response_model=list[CaseVerification],
-            responses=problem_responses(401, 403, 404))  # fmt: skip
+            responses=problem_responses(401, 403, 404, 422))  # fmt: skip
 def verify(actor: ActorDep, session: SessionDep, coi: str | None = None) -> list[CaseVerification]:
     """Check every batch record's hash chain and signatures (quality officer, admin)."""
     access = gate.authorize(session, actor=actor, action=Action.READ_AUDIT,
                             purpose=Purpose.OPERATIONS, obj="celltherapy batch records: verify")  # fmt: skip
     return reads.verify(session, access=access, coi=coi)
-
-
-@router.get("/celltherapy/cases/{coi}/export", responses=problem_responses(401, 403, 404))
-def export(
-    coi: str, actor: ActorDep, session: SessionDep, format: Literal["json", "pdf"] = "json"
-) -> Response:
-    """Download the batch record with hashes, signatures and public keys (JSON) or as PDF."""
-    access = service.authorize_case(
-        session, actor, coi, Action.EXPORT, f"export batch record ({format})"
-    )
-    data = exports.record_json(session, access=access, coi=coi)
-    name = f"{coi}.oncoboard.celltherapy-record.{format}"
-    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
-    if format == "pdf":
-        return Response(exports.pdf_bytes(data), media_type="application/pdf", headers=disposition)
-    return Response(exports.json_bytes(data), media_type="application/json", headers=disposition)
-
-
-@router.get(
-    "/celltherapy/cases/{coi}/labels/{which}.png", responses=problem_responses(401, 403, 404)
-)
-def label_image(coi: str, which: str, actor: ActorDep, session: SessionDep) -> Response:
-    """Render one of the case's labels (coi, collection, final) as a Code 128 or GS1 DataMatrix PNG."""
-    access = service.authorize_case(session, actor, coi, Action.VIEW_RECORD, f"label {which}")
-    detail = reads.case_detail(session, access=access, coi=coi)
-    return Response(labels.label_png(detail, which), media_type="image/png")

@@ -6,7 +6,7 @@ hand-over (with the password for a signature)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Query, Request
@@ -20,7 +20,7 @@ from oncoboard.governance import audit, gate
 from oncoboard.governance.gate import Actor
 from oncoboard.governance.http import ActorDep
 from oncoboard.governance.vocabulary import Action, Purpose
-from oncoboard.traceability import engine, reads, service
+from oncoboard.traceability import engine, exports, labels, reads, service
 from oncoboard.traceability.config import load_config
 from oncoboard.traceability.schemas import STEP_LABELS, CaseIn, CustodyStep, StepIn, StepOutcome
 from oncoboard.web.routes import templates
@@ -206,3 +206,27 @@ def _message(error: Exception) -> str:
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
         )
     return str(error.args[0]) if error.args else str(error)
+
+
+@router.get("/celltherapy/cases/{coi}/export")
+def export(
+    coi: str, actor: ActorDep, session: SessionDep, format: Literal["json", "pdf"] = "json"
+) -> Response:
+    """Download the batch record with hashes, signatures and public keys (JSON) or as PDF."""
+    access = service.authorize_case(
+        session, actor, coi, Action.EXPORT, f"export batch record ({format})"
+    )
+    data = exports.record_json(session, access=access, coi=coi)
+    name = f"{coi}.oncoboard.celltherapy-record.{format}"
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if format == "pdf":
+        return Response(exports.pdf_bytes(data), media_type="application/pdf", headers=disposition)
+    return Response(exports.json_bytes(data), media_type="application/json", headers=disposition)
+
+
+@router.get("/celltherapy/cases/{coi}/labels/{which}.png")
+def label_image(coi: str, which: str, actor: ActorDep, session: SessionDep) -> Response:
+    """Render one of the case's labels (coi, collection, final) as a Code 128 or GS1 DataMatrix PNG."""
+    access = service.authorize_case(session, actor, coi, Action.VIEW_RECORD, f"label {which}")
+    detail = reads.case_detail(session, access=access, coi=coi)
+    return Response(labels.label_png(detail, which), media_type="image/png")
