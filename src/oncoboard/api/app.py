@@ -14,6 +14,7 @@ from oncoboard.api import problems
 from oncoboard.api.admission import AdmissionLimit
 from oncoboard.api.guards import RejectControlCharacters
 from oncoboard.dosing.routes import router as dosing_router
+from oncoboard.federation.routes import router as beacon_router
 from oncoboard.governance.routes import router as governance_router
 from oncoboard.ingest.routes import router as ingest_router
 from oncoboard.ingest.uploads import UploadSizeLimit
@@ -79,6 +80,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(monitoring_router, prefix="/api/v1")
     app.include_router(dosing_router, prefix="/api/v1")
     app.include_router(celltherapy_router, prefix="/api/v1")
+    app.include_router(beacon_router)  # GA4GH Beacon v2 site node, /api/beacon
 
     @app.get("/api/v1/health", tags=["system"], response_model=Health)
     def health() -> Health:

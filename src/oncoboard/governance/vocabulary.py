@@ -30,6 +30,8 @@ class Action(StrEnum):
     REPORT_SYMPTOMS = "report_symptoms"
     # working the symptom-alert queue: acknowledge, note, call, escalate, resolve
     TRIAGE_ALERTS = "triage_alerts"
+    # federated research: count/boolean answers over consented patients, never records
+    QUERY_AGGREGATE = "query_aggregate"
 
 
 class Purpose(StrEnum):
@@ -91,7 +93,11 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.MANAGE_CONSENT: _CARE,
         Action.REPORT_SYMPTOMS: _CARE,
     },
-    Role.RESEARCHER: {Action.VIEW_RECORD: _SECONDARY, Action.EXPORT: _SECONDARY},
+    Role.RESEARCHER: {
+        Action.VIEW_RECORD: _SECONDARY,
+        Action.EXPORT: _SECONDARY,
+        Action.QUERY_AGGREGATE: frozenset({Purpose.FEDERATED_ANALYSIS}),
+    },
     Role.QUALITY_OFFICER: {Action.READ_AUDIT: _OPS, Action.EXPORT: _OPS},
     # export: the batch record (JSON/PDF) goes to QA and the manufacturer
     Role.CELL_THERAPY_COORDINATOR: {

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from oncoboard.dosing.models import DoseChangeRow, DoseProposalRow
+from oncoboard.federation import models as federation_models
 from oncoboard.governance.models import (
     ApiTokenRow,
     AuditHeadRow,
@@ -67,5 +68,6 @@ __all__ = [
     "TrialVersionRow",
     "UserRoleRow",
     "UserRow",
+    "federation_models",
     "metadata",
 ]

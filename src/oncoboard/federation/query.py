@@ -1,0 +1,154 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Count queries over the research index, restricted to patients whose consent for federated
+analysis is in force now (``gate.visible_patients``: the governance gate's own condition)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from oncoboard.federation.engine import birth_date_bounds
+from oncoboard.federation.models import (
+    IndexedDiagnosisRow,
+    IndexedIndividualRow,
+    IndexedTreatmentRow,
+    IndexedVariantRow,
+)
+from oncoboard.federation.schemas import CohortQuery, VariantCriterion
+from oncoboard.federation.terms import STAGE_GROUPS, codes_under
+from oncoboard.governance import gate
+from oncoboard.governance.gate import Actor
+from oncoboard.governance.vocabulary import Purpose
+from oncoboard.record.models import PatientRow
+
+PURPOSE = Purpose.FEDERATED_ANALYSIS
+_I, _D, _T, _V = IndexedIndividualRow, IndexedDiagnosisRow, IndexedTreatmentRow, IndexedVariantRow
+
+
+def individuals(
+    actor: Actor, query: CohortQuery, today: date, *, with_variant: bool = True
+) -> Select[Any]:
+    """Keys of the consented individuals the query selects."""
+    stmt = (
+        select(_I.patient_id)
+        .join(PatientRow, PatientRow.id == _I.patient_id)
+        .where(gate.visible_patients(actor, PURPOSE))
+    )
+    for condition in _conditions(query, today, with_variant=with_variant):
+        stmt = stmt.where(condition)
+    return stmt
+
+
+def count_individuals(session: Session, actor: Actor, query: CohortQuery, today: date) -> int:
+    selected = individuals(actor, query, today).subquery()
+    return int(session.scalar(select(func.count()).select_from(selected)) or 0)
+
+
+def individual_members(
+    session: Session, actor: Actor, query: CohortQuery, today: date
+) -> list[int]:
+    return sorted(session.scalars(individuals(actor, query, today)))
+
+
+def _variants(actor: Actor, query: CohortQuery, today: date) -> Select[Any]:
+    people = individuals(actor, query, today, with_variant=False).subquery()
+    stmt = select(_V).where(_V.patient_id.in_(select(people.c.patient_id)))
+    if query.variant is not None:
+        stmt = stmt.where(*_variant_conditions(query.variant))
+    return stmt
+
+
+def count_variants(
+    session: Session, actor: Actor, query: CohortQuery, today: date
+) -> tuple[int, int]:
+    """Distinct variants (allele, or gene and protein change when no allele is recorded) and
+    the consented individuals carrying them."""
+    rows = _variants(actor, query, today).subquery()
+    alleles = (
+        select(
+            rows.c.genome_build,
+            rows.c.chrom,
+            rows.c.pos,
+            rows.c.ref,
+            rows.c.alt,
+            rows.c.gene,
+            rows.c.protein,
+        )
+        .distinct()
+        .subquery()
+    )
+    variants = int(session.scalar(select(func.count()).select_from(alleles)) or 0)
+    carriers = select(rows.c.patient_id).distinct().subquery()
+    people = int(session.scalar(select(func.count()).select_from(carriers)) or 0)
+    return variants, people
+
+
+def carrier_members(session: Session, actor: Actor, query: CohortQuery, today: date) -> list[int]:
+    rows = _variants(actor, query, today).subquery()
+    return sorted(session.scalars(select(rows.c.patient_id).distinct()))
+
+
+def _conditions(
+    query: CohortQuery, today: date, *, with_variant: bool
+) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
+    if query.sex is not None:
+        found.append(_I.sex == query.sex)
+    if query.age_min is not None or query.age_max is not None:
+        found.append(_age(query.age_min, query.age_max, today))
+    stage = _stage(query.stages)
+    for tumour in query.tumor_types:
+        diagnosed = select(_D.patient_id).where(_D.oncotree_code.in_(codes_under(tumour)))
+        if stage is not None:
+            diagnosed = diagnosed.where(stage)  # the stage of that diagnosis
+        found.append(_I.patient_id.in_(diagnosed))
+    if stage is not None and not query.tumor_types:
+        found.append(_I.patient_id.in_(select(_D.patient_id).where(stage)))
+    for treatment_class in query.treatment_classes:
+        found.append(
+            _I.patient_id.in_(select(_T.patient_id).where(_T.treatment_class == treatment_class))
+        )
+    if with_variant and query.variant is not None:
+        carriers = select(_V.patient_id).where(*_variant_conditions(query.variant))
+        found.append(_I.patient_id.in_(carriers))
+    return found
+
+
+def _age(age_min: int | None, age_max: int | None, today: date) -> ColumnElement[bool]:
+    earliest, latest = birth_date_bounds(age_min, age_max, today)
+    by_birth: list[ColumnElement[bool]] = [_I.birth_date.is_not(None)]
+    if earliest is not None:
+        by_birth.append(_I.birth_date >= earliest)
+    if latest is not None:
+        by_birth.append(_I.birth_date <= latest)
+    by_age: list[ColumnElement[bool]] = [_I.birth_date.is_(None), _I.age_years.is_not(None)]
+    if age_min is not None:
+        by_age.append(_I.age_years >= age_min)
+    if age_max is not None:
+        by_age.append(_I.age_years <= age_max)
+    return or_(and_(*by_birth), and_(*by_age))
+
+
+def _stage(stages: tuple[str, ...]) -> ColumnElement[bool] | None:
+    if not stages:
+        return None
+    return or_(*(_D.stage_group == s if s in STAGE_GROUPS else _D.stage == s for s in stages))
+
+
+def _variant_conditions(variant: VariantCriterion) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
+    for column, value in (
+        (_V.gene, variant.gene),
+        (_V.protein, variant.protein),
+        (_V.genome_build, variant.genome_build),
+        (_V.chrom, variant.chrom),
+        (_V.pos, variant.pos),
+        (_V.ref, variant.ref),
+        (_V.alt, variant.alt),
+    ):
+        if value is not None and value != "N":
+            found.append(column == value)
+    return found
