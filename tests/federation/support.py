@@ -74,7 +74,10 @@ def beacon_errors(document: dict[str, Any], schema: str) -> list[str]:
     uri = path.resolve().as_uri()
     registry = registry.with_resource(uri, resource)
     validator = jsonschema.Draft202012Validator({"$ref": uri}, registry=registry)
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(document)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in validator.iter_errors(document)
+    ]
 
 
 def admin_actor(engine: Engine, username: str = "site-it") -> Actor:
@@ -95,7 +98,7 @@ def load_cohort(engine: Engine, part: int, parts: int, admin: Actor) -> ImportRe
 def set_consent(engine: Engine, patients: list[str], status: str = "granted",
                 purpose: Purpose = Purpose.FEDERATED_ANALYSIS) -> None:  # fmt: skip
     with unit_of_work(engine) as session:
-        keys = dict(session.execute(select(PatientRow.external_id, PatientRow.id)).tuples())
+        keys = {r[0]: r[1] for r in session.execute(select(PatientRow.external_id, PatientRow.id))}
         session.execute(
             insert(ConsentEventRow),
             [{"patient_id": keys[p], "purpose": purpose.value, "status": status,
@@ -116,7 +119,7 @@ class Truth:
               allele: tuple[int, str, str] | None = None) -> int:  # fmt: skip
         found = 0
         for person in self.ids:
-            if person not in consented or sex and self.sex.get(person) != sex:
+            if person not in consented or (sex and self.sex.get(person) != sex):
                 continue
             if age_min is not None and self.age.get(person, -1) < age_min:
                 continue
@@ -128,8 +131,10 @@ class Truth:
 
 def truth(part: int, parts: int) -> Truth:
     folder = cohort_folder()
-    people = json.load(gzip.open(folder / "individuals.json.gz", "rt"))
-    samples = json.load(gzip.open(folder / "biosamples.json.gz", "rt"))
+    with gzip.open(folder / "individuals.json.gz", "rt") as handle:
+        people = json.load(handle)
+    with gzip.open(folder / "biosamples.json.gz", "rt") as handle:
+        samples = json.load(handle)
     moment = {s["individualId"]: s.get("collectionMoment", "") for s in samples}
     found = Truth()
     for number, person in enumerate(people):

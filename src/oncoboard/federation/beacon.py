@@ -120,7 +120,8 @@ def _read(
         "pagination": {"skip": 0, "limit": 0},
         "requestedGranularity": wanted,
         "filters": [f if isinstance(f, str) else str(f.get("id")) for f in filters],
-        "requestParameters": dict(parameters),
+        # the framework's requestParameters maps an entity to an object of its parameters
+        "requestParameters": {"g_variant": dict(parameters)} if parameters else {},
         "includeResultsetResponses": "HIT",
         "testMode": False,
     }
@@ -161,9 +162,22 @@ def answer_info(answer: CountAnswer, query: CohortQuery) -> dict[str, Any]:
     return info
 
 
-def error_response(policy: SitePolicy, error: InputError) -> dict[str, Any]:
+def error_response(policy: SitePolicy, entry_type: EntryType, error: InputError) -> dict[str, Any]:
+    schemas = [{"entityType": ENTITY[entry_type], "schema": SCHEMA[entry_type]}]
+    received = {
+        "apiVersion": API_VERSION,
+        "requestedSchemas": schemas,
+        "pagination": {"skip": 0, "limit": 0},
+        "requestedGranularity": "boolean",
+    }
     return {
-        "meta": {"beaconId": policy.beacon_id, "apiVersion": API_VERSION, "returnedSchemas": []},
+        "meta": {
+            "beaconId": policy.beacon_id,
+            "apiVersion": API_VERSION,
+            "returnedSchemas": schemas,
+            "returnedGranularity": "boolean",
+            "receivedRequestSummary": received,
+        },
         "error": {"errorCode": 400, "errorMessage": str(error)},
         "info": {"oncoboard": {"problems": [p.as_dict() for p in error.problems]}},
     }

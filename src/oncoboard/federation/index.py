@@ -54,8 +54,9 @@ def refresh(session: Session) -> int:
         )
     reindex(session, sorted(patients))
     now = utcnow()
-    session.execute(
-        insert(IndexedImportRow), [{"import_id": i, "indexed_at": now} for i in new_imports]
+    session.connection().execute(
+        insert(IndexedImportRow.__table__),
+        [{"import_id": i, "indexed_at": now} for i in new_imports],
     )
     return len(patients)
 
@@ -128,8 +129,8 @@ def write(session: Session, entries: Iterable[IndexEntry], now: datetime) -> Non
         (IndexedTreatmentRow, classes),
         (IndexedVariantRow, variants),
     ):
-        if rows:
-            session.execute(insert(table), rows)
+        if rows:  # Core executemany: the ORM's per-row bookkeeping is not needed here
+            session.connection().execute(insert(table.__table__), rows)
 
 
 def last_update(session: Session) -> datetime | None:

@@ -158,7 +158,9 @@ def _count(
     try:
         asked: beacon.BeaconRequest = read()
     except InputError as error:
-        return _respond(request, session, settings, beacon.error_response(site, error), status=400)
+        return _respond(
+            request, session, settings, beacon.error_response(site, entry_type, error), status=400
+        )
     access = service.authorize(session, actor, f"beacon {entry_type}: {asked.query.describe()}")
     answer = service.answer(
         session=session,

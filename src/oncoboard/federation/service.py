@@ -244,16 +244,17 @@ def catalogue(*, session: Session, access: Access) -> Catalogue:
     people = counts.individuals(access.actor, CohortQuery(), day).subquery()
     consented = int(session.scalar(select(func.count()).select_from(people)) or 0)
     by_code = Counter(
-        dict(
-            session.execute(
+        {
+            code: n
+            for code, n in session.execute(
                 select(
                     IndexedDiagnosisRow.oncotree_code,
                     func.count(IndexedDiagnosisRow.patient_id.distinct()),
                 )
                 .where(IndexedDiagnosisRow.patient_id.in_(select(people.c.patient_id)))
                 .group_by(IndexedDiagnosisRow.oncotree_code)
-            ).tuples()
-        )
+            )
+        }
     )
     tree = oncotree.load(oncotree.DEFAULT_RELEASE)
     kinds = sorted(session.scalars(select(FactRow.kind).distinct()))
