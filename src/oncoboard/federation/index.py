@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from oncoboard.federation.engine import IndexEntry, index_entry
@@ -55,7 +55,7 @@ def refresh(session: Session) -> int:
     reindex(session, sorted(patients))
     now = utcnow()
     session.connection().execute(
-        insert(IndexedImportRow.__table__),
+        insert(_table(IndexedImportRow)),
         [{"import_id": i, "indexed_at": now} for i in new_imports],
     )
     return len(patients)
@@ -130,7 +130,7 @@ def write(session: Session, entries: Iterable[IndexEntry], now: datetime) -> Non
         (IndexedVariantRow, variants),
     ):
         if rows:  # Core executemany: the ORM's per-row bookkeeping is not needed here
-            session.connection().execute(insert(table.__table__), rows)
+            session.connection().execute(insert(_table(table)), rows)
 
 
 def last_update(session: Session) -> datetime | None:
@@ -153,3 +153,7 @@ def patients_total(session: Session) -> int:
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
+
+
+def _table(model: type[Any]) -> Table:
+    return cast(Table, model.__table__)
