@@ -64,6 +64,7 @@ SUB_APPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("oncoboard.trials.cli", ("trials",)),
     ("oncoboard.dosing.cli", ("dose",)),
     ("oncoboard.traceability.cli", ("celltherapy",)),
+    ("oncoboard.federation.cli", ("federation",)),
 )
 
 

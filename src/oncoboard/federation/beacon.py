@@ -10,6 +10,7 @@ attributes outside the specification).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -301,3 +302,70 @@ def filtering_terms_response(policy: SitePolicy) -> dict[str, Any]:
             ],
         },
     }
+
+
+def request_body(query: CohortQuery, granularity: Granularity) -> dict[str, Any]:
+    """The Beacon request a coordinator sends for ``query`` (read back by :func:`read_post`)."""
+    filters: list[dict[str, Any]] = [
+        {"id": f"oncotree:{t.code}", "includeDescendantTerms": t.descendants}
+        for t in query.tumor_types
+    ]
+    if query.sex:
+        filters.append({"id": f"sex:{query.sex}"})
+    if query.age_min is not None:
+        filters.append({"id": "age", "operator": ">=", "value": str(query.age_min)})
+    if query.age_max is not None:
+        filters.append({"id": "age", "operator": "<=", "value": str(query.age_max)})
+    filters += [{"id": f"stage:{s}", "includeDescendantTerms": True} for s in query.stages]
+    filters += [{"id": f"treatment:{c}"} for c in query.treatment_classes]
+    parameters: dict[str, Any] = {}
+    variant = query.variant
+    if variant is not None:
+        named = {
+            "geneId": variant.gene,
+            "aminoacidChange": variant.protein,
+            "assemblyId": variant.genome_build,
+            "referenceName": variant.chrom,
+            "start": variant.pos - 1 if variant.pos else None,
+            "referenceBases": variant.ref,
+            "alternateBases": variant.alt,
+        }
+        parameters = {k: v for k, v in named.items() if v is not None}
+    body: dict[str, Any] = {"filters": filters, "requestedGranularity": granularity}
+    if parameters:
+        body["requestParameters"] = parameters
+    return {"meta": {"apiVersion": API_VERSION}, "query": body}
+
+
+_ALLELE = re.compile(
+    r"^(GRCh3[78]|hg19|hg38):(?:chr)?([0-9XYMT]{1,2}):(\d+):([ACGTN]+):([ACGTN]+)$", re.I
+)
+_AGE_WORD = re.compile(r"^age(?:[:=])?(\d{1,3})?-(\d{1,3})?$|^age(>=|<=|>|<|=)(\d{1,3})$")
+
+
+def query_from_words(words: list[str]) -> CohortQuery:
+    """CLI filters: Beacon term ids, ``age:40-70``/``age>=50``, ``gene:EGFR[:L858R]`` and a
+    genomic allele ``GRCh38:7:55191822:T:G`` (1-based position, as in VCF)."""
+    filters: list[Any] = []
+    parameters: dict[str, Any] = {}
+    for word in words:
+        allele, age = _ALLELE.match(word), _AGE_WORD.match(word)
+        if allele:
+            parameters.update(
+                assemblyId=allele[1],
+                referenceName=allele[2],
+                start=int(allele[3]) - 1,
+                referenceBases=allele[4].upper(),
+                alternateBases=allele[5].upper(),
+            )
+        elif age and age[3]:
+            filters.append({"id": "age", "operator": age[3], "value": age[4]})
+        elif age:
+            filters += [
+                {"id": "age", "operator": op, "value": v}
+                for op, v in ((">=", age[1]), ("<=", age[2]))
+                if v
+            ]
+        else:
+            filters.append(word)
+    return read_query(filters, parameters, source="command line")

@@ -5,6 +5,7 @@ query, released under the site's disclosure policy. Services never commit."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import date
 
 from sqlalchemy import func, select
@@ -50,7 +51,7 @@ def policy(session: Session) -> SitePolicy:
     return SitePolicy.model_validate(row, from_attributes=True)
 
 
-def set_policy(session: Session, *, access: Access, changes: dict[str, object]) -> SitePolicy:
+def set_policy(session: Session, *, access: Access, changes: Mapping[str, object]) -> SitePolicy:
     """Change the site's disclosure policy (administrators; the change is audited)."""
     gate.require(access, Action.ADMINISTER, patient_scoped=False)
     current = policy(session)
@@ -75,14 +76,14 @@ def set_policy(session: Session, *, access: Access, changes: dict[str, object]) 
             purpose=Purpose.OPERATIONS.value,
             object="federation policy",
             outcome="allowed",
-            reason=_describe_policy(updated),
+            reason=describe_policy(updated),
             request_id=access.actor.request_id,
         ),
     )
     return updated
 
 
-def _describe_policy(p: SitePolicy) -> str:
+def describe_policy(p: SitePolicy) -> str:
     dp = (
         f"DP on, ε={p.epsilon_per_query:g}/query, budget {p.epsilon_budget:g} per "
         f"{p.budget_window_days} days"
