@@ -27,7 +27,8 @@ from oncoboard.federation.models import (
 from oncoboard.ingest.models import ImportRow
 from oncoboard.record.models import FactRow, PatientRow, utcnow
 
-_KINDS = ("demographics", "condition", "treatment", "variant")
+_KINDS = ("demographics", "condition", "treatment")
+_VARIANT_FIELDS = ("genome_build", "chrom", "pos", "ref", "alt", "gene", "hgvs_p", "origin")
 _CHUNK = 500
 INDEX_TABLES = (IndexedIndividualRow, IndexedDiagnosisRow, IndexedTreatmentRow, IndexedVariantRow)
 
@@ -75,14 +76,30 @@ def reindex(session: Session, patient_ids: Sequence[int]) -> None:
             session.execute(delete(table).where(table.patient_id.in_(chunk)))
         facts: dict[int, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
         rows = session.execute(
-            select(FactRow.patient_id, FactRow.kind, FactRow.genome_build, FactRow.payload)
+            select(FactRow.patient_id, FactRow.kind, FactRow.payload)
             .where(FactRow.patient_id.in_(chunk), FactRow.kind.in_(_KINDS))
             .order_by(FactRow.id)
         )
-        for patient_id, kind, build, payload in rows:
-            if kind == "variant" and build and "genome_build" not in payload:
-                payload = {**payload, "genome_build": build}
+        for patient_id, kind, payload in rows:
             facts[patient_id].append((kind, payload))
+        # variants are most of a record: read only the fields the index keeps, in SQL, instead
+        # of decoding every payload (other transcripts included) in Python
+        p = FactRow.payload
+        variants = session.execute(
+            select(
+                FactRow.patient_id,
+                FactRow.genome_build,
+                p["chrom"].as_string(),
+                p["pos"].as_integer(),
+                p["ref"].as_string(),
+                p["alt"].as_string(),
+                FactRow.gene,
+                p["hgvs_p"].as_string(),
+                p["origin"].as_string(),
+            ).where(FactRow.patient_id.in_(chunk), FactRow.kind == "variant")
+        )
+        for patient_id, *values in variants:
+            facts[patient_id].append(("variant", dict(zip(_VARIANT_FIELDS, values, strict=True))))
         write(session, [index_entry(p, facts.get(p, [])) for p in chunk], utcnow())
 
 
