@@ -86,6 +86,18 @@ CLI_ARGS: dict[str, list[str]] = {
     "celltherapy ack": ["1", "--note", "courier called"],
     "celltherapy verify": [],
     "celltherapy export": ["CHA999926000001", "--out", "{file}"],
+    "federation policy show": [],
+    "federation policy set": ["--min-count", "10"],
+    "federation peers add": ["coordinator"],
+    "federation peers list": [],
+    "federation peers revoke": ["coordinator"],
+    "federation index refresh": [],
+    "federation load-bff": ["{file}", "--genome-build", "GRCh37"],
+    "federation sites add": ["site-a", "http://127.0.0.1:9/api/beacon"],
+    "federation sites list": [],
+    "federation sites check": [],
+    "federation sites remove": ["site-a"],
+    "federation query": ["sex:female"],
 }
 
 

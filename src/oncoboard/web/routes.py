@@ -333,6 +333,7 @@ def html_error(request: Request, error: OncoBoardError) -> Response:
 def mount_web(app: FastAPI) -> None:
     from oncoboard.actionability.cohort.web import router as screening_pages
     from oncoboard.dosing.web import router as dosing_pages
+    from oncoboard.federation.web import router as federation_pages
     from oncoboard.governance.web import router as governance_pages
     from oncoboard.knowledge.web import router as knowledge_pages
     from oncoboard.monitoring.web import router as monitoring_pages
@@ -349,3 +350,4 @@ def mount_web(app: FastAPI) -> None:
     app.include_router(dosing_pages)
     app.include_router(monitoring_pages)
     app.include_router(celltherapy_pages)
+    app.include_router(federation_pages)

@@ -36,7 +36,9 @@ def upgrade() -> None:
         sa.Column("age_years", sa.Integer()),
         sa.Column("indexed_at", _TS, nullable=False),
     )
-    op.create_index("ix_federation_individuals_sex", "federation_individuals", ["sex", "patient_id"])
+    op.create_index(
+        "ix_federation_individuals_sex", "federation_individuals", ["sex", "patient_id"]
+    )
     op.create_table(
         "federation_diagnoses",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
