@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck unit bench install clean
+.PHONY: run test lint typecheck unit bench install clean flower
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,20 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Flower sidecar for federated training: its own environment (flwr pins fastapi/starlette/
+# uvicorn/typer/cryptography versions that clash with ours); never installed into $(VENV).
+FLOWER_VENV ?= .venv-flower
+FLOWER_REQUIREMENTS := src/oncoboard/federation/flower_app/requirements.txt
+FLOWER_STAMP := $(FLOWER_VENV)/.installed
+
+$(FLOWER_STAMP): $(FLOWER_REQUIREMENTS)
+	$(PYTHON) -m venv $(FLOWER_VENV)
+	$(FLOWER_VENV)/bin/pip install --quiet --upgrade pip
+	$(FLOWER_VENV)/bin/pip install --quiet -r $(FLOWER_REQUIREMENTS)
+	touch $(FLOWER_STAMP)
+
+flower: $(FLOWER_STAMP)
 
 run: $(STAMP)
 	$(BIN)/oncoboard db upgrade
@@ -33,10 +47,10 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: lint typecheck unit
+test: lint typecheck flower unit
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) var build dist .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(FLOWER_VENV) var build dist .mypy_cache .ruff_cache .pytest_cache

@@ -98,6 +98,7 @@ CLI_ARGS: dict[str, list[str]] = {
     "federation sites check": [],
     "federation sites remove": ["site-a"],
     "federation query": ["sex:female"],
+    "federation train": ["--genes", "TP53"],
 }
 
 
