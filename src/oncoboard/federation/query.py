@@ -35,7 +35,7 @@ def individuals(
     stmt = (
         select(_I.patient_id)
         .join(PatientRow, PatientRow.id == _I.patient_id)
-        .where(gate.visible_patients(actor, PURPOSE))
+        .where(gate.consented_patients(actor, PURPOSE))
     )
     for condition in _conditions(query, today, with_variant=with_variant):
         stmt = stmt.where(condition)

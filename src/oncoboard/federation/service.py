@@ -107,7 +107,12 @@ def answer(
     day = today or utcnow().date()
     index.refresh(session)
     site = policy(session)
-    if entry_type == "individuals":
+    members: list[int] | None = None
+    if entry_type == "individuals" and granularity == "count" and not site.dp_enabled:
+        # the exact answer needs the set anyway (differencing check): count it, one query
+        members = counts.individual_members(session, access.actor, query, day)
+        true_count = carriers = len(members)
+    elif entry_type == "individuals":
         true_count = carriers = counts.count_individuals(session, access.actor, query, day)
     else:
         true_count, carriers = counts.count_variants(session, access.actor, query, day)
@@ -115,7 +120,15 @@ def answer(
         result = _private(session, access, site, entry_type, query, granularity, true_count)
     else:
         result = _thresholded(
-            session, access, site, entry_type, query, granularity, true_count, carriers, day
+            session,
+            access,
+            site,
+            entry_type,
+            query,
+            granularity,
+            (true_count, carriers),
+            day,
+            members,
         )
     _audit_release(session, access, entry_type, result)
     return result
@@ -128,10 +141,11 @@ def _thresholded(
     entry_type: EntryType,
     query: CohortQuery,
     granularity: Granularity,
-    true_count: int,
-    carriers: int,
+    found: tuple[int, int],
     day: date,
+    members: list[int] | None,
 ) -> CountAnswer:
+    true_count, carriers = found
     if (
         granularity == "boolean"
         or true_count == 0
@@ -155,11 +169,12 @@ def _thresholded(
             min_count=site.min_count,
             reason=f"carried by fewer than {site.min_count} individuals: no variant count released",
         )
-    members = (
-        counts.individual_members(session, access.actor, query, day)
-        if entry_type == "individuals"
-        else counts.carrier_members(session, access.actor, query, day)
-    )
+    if members is None:
+        members = (
+            counts.individual_members(session, access.actor, query, day)
+            if entry_type == "individuals"
+            else counts.carrier_members(session, access.actor, query, day)
+        )
     earlier = privacy.near_answers(session, entry_type, len(members), site.min_count)
     slight = privacy.differs_slightly(members, earlier, site.min_count)
     released = release(

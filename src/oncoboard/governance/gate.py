@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from sqlalchemy import ColumnElement, and_, func, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from oncoboard.errors import ConsentDenied, NotFound, PermissionDenied
 from oncoboard.governance import audit, consent
@@ -193,3 +193,27 @@ def visible_patients(actor: Actor, purpose: Purpose) -> ColumnElement[bool]:
     if actor.is_patient_only:
         return and_(condition, PatientRow.external_id == (actor.patient_external_id or ""))
     return and_(condition, true())
+
+
+def consented_patients(actor: Actor, purpose: Purpose) -> ColumnElement[bool]:
+    """The same condition as :func:`visible_patients`, set-based for whole-cohort counts: the
+    patients whose latest event for ``purpose`` is a grant, found with one anti-join over the
+    consent events instead of one look-up per patient (federated counts over 100k patients)."""
+    if purpose in OPT_OUT_PURPOSES:
+        return visible_patients(actor, purpose)
+    later = aliased(ConsentEventRow)
+    granted = select(ConsentEventRow.patient_id).where(
+        ConsentEventRow.purpose == purpose.value,
+        ConsentEventRow.status == "granted",
+        ~select(later.id)
+        .where(
+            later.patient_id == ConsentEventRow.patient_id,
+            later.purpose == ConsentEventRow.purpose,
+            later.id > ConsentEventRow.id,
+        )
+        .exists(),
+    )
+    condition: ColumnElement[bool] = PatientRow.id.in_(granted)
+    if actor.is_patient_only:
+        return and_(condition, PatientRow.external_id == (actor.patient_external_id or ""))
+    return condition
