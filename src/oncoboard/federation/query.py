@@ -59,7 +59,15 @@ def count_individuals(session: Session, actor: Actor, query: CohortQuery, today:
 def individual_members(
     session: Session, actor: Actor, query: CohortQuery, today: date
 ) -> list[int]:
-    return sorted(session.scalars(individuals(actor, query, today)))
+    return _sorted_keys(session, individuals(actor, query, today))
+
+
+def _sorted_keys(session: Session, keys: Select[Any]) -> list[int]:
+    """The selected keys, sorted; PostgreSQL sends them as one array instead of a row each."""
+    if session.get_bind().dialect.name == "postgresql":
+        found = keys.subquery()
+        return sorted(session.scalar(select(func.array_agg(found.c[0]))) or [])
+    return sorted(session.scalars(keys))
 
 
 def _variants(actor: Actor, query: CohortQuery, today: date) -> Select[Any]:
@@ -97,7 +105,7 @@ def count_variants(
 
 def carrier_members(session: Session, actor: Actor, query: CohortQuery, today: date) -> list[int]:
     rows = _variants(actor, query, today).subquery()
-    return sorted(session.scalars(select(rows.c.patient_id).distinct()))
+    return _sorted_keys(session, select(rows.c.patient_id).distinct())
 
 
 def _conditions(
