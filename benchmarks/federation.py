@@ -198,8 +198,8 @@ def time_counts(engine: Engine) -> list[tuple[str, float, float, float, str]]:
             (
                 name,
                 statistics.median(ends) * 1000,
+                statistics.median(cpu) * 1000,
                 statistics.median(bare) * 1000,
-                answer.low,
                 answer.label(),
             )
         )
@@ -209,7 +209,7 @@ def time_counts(engine: Engine) -> list[tuple[str, float, float, float, str]]:
 def plan(engine: Engine) -> str:
     cohort = query_from_words(QUESTIONS["NSCLC + female + age 50-70 + EGFR L858R"])
     stmt = select(func.count()).select_from(
-        query.individuals(ACTOR, cohort, date.today()).subquery()
+        query.individuals(ACTOR, cohort, date.today(), dialect=engine.dialect.name).subquery()
     )
     compiled = stmt.compile(engine, compile_kwargs={"literal_binds": True})
     prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
@@ -332,13 +332,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--patients", type=int, default=100_000)
     parser.add_argument("--skip-flower", action="store_true")
+    parser.add_argument("--only", choices=["counts", "fanout", "flower"])
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; {date.today()}"
     )
-    counts(args.patients)
-    fan_out()
-    if not args.skip_flower:
+    if args.only in (None, "counts"):
+        counts(args.patients)
+    if args.only in (None, "fanout"):
+        fan_out()
+    if args.only == "flower" or (args.only is None and not args.skip_flower):
         flower_comparison()
 
 

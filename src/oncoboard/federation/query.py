@@ -29,37 +29,38 @@ _I, _D, _T, _V = IndexedIndividualRow, IndexedDiagnosisRow, IndexedTreatmentRow,
 
 
 def individuals(
-    actor: Actor, query: CohortQuery, today: date, *, with_variant: bool = True
+    actor: Actor, query: CohortQuery, today: date, *, with_variant: bool = True, dialect: str = ""
 ) -> Select[Any]:
     """Keys of the consented individuals the query selects."""
     stmt = (
         select(_I.patient_id)
         .join(PatientRow, PatientRow.id == _I.patient_id)
-        .where(_consent(actor, query))
+        .where(_consent(actor, query, dialect))
     )
     for condition in _conditions(query, today, with_variant=with_variant):
         stmt = stmt.where(condition)
     return stmt
 
 
-def _consent(actor: Actor, query: CohortQuery) -> ColumnElement[bool]:
-    """The gate's consent rule in the form that suits the question: looked up per candidate
-    when a selective filter leaves few candidates, as one set when the question is broad."""
+def _consent(actor: Actor, query: CohortQuery, dialect: str) -> ColumnElement[bool]:
+    """The gate's consent rule in the form that suits the question and the database: one set
+    for a broad question on PostgreSQL (a hash anti-join), else looked up per candidate (SQLite
+    plans the set form as a scan with a look-up per consent event, slower than per candidate)."""
     selective = query.variant or query.tumor_types or query.treatment_classes or query.stages
-    if selective:
-        return gate.visible_patients(actor, PURPOSE)
-    return gate.consented_patients(actor, PURPOSE)
+    if dialect == "postgresql" and not selective:
+        return gate.consented_patients(actor, PURPOSE)
+    return gate.visible_patients(actor, PURPOSE)
 
 
 def count_individuals(session: Session, actor: Actor, query: CohortQuery, today: date) -> int:
-    selected = individuals(actor, query, today).subquery()
+    selected = individuals(actor, query, today, dialect=_dialect(session)).subquery()
     return int(session.scalar(select(func.count()).select_from(selected)) or 0)
 
 
 def individual_members(
     session: Session, actor: Actor, query: CohortQuery, today: date
 ) -> list[int]:
-    return _sorted_keys(session, individuals(actor, query, today))
+    return _sorted_keys(session, individuals(actor, query, today, dialect=_dialect(session)))
 
 
 def _sorted_keys(session: Session, keys: Select[Any]) -> list[int]:
@@ -70,8 +71,8 @@ def _sorted_keys(session: Session, keys: Select[Any]) -> list[int]:
     return sorted(session.scalars(keys))
 
 
-def _variants(actor: Actor, query: CohortQuery, today: date) -> Select[Any]:
-    people = individuals(actor, query, today, with_variant=False).subquery()
+def _variants(actor: Actor, query: CohortQuery, today: date, dialect: str) -> Select[Any]:
+    people = individuals(actor, query, today, with_variant=False, dialect=dialect).subquery()
     stmt = select(_V).where(_V.patient_id.in_(select(people.c.patient_id)))
     if query.variant is not None:
         stmt = stmt.where(*_variant_conditions(query.variant))
@@ -83,7 +84,7 @@ def count_variants(
 ) -> tuple[int, int]:
     """Distinct variants (allele, or gene and protein change when no allele is recorded) and
     the consented individuals carrying them."""
-    rows = _variants(actor, query, today).subquery()
+    rows = _variants(actor, query, today, _dialect(session)).subquery()
     alleles = (
         select(
             rows.c.genome_build,
@@ -104,7 +105,7 @@ def count_variants(
 
 
 def carrier_members(session: Session, actor: Actor, query: CohortQuery, today: date) -> list[int]:
-    rows = _variants(actor, query, today).subquery()
+    rows = _variants(actor, query, today, _dialect(session)).subquery()
     return _sorted_keys(session, select(rows.c.patient_id).distinct())
 
 
@@ -169,3 +170,7 @@ def _variant_conditions(variant: VariantCriterion) -> list[ColumnElement[bool]]:
         if value is not None and value != "N":
             found.append(column == value)
     return found
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name

@@ -257,7 +257,8 @@ def catalogue(*, session: Session, access: Access) -> Catalogue:
     index.refresh(session)
     site = policy(session)
     day = utcnow().date()
-    people = counts.individuals(access.actor, CohortQuery(), day).subquery()
+    dialect = session.get_bind().dialect.name
+    people = counts.individuals(access.actor, CohortQuery(), day, dialect=dialect).subquery()
     consented = int(session.scalar(select(func.count()).select_from(people)) or 0)
     by_code = Counter(
         {
