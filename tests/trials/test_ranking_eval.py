@@ -153,3 +153,43 @@ def test_int8_onnx_vectors_agree_with_the_float_model_on_real_trials() -> None:
     cosine = (old * new).sum(axis=1)
     assert cosine.min() > 0.998  # INT8 weights move a vector, but not far
     assert not np.array_equal(old, new)  # and the product really runs the other model
+
+
+def test_round4_reciprocal_rank_fusion_matches_a_hand_computed_example() -> None:
+    from benchmarks.trial_ranking_round4 import rrf
+
+    # ranks (1, 2, 3) and (3, 1, 2); k 10: 1/11 + 1/13, 1/12 + 1/11, 1/13 + 1/12
+    fused = rrf([np.array([3.0, 2.0, 1.0]), np.array([0.1, 0.9, 0.5])], k=10)
+    assert fused == pytest.approx([1 / 11 + 1 / 13, 1 / 12 + 1 / 11, 1 / 13 + 1 / 12])
+    assert int(np.argmax(fused)) == 1
+
+
+def test_round4_maxsim_takes_each_query_tokens_best_match() -> None:
+    from benchmarks.trial_ranking_round4 import maxsim
+
+    query = np.array([[1.0, 0.0], [0.0, 2.0]])  # unit after normalising: e1, e2
+    doc = np.array([[3.0, 0.0], [0.6, 0.8], [0.0, -1.0]])
+    assert maxsim(query, doc) == pytest.approx(1.0 + 0.8)
+
+
+def test_round4_text_splits_and_query_reduction() -> None:
+    from collections import Counter
+
+    from benchmarks.trial_ranking_round4 import reduce_query, split_exclusions
+
+    kept, excluded = split_exclusions(
+        "Adults with asthma are enrolled. Smokers are excluded. Follow-up lasts a year."
+    )
+    assert kept == "Adults with asthma are enrolled. Follow-up lasts a year."
+    assert excluded == "Smokers are excluded."
+    assert split_exclusions("Pregnant women are excluded.") == (
+        "Pregnant women are excluded.",
+        "Pregnant women are excluded.",
+    )
+    freq = Counter({"pain": 500, "chest": 90, "troponin": 3})
+    reduced = reduce_query(
+        "A 58-year-old woman with chest pain and troponin rise.", freq, 1000, 0.05
+    )
+    assert reduced.startswith("58-year-old female ")
+    assert "troponin" in reduced and "pain" not in reduced and "chest" not in reduced
+    assert reduce_query("Pain.", freq, 1000, 0.05) == "Pain."  # nothing specific: full text
