@@ -141,6 +141,27 @@ def test_embedding_cache_survives_a_new_process_store(
     assert second.computed == 0
 
 
+@pytest.mark.parametrize("content", [b"not a numpy file", b"PK\x03\x04truncated"])
+def test_an_unreadable_cache_file_is_noted_and_rewritten(
+    encoder: MiniLMEncoder, tmp_path: Path, content: bytes
+) -> None:
+    cache = tmp_path / encoder.cache_name
+    cache.write_bytes(content)
+    store = EmbeddingStore(encoder, tmp_path, share_in_process=False)
+    assert store.unreadable_cache is not None and str(cache) in store.unreadable_cache
+    vectors = store.embed([TRIALS["NCT2"]])
+    assert store.computed == 1
+    again = EmbeddingStore(encoder, tmp_path, share_in_process=False)
+    assert again.unreadable_cache is None
+    assert np.array_equal(again.embed([TRIALS["NCT2"]]), vectors) and again.computed == 0
+
+
+def test_a_cache_of_another_width_is_not_mixed_in(encoder: MiniLMEncoder, tmp_path: Path) -> None:
+    np.savez(tmp_path / encoder.cache_name, keys=np.array(["k"]), vectors=np.zeros((1, 768)))
+    store = EmbeddingStore(encoder, tmp_path, share_in_process=False)
+    assert store.unreadable_cache is not None and "(1, 768)" in store.unreadable_cache
+
+
 def test_stores_in_one_process_share_vectors_unless_told_not_to(encoder: MiniLMEncoder) -> None:
     text = "Shared-table check: ovarian cancer maintenance therapy with a PARP inhibitor."
     first = EmbeddingStore(encoder)

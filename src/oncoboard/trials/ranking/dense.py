@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Protocol
 
@@ -58,11 +59,24 @@ class EmbeddingStore:
         else:
             self._vectors = {}
         self.computed = 0
+        self.unreadable_cache: str | None = None
         if self.cache_file and self.cache_file.is_file():
-            with np.load(self.cache_file, allow_pickle=False) as data:
+            self._load(self.cache_file)
+
+    def _load(self, path: Path) -> None:
+        # a cache is disposable: one that cannot be read (truncated, another format) is
+        # ignored, noted, and replaced at the next write
+        try:
+            # the file is opened here so that it is closed even when numpy cannot parse it
+            with path.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
                 keys, vectors = data["keys"], data["vectors"]
-            for key, vector in zip(keys, vectors, strict=True):
-                self._vectors.setdefault(str(key), vector)
+            if vectors.ndim != 2 or vectors.shape != (len(keys), self.encoder.dimension):
+                raise ValueError(f"vectors of shape {vectors.shape} for {len(keys)} keys")
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+            self.unreadable_cache = f"{path}: {error}"
+            return
+        for key, vector in zip(keys, vectors, strict=True):
+            self._vectors.setdefault(str(key), vector)
 
     def embed(self, texts: list[str]) -> Matrix:
         """One unit vector per text, in order; missing ones are computed, in chunks."""

@@ -12,6 +12,7 @@ BIRCO's trial texts; docs/benchmarks.md gives the effect on ranking).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -89,10 +90,13 @@ class TransformerEncoder:
         max_tokens: int,
         pooling: Pooling = "mean",
         threads: int | None = None,
+        cache_name: str | None = None,
     ) -> None:
         from tokenizers import Tokenizer
 
         self.model_id = model_id
+        # the file name under a cache folder: one file per model
+        self.cache_name = cache_name or re.sub(r"[^A-Za-z0-9.]+", "-", model_id) + ".embeddings.npz"
         self.max_tokens = max_tokens
         self.pooling: Pooling = pooling
         self.tokenizer = Tokenizer.from_file(str(tokenizer))
@@ -141,8 +145,6 @@ class MiniLMEncoder(TransformerEncoder):
     (1, 384)
     """
 
-    cache_name = "minilm-l6-v2-onnx-int8.embeddings.npz"
-
     def __init__(self, *, threads: int | None = None) -> None:
         super().__init__(
             onnx_file(),
@@ -152,6 +154,7 @@ class MiniLMEncoder(TransformerEncoder):
             max_tokens=MAX_TOKENS,
             pooling="mean",
             threads=threads,
+            cache_name="minilm-l6-v2-onnx-int8.embeddings.npz",
         )
 
     @classmethod
