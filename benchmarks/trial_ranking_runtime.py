@@ -129,6 +129,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cold-trials", type=int, default=100, help="trials embedded cold each")
     parser.add_argument("--warm-reps", type=int, default=4, help="passes over the 26 pools")
+    parser.add_argument("--no-cold-cli", action="store_true", help="skip the cold rank-pools")
     parser.add_argument("--old-full", action="store_true", help="also a cold numpy rank-pools")
     parser.add_argument("--old-limit", type=float, default=600, help="seconds it may take")
     args = parser.parse_args()
@@ -144,12 +145,14 @@ def main() -> None:
           f"Python {platform.python_version()}\n")  # fmt: skip
     print("| measurement | wall s | CPU s | per trial / note | load avg before -> after |")
     print("|---|---:|---:|---|---|")
-    print(_row("cold rank-pools, 1,397 trials, new process: onnxruntime INT8", cold_cli("onnx")))
-    kept = CACHE / new.cache_name
-    if not kept.exists():  # the cold run's vectors serve the warm and quality parts
-        CACHE.mkdir(parents=True, exist_ok=True)
-        shutil.copy(OUT / "cold-onnx" / new.cache_name, kept)
-    if args.old_full:
+    if not args.no_cold_cli:
+        measured = cold_cli("onnx")
+        print(_row("cold rank-pools, 1,397 trials, new process: onnxruntime INT8", measured))
+        kept = CACHE / new.cache_name
+        if not kept.exists():  # the cold run's vectors serve the warm and quality parts
+            CACHE.mkdir(parents=True, exist_ok=True)
+            shutil.copy(OUT / "cold-onnx" / new.cache_name, kept)
+    if args.old_full and not args.no_cold_cli:
         measured = cold_cli("numpy", args.old_limit)
         print(_row("cold rank-pools, 1,397 trials, new process: numpy", measured))
     texts = list(pools.corpus.values())[: args.cold_trials]
