@@ -164,7 +164,7 @@ def get_trial(*, session: Session, access: Access, nct_id: str) -> TrialDetail:
     )
     return TrialDetail(
         trial=TrialRecord.model_validate(row.record),
-        criteria=_CRITERIA.validate_python(row.criteria),
+        criteria=_current_criteria(row.criteria, row.screen, row.record),
         history=tuple(
             TrialVersionInfo(
                 version=v.version, content_sha256=v.content_sha256, source_name=v.source_name,
@@ -255,16 +255,26 @@ def _load_full(session: Session, keys: Sequence[tuple[str, str]]) -> list[TrialC
         _FULL.clear()
     rows = select(
         TrialRow.nct_id, TrialRow.content_sha256, TrialRow.version, TrialRow.brief_title,
-        TrialRow.criteria,
+        TrialRow.criteria, TrialRow.screen, TrialRow.record,
     )  # fmt: skip
     for start in range(0, len(missing), _CHUNK):
         chunk = missing[start : start + _CHUNK]
-        for nct, sha, version, title, criteria in session.execute(
+        for nct, sha, version, title, criteria, screen, record in session.execute(
             rows.where(TrialRow.nct_id.in_([n for n, _ in chunk]))
         ):
-            parsed = _CRITERIA.validate_python(criteria)
+            parsed = _current_criteria(criteria, screen, record)
             _FULL[(nct, sha)] = TrialCriteria.of(nct, version, title, parsed)
     return [_FULL[key] for key in keys if key in _FULL]
+
+
+def _current_criteria(
+    criteria: Any, screen: Any, record: Any
+) -> tuple[Criterion, ...]:
+    """The stored criteria, or, when they were read by an older reader (their matching payload
+    is of another ``compact.FORMAT``), the registry text read again by the current one."""
+    if isinstance(screen, dict) and screen.get("format") == compact.FORMAT:
+        return _CRITERIA.validate_python(criteria)
+    return structure(TrialRecord.model_validate(record).eligibility)
 
 
 def load_criteria(session: Session, nct_ids: Sequence[str] | None = None) -> list[TrialCriteria]:
