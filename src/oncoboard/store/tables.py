@@ -26,7 +26,7 @@ from oncoboard.monitoring.models import (
 )
 from oncoboard.record.models import FactRow, PatientRow
 from oncoboard.store.base import Base
-from oncoboard.trials.models import TrialRow, TrialVersionRow
+from oncoboard.trials.models import CriterionOverrideRow, TrialRow, TrialVersionRow
 
 metadata = Base.metadata
 
@@ -37,6 +37,7 @@ __all__ = [
     "AuditHeadRow",
     "AuditRow",
     "ConsentEventRow",
+    "CriterionOverrideRow",
     "DecisionRow",
     "DoseChangeRow",
     "DoseProposalRow",

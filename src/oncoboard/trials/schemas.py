@@ -249,6 +249,8 @@ class TrialMatch(_Frozen):
     unknown: int
     needs_review: int
     criteria: tuple[CriterionResult, ...]
+    # BM25 similarity of patient and trial text: orders trials of equal decided fit
+    text_score: float | None = None
 
 
 class PatientTrialMatches(_Frozen):
