@@ -69,7 +69,7 @@ _STOP = frozenset((
     "antigen", "seropositive", "seronegative", "active", "current", "concurrent", "ongoing",
     "such", "including", "etc", "following", "those", "participants", "can", "per", "criteria",
     "version", "recist", "response", "evaluation", "solid", "defined", "one", "lesion",
-    "lesions", "measurable", "who", "with", "their", "from", "have", "has", "been",
+    "lesions", "measurable", "who", "with", "their", "from", "have", "has", "been", "clinical",
 ))  # fmt: skip
 _WORD = re.compile(r"[A-Za-z]{3,}")
 # phrases in these families can sit under a negation ("no prior …", "without …")
@@ -84,7 +84,8 @@ _TRIGGER = re.compile(
 )
 _EXPLANATION = re.compile(
     r"\bbecause\b[^;]*|\(\s*(?:The|This|These|i\.e\.|e\.g\.)[^)]*\)|\bdue to the\b[^;]*|"
-    r"at the time of (?:signing )?(?:the )?(?:informed consent|ICF)",
+    r"at the time of (?:signing )?(?:the )?(?:informed consent|ICF)|"
+    r"(?:^|(?<=[.;] ))(?:Subjects|Patients|Participants) may be transfused[^.;]*",
     re.IGNORECASE,
 )
 _ALTERNATIVE = re.compile(
@@ -154,11 +155,20 @@ def _criterion(item: Item, criterion_id: str) -> Criterion:
     kept = _linked(kept)
     extra = _consumed_triggers(work, scoped) + _qualifier_spans(work, kept)
     residual = _residual(work, spans, extra)
+    exceptions = bool(_EXCEPTION.search(" ".join(residual)))
+    # words after an exception trigger only loosen an inclusion / narrow an exclusion: the
+    # engine treats the exception itself; only words before it can add requirements
+    trigger = _EXCEPTION.search(work)
+    before = residual
+    if exceptions and trigger is not None:
+        cut = trigger.start()
+        clipped = [(s, min(e, cut)) for s, e in [*spans, *extra] if s < cut]
+        before = _residual(work[:cut], clipped, [])
     return Criterion(
         **base,
         constraints=_grouped(text, kept, item.section),
-        partial=bool(residual),
-        has_exceptions=bool(_EXCEPTION.search(" ".join(residual))),
+        partial=bool(before),
+        has_exceptions=exceptions,
         open_alternatives=_alternatives(work, residual),
         unread=" ".join(residual) or None,
     )

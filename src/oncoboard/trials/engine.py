@@ -261,10 +261,12 @@ def _decide(
     if inclusion:
         if holds:
             return CriterionState.NEEDS_REVIEW if partial else CriterionState.MET
-        soft = partial and (exceptions or alternatives or failing <= _OR_PRONE)
+        # an exception ("except in Gilbert's syndrome …") can only loosen an inclusion
+        soft = exceptions or (partial and (alternatives or failing <= _OR_PRONE))
         return CriterionState.NEEDS_REVIEW if soft else CriterionState.NOT_MET
     if holds:
-        return CriterionState.NEEDS_REVIEW if partial and exceptions else CriterionState.MET
+        # … and can only narrow an exclusion
+        return CriterionState.NEEDS_REVIEW if exceptions else CriterionState.MET
     if partial and not (decisive and not alternatives):
         return CriterionState.NEEDS_REVIEW
     return CriterionState.NOT_MET

@@ -14,6 +14,7 @@ from datetime import date
 from oncoboard.record.cancers import Cancer
 from oncoboard.trials.eval_disease import cancer_for
 from oncoboard.trials.history import (
+    ABSENCE,
     INFECTION_RECORD,
     LABELS,
     MALIGNANCY_EXCEPTIONS,
@@ -68,7 +69,8 @@ def condition_history(c: ConditionHistoryConstraint, view: PatientView) -> Const
                       "(e.g. clinically significant, uncontrolled) needs a clinician", *facts,
                       missing="clinical judgement", kind=c.type)  # fmt: skip
         return _r(True, f"{label} recorded", *facts, kind=c.type)
-    absent = [fact for f, fact in found if not f.present]
+    absence = ABSENCE[c.concept]
+    absent = [fact for f, fact in found if not f.present and absence.search(f.display)]
     if absent:
         return _r(False, f"{label}: recorded absent", *absent, kind=c.type)
     return _r(None, f"{label}: not recorded either way", missing=f"history of {label}",

@@ -63,11 +63,24 @@ _CONCEPTS: dict[str, tuple[str, str]] = {
         r"coagulation|coagulopathy|bleeding disorder|haemophilia|hemophilia",
     ),
 }
+# Umbrella concepts are only concluded absent from a finding that names the umbrella itself:
+# "myocardial infarction: absent" says nothing about other cardiac disease.
+_ABSENCE: dict[str, str] = {
+    "autoimmune_disease": r"auto-?immune",
+    "cardiac_disease": r"\b(?:cardiac|heart|cardiovascular) disease",
+    "liver_disease": r"\b(?:chronic )?liver disease",
+    "bleeding_disorder": r"bleeding disorder|coagulopathy|coagulation disorder",
+    "pleural_effusion_or_ascites": r"pleural effusion.*ascites|ascites.*pleural effusion",
+}
 PROTOCOL: dict[str, re.Pattern[str]] = {
     concept: re.compile(words, re.IGNORECASE) for concept, (words, _) in _CONCEPTS.items()
 }
 RECORD: dict[str, re.Pattern[str]] = {
     concept: re.compile(words, re.IGNORECASE) for concept, (_, words) in _CONCEPTS.items()
+}
+ABSENCE: dict[str, re.Pattern[str]] = {
+    concept: re.compile(_ABSENCE.get(concept, words), re.IGNORECASE)
+    for concept, (_, words) in _CONCEPTS.items()
 }
 LABELS = {concept: concept.replace("_", " ") for concept in _CONCEPTS}
 

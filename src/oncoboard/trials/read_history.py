@@ -110,7 +110,7 @@ def prior_malignancy(text: str) -> Iterator[Found]:
     )
     if not found or _OTHER_THAN_STUDY.search(text) or re.search(r"current malignancy", text, re.I):
         return
-    end = found.end()
+    end = max(m.end() for m in _MALIGNANCY.finditer(text))  # "… or an additional malignancy"
     excepted: list[str] = []
     open_exceptions = False
     exception = _EXCEPT.search(text, found.start())
