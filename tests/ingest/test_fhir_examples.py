@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from oncoboard.record.schemas import GeneTesting
 from tests.support import read_file, shared_file
 
 pytestmark = pytest.mark.shared
@@ -155,8 +156,11 @@ def test_pertinent_negative_is_not_a_variant() -> None:
         *MCODE, "Observation-gx-genomic-variant-pertinent-negative-nras-kit-braf.json"
     )
     facts, log = read_file(path)
-    assert facts == [] and not log.problems
-    assert any("pertinent negative" in note for note in log.notes)
+    assert not log.problems
+    # not a variant: the genes it names were examined and nothing was found in them
+    (fact,) = [f.fact for f in facts]
+    assert isinstance(fact, GeneTesting) and fact.scope == "no_variant_found"
+    assert fact.genes == ("NRAS", "KIT", "BRAF")
 
 
 def test_examples_without_profile_are_classified_by_content() -> None:

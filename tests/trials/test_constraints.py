@@ -73,7 +73,10 @@ def test_exclusion_prior_kras_g12c_inhibitor_is_a_therapy_not_a_biomarker() -> N
 def test_pallas_stage_exclusion_and_lab_units() -> None:
     c = criteria_of("NCT02513394")
     # grep -o 'Stage I or IV breast cancer are not eligible' NCT02513394.json
-    assert c["E3"].constraints[0].constraint == StageConstraint(stages=("I", "IV"))
+    # the stage is the breast cancer's stage: the item names the tumour type
+    assert c["E3"].constraints[0].constraint == StageConstraint(
+        stages=("I", "IV"), oncotree_codes=("BREAST",)
+    )
     # grep -o 'Absolute neutrophil count ≥ 1,500/µL' → 1.5 × 10^9/L
     anc = c["I16"].constraints[0].constraint
     assert isinstance(anc, LabConstraint) and (anc.analyte, anc.op, anc.value, anc.unit) == (
@@ -120,8 +123,9 @@ def test_recist_solid_tumours_and_cohort_items_are_not_structured() -> None:
     assert "cancer_type" not in _types(c["I1"])
     # "For some parts of the study, …" applies to one cohort: never structured
     assert c["I9"].constraints == () and "cohort" in (c["I9"].not_structured_because or "")
-    # an informed-consent item has no rule: needs review
-    assert criteria_of("NCT05288205")["I1"].constraints == ()
+    # an informed-consent item is administrative: shown apart, never counted as undecided
+    consent = criteria_of("NCT05288205")["I1"]
+    assert consent.constraints == () and consent.category == "administrative"
 
 
 def test_ages_in_months_and_na_mean_what_ctgov_says() -> None:

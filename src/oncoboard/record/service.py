@@ -16,21 +16,15 @@ from oncoboard.governance import gate
 from oncoboard.governance.gate import Access
 from oncoboard.governance.vocabulary import Action
 from oncoboard.ingest.models import ImportRow
+from oncoboard.record.labels import describe
 from oncoboard.record.models import FactRow, PatientRow, RawBlockRow
 from oncoboard.record.schemas import (
     AnyFact,
-    Biomarker,
-    CancerCondition,
-    CopyNumberChange,
-    Demographics,
     FactDetail,
     PatientRecord,
     PatientSummary,
-    PerformanceStatus,
     Provenance,
     RecordedFact,
-    SomaticVariant,
-    Specimen,
     TimelineEntry,
     Treatment,
     VariantPage,
@@ -48,6 +42,9 @@ _SECTIONS = {
     "biomarker": "biomarkers",
     "performance_status": "performance_status",
     "treatment": "treatments",
+    "lab": "labs",
+    "finding": "findings",
+    "gene_testing": "gene_tests",
 }
 _GENOMIC = ("variant", "copy_number", "fusion")
 # Listed rather than ``kind != 'variant'`` so the (patient, kind) index skips the variants.
@@ -163,6 +160,9 @@ def get_patient_record(
         treatments=sections["treatments"],
         timeline=_timeline(recorded),
         genome_builds=_builds(session, patient.id),
+        labs=sections["labs"],
+        findings=sections["findings"],
+        gene_tests=sections["gene_tests"],
     )
 
 
@@ -371,27 +371,3 @@ def _dated(fact: AnyFact) -> list[tuple[str, str]]:
     if isinstance(fact, Treatment) and fact.end:
         events.append((str(fact.end), f"{describe(fact)} (ended)"))
     return events
-
-
-def describe(fact: AnyFact) -> str:
-    """A one-line clinical label for a fact."""
-    if isinstance(fact, CancerCondition):
-        stage = f" (stage {fact.stage})" if fact.stage else ""
-        return f"Diagnosis: {fact.display or fact.code}{stage}"
-    if isinstance(fact, Treatment):
-        return f"{fact.category.title()}: {fact.name}"
-    if isinstance(fact, Specimen):
-        kind = f" ({fact.specimen_type})" if fact.specimen_type else ""
-        return f"Specimen {fact.specimen_id}{kind}"
-    if isinstance(fact, Biomarker):
-        value = fact.value_text if fact.value_text is not None else fact.value_number
-        return f"{fact.name}: {value}" + (f" {fact.unit}" if fact.unit else "")
-    if isinstance(fact, PerformanceStatus):
-        return f"{fact.scale} {fact.score}"
-    if isinstance(fact, Demographics):
-        return f"{fact.name or 'unnamed'}, born {fact.birth_date or '?'}, sex {fact.sex or '?'}"
-    if isinstance(fact, SomaticVariant):
-        return f"{fact.gene or '?'} {fact.hgvs_p or fact.hgvs_c or ''}".strip()
-    if isinstance(fact, CopyNumberChange):
-        return f"{fact.gene} {fact.change.replace('_', ' ')}"
-    return f"{fact.gene_5p or '?'}::{fact.gene_3p or '?'} fusion"

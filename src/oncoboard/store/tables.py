@@ -33,7 +33,7 @@ from oncoboard.traceability.models import (
     CellTherapyIdentifierRow,
     SigningKeyRow,
 )
-from oncoboard.trials.models import TrialRow, TrialVersionRow
+from oncoboard.trials.models import CriterionOverrideRow, TrialRow, TrialVersionRow
 
 metadata = Base.metadata
 
@@ -48,6 +48,7 @@ __all__ = [
     "CellTherapyEntryRow",
     "CellTherapyIdentifierRow",
     "ConsentEventRow",
+    "CriterionOverrideRow",
     "DecisionRow",
     "DoseChangeRow",
     "DoseProposalRow",

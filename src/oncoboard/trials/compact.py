@@ -21,21 +21,27 @@ from oncoboard.trials.schemas import (
     BiomarkerStatusConstraint,
     BrainMetastasesConstraint,
     CancerTypeConstraint,
+    ConditionHistoryConstraint,
     Criterion,
+    DiseaseExtentConstraint,
     EcogConstraint,
     GeneAlterationConstraint,
+    InfectionConstraint,
     LabConstraint,
+    MeasurableDiseaseConstraint,
     PregnancyConstraint,
     PriorLinesConstraint,
+    PriorMalignancyConstraint,
     PriorTherapyConstraint,
     SexConstraint,
     StageConstraint,
 )
 
-FORMAT = 1
-# (inclusion?, partial, has exceptions, ((constraint, any-of group, constraint type), ...)); the
-# criterion id is left out so equal criteria of different trials share one plan (and one state)
-Plan = tuple[bool, bool, bool, tuple[tuple[Any, int, str], ...]]
+FORMAT = 2
+# (inclusion?, partial, has exceptions, open alternatives,
+#  ((constraint, any-of group, constraint type, negated), ...)); the criterion id is left out so
+# equal criteria of different trials share one plan (and one state)
+Plan = tuple[bool, bool, bool, bool, tuple[tuple[Any, int, str, bool], ...]]
 Model = TypeVar("Model", bound=BaseModel)
 
 _KINDS: dict[str, type[BaseModel]] = {
@@ -44,7 +50,8 @@ _KINDS: dict[str, type[BaseModel]] = {
         AgeConstraint, SexConstraint, CancerTypeConstraint, StageConstraint,
         GeneAlterationConstraint, BiomarkerStatusConstraint, EcogConstraint,
         PriorTherapyConstraint, PriorLinesConstraint, LabConstraint, BrainMetastasesConstraint,
-        PregnancyConstraint,
+        PregnancyConstraint, DiseaseExtentConstraint, MeasurableDiseaseConstraint,
+        InfectionConstraint, PriorMalignancyConstraint, ConditionHistoryConstraint,
     )
 }  # fmt: skip
 _CONSTRAINTS: dict[tuple[Any, ...], BaseModel] = {}
@@ -63,11 +70,13 @@ def encode(criteria: Sequence[Criterion]) -> dict[str, Any]:
     """The payload stored next to the criteria at import (JSON)."""
     return {
         "format": FORMAT,
-        "unstructured": sum(1 for c in criteria if not c.constraints),
+        "unstructured": sum(
+            1 for c in criteria if not c.constraints and c.category != "administrative"
+        ),
         "criteria": [
             [
-                c.id, c.section == "inclusion", c.partial, c.has_exceptions,
-                [[s.group, s.constraint.model_dump(mode="json")] for s in c.constraints],
+                c.id, c.section == "inclusion", c.partial, c.has_exceptions, c.open_alternatives,
+                [[s.group, s.constraint.model_dump(mode="json"), s.negated] for s in c.constraints],
             ]
             for c in criteria
             if c.constraints
@@ -80,9 +89,15 @@ def decode(payload: Mapping[str, Any] | None) -> Compact | None:
     if not payload or payload.get("format") != FORMAT:
         return None
     entries = tuple(
-        (str(cid), plan(inclusion, partial, exceptions, [(constraint(v), g) for g, v in parts]))
-        for cid, inclusion, partial, exceptions, parts in payload["criteria"]
-    )
+        (
+            str(cid),
+            plan(
+                inclusion, partial, exceptions, alternatives,
+                [(constraint(v), g, negated) for g, v, negated in parts],
+            ),
+        )
+        for cid, inclusion, partial, exceptions, alternatives, parts in payload["criteria"]
+    )  # fmt: skip
     return Compact(int(payload["unstructured"]), entries)
 
 
@@ -102,15 +117,19 @@ def constraint(values: Mapping[str, Any]) -> Any:
 
 
 def plan(
-    inclusion: bool, partial: bool, exceptions: bool, parts: Sequence[tuple[Any, int]]
+    inclusion: bool,
+    partial: bool,
+    exceptions: bool,
+    alternatives: bool,
+    parts: Sequence[tuple[Any, int, bool]],
 ) -> Plan:
     """One interned plan per distinct criterion logic (constraints are interned: keyed by id)."""
-    key = (inclusion, partial, exceptions, tuple((id(c), g) for c, g in parts))
+    key = (inclusion, partial, exceptions, alternatives, tuple((id(c), g, n) for c, g, n in parts))
     found = _PLANS.get(key)
     if found is None:
         found = _PLANS[key] = (
-            bool(inclusion), bool(partial), bool(exceptions),
-            tuple((c, int(g), str(c.type)) for c, g in parts),
+            bool(inclusion), bool(partial), bool(exceptions), bool(alternatives),
+            tuple((c, int(g), str(c.type), bool(n)) for c, g, n in parts),
         )  # fmt: skip
     return found
 

@@ -11,16 +11,30 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from oncoboard.trials import labs, read_disease, read_molecular, read_person, read_therapy
+from oncoboard.trials import (
+    administrative,
+    labs,
+    negation,
+    read_disease,
+    read_history,
+    read_molecular,
+    read_person,
+    read_therapy,
+)
 from oncoboard.trials.criteria import Item, split
 from oncoboard.trials.schemas import (
     AgeConstraint,
+    CancerTypeConstraint,
+    Constraint,
     Criterion,
+    DiseaseExtentConstraint,
     Eligibility,
     Found,
     SexConstraint,
+    StageConstraint,
     Structured,
 )
+from oncoboard.trials.vocabulary import GENES
 
 _CONDITIONAL = re.compile(
     r"^(?:part|cohort|arm)\s*\w*\s*:|\bfor (?:some|one|select|certain) (?:parts?|patients|arms?|"
@@ -32,6 +46,7 @@ _CONDITIONAL = re.compile(
 _ECOG_LONG = re.compile(r"Eastern Cooperative Oncology Group\s*\(\s*ECOG\s*\)\s*", re.IGNORECASE)
 
 _ANY_OF_TYPES = ("cancer_type", "gene_alteration")
+_LISTED = frozenset({"infection", "condition_history", "brain_metastases", "prior_malignancy"})
 
 _EXCEPTION = re.compile(r"\b(?:except|unless|excluding|other than|allowed|permitted)\b", re.I)
 
@@ -47,9 +62,39 @@ _STOP = frozenset((
     "group", "ecog", "level", "count", "absolute", "prior", "previous", "previously", "received",
     "receive", "treatment", "therapy", "also", "only", "locally", "advanced", "metastatic",
     "unresectable", "recurrent", "mutation", "mutations", "tumor", "tumors", "tumour", "tumours",
-    "cancer", "confirmed", "either",
+    "cancer", "confirmed", "either", "following", "first", "dose", "doses", "study", "drug",
+    "days", "weeks", "months", "week", "month", "day", "initiation", "enrollment", "enrolment",
+    "randomization", "randomisation", "screening", "start", "time", "within", "since", "before",
+    "after", "past", "last", "diseases", "virus", "infection", "infections", "antibody",
+    "antigen", "seropositive", "seronegative", "active", "current", "concurrent", "ongoing",
+    "such", "including", "etc", "following", "those", "participants", "can", "per", "criteria",
+    "version", "recist", "response", "evaluation", "solid", "defined", "one", "lesion",
+    "lesions", "measurable", "who", "with", "their", "from", "have", "has", "been", "clinical",
 ))  # fmt: skip
 _WORD = re.compile(r"[A-Za-z]{3,}")
+# phrases in these families can sit under a negation ("no prior …", "without …")
+_NEGATABLE = frozenset({
+    "prior_therapy", "brain_metastases", "condition_history", "infection", "prior_malignancy",
+    "pregnancy", "gene_alteration", "measurable_disease",
+})  # fmt: skip
+_TRIGGER = re.compile(
+    r"\b(?:except(?: for)?|excluding|other than|with the exception of|unless|no|not|without|"
+    r"never|free of|absence of|negative for)\b[\s(:,]*$",
+    re.IGNORECASE,
+)
+_EXPLANATION = re.compile(
+    r"\bbecause\b[^;]*|\(\s*(?:The|This|These|i\.e\.|e\.g\.)[^)]*\)|\bdue to the\b[^;]*|"
+    r"at the time of (?:signing )?(?:the )?(?:informed consent|ICF)|"
+    r"(?:^|(?<=[.;] ))(?:Subjects|Patients|Participants) may be transfused[^.;]*",
+    re.IGNORECASE,
+)
+_ALTERNATIVE = re.compile(
+    r"carcinoma|cancer|tumou?r|neoplasm|malignan|sarcoma|lymphoma|leuka?emia|melanoma|"
+    r"mesothelioma|glioma|\w+oma$|mutation|alteration|fusion|amplification|rearrangement",
+    re.IGNORECASE,
+)
+# a gene symbol: a known one, or letters followed by a number ("RAF1", "FGFR2", "NTRK3")
+_GENE_LIKE = re.compile(rf"(?:{'|'.join(sorted(GENES))})|[A-Z]{{2,5}}\d{{1,2}}[A-Z]?")
 
 
 def structure(eligibility: Eligibility) -> tuple[Criterion, ...]:
@@ -95,15 +140,37 @@ def _criterion(item: Item, criterion_id: str) -> Criterion:
         return Criterion(**base, not_structured_because="applies to one cohort or condition only")
     work = _ECOG_LONG.sub(lambda m: "ECOG".ljust(len(m.group(0))), text)
     found = extract(work, item.section)
+    if not found and administrative.is_administrative(text):
+        return Criterion(
+            **base, category="administrative",
+            not_structured_because="administrative (consent, willingness, logistics)",
+        )  # fmt: skip
     if not found:
         return Criterion(**base, not_structured_because="no rule reads this text")
-    found = _dedupe(found)
-    residual = _residual(work, [(s, e) for s, e, _ in found])
+    spans = [(s, e) for s, e, _ in found]
+    scoped = _scoped(work, _dedupe(found), item.section)
+    kept = [(s, e, c, negated) for s, e, c, negated, excepted in scoped if not excepted]
+    if not kept:
+        return Criterion(**base, not_structured_because="only exceptions were read")
+    kept = _linked(kept)
+    extra = _consumed_triggers(work, scoped) + _qualifier_spans(work, kept)
+    residual = _residual(work, spans, extra)
+    exceptions = bool(_EXCEPTION.search(" ".join(residual)))
+    # words after an exception trigger only loosen an inclusion / narrow an exclusion: the
+    # engine treats the exception itself; only words before it can add requirements
+    trigger = _EXCEPTION.search(work)
+    before = residual
+    if exceptions and trigger is not None:
+        cut = trigger.start()
+        clipped = [(s, min(e, cut)) for s, e in [*spans, *extra] if s < cut]
+        before = _residual(work[:cut], clipped, [])
     return Criterion(
         **base,
-        constraints=_grouped(text, found),
-        partial=bool(residual),
-        has_exceptions=bool(_EXCEPTION.search(" ".join(residual))),
+        constraints=_grouped(text, kept, item.section),
+        partial=bool(before),
+        has_exceptions=exceptions,
+        open_alternatives=_alternatives(work, residual),
+        unread=" ".join(residual) or None,
     )
 
 
@@ -115,18 +182,106 @@ def extract(text: str, section: str) -> list[Found]:
     for start, end, _ in therapy:  # "KRAS G12C inhibitor" is a drug class, not a biomarker
         masked = masked[:start] + " " * (end - start) + masked[end:]
     found += therapy
+    malignancy = list(read_history.prior_malignancy(masked))
+    for start, end, _ in malignancy:  # "other malignancy except DCIS": not a breast cancer type
+        masked = masked[:start] + " " * (end - start) + masked[end:]
+    found += malignancy
     readers: list[Callable[[str], Iterator[Found]]] = [
-        read_person.age, read_person.ecog, read_molecular.genes, read_molecular.markers,
-        read_therapy.lines,
+        read_person.age, read_person.ecog, read_molecular.genes, read_molecular.families,
+        read_molecular.markers,
+        read_therapy.lines, read_disease.cancer_types, read_disease.stages,
+        read_disease.extents, read_disease.measurable, read_disease.brain,
+        read_person.pregnancy, read_history.infections, read_history.conditions,
     ]  # fmt: skip
-    if section == "inclusion":
-        readers += [read_disease.cancer_types, read_disease.stages]
-    else:
-        readers += [read_disease.brain, read_person.pregnancy, read_disease.stages]
     for reader in readers:
         found += list(reader(masked))
     found += labs.find(masked)
     return sorted(found, key=lambda f: f[0])
+
+
+Kept = tuple[int, int, Constraint, bool]
+
+
+def _linked(found: list[Kept]) -> list[Kept]:
+    """A stage or extent in the same item as a tumour type is that tumour's stage ("Stage I or
+    IV breast cancer")."""
+    codes = tuple(
+        code
+        for _, _, c, _ in found
+        if isinstance(c, CancerTypeConstraint) and not c.any_solid_tumour
+        for code in c.oncotree_codes
+    )
+    if not codes:
+        return found
+    return [
+        (s, e, c.model_copy(update={"oncotree_codes": codes}), n)
+        if isinstance(c, StageConstraint | DiseaseExtentConstraint)
+        else (s, e, c, n)
+        for s, e, c, n in found
+    ]
+
+
+def _qualifier_spans(text: str, kept: list[Kept]) -> list[tuple[int, int]]:
+    """Words a reader took into account without a span of their own: the time window and the
+    judgement words of a comorbidity, "active" of an infection."""
+    kinds = {c.type for _, _, c, _ in kept}
+    spans: list[tuple[int, int]] = []
+    if kinds & {"condition_history", "prior_malignancy", "infection"}:
+        for pattern in (read_history.WITHIN, read_history.QUALIFIED):
+            spans += [(m.start(), m.end()) for m in pattern.finditer(text)]
+    return spans
+
+
+def _scoped(
+    text: str, found: list[Found], section: str
+) -> list[tuple[int, int, Constraint, bool, bool]]:
+    """Each constraint with its negation and exception scope; tumour types in an exception
+    ("solid tumors (excluding NSCLC and CRC)") become carve-outs of the tumour type before.
+    No protocol requires pregnancy: a pregnancy phrase in an inclusion is always a negation."""
+    scopes = negation.scopes(text, [(s, e) for s, e, _ in found])
+    out: list[tuple[int, int, Constraint, bool, bool]] = []
+    for (start, end, constraint), scope in zip(found, scopes, strict=True):
+        negated = scope.negated and constraint.type in _NEGATABLE
+        if constraint.type == "pregnancy" and section == "inclusion":
+            negated = True
+        if scope.excepted and isinstance(constraint, CancerTypeConstraint):
+            _carve_out(out, constraint)
+        out.append((start, end, constraint, negated, scope.excepted))
+    return out
+
+
+def _carve_out(
+    out: list[tuple[int, int, Constraint, bool, bool]], excepted: CancerTypeConstraint
+) -> None:
+    for i in range(len(out) - 1, -1, -1):
+        s, e, c, negated, is_excepted = out[i]
+        if isinstance(c, CancerTypeConstraint) and not is_excepted:
+            codes = (*c.excluded_codes, *excepted.oncotree_codes)
+            out[i] = (s, e, c.model_copy(update={"excluded_codes": codes}), negated, False)
+            return
+
+
+def _consumed_triggers(
+    text: str, scoped: list[tuple[int, int, Constraint, bool, bool]]
+) -> list[tuple[int, int]]:
+    """The "except"/"excluding" word before read exceptions, and negation words before negated
+    phrases, count as read."""
+    spans = []
+    for start, _, _, negated, excepted in scoped:
+        if excepted or negated:
+            before = text[max(0, start - 45) : start]
+            trigger = _TRIGGER.search(before)
+            if trigger:
+                offset = start - len(before)
+                spans.append((offset + trigger.start(), offset + trigger.end()))
+    return spans
+
+
+def _alternatives(text: str, residual: list[str]) -> bool:
+    """Unread words of the same kind as the read ones, joined by "or" ("NSCLC or mesothelioma")."""
+    if not re.search(r"\bor\b|\beither\b|/", text):
+        return False
+    return any(_ALTERNATIVE.search(word) or _GENE_LIKE.fullmatch(word) for word in residual)
 
 
 def _dedupe(found: list[Found]) -> list[Found]:
@@ -143,25 +298,33 @@ def _dedupe(found: list[Found]) -> list[Found]:
     return kept
 
 
-def _grouped(text: str, found: list[Found]) -> tuple[Structured, ...]:
-    """Neighbours joined only by "or" / "and/or" form one any-of group; others are AND-ed."""
+def _grouped(text: str, found: list[Kept], section: str) -> tuple[Structured, ...]:
+    """Neighbours joined only by "or" / "and/or" form one any-of group; others are AND-ed. The
+    comorbidities an exclusion lists ("HIV, hepatitis B, or hepatitis C positive") are any-of."""
     out: list[Structured] = []
     group, previous_end = 0, None
     shared: dict[str, int] = {}
-    for start, end, constraint in found:
+    for start, end, constraint, negated in found:
         gap = text[previous_end:start] if previous_end is not None else ""
         if previous_end is not None and not re.fullmatch(r"[\s,]*(?:and/)?or[\s,]*", gap):
             group += 1
         mine = group
         if constraint.type in _ANY_OF_TYPES:
             mine = shared.setdefault(constraint.type, group)
-        out.append(Structured(constraint=constraint, evidence=text[start:end], group=mine))
+        elif section == "exclusion" and not negated and constraint.type in _LISTED:
+            mine = shared.setdefault("listed", group)
+        out.append(
+            Structured(constraint=constraint, evidence=text[start:end], group=mine, negated=negated)
+        )
         previous_end = max(end, previous_end or 0)
     return tuple(out)
 
 
-def _residual(text: str, spans: list[tuple[int, int]]) -> list[str]:
-    chars = list(text)
-    for start, end in spans:
+def _residual(
+    text: str, spans: list[tuple[int, int]], triggers: list[tuple[int, int]]
+) -> list[str]:
+    """Words no rule read, stop words and explanations ("because …", "(The … )") left out."""
+    chars = list(_EXPLANATION.sub(lambda m: " " * len(m.group(0)), text))
+    for start, end in [*spans, *triggers]:
         chars[start:end] = " " * (end - start)
     return [w for w in _WORD.findall("".join(chars)) if w.lower() not in _STOP]

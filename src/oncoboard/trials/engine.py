@@ -30,9 +30,13 @@ from oncoboard.trials.schemas import (
     Verdict,
 )
 
-# An unlisted tumour type, drug or line count in the leftover words may be the alternative
-# that fits: a "does not hold" of these types in a partial inclusion is needs-review.
-_OR_PRONE = frozenset({"cancer_type", "prior_therapy", "prior_lines"})
+# An unlisted drug or line count in the leftover words may be the alternative that fits: a
+# "does not hold" of only these types in a partial inclusion is needs-review. (An unlisted tumour
+# type is caught by ``Criterion.open_alternatives``: a tumour type that does not fit decides.)
+_OR_PRONE = frozenset({"prior_therapy", "prior_lines"})
+# An answer flagged "decisive" rules out the subject of the whole item (a male patient and a
+# pregnancy exclusion; another tumour type): an exclusion does not apply whatever the rest says.
+DECISIVE = "decisive"
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,11 @@ def match_trial(trial: TrialCriteria, screening: Screening) -> TrialMatch:
         excluded_by=excluded_by,
         met=sum(1 for r in structured if _favourable(r)),
         unknown=sum(1 for r in results if r.state is CriterionState.UNKNOWN),
-        needs_review=sum(1 for r in results if r.state is CriterionState.NEEDS_REVIEW),
+        needs_review=sum(
+            1
+            for r in results
+            if r.state is CriterionState.NEEDS_REVIEW and r.category != "administrative"
+        ),
         criteria=results,
     )
 
@@ -172,25 +180,51 @@ def _favourable(result: CriterionResult) -> bool:
 def judge(criterion: Criterion, screening: Screening) -> CriterionResult:
     """One criterion's state with its reason; for exclusions MET means "applies: excludes"."""
     if not criterion.constraints:
+        if criterion.category == "administrative":
+            return _result(
+                criterion, CriterionState.NEEDS_REVIEW,
+                "administrative: confirmed at enrolment, not from the record",
+            )  # fmt: skip
         return _result(
             criterion,
             CriterionState.NEEDS_REVIEW,
             f"not structured ({criterion.not_structured_because or 'no rule'}): review the text",
         )
     answers = tuple(screening.answer(s.constraint) for s in criterion.constraints)
-    groups: dict[int, list[bool | None]] = {}
-    for structured, answer in zip(criterion.constraints, answers, strict=True):
-        groups.setdefault(structured.group, []).append(answer.holds)
-    holds = _all([_any(values) for values in groups.values()])
-    failing: set[str] = {
-        s.constraint.type
+    parts = [
+        (s.group, _flip(a.holds, s.negated), s.constraint.type, DECISIVE in a.flags)
         for s, a in zip(criterion.constraints, answers, strict=True)
-        if a.holds is False
-    }
-    state = _state_of(criterion, holds, failing)
+    ]
+    holds, failing, decisive = _combine(parts)
+    state = _decide(
+        criterion.section == "inclusion", criterion.partial, criterion.has_exceptions,
+        criterion.open_alternatives, holds, failing, decisive,
+    )  # fmt: skip
     reason = _reason(criterion, state, holds, answers)
-    flags = tuple(dict.fromkeys(f for a in answers for f in a.flags))
+    flags = tuple(dict.fromkeys(f for a in answers for f in a.flags if f != DECISIVE))
+    if any(s.negated for s in criterion.constraints):
+        flags = (*flags, "negated")
     return _result(criterion, state, reason, answers, flags)
+
+
+def _flip(holds: bool | None, negated: bool) -> bool | None:
+    return holds if holds is None or not negated else not holds
+
+
+def _combine(
+    parts: Sequence[tuple[int, bool | None, str, bool]],
+) -> tuple[bool | None, set[str], bool]:
+    """AND of any-of groups; the types that do not hold; whether a failing group is decisive."""
+    groups: dict[int, list[tuple[bool | None, str, bool]]] = {}
+    for group, holds, kind, decisive in parts:
+        groups.setdefault(group, []).append((holds, kind, decisive))
+    holds = _all([_any([h for h, _, _ in values]) for values in groups.values()])
+    failing = {kind for _, h, kind, _ in parts if h is False}
+    decisive = any(
+        all(h is False for h, _, _ in values) and any(d for _, _, d in values)
+        for values in groups.values()
+    )
+    return holds, failing, decisive
 
 
 def plan_state(plan: Plan, screening: Screening) -> CriterionState:
@@ -202,37 +236,40 @@ def plan_state(plan: Plan, screening: Screening) -> CriterionState:
 
 
 def _plan_state(plan: Plan, screening: Screening) -> CriterionState:
-    inclusion, partial, exceptions, parts = plan
-    groups: dict[int, list[bool | None]] = {}
-    failing: set[str] = set()
-    for constraint, group, kind in parts:
-        holds = screening.answer(constraint).holds
-        groups.setdefault(group, []).append(holds)
-        if holds is False:
-            failing.add(kind)
-    holds_all = _all([_any(v) for v in groups.values()])
-    return _decide(inclusion, partial, exceptions, holds_all, failing)
-
-
-def _state_of(criterion: Criterion, holds: bool | None, failing: set[str]) -> CriterionState:
-    inclusion = criterion.section == "inclusion"
-    return _decide(inclusion, criterion.partial, criterion.has_exceptions, holds, failing)
+    inclusion, partial, exceptions, alternatives, parts = plan
+    answered = []
+    for constraint, group, kind, negated in parts:
+        answer = screening.answer(constraint)
+        answered.append((group, _flip(answer.holds, negated), kind, DECISIVE in answer.flags))
+    holds, failing, decisive = _combine(answered)
+    return _decide(inclusion, partial, exceptions, alternatives, holds, failing, decisive)
 
 
 def _decide(
-    inclusion: bool, partial: bool, exceptions: bool, holds: bool | None, failing: set[str]
+    inclusion: bool,
+    partial: bool,
+    exceptions: bool,
+    alternatives: bool,
+    holds: bool | None,
+    failing: set[str],
+    decisive: bool,
 ) -> CriterionState:
-    """Inclusion: leftover words can only add requirements; exclusion: only add reasons."""
+    """Inclusion: leftover words can only add requirements; exclusion: only add reasons. A
+    decisive structured part decides alone (the unread rest is shown with it)."""
     if holds is None:
         return CriterionState.UNKNOWN
     if inclusion:
         if holds:
             return CriterionState.NEEDS_REVIEW if partial else CriterionState.MET
-        soft = partial and (exceptions or failing <= _OR_PRONE)
+        # an exception ("except in Gilbert's syndrome …") can only loosen an inclusion
+        soft = exceptions or (partial and (alternatives or failing <= _OR_PRONE))
         return CriterionState.NEEDS_REVIEW if soft else CriterionState.NOT_MET
     if holds:
-        return CriterionState.NEEDS_REVIEW if partial and exceptions else CriterionState.MET
-    return CriterionState.NEEDS_REVIEW if partial else CriterionState.NOT_MET
+        # … and can only narrow an exclusion
+        return CriterionState.NEEDS_REVIEW if exceptions else CriterionState.MET
+    if partial and not (decisive and not alternatives):
+        return CriterionState.NEEDS_REVIEW
+    return CriterionState.NOT_MET
 
 
 def _reason(
@@ -241,7 +278,10 @@ def _reason(
     holds: bool | None,
     answers: Sequence[ConstraintResult],
 ) -> str:
-    said = "; ".join(a.reason for a in answers)
+    said = "; ".join(
+        f"{'negated — ' if s.negated else ''}{a.reason}"
+        for s, a in zip(criterion.constraints, answers, strict=True)
+    )
     if state is CriterionState.UNKNOWN:
         missing = ", ".join(dict.fromkeys(a.missing for a in answers if a.missing))
         return f"data missing: {missing or 'not recorded'} ({said})"
@@ -251,9 +291,12 @@ def _reason(
             return f"structured part {verb} ({said}), but the text lists exceptions"
         part = "met" if holds == (criterion.section == "inclusion") else "not met"
         return f"structured part {part} ({said}); the rest of the text needs review"
+    rest = (
+        " (decided on the structured part; the rest is shown unread)" if criterion.partial else ""
+    )
     if criterion.section == "exclusion":
-        return f"exclusion {'applies' if holds else 'does not apply'}: {said}"
-    return said
+        return f"exclusion {'applies' if holds else 'does not apply'}: {said}{rest}"
+    return f"{said}{rest}"
 
 
 def _any(values: list[bool | None]) -> bool | None:
@@ -280,6 +323,7 @@ def _result(
     )
     if criterion.section == "exclusion" and answers:
         flags = tuple(dict.fromkeys((*flags, "exclusion")))
+    decided = state in (CriterionState.MET, CriterionState.NOT_MET)
     return compact.build(
         CriterionResult,
         dict(
@@ -291,5 +335,7 @@ def _result(
             excludes=excludes,
             results=answers,
             flags=flags,
+            category=criterion.category,
+            unread=criterion.unread if decided and criterion.partial else None,
         ),
     )

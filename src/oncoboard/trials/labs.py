@@ -116,9 +116,8 @@ def find(text: str) -> list[tuple[int, int, LabConstraint]]:
             if analyte == "ast" and re.search(
                 r"\bALT/AST\b", text[max(0, match.start() - 4) : match.end()], re.I
             ):
-                found.append(
-                    (match.start(), match.end(), constraint.model_copy(update={"analyte": "alt"}))
-                )
+                start = max(0, match.start() - 4)  # "ALT/" belongs to the phrase
+                found.append((start, match.end(), constraint.model_copy(update={"analyte": "alt"})))
     found += _bare_uln(text, found)
     return sorted(found, key=lambda f: (f[0], f[2].analyte))
 

@@ -23,8 +23,6 @@ _LINES_MAX = re.compile(
 
 _PRIOR = re.compile(r"\b(?:prior|previous(?:ly)?|received|treatment with|therapy with)\b", re.I)
 
-_NEGATION = re.compile(r"\b(?:no|without|not (?:have )?(?:received|had))\s+(?:\w+\s+){0,2}$", re.I)
-
 
 def lines(text: str) -> Iterator[Found]:
     for m in _LINES_MIN.finditer(text):
@@ -38,11 +36,11 @@ def lines(text: str) -> Iterator[Found]:
 def prior_therapies(text: str, section: str) -> Iterator[Found]:
     if not _PRIOR.search(text):
         return
+    del section  # negation ("no prior …") is read by ``negation`` for every constraint
     for pattern, name in DRUG_CLASS_PATTERNS:
         for m in pattern.finditer(text):
-            negated = section == "inclusion" and bool(_NEGATION.search(text[: m.start()]))
             yield (
                 m.start(),
                 m.end(),
-                PriorTherapyConstraint(drug_class=name, drugs=DRUG_CLASSES[name], negated=negated),
+                PriorTherapyConstraint(drug_class=name, drugs=DRUG_CLASSES[name]),
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from oncoboard.ingest.fhir import codes
+from oncoboard.ingest.fhir import codes, history
 from oncoboard.ingest.fhir.values import LOINC, Json, code_keys, codings, has_code
 
 
@@ -27,6 +27,11 @@ class Kind(Enum):
     PROCEDURE = "procedure"
     RADIOTHERAPY = "radiotherapy"
     REPORT = "diagnostic report"
+    FINDING = "condition (not a cancer)"
+    COMORBIDITIES = "comorbidities"
+    PREGNANCY = "pregnancy status"
+    GENES_STUDIED = "genes studied"
+    LAB = "laboratory result"
     SKIP = "skip"
 
 
@@ -41,7 +46,7 @@ def classify(resource: Json) -> tuple[Kind, str]:
     if resource_type == "Condition":
         if is_cancer(resource.get("code")):
             return Kind.CANCER_CONDITION, ""
-        return Kind.SKIP, "Condition that is not a cancer"
+        return Kind.FINDING, ""
     if resource_type == "Observation":
         return _observation(resource)
     if resource_type == "Specimen":
@@ -72,8 +77,23 @@ def _observation(resource: Json) -> tuple[Kind, str]:
         return Kind.TUMOR_MARKER, ""
     if codes.LANSKY in keys:
         return Kind.SKIP, "Observation: Lansky play-performance (no ECOG/Karnofsky scale)"
+    eligibility = _eligibility(resource)
+    if eligibility is not None:
+        return eligibility, ""
     shown = ", ".join(c for _, c in keys[:1]) or "uncoded"
     return Kind.SKIP, f"Observation without an oncology mapping ({shown})"
+
+
+def _eligibility(resource: Json) -> Kind | None:
+    """Observations trial eligibility reads: genes studied, pregnancy, comorbidities, labs."""
+    if history.is_region_studied(resource):
+        return Kind.GENES_STUDIED
+    if history.is_pregnancy_status(resource):
+        return Kind.PREGNANCY
+    if history.is_comorbidities(resource):
+        return Kind.COMORBIDITIES
+    valued = any(k.startswith("value") for k in resource)
+    return Kind.LAB if valued and history.is_laboratory(resource) else None
 
 
 def _procedure(resource: Json) -> tuple[Kind, str]:
