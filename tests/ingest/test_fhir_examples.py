@@ -149,14 +149,19 @@ def test_unrepresentable_gr_variants_are_skipped_with_a_note() -> None:
         assert any("variant Observation" in n or "copy-number" in n for n in log.notes), name
 
 
-def test_pertinent_negative_is_not_a_variant() -> None:
-    # value LA9634-2 "Absent" for BRAF (grep LA9634-2 …pertinent-negative-nras-kit-braf.json)
+def test_pertinent_negative_is_a_negative_result_not_a_variant() -> None:
+    # value LA9634-2 "Absent" for NRAS, KIT and BRAF (components 48018-6 of
+    # …pertinent-negative-nras-kit-braf.json): the genes were tested, nothing was found.
     path = shared_file(
         *MCODE, "Observation-gx-genomic-variant-pertinent-negative-nras-kit-braf.json"
     )
     facts, log = read_file(path)
-    assert facts == [] and not log.problems
-    assert any("pertinent negative" in note for note in log.notes)
+    assert not log.problems
+    assert [f.fact.kind for f in facts] == ["biomarker"]
+    marker = facts[0].fact
+    assert marker.name == "NRAS, KIT, BRAF"  # type: ignore[union-attr]
+    assert marker.value_text == "absent (pertinent negative)"  # type: ignore[union-attr]
+    assert marker.code == "LA9634-2"  # type: ignore[union-attr]
 
 
 def test_examples_without_profile_are_classified_by_content() -> None:

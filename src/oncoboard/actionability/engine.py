@@ -26,6 +26,7 @@ from oncoboard.governance.recommendation import (
 )
 from oncoboard.knowledge.oncotree import DiseaseMatch, agnostic_relation, relation
 from oncoboard.knowledge.schemas import Assertion, KbReleaseInfo
+from oncoboard.record.schemas import RecordedFact
 
 INTENDED_USE = (
     "For oncologists and molecular tumour boards reviewing a patient's tumour "
@@ -63,6 +64,7 @@ class Assessment:
     other: list[Finding] = field(default_factory=list)
     not_evaluated: dict[str, list[Assertion]] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
+    filtered: tuple[RecordedFact, ...] = ()
 
 
 def assess(
@@ -72,10 +74,12 @@ def assess(
 ) -> Assessment:
     """Evaluate every assertion of the given releases for one patient."""
     tumor_type = facts.tumor_types[0] if facts.tumor_types else None
+    facts = facts.with_filtered(options.include_filtered)
     result = Assessment(patient_id=facts.patient_id, tumor_type=tumor_type)
+    result.filtered = facts.filtered
     unevaluated: dict[str, list[Assertion]] = defaultdict(list)
     for assertion, release in assertions:
-        outcome = evaluate(assertion.rule, facts, options)
+        outcome = _supported(evaluate(assertion.rule, facts, options))
         result.counts[outcome.status] += 1
         if outcome.status == "not_evaluated":
             unevaluated[outcome.reason].append(assertion)
@@ -93,6 +97,19 @@ def assess(
     for bucket in (result.options, result.resistance, result.other):
         bucket.sort(key=_rank)
     return result
+
+
+def _supported(outcome: RuleResult) -> RuleResult:
+    """A match must name the patient facts it rests on; a rule that matched on nothing (any
+    KB content the engine cannot support) is listed as not evaluated, never a crash."""
+    if outcome.matched and not outcome.facts:
+        return RuleResult(
+            "not_evaluated",
+            None,
+            (),
+            f"rule matched without a supporting patient fact ({outcome.reason}); not used",
+        )
+    return outcome
 
 
 def _bucket(result: Assessment, finding: Finding) -> list[Finding]:

@@ -61,9 +61,10 @@ MSI_HIGH = ("msi-h", "msi high", "instability high", "high", "unstable", "dmmr")
 
 @dataclass(frozen=True)
 class EngineOptions:
-    """Visible opt-ins; conservative by default (no gene-level evidence)."""
+    """Visible opt-ins; conservative by default (no gene-level evidence, PASS calls only)."""
 
     gene_level: bool = False
+    include_filtered: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,11 +109,43 @@ def _protein(change: str | None) -> ProteinChange | None:
 def _gene_variants(
     facts: PatientFacts, gene: str, origin: str = "any"
 ) -> list[tuple[RecordedFact, SomaticVariant]]:
+    """A gene's variants a rule of this origin may use: a germline rule only germline calls,
+    a somatic rule somatic calls and calls of unknown origin (they are in the tumour)."""
+    wanted = {"germline": ("germline",), "somatic": ("somatic", "unknown")}.get(origin)
     return [
-        (f, v)
-        for f, v in facts.gene_variant_facts(gene)
-        if origin == "any" or v.origin in (origin, "unknown")
+        (f, v) for f, v in facts.gene_variant_facts(gene) if wanted is None or v.origin in wanted
     ]
+
+
+Predicate = Callable[[SomaticVariant], bool]
+
+
+def _germline_unknown(
+    facts: PatientFacts, gene: str, origin: str, predicate: Predicate
+) -> RuleResult | None:
+    """A germline rule that a variant of unknown origin would satisfy: not evaluated, never a
+    silent match (clinical safety invariant 7)."""
+    if origin != "germline":
+        return None
+    pending = [
+        v for _, v in facts.gene_variant_facts(gene) if v.origin == "unknown" and predicate(v)
+    ]
+    if not pending:
+        return None
+    names = ", ".join(sorted({v.hgvs_p or v.hgvs_c or "variant" for v in pending}))
+    return _unknown(
+        f"germline status unknown: the rule requires a germline {gene} variant; {gene} {names} "
+        "is of unknown origin (somatic or germline not recorded)"
+    )
+
+
+def _variant_hits(
+    facts: PatientFacts, gene: str, origin: str, predicate: Predicate
+) -> list[RecordedFact] | RuleResult:
+    hits = [f for f, v in _gene_variants(facts, gene, origin) if predicate(v)]
+    if hits:
+        return hits
+    return _germline_unknown(facts, gene, origin, predicate) or []
 
 
 def _no_variants(facts: PatientFacts) -> RuleResult | None:
@@ -128,9 +161,9 @@ def _eval_protein(rule: r.ProteinRule, facts: PatientFacts, _: EngineOptions) ->
     wanted = _protein(rule.protein_change)
     if wanted is None:
         return _unknown(f"rule protein change {rule.protein_change!r} is not valid HGVS p.")
-    hits = [
-        f for f, v in _gene_variants(facts, rule.gene, rule.origin) if _protein(v.hgvs_p) == wanted
-    ]
+    hits = _variant_hits(facts, rule.gene, rule.origin, lambda v: _protein(v.hgvs_p) == wanted)
+    if isinstance(hits, RuleResult):
+        return hits
     if hits:
         return _yes(MatchLevel.PROTEIN_CHANGE, hits, f"{rule.gene} {wanted.short} present")
     return _no(f"no {rule.gene} {wanted.short}")
@@ -141,11 +174,14 @@ def _eval_codon(rule: r.CodonRule, facts: PatientFacts, _: EngineOptions) -> Rul
     if missing:
         return missing
     codon = f"{rule.ref}{rule.position}"
-    hits = []
-    for fact, variant in _gene_variants(facts, rule.gene, rule.origin):
+
+    def at_codon(variant: SomaticVariant) -> bool:
         change = _protein(variant.hgvs_p)
-        if change is not None and change.codon == codon and not change.change.endswith("="):
-            hits.append(fact)
+        return change is not None and change.codon == codon and not change.change.endswith("=")
+
+    hits = _variant_hits(facts, rule.gene, rule.origin, at_codon)
+    if isinstance(hits, RuleResult):
+        return hits
     if hits:
         return _yes(MatchLevel.CODON, hits, f"{rule.gene} codon {codon} altered")
     return _no(f"no {rule.gene} codon {codon} change")
@@ -208,11 +244,11 @@ def _eval_lof(rule: r.LossOfFunctionRule, facts: PatientFacts, _: EngineOptions)
     missing = _no_variants(facts)
     if missing:
         return missing
-    hits = [
-        f
-        for f, v in _gene_variants(facts, rule.gene, rule.origin)
-        if _truncating(v) and _of_class(v, rule.variant_class)
-    ]
+    hits = _variant_hits(
+        facts, rule.gene, rule.origin, lambda v: _truncating(v) and _of_class(v, rule.variant_class)
+    )
+    if isinstance(hits, RuleResult):
+        return hits
     what = f"{rule.gene} truncating variant" + _class_label(rule.variant_class)
     if hits:
         return _yes(MatchLevel.GENE_LOSS_OF_FUNCTION, hits, what)
@@ -261,11 +297,14 @@ def _eval_gene_any(rule: r.GeneAnyRule, facts: PatientFacts, options: EngineOpti
     missing = _no_variants(facts)
     if missing:
         return missing
-    hits = [
-        f
-        for f, v in _gene_variants(facts, rule.gene, rule.origin)
-        if not set((v.consequence or "").split(",")) <= SILENT and _of_class(v, rule.variant_class)
-    ]
+    hits = _variant_hits(
+        facts,
+        rule.gene,
+        rule.origin,
+        lambda v: _protein_altering(v) and _of_class(v, rule.variant_class),
+    )
+    if isinstance(hits, RuleResult):
+        return hits
     label = _class_label(rule.variant_class)
     if hits:
         return _yes(
@@ -337,23 +376,73 @@ def _eval_expression(rule: r.ExpressionRule, facts: PatientFacts, _: EngineOptio
     )
 
 
-def _eval_wild_type(rule: r.WildTypeRule, facts: PatientFacts, _: EngineOptions) -> RuleResult:
-    missing = _no_variants(facts)
-    if missing:
-        return missing
-    altered = [
+def _protein_altering(variant: SomaticVariant) -> bool:
+    return not set((variant.consequence or "").split(",")) <= SILENT
+
+
+def _altered(facts: PatientFacts, gene: str) -> list[RecordedFact]:
+    """Calls that show ``gene`` altered: a protein-altering variant, a fusion naming it, an
+    amplification or deep deletion."""
+    found = [f for f, v in facts.gene_variant_facts(gene) if _protein_altering(v)]
+    found += [f for f, x in facts.fusion_facts() if gene in (x.gene_5p, x.gene_3p)]
+    found += [
         f
-        for f, v in _gene_variants(facts, rule.gene)
-        if not set((v.consequence or "").split(",")) <= SILENT
+        for f, c in facts.cna_facts()
+        if c.gene == gene and c.change in ("amplification", "deep_deletion")
     ]
-    if altered:
-        return _no(f"{rule.gene} is altered")
-    return _yes(
-        MatchLevel.GENE_ANY,
-        [],
-        f"no {rule.gene} alteration reported (assumed wild-type; "
-        "panel coverage of the gene is not recorded)",
+    return found
+
+
+def _not_tested(genes: list[str]) -> RuleResult:
+    return _unknown(
+        f"gene testing not recorded: no negative result or panel coverage for "
+        f"{', '.join(genes)} in the record (absence of a call is not evidence)"
     )
+
+
+def _eval_wild_type(rule: r.WildTypeRule, facts: PatientFacts, _: EngineOptions) -> RuleResult:
+    """Wild type needs a recorded negative result for the gene, and no call altering it."""
+    if _altered(facts, rule.gene):
+        return _no(f"{rule.gene} is altered")
+    negatives = facts.negative_results(rule.gene)
+    if not negatives:
+        return _not_tested([rule.gene])
+    return _yes(MatchLevel.WILD_TYPE, negatives, f"{rule.gene} tested: no alteration (wild type)")
+
+
+def _rule_genes(rule: r.AnyRule) -> list[str]:
+    if isinstance(rule, r.CompositeRule):
+        return [g for child in rule.rules for g in _rule_genes(child)]
+    return [g for g in (getattr(rule, a, None) for a in ("gene", "gene_5p", "gene_3p")) if g]
+
+
+def _measured(rule: r.AnyRule, facts: PatientFacts) -> list[RecordedFact]:
+    """Facts showing a gene-less biomarker was measured (the basis of "not MSI-H" etc.)."""
+    names = {"tmb": ("TMB",), "msi": ("MSI", "MMR")}.get(rule.kind)
+    if isinstance(rule, r.ExpressionRule):
+        names = (rule.marker.upper(),)
+    if names is None:
+        return []
+    return [f for f, b in facts.biomarker_facts() if b.name.upper() in names]
+
+
+def _eval_not(rule: r.CompositeRule, facts: PatientFacts, options: EngineOptions) -> RuleResult:
+    """``not X`` holds only when X was tested and found absent, never on a missing call."""
+    inner = evaluate(rule.rules[0], facts, options)
+    if inner.status == "matched":
+        return _no(f"not ({inner.reason}): it is present")
+    if inner.status == "not_evaluated":
+        return RuleResult("not_evaluated", None, (), f"not ({inner.reason})")
+    if isinstance(rule.rules[0], r.WildTypeRule):  # "not wild type": the gene is altered
+        altered = _altered(facts, rule.rules[0].gene)
+        return _yes(MatchLevel.GENE_ANY, altered, f"not ({inner.reason}): altered")
+    genes = list(dict.fromkeys(_rule_genes(rule.rules[0])))
+    basis = [f for gene in genes for f in facts.negative_results(gene)]
+    if not genes:
+        basis = _measured(rule.rules[0], facts)
+    if not basis:
+        return _not_tested(genes) if genes else _unknown(f"not ({inner.reason}): no result")
+    return _yes(MatchLevel.WILD_TYPE, list(dict.fromkeys(basis)), f"not ({inner.reason})")
 
 
 def _eval_unsupported(rule: r.UnsupportedRule, _f: PatientFacts, _o: EngineOptions) -> RuleResult:
@@ -363,13 +452,9 @@ def _eval_unsupported(rule: r.UnsupportedRule, _f: PatientFacts, _o: EngineOptio
 def _eval_composite(
     rule: r.CompositeRule, facts: PatientFacts, options: EngineOptions
 ) -> RuleResult:
-    parts = [evaluate(child, facts, options) for child in rule.rules]
     if rule.operator == "not":
-        inner = parts[0]
-        flipped: Status = {"matched": "not_matched", "not_matched": "matched"}.get(
-            inner.status, "not_evaluated"
-        )  # type: ignore[assignment]
-        return RuleResult(flipped, inner.level, (), f"not ({inner.reason})")
+        return _eval_not(rule, facts, options)
+    parts = [evaluate(child, facts, options) for child in rule.rules]
     joined = f" {rule.operator} ".join(f"({p.reason})" for p in parts)
     facts_used = tuple(f for p in parts if p.matched for f in p.facts)
     level = min((p.level for p in parts if p.level), default=None, key=_specificity)

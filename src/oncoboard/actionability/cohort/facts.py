@@ -46,7 +46,9 @@ from oncoboard.record.schemas import (
 )
 
 # The payload fields ``matching.py`` reads from a variant; the rest (transcripts, depths) stays.
-VARIANT_FIELDS = ("chrom", "pos", "ref", "alt", "hgvs_p", "consequence", "exon", "origin")
+VARIANT_FIELDS = (
+    "chrom", "pos", "ref", "alt", "hgvs_p", "consequence", "exon", "origin", "filters"
+)  # fmt: skip
 _INTEGER_FIELDS = frozenset({"pos", "exon"})
 _MODELS: dict[str, type[Fact]] = {
     "variant": SomaticVariant,

@@ -36,16 +36,21 @@ class Converter:
         if kind is Kind.REPORT:
             self.reports += 1
             return
+        negative = None
         if kind is Kind.VARIANT:
             why = variants.skip_reason(resource)
-            if why:
+            negative = (
+                variants.pertinent_negative(resource) if why == variants.NEGATIVE_REASON else None
+            )
+            if why and negative is None:
                 self.skipped[why] += 1
                 return
         patient = self.patient_key(resource, kind, locator, index)
         if patient is None:
             return
         raw = json.dumps(resource, ensure_ascii=False, separators=(",", ":"))
-        for fact in self._facts(resource, kind, locator, index):
+        facts = [negative] if negative else self._facts(resource, kind, locator, index)
+        for fact in facts:
             yield ParsedFact(patient_key=patient, locator=locator, fact=fact, raw=raw)
 
     def _skip(self, resource: Json, reason: str) -> None:

@@ -16,7 +16,7 @@ from oncoboard.ingest.fhir import codes
 from oncoboard.ingest.fhir.values import Json, code_keys, codings, components, label
 from oncoboard.ingest.schemas import ProblemLog
 from oncoboard.record.genomics import GenomeBuild, ProteinChange, parse_genome_build
-from oncoboard.record.schemas import CopyNumberChange, Fusion, SomaticVariant
+from oncoboard.record.schemas import Biomarker, CopyNumberChange, Fusion, SomaticVariant
 
 GenomicFact = SomaticVariant | CopyNumberChange | Fusion
 
@@ -106,10 +106,34 @@ def _parts(resource: Json) -> Parts:
     )
 
 
+NEGATIVE_REASON = "variant Observation reporting absence (pertinent negative)"
+
+
+def pertinent_negative(resource: Json) -> Biomarker | None:
+    """An "Absent" variant Observation that names its gene(s): the gene was tested and nothing
+    found. Kept as a negative-result biomarker so wild-type rules can rest on it."""
+    genes = _parts(resource).genes
+    if not genes:
+        return None
+    return Biomarker(
+        name=", ".join(genes),
+        value_text="absent (pertinent negative)",
+        code=codes.ABSENT,
+        effective=next(
+            (
+                resource[k]
+                for k in ("effectiveDateTime", "issued")
+                if isinstance(resource.get(k), str)
+            ),
+            None,
+        ),
+    )
+
+
 def skip_reason(resource: Json) -> str | None:
     """Why a variant Observation is not a fact OncoBoard can hold (None when it is)."""
     if any(code == codes.ABSENT for _, code in code_keys(resource.get("valueCodeableConcept"))):
-        return "variant Observation reporting absence (pertinent negative)"
+        return NEGATIVE_REASON
     parts = _parts(resource)
     if _is_cnv(parts):
         if not parts.genes or _cnv_change(parts) is None:
