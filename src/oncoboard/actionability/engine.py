@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from oncoboard import __version__
+from oncoboard.actionability.contraindications import Contraindication, split_options
 from oncoboard.actionability.facts import PatientFacts
 from oncoboard.actionability.matching import EngineOptions, RuleResult, evaluate
 from oncoboard.actionability.tiering import TierCall, tier
@@ -24,6 +25,7 @@ from oncoboard.governance.recommendation import (
     Recommendation,
     RecommendationKind,
 )
+from oncoboard.knowledge.disease_map import oncotree_for
 from oncoboard.knowledge.oncotree import DiseaseMatch, agnostic_relation, relation
 from oncoboard.knowledge.schemas import Assertion, KbReleaseInfo
 from oncoboard.record.schemas import RecordedFact
@@ -65,6 +67,8 @@ class Assessment:
     not_evaluated: dict[str, list[Assertion]] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
     filtered: tuple[RecordedFact, ...] = ()
+    contraindicated: list[Contraindication] = field(default_factory=list)
+    facts: PatientFacts | None = None
 
 
 def assess(
@@ -77,6 +81,7 @@ def assess(
     facts = facts.with_filtered(options.include_filtered)
     result = Assessment(patient_id=facts.patient_id, tumor_type=tumor_type)
     result.filtered = facts.filtered
+    result.facts = facts
     unevaluated: dict[str, list[Assertion]] = defaultdict(list)
     for assertion, release in assertions:
         outcome = _supported(evaluate(assertion.rule, facts, options))
@@ -86,9 +91,7 @@ def assess(
             continue
         if not outcome.matched:
             continue
-        disease = agnostic_relation(tumor_type, assertion.disease.name) or relation(
-            tumor_type, assertion.disease.oncotree_code
-        )
+        disease = _disease_match(tumor_type, assertion)
         finding = Finding(
             assertion, outcome, disease, tier(assertion.evidence_class, disease), release
         )
@@ -96,7 +99,23 @@ def assess(
     result.not_evaluated = dict(unevaluated)
     for bucket in (result.options, result.resistance, result.other):
         bucket.sort(key=_rank)
+    result.options, result.contraindicated = split_options(
+        result.options, result.resistance, facts.treatment_facts()
+    )
     return result
+
+
+def _disease_match(tumor_type: str | None, assertion: Assertion) -> DiseaseMatch:
+    """Tumour-type relation; a source disease without an OncoTree code is mapped first
+    (CIViC DOIDs, ``knowledge/disease_map.py``) and the mapping is named in the reason."""
+    agnostic = agnostic_relation(tumor_type, assertion.disease.name)
+    if agnostic is not None:
+        return agnostic
+    code, how = oncotree_for(assertion.disease)
+    found = relation(tumor_type, code)
+    if how is None:
+        return found
+    return replace(found, reason=f"{how}; {found.reason}")
 
 
 def _supported(outcome: RuleResult) -> RuleResult:
