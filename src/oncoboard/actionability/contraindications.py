@@ -62,16 +62,18 @@ def _progressed(
 
 def _covers(option: Finding, against: Finding) -> bool:
     """Resistance to every drug of the option; or to one of its drugs when the resistance comes
-    from another alteration (L858R + T790M: erlotinib + ramucirumab). A combination built for
-    the very alteration that resists one part (BRAF V600E colorectal: encorafenib + cetuximab)
-    is not undone by that alteration's resistance to the part."""
+    from another alteration (L858R + T790M: erlotinib + ramucirumab) or is of a stronger tier.
+    A combination built, at the same tier, for the very alteration that resists one part (BRAF
+    V600E colorectal: encorafenib + cetuximab) is not undone by that resistance to the part."""
     wanted, named = agents(_therapy(option)), agents(_therapy(against))
     if wanted <= named:
         return True
+    if not wanted & named:
+        return False
     other = {f.fact_id for f in against.result.facts}.isdisjoint(
         f.fact_id for f in option.result.facts
     )
-    return other and bool(wanted & named)
+    return other or _TIER_RANK[against.tier.amp_tier] < _TIER_RANK[option.tier.amp_tier]
 
 
 def _resisting(option: Finding, resistance: Sequence[Finding]) -> Finding | None:

@@ -26,7 +26,7 @@ from oncoboard.governance.recommendation import (
     RecommendationKind,
 )
 from oncoboard.knowledge.disease_map import oncotree_for
-from oncoboard.knowledge.oncotree import DiseaseMatch, agnostic_relation, relation
+from oncoboard.knowledge.oncotree import DiseaseMatch, MatchKind, agnostic_relation, relation
 from oncoboard.knowledge.schemas import Assertion, KbReleaseInfo
 from oncoboard.record.schemas import RecordedFact
 
@@ -105,17 +105,26 @@ def assess(
     return result
 
 
+_MATCH_ORDER = [
+    MatchKind.EXACT,
+    MatchKind.PATIENT_DESCENDANT,
+    MatchKind.PATIENT_ANCESTOR,
+    MatchKind.NONE,
+    MatchKind.UNKNOWN,
+]
+
+
 def _disease_match(tumor_type: str | None, assertion: Assertion) -> DiseaseMatch:
     """Tumour-type relation; a source disease without an OncoTree code is mapped first
     (CIViC DOIDs, ``knowledge/disease_map.py``) and the mapping is named in the reason."""
     agnostic = agnostic_relation(tumor_type, assertion.disease.name)
     if agnostic is not None:
         return agnostic
-    code, how = oncotree_for(assertion.disease)
-    found = relation(tumor_type, code)
-    if how is None:
-        return found
-    return replace(found, reason=f"{how}; {found.reason}")
+    candidates = []
+    for code, how in oncotree_for(assertion.disease):
+        found = relation(tumor_type, code)
+        candidates.append(found if how is None else replace(found, reason=f"{how}; {found.reason}"))
+    return min(candidates, key=lambda match: _MATCH_ORDER.index(match.kind))
 
 
 def _supported(outcome: RuleResult) -> RuleResult:

@@ -18,36 +18,43 @@ from oncoboard.knowledge import oncotree
 from oncoboard.knowledge.schemas import Disease
 
 TABLE = "civic_doid_oncotree.tsv"
+CGI_TABLE = "cgi_oncotree.tsv"
 
 
 @dataclass(frozen=True)
 class DiseaseMapping:
     """One row: the source disease, the OncoTree code (None: unmapped) and why."""
 
-    doid: str
+    key: str
     name: str
     oncotree_code: str | None
     relation: str
     basis: str
 
 
+def _rows(name: str) -> list[dict[str, str]]:
+    text = (resources.files("oncoboard.knowledge") / "mapping_data" / name).read_text("utf-8")
+    lines = (ln for ln in text.splitlines() if not ln.startswith("#"))
+    return list(csv.DictReader(lines, delimiter="\t"))
+
+
 @cache
 def table() -> dict[str, DiseaseMapping]:
-    """The shipped table by ``DOID:<n>``."""
-    text = (resources.files("oncoboard.knowledge") / "mapping_data" / TABLE).read_text("utf-8")
-    rows = csv.DictReader(
-        (ln for ln in text.splitlines() if not ln.startswith("#")), delimiter="\t"
-    )
+    """The shipped tables by source code: ``DOID:<n>`` (CIViC), ``cgi:<acronym>`` (CGI)."""
     found = {}
-    for row in rows:
-        key = f"DOID:{row['doid']}"
-        found[key] = DiseaseMapping(
-            doid=key,
-            name=row["civic_disease"],
-            oncotree_code=row["oncotree_code"] or None,
-            relation=row["relation"],
-            basis=row["basis"],
-        )
+    for key_column, prefix, name_column, file in (
+        ("doid", "DOID:", "civic_disease", TABLE),
+        ("code", "cgi:", "cgi_name", CGI_TABLE),
+    ):
+        for row in _rows(file):
+            key = f"{prefix}{row[key_column]}"
+            found[key] = DiseaseMapping(
+                key=key,
+                name=row[name_column],
+                oncotree_code=row["oncotree_code"] or None,
+                relation=row["relation"],
+                basis=f"{row['basis']}; {file}",
+            )
     return found
 
 
@@ -57,29 +64,42 @@ def _by_name() -> dict[str, str]:
     return {node.name.lower(): node.code for node in tree.nodes.values()}
 
 
-def oncotree_for(disease: Disease) -> tuple[str | None, str | None]:
-    """(OncoTree code, how it was found) for an assertion's disease; the source's own code first.
+def oncotree_for(disease: Disease) -> list[tuple[str | None, str | None]]:
+    """(OncoTree code, how it was found) per source disease code; the source's own code first.
+
+    A CGI row may name several tumour types (``BRCA;OV``): one entry each.
 
     Examples
     --------
-    >>> oncotree_for(Disease(name="Breast Cancer", codes=("DOID:1612",)))[0]
+    >>> oncotree_for(Disease(name="Breast Cancer", codes=("DOID:1612",)))[0][0]
     'BREAST'
-    >>> oncotree_for(Disease(name="Lung Adenocarcinoma", codes=("DOID:3910",)))[0]
+    >>> oncotree_for(Disease(name="Lung Adenocarcinoma", codes=("DOID:3910",)))[0][0]
     'LUAD'
+    >>> [code for code, _ in oncotree_for(Disease(name="x", codes=("cgi:BRCA", "cgi:OV")))]
+    ['BRCA', 'OVARY']
     """
     if disease.oncotree_code:
-        return disease.oncotree_code, None
+        return [(disease.oncotree_code, None)]
+    found: list[tuple[str | None, str | None]] = []
     for code in disease.codes:
         row = table().get(code)
         if row is None:
             continue
         if row.oncotree_code is None:
-            return None, f"{disease.name} ({code}) not mapped to OncoTree: {row.basis}"
-        return row.oncotree_code, (
-            f"{disease.name} ({code}) → OncoTree {row.oncotree_code} ({row.relation}: "
-            f"{row.basis}; {TABLE})"
-        )
+            found.append((None, f"{row.name} ({code}) not mapped to OncoTree: {row.basis}"))
+        else:
+            found.append(
+                (
+                    row.oncotree_code,
+                    f"{row.name} ({code}) → OncoTree {row.oncotree_code} "
+                    f"({row.relation}: {row.basis})",
+                )
+            )
+    if found:
+        return found
     by_name = _by_name().get(disease.name.strip().lower())
     if by_name and any(c.startswith("DOID:") for c in disease.codes):
-        return by_name, f"{disease.name} → OncoTree {by_name} (same name in OncoTree 2021_11_02)"
-    return None, None
+        return [
+            (by_name, f"{disease.name} → OncoTree {by_name} (same name in OncoTree 2021_11_02)")
+        ]
+    return [(None, None)]

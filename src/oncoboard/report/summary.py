@@ -87,7 +87,7 @@ def option_rows(options: Sequence[engine.Finding]) -> dict[str, list[OptionRow]]
             )
         )
     for tier_rows in rows.values():
-        tier_rows.sort(key=lambda r: (not r.on_label, r.amp_level, r.alteration, r.therapy.lower()))
+        tier_rows.sort(key=lambda r: (r.amp_level, not r.on_label, r.alteration, r.therapy.lower()))
     return rows
 
 
