@@ -60,23 +60,34 @@ def _progressed(
     ]
 
 
-def _covers(option: Finding, against: Finding) -> bool:
-    """Resistance to every drug of the option; or to one of its drugs when the resistance comes
-    from another alteration (L858R + T790M: erlotinib + ramucirumab) or is of a stronger tier.
-    A combination built, at the same tier, for the very alteration that resists one part (BRAF
-    V600E colorectal: encorafenib + cetuximab) is not undone by that resistance to the part."""
+def _covers(option: Finding, against: Finding, targeted: frozenset[str]) -> bool:
+    """Whether a resistance finding undoes an option.
+
+    It does when it names every drug of the option; when it is of a strictly stronger tier and
+    names one of its drugs; or when it comes from another alteration and names a drug that the
+    option's own alteration targets as a single agent (L858R + T790M: erlotinib + ramucirumab,
+    erlotinib being an L858R option on its own). A chemotherapy backbone resisted by another
+    alteration (MSI-H and fluorouracil) does not undo a targeted combination (encorafenib +
+    cetuximab + FOLFOX for BRAF V600E), nor does the alteration's own resistance to one part of
+    a combination built for it at the same tier.
+    """
     wanted, named = agents(_therapy(option)), agents(_therapy(against))
     if wanted <= named:
         return True
-    if not wanted & named:
+    shared = wanted & named
+    if not shared:
         return False
+    if _TIER_RANK[against.tier.amp_tier] < _TIER_RANK[option.tier.amp_tier]:
+        return True
     other = {f.fact_id for f in against.result.facts}.isdisjoint(
         f.fact_id for f in option.result.facts
     )
-    return other or _TIER_RANK[against.tier.amp_tier] < _TIER_RANK[option.tier.amp_tier]
+    return other and bool(shared & targeted)
 
 
-def _resisting(option: Finding, resistance: Sequence[Finding]) -> Finding | None:
+def _resisting(
+    option: Finding, resistance: Sequence[Finding], targeted: frozenset[str]
+) -> Finding | None:
     """The strongest resistance finding against the option at the same or a stronger AMP tier."""
     if not agents(_therapy(option)):
         return None
@@ -87,9 +98,20 @@ def _resisting(option: Finding, resistance: Sequence[Finding]) -> Finding | None
         if r.assertion.supports
         and r.assertion.direction == "resistance"
         and _TIER_RANK[r.tier.amp_tier] <= rank
-        and _covers(option, r)
+        and _covers(option, r, targeted)
     ]
     return min(found, key=lambda r: (_TIER_RANK[r.tier.amp_tier], r.tier.amp_level), default=None)
+
+
+def _single_agents(options: Sequence[Finding]) -> dict[frozenset[int], frozenset[str]]:
+    """Per alteration (its fact ids), the drugs offered for it as single agents."""
+    found: dict[frozenset[int], set[str]] = {}
+    for option in options:
+        drugs = agents(_therapy(option))
+        if len(drugs) == 1:
+            key = frozenset(f.fact_id for f in option.result.facts)
+            found.setdefault(key, set()).update(drugs)
+    return {key: frozenset(drugs) for key, drugs in found.items()}
 
 
 def split_options(
@@ -99,6 +121,7 @@ def split_options(
 ) -> tuple[list[Finding], list[Contraindication]]:
     """(options that stand, options moved out with the fact that moved each)."""
     progressed = _progressed(treatments)
+    singles = _single_agents(options)
     kept: list[Finding] = []
     moved: list[Contraindication] = []
     for option in options:
@@ -116,7 +139,8 @@ def split_options(
                 )
             )
             continue
-        against = _resisting(option, resistance)
+        targeted = singles.get(frozenset(f.fact_id for f in option.result.facts), frozenset())
+        against = _resisting(option, resistance, targeted)
         if against is not None:
             moved.append(
                 Contraindication(

@@ -246,7 +246,8 @@ def _limitations(found: Sequence[Finding]) -> str:
     notices = {f.release.notice for f in found if f.release.notice}
     notes.extend(sorted(notices))
     notes.append(
-        "Only the listed knowledge-base releases were consulted; co-occurring "
-        "alterations and prior treatment are not weighed."
+        "Only the listed knowledge-base releases were consulted; options undone by a "
+        "co-occurring resistance alteration or documented progression on the drug were "
+        "removed (the report lists them), other treatment history is not weighed."
     )
     return " ".join(notes)

@@ -230,6 +230,8 @@ class ContraindicatedOption(_Frozen):
     option: Finding
     resistance: Finding | None = None
     treatment: str | None = None
+    assertions: int = Field(default=1, description="option assertions merged into this row")
+    assertion_ids: list[str] = Field(default_factory=list)
 
 
 class KeyAlteration(_Frozen):

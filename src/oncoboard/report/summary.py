@@ -39,14 +39,14 @@ def patient_facts(runs: Sequence[PatientAssessment]) -> PatientFacts | None:
 def whole_tumour(
     runs: Sequence[PatientAssessment],
 ) -> tuple[list[engine.Finding], list[Contraindication]]:
-    """Options of every release against resistance of every release and the treatments."""
+    """Options of every release against resistance of every release and the treatments
+    (options one release's run already moved are judged again with everything)."""
     options = [f for run in runs for f in run.assessment.options]
+    options += [c.option for run in runs for c in run.assessment.contraindicated]
     resistance = [f for run in runs for f in run.assessment.resistance]
-    moved = [c for run in runs for c in run.assessment.contraindicated]
     facts = patient_facts(runs)
     treatments = facts.treatment_facts() if facts else []
-    kept, more = split_options(options, resistance, treatments)
-    return kept, moved + more
+    return split_options(options, resistance, treatments)
 
 
 def alteration_label(found: engine.Finding) -> str:
@@ -94,7 +94,7 @@ def option_rows(options: Sequence[engine.Finding]) -> dict[str, list[OptionRow]]
 def _evidence_line(found: engine.Finding) -> str:
     assertion = found.assertion
     cites = "; ".join(
-        f"PMID {r.pmid}" if r.pmid else (r.nct or r.citation[:80]) for r in assertion.references[:3]
+        f"PMID {r.pmid}" if r.pmid else (r.nct or r.citation[:60]) for r in assertion.references[:2]
     )
     return (
         f"{assertion.source} {assertion.source_level} ({assertion.disease.name}; "
@@ -110,21 +110,31 @@ def rationale(options: Sequence[engine.Finding], tier: str) -> list[str]:
 
 
 def contraindicated(moved: Sequence[Contraindication]) -> list[ContraindicatedOption]:
-    out = []
+    """One row per (alteration, therapy) moved out, strongest option first, ids of the rest."""
+    groups: dict[tuple[str, frozenset[str]], list[Contraindication]] = defaultdict(list)
     for item in moved:
         option = item.option
+        therapy = option.assertion.therapy.name if option.assertion.therapy else ""
+        groups[(alteration_label(option), agents(therapy))].append(item)
+    out = []
+    for (alteration, _), items in groups.items():
+        items.sort(key=lambda c: report_facts.finding_key(c.option))
+        first = items[0]
+        option = first.option
         out.append(
             ContraindicatedOption(
-                alteration=alteration_label(option),
+                alteration=alteration,
                 therapy=option.assertion.therapy.name if option.assertion.therapy else "",
                 amp_tier=option.tier.amp_tier,
-                why=item.why,
+                why=first.why,
                 option=report_facts.finding(option),
-                resistance=report_facts.finding(item.resistance) if item.resistance else None,
-                treatment=describe(item.treatment.fact) if item.treatment else None,
+                resistance=report_facts.finding(first.resistance) if first.resistance else None,
+                treatment=describe(first.treatment.fact) if first.treatment else None,
+                assertions=len(items),
+                assertion_ids=sorted(c.option.assertion.assertion_id for c in items),
             )
         )
-    return sorted(out, key=lambda c: (c.therapy.lower(), c.alteration, c.option.assertion_id))
+    return sorted(out, key=lambda c: (c.therapy.lower(), c.alteration))
 
 
 def key_alterations(runs: Sequence[PatientAssessment]) -> list[KeyAlteration]:
