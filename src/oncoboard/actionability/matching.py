@@ -9,17 +9,24 @@ silently treating the biomarker as absent.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
 
+from oncoboard.actionability import absence
 from oncoboard.actionability.facts import PatientFacts
+from oncoboard.actionability.results import (
+    SILENT,
+    EngineOptions,
+    RuleResult,
+    Status,
+    protein_altering,
+)
+from oncoboard.actionability.results import no as _no
+from oncoboard.actionability.results import unknown as _unknown
+from oncoboard.actionability.results import yes as _yes
 from oncoboard.errors import InputError
 from oncoboard.knowledge import rules as r
 from oncoboard.knowledge.rules import MatchLevel
 from oncoboard.record.genomics import ProteinChange
 from oncoboard.record.schemas import RecordedFact, SomaticVariant
-
-Status = Literal["matched", "not_matched", "not_evaluated"]
 
 # Truncating or otherwise inactivating consequences: Sequence Ontology terms (VEP/SnpEff)
 # and their MAF Variant_Classification names.
@@ -28,21 +35,6 @@ LOSS_OF_FUNCTION = frozenset({
     "start_lost", "transcript_ablation", "Nonsense_Mutation", "Frame_Shift_Del",
     "Frame_Shift_Ins", "Splice_Site", "Translation_Start_Site",
 })  # fmt: skip
-# Changes that leave the protein sequence unchanged never satisfy an "any alteration" rule.
-SILENT = frozenset(
-    {
-        "synonymous_variant",
-        "Silent",
-        "intron_variant",
-        "Intron",
-        "3'UTR",
-        "5'UTR",
-        "3_prime_UTR_variant",
-        "5_prime_UTR_variant",
-        "IGR",
-        "intergenic_variant",
-    }
-)
 # Consequence → the variant class a rule may require (LossOfFunctionRule / GeneAnyRule
 # ``variant_class``, e.g. MOAlmanac rows "TP53 Nonsense" vs "TP53 Frameshift"): MAF
 # Variant_Classification names and Sequence Ontology terms (VEP/SnpEff).
@@ -57,38 +49,6 @@ VARIANT_CLASSES: dict[str, r.VariantClass] = {
     "inframe_deletion": "inframe_indel", "inframe_insertion": "inframe_indel",
 }  # fmt: skip
 MSI_HIGH = ("msi-h", "msi high", "instability high", "high", "unstable", "dmmr")
-
-
-@dataclass(frozen=True)
-class EngineOptions:
-    """Visible opt-ins; conservative by default (no gene-level evidence, PASS calls only)."""
-
-    gene_level: bool = False
-    include_filtered: bool = False
-
-
-@dataclass(frozen=True)
-class RuleResult:
-    status: Status
-    level: MatchLevel | None
-    facts: tuple[RecordedFact, ...]
-    reason: str
-
-    @property
-    def matched(self) -> bool:
-        return self.status == "matched"
-
-
-def _yes(level: MatchLevel, facts: list[RecordedFact], reason: str) -> RuleResult:
-    return RuleResult("matched", level, tuple(facts), reason)
-
-
-def _no(reason: str) -> RuleResult:
-    return RuleResult("not_matched", None, (), reason)
-
-
-def _unknown(reason: str) -> RuleResult:
-    return RuleResult("not_evaluated", None, (), reason)
 
 
 def evaluate(rule: r.AnyRule, facts: PatientFacts, options: EngineOptions) -> RuleResult:
@@ -301,7 +261,7 @@ def _eval_gene_any(rule: r.GeneAnyRule, facts: PatientFacts, options: EngineOpti
         facts,
         rule.gene,
         rule.origin,
-        lambda v: _protein_altering(v) and _of_class(v, rule.variant_class),
+        lambda v: protein_altering(v) and _of_class(v, rule.variant_class),
     )
     if isinstance(hits, RuleResult):
         return hits
@@ -376,75 +336,6 @@ def _eval_expression(rule: r.ExpressionRule, facts: PatientFacts, _: EngineOptio
     )
 
 
-def _protein_altering(variant: SomaticVariant) -> bool:
-    return not set((variant.consequence or "").split(",")) <= SILENT
-
-
-def _altered(facts: PatientFacts, gene: str) -> list[RecordedFact]:
-    """Calls that show ``gene`` altered: a protein-altering variant, a fusion naming it, an
-    amplification or deep deletion."""
-    found = [f for f, v in facts.gene_variant_facts(gene) if _protein_altering(v)]
-    found += [f for f, x in facts.fusion_facts() if gene in (x.gene_5p, x.gene_3p)]
-    found += [
-        f
-        for f, c in facts.cna_facts()
-        if c.gene == gene and c.change in ("amplification", "deep_deletion")
-    ]
-    return found
-
-
-def _not_tested(genes: list[str]) -> RuleResult:
-    return _unknown(
-        f"gene testing not recorded: no negative result or panel coverage for "
-        f"{', '.join(genes)} in the record (absence of a call is not evidence)"
-    )
-
-
-def _eval_wild_type(rule: r.WildTypeRule, facts: PatientFacts, _: EngineOptions) -> RuleResult:
-    """Wild type needs a recorded negative result for the gene, and no call altering it."""
-    if _altered(facts, rule.gene):
-        return _no(f"{rule.gene} is altered")
-    negatives = facts.negative_results(rule.gene)
-    if not negatives:
-        return _not_tested([rule.gene])
-    return _yes(MatchLevel.WILD_TYPE, negatives, f"{rule.gene} tested: no alteration (wild type)")
-
-
-def _rule_genes(rule: r.AnyRule) -> list[str]:
-    if isinstance(rule, r.CompositeRule):
-        return [g for child in rule.rules for g in _rule_genes(child)]
-    return [g for g in (getattr(rule, a, None) for a in ("gene", "gene_5p", "gene_3p")) if g]
-
-
-def _measured(rule: r.AnyRule, facts: PatientFacts) -> list[RecordedFact]:
-    """Facts showing a gene-less biomarker was measured (the basis of "not MSI-H" etc.)."""
-    names = {"tmb": ("TMB",), "msi": ("MSI", "MMR")}.get(rule.kind)
-    if isinstance(rule, r.ExpressionRule):
-        names = (rule.marker.upper(),)
-    if names is None:
-        return []
-    return [f for f, b in facts.biomarker_facts() if b.name.upper() in names]
-
-
-def _eval_not(rule: r.CompositeRule, facts: PatientFacts, options: EngineOptions) -> RuleResult:
-    """``not X`` holds only when X was tested and found absent, never on a missing call."""
-    inner = evaluate(rule.rules[0], facts, options)
-    if inner.status == "matched":
-        return _no(f"not ({inner.reason}): it is present")
-    if inner.status == "not_evaluated":
-        return RuleResult("not_evaluated", None, (), f"not ({inner.reason})")
-    if isinstance(rule.rules[0], r.WildTypeRule):  # "not wild type": the gene is altered
-        altered = _altered(facts, rule.rules[0].gene)
-        return _yes(MatchLevel.GENE_ANY, altered, f"not ({inner.reason}): altered")
-    genes = list(dict.fromkeys(_rule_genes(rule.rules[0])))
-    basis = [f for gene in genes for f in facts.negative_results(gene)]
-    if not genes:
-        basis = _measured(rule.rules[0], facts)
-    if not basis:
-        return _not_tested(genes) if genes else _unknown(f"not ({inner.reason}): no result")
-    return _yes(MatchLevel.WILD_TYPE, list(dict.fromkeys(basis)), f"not ({inner.reason})")
-
-
 def _eval_unsupported(rule: r.UnsupportedRule, _f: PatientFacts, _o: EngineOptions) -> RuleResult:
     return _unknown(f"not evaluated: {rule.reason}")
 
@@ -453,7 +344,7 @@ def _eval_composite(
     rule: r.CompositeRule, facts: PatientFacts, options: EngineOptions
 ) -> RuleResult:
     if rule.operator == "not":
-        return _eval_not(rule, facts, options)
+        return absence.eval_not(rule, facts, options, evaluate)
     parts = [evaluate(child, facts, options) for child in rule.rules]
     joined = f" {rule.operator} ".join(f"({p.reason})" for p in parts)
     facts_used = tuple(f for p in parts if p.matched for f in p.facts)
@@ -494,7 +385,7 @@ _EVALUATORS: dict[str, Callable[..., RuleResult]] = {
     "tmb": _eval_tmb,
     "msi": _eval_msi,
     "expression": _eval_expression,
-    "wild_type": _eval_wild_type,
+    "wild_type": absence.eval_wild_type,
     "composite": _eval_composite,
     "unsupported": _eval_unsupported,
 }
