@@ -150,8 +150,9 @@ def test_unrepresentable_gr_variants_are_skipped_with_a_note() -> None:
         assert any("variant Observation" in n or "copy-number" in n for n in log.notes), name
 
 
-def test_pertinent_negative_is_not_a_variant() -> None:
-    # value LA9634-2 "Absent" for BRAF (grep LA9634-2 …pertinent-negative-nras-kit-braf.json)
+def test_pertinent_negative_is_a_negative_result_not_a_variant() -> None:
+    # value LA9634-2 "Absent" for NRAS, KIT and BRAF (components 48018-6 of
+    # …pertinent-negative-nras-kit-braf.json): the genes were tested, nothing was found.
     path = shared_file(
         *MCODE, "Observation-gx-genomic-variant-pertinent-negative-nras-kit-braf.json"
     )

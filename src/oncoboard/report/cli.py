@@ -25,6 +25,10 @@ def report(
     gene_level: Annotated[
         bool, typer.Option("--gene-level", help="Include gene-level evidence (low specificity)")
     ] = False,
+    include_filtered: Annotated[
+        bool,
+        typer.Option("--include-filtered", help="Include calls whose FILTER is not PASS (flagged)"),
+    ] = False,
     out: Annotated[Path, typer.Option("--out", help="Folder to write the file into")] = Path("."),
 ) -> None:
     """Write the tumour-board report as <patient>.oncoboard.<build>.<kind>.<ext>."""
@@ -38,7 +42,9 @@ def report(
     context = cli_context(ctx)
     with unit_of_work(context.engine) as session:
         access = service.authorize(session, context.actor(session), patient, f"report {fmt}")
-        built = service.build_report(session, access=access, kb=kb, gene_level=gene_level)
+        built = service.build_report(
+            session, access=access, kb=kb, gene_level=gene_level, include_filtered=include_filtered
+        )
     data = render(built, chosen)
     out.mkdir(parents=True, exist_ok=True)
     target = out / service.file_name(built, chosen)

@@ -36,6 +36,9 @@ KbQuery = Annotated[
 GeneLevel = Annotated[
     bool, Query(description="Include gene-level ('any mutation') evidence, low specificity")
 ]
+IncludeFiltered = Annotated[
+    bool, Query(description="Include variant calls whose FILTER is not PASS (flagged)")
+]
 
 
 class FhirBundle(BaseModel):
@@ -60,10 +63,13 @@ def report_json(
     session: SessionDep,
     kb: KbQuery = None,
     gene_level: GeneLevel = False,
+    include_filtered: IncludeFiltered = False,
 ) -> Report:
     """Get the tumour-board report for one patient against the selected KB releases."""
     access = service.authorize(session, actor, patient_id, "report json")
-    return service.build_report(session, access=access, kb=kb, gene_level=gene_level)
+    return service.build_report(
+        session, access=access, kb=kb, gene_level=gene_level, include_filtered=include_filtered
+    )
 
 
 @api.get(
@@ -77,18 +83,25 @@ def report_fhir(
     session: SessionDep,
     kb: KbQuery = None,
     gene_level: GeneLevel = False,
+    include_filtered: IncludeFiltered = False,
 ) -> FhirBundle:
     """Get the report as a FHIR R4 Bundle with a genomic-report DiagnosticReport."""
     access = service.authorize(session, actor, patient_id, "report fhir")
-    data = bundle(service.build_report(session, access=access, kb=kb, gene_level=gene_level))
+    data = bundle(
+        service.build_report(
+            session, access=access, kb=kb, gene_level=gene_level, include_filtered=include_filtered
+        )
+    )
     validate(data)
     return FhirBundle.model_validate(data)
 
 
-def _query(kb: list[str] | None, gene_level: bool) -> str:
+def _query(kb: list[str] | None, gene_level: bool, include_filtered: bool = False) -> str:
     params: list[tuple[str, str]] = [("kb", k) for k in kb or []]
     if gene_level:
         params.append(("gene_level", "true"))
+    if include_filtered:
+        params.append(("include_filtered", "true"))
     return "?" + urlencode(params) if params else "?"
 
 
@@ -106,15 +119,18 @@ def report_page(
     session: SessionDep,
     kb: KbQuery = None,
     gene_level: GeneLevel = False,
+    include_filtered: IncludeFiltered = False,
 ) -> HTMLResponse:
     """The report with the board's decision forms for its proposed recommendations."""
     access = service.authorize(session, actor, patient_id, "report page")
-    report = service.build_report(session, access=access, kb=kb, gene_level=gene_level)
+    report = service.build_report(
+        session, access=access, kb=kb, gene_level=gene_level, include_filtered=include_filtered
+    )
     context = {
         "report": report,
         "available": service.release_ids(session, None),
         "selected": [r.release_id for r in report.releases],
-        "query": _query(kb, gene_level),
+        "query": _query(kb, gene_level, include_filtered),
         "board": _board(session, access, report),
         "can_propose": bool(allowed_purposes(actor.roles, Action.EDIT_RECORD)),
         "can_decide": bool(allowed_purposes(actor.roles, Action.DECIDE)),
@@ -130,10 +146,13 @@ def report_download(
     format: Format = "pdf",
     kb: KbQuery = None,
     gene_level: GeneLevel = False,
+    include_filtered: IncludeFiltered = False,
 ) -> Response:
     """The report as a file named ``<patient>.oncoboard.<build>.<kind>.<ext>``."""
     access = service.authorize(session, actor, patient_id, f"report {format}")
-    report = service.build_report(session, access=access, kb=kb, gene_level=gene_level)
+    report = service.build_report(
+        session, access=access, kb=kb, gene_level=gene_level, include_filtered=include_filtered
+    )
     name = service.file_name(report, format)
     return Response(
         render(report, format),
