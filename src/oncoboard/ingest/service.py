@@ -16,6 +16,7 @@ from oncoboard.governance import gate
 from oncoboard.governance.gate import Access, Actor
 from oncoboard.governance.vocabulary import Action, Purpose
 from oncoboard.ingest import tumor_type
+from oncoboard.ingest.limits import DuplicateRecords, IngestLimits, check_source
 from oncoboard.ingest.models import ImportRow
 from oncoboard.ingest.reader import Reader
 from oncoboard.ingest.registry import reader_for
@@ -25,6 +26,7 @@ from oncoboard.ingest.schemas import (
     ProblemLog,
     Progress,
     SourceFile,
+    TooManyProblems,
 )
 from oncoboard.ingest.sniff import sniff
 from oncoboard.ingest.writer import FactWriter, Prepared, prepare
@@ -42,12 +44,16 @@ def import_source(
     progress: Progress | None = None,
     actor: str | None = None,
     readers: ReaderFactory = reader_for,
+    import_id: str | None = None,
+    limits: IngestLimits | None = None,
 ) -> ImportReport:
     """Import one file inside the caller's unit of work; raise on any problem (caller rolls back).
 
-    Re-importing the same content with the same options changes nothing and says so.
+    Re-importing the same content with the same options changes nothing and says so. The file
+    is checked against the size and line caps first; a record repeated exactly is a problem.
     """
     source_format = sniff(source.path)
+    check_source(source.path, source.name, source_format, limits or IngestLimits())
     reader = readers(source_format)
     condition = tumor_type.check(options, source.name)
     existing = session.scalar(
@@ -60,7 +66,7 @@ def import_source(
     if existing is not None:
         return _report(existing, status="unchanged")
     row = ImportRow(
-        id=str(uuid.uuid4()),
+        id=import_id or str(uuid.uuid4()),
         source_name=source.name,
         source_sha256=source.sha256,
         source_format=source_format,
@@ -79,10 +85,21 @@ def import_source(
     )
     log = ProblemLog(source=source.name)
     seen = 0
-    for prepared in _with_progress(_prepared(reader, source, options, log), progress, batch_size):
-        seen += 1
-        if not log:
-            writer.add_row(prepared)
+    repeats = DuplicateRecords()
+    rows = _with_progress(_prepared(reader, source, options, log), progress, batch_size)
+    try:
+        for prepared in rows:
+            seen += 1
+            earlier = repeats.add(prepared.patient_key, prepared.locator, prepared.raw)
+            if earlier is not None:
+                _repeated(log, prepared.locator, earlier, prepared.raw)
+            if not log:
+                writer.add_row(prepared)
+        for locator, earlier in repeats.finish():
+            _repeated(log, locator, earlier, None)
+    except TooManyProblems as stopped:
+        problems = max(stopped.problems, log.problems, key=len)
+        raise InputError(str(stopped.args[0]), problems) from None
     if log:
         # records read = good ones plus the distinct records that had problems
         records = seen + len({p.locator for p in log.problems})
@@ -101,6 +118,17 @@ def import_source(
     return _report(row, status="imported")
 
 
+def _repeated(log: ProblemLog, locator: str, earlier: str, raw: str | None) -> None:
+    """An exact duplicate record would store every fact twice (a 5 MB gzip of one record
+    repeated stored 2.4 million): a located problem, like any other."""
+    log.add(
+        locator,
+        "record",
+        (raw or "")[:80] or "(same text)",
+        f"a record that is not an exact repeat of {earlier}",
+    )
+
+
 def import_as(
     *,
     session: Session,
@@ -109,6 +137,8 @@ def import_as(
     options: ImportOptions,
     batch_size: int = 5000,
     progress: Progress | None = None,
+    import_id: str | None = None,
+    limits: IngestLimits | None = None,
 ) -> ImportReport:
     """Import on behalf of a user who passed the gate to edit records.
 
@@ -124,6 +154,8 @@ def import_as(
         batch_size=batch_size,
         progress=progress,
         actor=access.actor.username,
+        import_id=import_id,
+        limits=limits,
     )
     if report.status == "imported":
         for patient in report.patients:
@@ -150,18 +182,33 @@ def authorize_import(session: Session, actor: Actor, name: str) -> Access:
 
 
 def validate_source(
-    *, source: SourceFile, options: ImportOptions, readers: ReaderFactory = reader_for
+    *,
+    source: SourceFile,
+    options: ImportOptions,
+    readers: ReaderFactory = reader_for,
+    limits: IngestLimits | None = None,
 ) -> tuple[ImportReport, ProblemLog]:
-    """Read a source fully without storing anything; return counts and every problem."""
+    """Read a source fully without storing anything; return counts and every problem (up to
+    ``MAX_PROBLEMS``, then reading stops and the log says so)."""
     source_format = sniff(source.path)
+    check_source(source.path, source.name, source_format, limits or IngestLimits())
     reader = readers(source_format)
     tumor_type.check(options, source.name)
     log = ProblemLog(source=source.name)
     counts: Counter[str] = Counter()
     patients: set[str] = set()
-    for parsed in reader.read(source, options, log):
-        counts[parsed.fact.kind] += 1
-        patients.add(options.patient or parsed.patient_key)
+    repeats = DuplicateRecords()
+    try:
+        for parsed in reader.read(source, options, log):
+            counts[parsed.fact.kind] += 1
+            patients.add(options.patient or parsed.patient_key)
+            earlier = repeats.add(parsed.patient_key, parsed.locator, parsed.raw)
+            if earlier is not None:
+                _repeated(log, parsed.locator, earlier, parsed.raw)
+        for locator, earlier in repeats.finish():
+            _repeated(log, locator, earlier, None)
+    except TooManyProblems as stopped:
+        log.notes.append(str(stopped.args[0]))
     report = ImportReport(
         import_id="",
         source_name=source.name,

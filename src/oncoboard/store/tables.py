@@ -10,9 +10,12 @@ from oncoboard.governance.models import (
     AuditRow,
     ConsentEventRow,
     DecisionRow,
+    LoginThrottleRow,
     RecommendationRow,
+    SiteSecretRow,
     UserRoleRow,
     UserRow,
+    WebSessionRow,
 )
 from oncoboard.ingest.models import ImportRow
 from oncoboard.knowledge.models import KbAssertionRow, KbDroppedRow, KbReleaseRow
@@ -45,15 +48,18 @@ __all__ = [
     "KbAssertionRow",
     "KbDroppedRow",
     "KbReleaseRow",
+    "LoginThrottleRow",
     "PatientRow",
     "ProAnswerRow",
     "ProEnrolmentRow",
     "ProGradeRow",
     "ProSubmissionRow",
     "RecommendationRow",
+    "SiteSecretRow",
     "TrialRow",
     "TrialVersionRow",
     "UserRoleRow",
     "UserRow",
+    "WebSessionRow",
     "metadata",
 ]
