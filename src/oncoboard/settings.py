@@ -90,6 +90,12 @@ class Settings(BaseSettings):
         "slot: the server is up but not serving.",
     )
 
+    audit_anchor_file: Path | None = Field(
+        default=None,
+        description="Where the signed audit head is appended (governance/anchor.py); default "
+        "beside a SQLite database (not under env=test). Put it where a database writer "
+        "cannot write, or ship it off the machine.",
+    )
     # Import bombs (ingest/limits.py): defaults fit a whole-genome VCF; see docs/security.md.
     max_inflated_bytes: int = Field(default=32 << 30, ge=1 << 20)
     max_line_bytes: int = Field(default=4 << 20, ge=1 << 20)
@@ -130,6 +136,16 @@ class Settings(BaseSettings):
             max_line_bytes=self.max_line_bytes,
             max_document_bytes=self.max_document_bytes,
         )
+
+    def anchor_path(self) -> Path | None:
+        if self.audit_anchor_file is not None:
+            return self.audit_anchor_file
+        if self.env == "test" or not self.is_sqlite:
+            return None
+        database = self.database_url.split("///", 1)[-1]
+        if not database or database == ":memory:":
+            return None
+        return Path(database + ".audit-anchor")
 
     def secret_path(self) -> Path:
         if self.secret_key_file is not None:

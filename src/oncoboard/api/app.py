@@ -21,7 +21,9 @@ from oncoboard.api.admission import AdmissionLimit, AdmissionState
 from oncoboard.api.bodies import BodyLimits, RequestBodyGuard
 from oncoboard.api.guards import RejectControlCharacters
 from oncoboard.api.headers import SecurityHeaders
+from oncoboard.api.problems import problem_responses
 from oncoboard.dosing.routes import router as dosing_router
+from oncoboard.governance.anchor import anchor_audit
 from oncoboard.governance.http import preauthenticate
 from oncoboard.governance.routes import router as governance_router
 from oncoboard.governance.users import refuse_demo_accounts
@@ -68,6 +70,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
+    anchor_audit(app.state.engine, settings)
     if settings.env == "prod":
         refuse_demo_accounts(app.state.engine)
     remove_orphaned_uploads(engine=app.state.engine, folder=settings.upload_dir)
@@ -146,12 +149,12 @@ def _system_routes(app: FastAPI) -> None:
             connection.execute(text("SELECT 1"))
         return "ok"
 
-    @app.get(
-        HEALTH_PATH, tags=["system"], response_model=Health, responses={503: {"model": Health}}
-    )
+    @app.get(HEALTH_PATH, tags=["system"], response_model=Health, responses=problem_responses(503))
     async def health() -> JSONResponse:
-        """Report whether requests are being served: 503 when the database does not answer or
-        a request has waited longer than ``ONCOBOARD_HEALTH_STALL_S`` for a slot."""
+        """Report whether requests are being served (503 when they are not).
+
+        503 when the database does not answer within 5 s or a request has waited longer than
+        ``ONCOBOARD_HEALTH_STALL_S`` for an admission slot; the answer says which."""
         database = "no answer within 5 s"
         with anyio.move_on_after(5):
             try:
@@ -168,12 +171,24 @@ def _system_routes(app: FastAPI) -> None:
             waiting=len(admission.waiting),
             oldest_wait_s=round(oldest, 3),
         )
-        return JSONResponse(body.model_dump(), status_code=200 if serving else 503)
+        if serving:
+            return JSONResponse(body.model_dump())
+        detail = (
+            f"database: {database}; {body.waiting} request(s) waiting for a slot, the oldest "
+            f"for {body.oldest_wait_s:.1f} s (limit {settings.health_stall_s:g} s)"
+        )
+        problem = {"type": "about:blank", "title": "Not serving", "status": 503}
+        return JSONResponse(
+            {**problem, "detail": detail, **body.model_dump()},
+            status_code=503,
+            media_type=problems.PROBLEM_JSON,
+        )
 
-    @app.get("/api/v1/docs", include_in_schema=False)
     async def api_docs(request: Request) -> HTMLResponse:
         """Swagger UI; its start-up code is a static file, as the page policy requires."""
         return HTMLResponse(SWAGGER_PAGE)
+
+    app.add_route("/api/v1/docs", api_docs, include_in_schema=False)
 
 
 SWAGGER_PAGE = """<!doctype html>

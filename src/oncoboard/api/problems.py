@@ -73,6 +73,7 @@ _DESCRIPTIONS = {
     409: "Conflicts with what is stored (problem+json).",
     413: "Upload larger than the configured limit (problem+json).",
     422: "Invalid input; every located problem is listed (problem+json).",
+    503: "Not serving now, or a part this request needs is unavailable (problem+json).",
 }
 
 

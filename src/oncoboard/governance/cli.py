@@ -216,6 +216,8 @@ def verify_chain(ctx: typer.Context) -> None:
     report = audit.verify_parallel(
         context.engine.url.render_as_string(hide_password=False), workers=2
     )
+    with context.engine.connect() as connection:
+        report = audit.with_anchor(connection, report)
     if not report.ok:
         raise Conflict(
             f"audit chain broken after {report.checked} intact entries: {report.problem}"

@@ -18,6 +18,8 @@ from oncoboard.errors import InputError
 # protection from offline attacks ... assuming a salted, slow hash function"); below it (score
 # 0-2, at best "modest protection from unthrottled online attacks") a password is refused.
 MIN_GUESSES_LOG10 = 8.0
+# characters a password must keep once the user name is taken out of it
+MIN_BESIDE_NAME = 8
 
 
 @cache
@@ -36,8 +38,10 @@ def check_password_policy(password: str, *, username: str | None = None) -> None
         raise InputError("password: every character is the same; choose a passphrase")
     if password.lower() in _common():
         raise InputError("password: it is in a list of the 30,000 most common passwords")
-    if username and len(username) >= 3 and username.lower() in password.lower():
-        raise InputError("password: it contains the user name")
+    if username and len(username) >= 3:
+        rest = password.lower().replace(username.lower(), "")
+        if len(rest) < MIN_BESIDE_NAME:
+            raise InputError("password: it is mostly the user name")
     from zxcvbn import zxcvbn
 
     estimate = zxcvbn(password[:100], user_inputs=[username] if username else [])

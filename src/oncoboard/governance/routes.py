@@ -209,7 +209,7 @@ def verify_audit(request: Request, actor: ActorDep, session: SessionDep) -> Chai
         purpose=Purpose.OPERATIONS,
         obj="audit chain: verify",
     )
-    report = audit.verify(session.connection())
+    report = audit.with_anchor(session.connection(), audit.verify(session.connection()))
     return ChainStatus(
         ok=report.ok,
         checked=report.checked,

@@ -21,6 +21,7 @@ from oncoboard.governance.gate import Actor
 from oncoboard.governance.models import ApiTokenRow, UserRoleRow, UserRow, WebSessionRow
 from oncoboard.governance.passwords import check_password_policy
 from oncoboard.governance.vocabulary import Role
+from oncoboard.record.ids import check_patient_id
 from oncoboard.record.models import PatientRow
 from oncoboard.store.db import unit_of_work
 
@@ -73,6 +74,7 @@ def create_user(
         raise Conflict(f"user {username!r} already exists")
     patient_pk = None
     if patient_id is not None:
+        check_patient_id(patient_id, locator="--patient")
         patient_pk = session.scalar(
             select(PatientRow.id).where(PatientRow.external_id == patient_id)
         )

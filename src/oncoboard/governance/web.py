@@ -222,5 +222,5 @@ def audit_page(request: Request, actor: ActorDep, session: SessionDep) -> HTMLRe
         purpose=Purpose.OPERATIONS,
         obj="audit chain: verify",
     )
-    report = audit.verify(session.connection())
+    report = audit.with_anchor(session.connection(), audit.verify(session.connection()))
     return templates.TemplateResponse(request, "audit.html", {"report": report})

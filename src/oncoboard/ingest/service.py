@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Literal, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from oncoboard.errors import InputError, PermissionDenied
@@ -30,6 +30,8 @@ from oncoboard.ingest.schemas import (
 )
 from oncoboard.ingest.sniff import sniff
 from oncoboard.ingest.writer import FactWriter, Prepared, prepare
+from oncoboard.record.ids import EXPECTED, check_patient_id, patient_id_problem
+from oncoboard.record.models import FactRow, PatientRow
 
 ReaderFactory = Callable[[str], Reader]
 _Item = TypeVar("_Item")
@@ -54,6 +56,8 @@ def import_source(
     """
     source_format = sniff(source.path)
     check_source(source.path, source.name, source_format, limits or IngestLimits())
+    if options.patient is not None:
+        check_patient_id(options.patient, source=source.name, locator="--patient")
     reader = readers(source_format)
     condition = tumor_type.check(options, source.name)
     existing = session.scalar(
@@ -84,22 +88,8 @@ def import_source(
         session=session, import_id=row.id, batch_size=batch_size, patient_override=options.patient
     )
     log = ProblemLog(source=source.name)
-    seen = 0
-    repeats = DuplicateRecords()
     rows = _with_progress(_prepared(reader, source, options, log), progress, batch_size)
-    try:
-        for prepared in rows:
-            seen += 1
-            earlier = repeats.add(prepared.patient_key, prepared.locator, prepared.raw)
-            if earlier is not None:
-                _repeated(log, prepared.locator, earlier, prepared.raw)
-            if not log:
-                writer.add_row(prepared)
-        for locator, earlier in repeats.finish():
-            _repeated(log, locator, earlier, None)
-    except TooManyProblems as stopped:
-        problems = max(stopped.problems, log.problems, key=len)
-        raise InputError(str(stopped.args[0]), problems) from None
+    seen = _write_checked(rows, writer, log, options)
     if log:
         # records read = good ones plus the distinct records that had problems
         records = seen + len({p.locator for p in log.problems})
@@ -116,6 +106,46 @@ def import_source(
     row.notes = list(log.notes) or ([] if seen else ["the file holds no records to import"])
     session.flush()
     return _report(row, status="imported")
+
+
+def _write_checked(
+    rows: Iterator[Prepared], writer: FactWriter, log: ProblemLog, options: ImportOptions
+) -> int:
+    """Hand the rows to the writer until the first problem (then only read on, to list them
+    all); patient ids and exact repeats are checked here. Returns the rows read."""
+    seen = 0
+    repeats = DuplicateRecords()
+    patients = _PatientKeys(log, options.patient)
+    try:
+        for prepared in rows:
+            seen += 1
+            patients.check(prepared.patient_key, prepared.locator)
+            earlier = repeats.add(prepared.patient_key, prepared.locator, prepared.raw)
+            if earlier is not None:
+                _repeated(log, prepared.locator, earlier, prepared.raw)
+            if not log:
+                writer.add_row(prepared)
+        for locator, earlier in repeats.finish():
+            _repeated(log, locator, earlier, None)
+    except TooManyProblems as stopped:
+        problems = max(stopped.problems, log.problems, key=len)
+        raise InputError(str(stopped.args[0]), problems) from None
+    return seen
+
+
+class _PatientKeys:
+    """Each patient id a file names, checked once (record/ids.py); ``--patient`` replaces them."""
+
+    def __init__(self, log: ProblemLog, override: str | None) -> None:
+        self._log, self._override = log, override
+        self._seen: set[str] = set()
+
+    def check(self, key: str, locator: str) -> None:
+        if self._override is not None or key in self._seen:
+            return
+        self._seen.add(key)
+        if patient_id_problem(key) is not None:
+            self._log.add(locator, "patient id", key[:200], EXPECTED)
 
 
 def _repeated(log: ProblemLog, locator: str, earlier: str, raw: str | None) -> None:
@@ -192,14 +222,18 @@ def validate_source(
     ``MAX_PROBLEMS``, then reading stops and the log says so)."""
     source_format = sniff(source.path)
     check_source(source.path, source.name, source_format, limits or IngestLimits())
+    if options.patient is not None:
+        check_patient_id(options.patient, source=source.name, locator="--patient")
     reader = readers(source_format)
     tumor_type.check(options, source.name)
     log = ProblemLog(source=source.name)
     counts: Counter[str] = Counter()
     patients: set[str] = set()
     repeats = DuplicateRecords()
+    keys = _PatientKeys(log, options.patient)
     try:
         for parsed in reader.read(source, options, log):
+            keys.check(parsed.patient_key, parsed.locator)
             counts[parsed.fact.kind] += 1
             patients.add(options.patient or parsed.patient_key)
             earlier = repeats.add(parsed.patient_key, parsed.locator, parsed.raw)
@@ -224,15 +258,79 @@ def validate_source(
     return report, log
 
 
-def list_imports(*, session: Session, limit: int = 100, offset: int = 0) -> list[ImportReport]:
+def list_imports(
+    *, session: Session, access: Access, limit: int = 100, offset: int = 0
+) -> list[ImportReport]:
+    """The import ledger as the caller may see it, newest first.
+
+    A patient sees only the imports that hold facts about them, with only their own id and
+    fact counts; staff see every import, without the ids of patients whose treatment consent
+    is withdrawn (as every patient list hides them).
+    """
+    gate.require(access, Action.VIEW_RECORD, patient_scoped=False)
     rows = session.scalars(
-        select(ImportRow).order_by(ImportRow.imported_at.desc()).limit(limit).offset(offset)
+        _ledger_query(access)
+        .order_by(ImportRow.imported_at.desc(), ImportRow.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    if access.actor.is_patient_only:
+        return [_own_view(session, row, access.actor.patient_external_id or "") for row in rows]
+    hidden = _hidden_patients(session, access)
+    return [_staff_view(row, hidden) for row in rows]
+
+
+def count_imports(*, session: Session, access: Access) -> int:
+    gate.require(access, Action.VIEW_RECORD, patient_scoped=False)
+    query = _ledger_query(access).with_only_columns(func.count()).order_by(None)
+    return int(session.scalar(query) or 0)
+
+
+def _ledger_query(access: Access) -> Select[ImportRow]:
+    query = select(ImportRow)
+    if access.actor.is_patient_only:
+        own = (
+            select(FactRow.import_id)
+            .join(PatientRow, PatientRow.id == FactRow.patient_id)
+            .where(PatientRow.external_id == (access.actor.patient_external_id or ""))
+        )
+        query = query.where(ImportRow.id.in_(own))
+    return query
+
+
+def _own_view(session: Session, row: ImportRow, patient: str) -> ImportReport:
+    counts = dict(
+        session.execute(
+            select(FactRow.kind, func.count())
+            .join(PatientRow, PatientRow.id == FactRow.patient_id)
+            .where(FactRow.import_id == row.id, PatientRow.external_id == patient)
+            .group_by(FactRow.kind)
+        ).all()
     )
-    return [_report(row, status="imported") for row in rows]
+    report = _report(row, status="imported")
+    return report.model_copy(
+        update={"patients": [patient], "fact_counts": counts, "notes": [], "importer": row.importer}
+    )
 
 
-def count_imports(*, session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(ImportRow)) or 0)
+def _hidden_patients(session: Session, access: Access) -> set[str]:
+    return set(
+        session.scalars(
+            select(PatientRow.external_id).where(
+                ~gate.visible_patients(access.actor, Purpose.TREATMENT)
+            )
+        )
+    )
+
+
+def _staff_view(row: ImportRow, hidden: set[str]) -> ImportReport:
+    report = _report(row, status="imported")
+    shown = [p for p in report.patients if p not in hidden]
+    if len(shown) == len(report.patients):
+        return report
+    withheld = len(report.patients) - len(shown)
+    note = f"{withheld} patient id(s) not shown: treatment consent withdrawn"
+    return report.model_copy(update={"patients": shown, "notes": [*report.notes, note]})
 
 
 def _prepared(
