@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import anyio
 from fastapi import FastAPI, Request
@@ -13,6 +14,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy import Engine, text
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import compile_path
 
 from oncoboard import __version__
 from oncoboard.actionability.cohort.routes import router as screening_router
@@ -35,7 +37,7 @@ from oncoboard.record.routes import router as record_router
 from oncoboard.report.routes import api as report_api
 from oncoboard.report.routes import pages as report_pages
 from oncoboard.settings import Settings
-from oncoboard.store.db import make_engine
+from oncoboard.store.db import make_engine, read_only
 from oncoboard.trials.routes import router as trials_router
 from oncoboard.web.routes import mount_web
 
@@ -132,12 +134,18 @@ def _middleware(app: FastAPI, settings: Settings) -> None:
 def _upload_routes(app: FastAPI) -> tuple[tuple[str, re.Pattern[str]], ...]:
     """Routes that take a file (an ``UploadFile`` parameter): they get the upload limit."""
     found: list[tuple[str, re.Pattern[str]]] = []
-    for route in app.router.routes:
-        if not isinstance(route, APIRoute):
-            continue
-        fields = route.dependant.body_params
-        if any("UploadFile" in str(field.field_info.annotation) for field in fields):
-            found += [(method, route.path_regex) for method in route.methods or ()]
+
+    def walk(routes: list[Any], prefix: str) -> None:
+        for route in routes:
+            if isinstance(route, APIRoute):
+                fields = route.dependant.body_params
+                if any("UploadFile" in str(f.field_info.annotation) for f in fields):
+                    pattern = compile_path(prefix + route.path)[0]
+                    found.extend((method, pattern) for method in route.methods or ())
+            elif hasattr(route, "original_router"):  # a router included with a prefix
+                walk(route.original_router.routes, prefix + route.include_context.prefix)
+
+    walk(list(app.router.routes), "")
     return tuple(found)
 
 
@@ -145,7 +153,8 @@ def _system_routes(app: FastAPI) -> None:
     engine, settings, admission = app.state.engine, app.state.settings, app.state.admission
 
     def ping() -> str:
-        with engine.connect() as connection:
+        # a read that takes no write lock: a busy writer does not make the probe wait
+        with read_only(engine) as connection:
             connection.execute(text("SELECT 1"))
         return "ok"
 

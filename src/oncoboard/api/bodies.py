@@ -90,18 +90,19 @@ class RequestBodyGuard:
         public = path in self.public_paths
         upload = any(m == method and p.match(path) for m, p in self.upload_routes)
         limit, shown = self._limit(public, upload)
-        declared = _content_length(scope)
-        if declared > limit:
-            await _drain(receive, min(declared, limit + DRAIN_LIMIT), self.limits.idle_s)
-            await _problem(
-                send, 413, "Payload too large", _too_large(path, declared, shown, upload)
-            )
-            return
         if not public:
             refused = await self.authenticate(Request(scope))
             if refused is not None:
                 await _refuse(scope, send, refused)
                 return
+        declared = _content_length(scope)
+        if declared > limit:
+            if not public:  # drained for callers we know only, so they can read the answer
+                await _drain(receive, min(declared, limit + DRAIN_LIMIT), self.limits.idle_s)
+            await _problem(
+                send, 413, "Payload too large", _too_large(path, declared, shown, upload)
+            )
+            return
         deadline = self.limits.timeout_s + (
             declared / self.limits.min_upload_rate if upload and declared > 0 else 0
         )
