@@ -35,7 +35,8 @@ def two_patients(engine: Engine, tmp_path: Path) -> Engine:
 
 def server_with(settings: Settings, engine: Engine, **changes: Any) -> LiveServer:
     """A live server whose settings differ from the test defaults by ``changes``."""
-    return LiveServer(settings.model_copy(update=changes), engine)
+    # validated again, as the server would be started (prod checks included)
+    return LiveServer(Settings(**{**settings.model_dump(), **changes}), engine)
 
 
 @pytest.fixture
