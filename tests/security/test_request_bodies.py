@@ -57,7 +57,7 @@ def _slow_login(server: LiveServer, results: list[tuple[int, float]]) -> None:
 
 
 def test_slow_bodies_do_not_hold_the_admission_slots(engine: Engine, make_server: Any) -> None:
-    server = make_server(max_active_requests=3, body_timeout_s=3.0, body_idle_s=2.0)
+    server = make_server(max_active_requests=3, body_timeout_s=6.0, body_idle_s=4.0)
     results: list[tuple[int, float]] = []
     senders = [threading.Thread(target=_slow_login, args=(server, results)) for _ in range(3)]
     for sender in senders:
@@ -67,14 +67,16 @@ def test_slow_bodies_do_not_hold_the_admission_slots(engine: Engine, make_server
         started = time.monotonic()
         page = httpx.get(server.url + "/login", timeout=30)
         assert page.status_code == 200
-        assert time.monotonic() - started < 2.0  # before: 37 s
+        assert time.monotonic() - started < 3.0  # before: 37 s (a shared, busy machine: slack)
+    # answered while all three were still sending (none had been cut off yet)
+    assert results == []
     health = httpx.get(server.url + "/api/v1/health", timeout=30)
     assert health.status_code == 200 and health.json()["waiting"] == 0
     for sender in senders:
         sender.join(timeout=30)
     # each slow sender is cut off when its time is up, with 408 Request Timeout
     assert [status for status, _ in results] == [408, 408, 408]
-    assert all(2.5 < took < 8 for _, took in results), results
+    assert all(5.5 < took < 12 for _, took in results), results
 
 
 def test_anonymous_bodies_are_refused_before_they_are_read(

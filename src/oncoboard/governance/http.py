@@ -18,7 +18,7 @@ from oncoboard.errors import NotAuthenticated, PermissionDenied
 from oncoboard.governance import sessions, users
 from oncoboard.governance.audit import AuditEvent
 from oncoboard.governance.gate import Actor
-from oncoboard.store.db import unit_of_work
+from oncoboard.store.db import begin_unit, end_unit, read_only, unit_of_work
 
 T = TypeVar("T")
 
@@ -122,8 +122,16 @@ async def preauthenticate(request: Request) -> NotAuthenticated | None:
     engine = request.app.state.engine
 
     def check() -> None:
-        with unit_of_work(engine) as session:
-            request.state.authenticated = session_actor(request, session)
+        # a read: on SQLite it must not take the write lock the route's own unit will take
+        with read_only(engine) as connection, Session(bind=connection) as session:
+            try:
+                request.state.authenticated = session_actor(request, session)
+            except NotAuthenticated as error:
+                refused = error
+            else:
+                return
+        end_unit(begin_unit(engine), refused)  # the refusal is audited, as in a route
+        raise refused
 
     try:
         await run_in_threadpool(check)
