@@ -41,9 +41,16 @@ from oncoboard.ingest import service
 from oncoboard.ingest.schemas import ImportOptions, SourceFile
 started = time.perf_counter()
 try:
-    service.validate_source(source=SourceFile.from_path(Path(sys.argv[1])),
-                            options=ImportOptions(patient="PT-1", genome_build="GRCh38"))
-    outcome = "accepted"
+    report, log = service.validate_source(
+        source=SourceFile.from_path(Path(sys.argv[1])),
+        options=ImportOptions(patient="PT-1", genome_build="GRCh38"))
+    facts = sum(report.fact_counts.values())
+    if log.problems:
+        first = log.problems[0]
+        outcome = (f"refused: {len(log.problems)} problems, first {first.locator}: "
+                   f"{first.expected[:40]}")
+    else:
+        outcome = f"accepted: {facts:,} facts"
 except MemoryError:
     outcome = "MemoryError at 3 GiB"
 except Exception as error:
@@ -113,6 +120,7 @@ def measure(path: Path, src: Path | None) -> dict[str, object]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--before", help="commit to measure as the baseline (e.g. 868566d)")
+    parser.add_argument("--only", help="run the cases whose name contains this text")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     cases = {
@@ -134,6 +142,8 @@ def main() -> int:
         print("| case | file | code | outcome | seconds | peak RSS (MiB) |")
         print("|---|---:|---|---|---:|---:|")
         for name, path in cases.items():
+            if args.only and args.only not in name:
+                continue
             size = f"{path.stat().st_size / 1e6:.1f} MB"
             for label, src in (("before", base), ("after", None)):
                 if label == "before" and base is None:

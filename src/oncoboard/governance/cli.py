@@ -115,7 +115,11 @@ def disable_user(
     context = cli_context(ctx)
     with unit_of_work(context.engine) as session:
         names = users.demo_accounts(session) if demo else [str(username)]
-        _administer(session, context, f"user {'demo accounts' if demo else username}: disable")
+        who = _administer(
+            session, context, f"user {'demo accounts' if demo else username}: disable"
+        )
+        if who.username in names:
+            raise Conflict(f"{who.username} is the account this command acts as; use another")
         for name in names:
             ended, revoked = users.set_active(session, username=name, active=False)
             console.print(
