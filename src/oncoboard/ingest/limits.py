@@ -21,8 +21,7 @@ import re
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-
-import numpy as np
+from typing import Any
 
 from oncoboard.errors import InputError, Problem
 from oncoboard.settings import IngestLimits
@@ -157,7 +156,7 @@ class DuplicateRecords:
     def __init__(self, batch: int = 1 << 16) -> None:
         self._batch = batch
         self._open: dict[int, str] = {}
-        self._runs: list[tuple[np.ndarray, np.ndarray]] = []
+        self._runs: list[tuple[Any, Any]] = []  # numpy arrays: hashes, locator numbers
         self._last_locator: str | None = None
         self.found: list[tuple[str, str]] = []
 
@@ -184,6 +183,8 @@ class DuplicateRecords:
     def _seal(self) -> None:
         if not self._open:
             return
+        import numpy as np  # only files of 65,536+ records get here: `import` starts faster
+
         hashes = np.fromiter(self._open.keys(), dtype=np.int64, count=len(self._open))
         locators = list(self._open.values())
         self._open = {}
