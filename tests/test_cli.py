@@ -116,7 +116,9 @@ def test_doctor_fails_on_unmigrated_database(tmp_path: Path) -> None:
 def test_prod_refuses_the_development_secret() -> None:
     with pytest.raises(ValueError, match="ONCOBOARD_SECRET_KEY"):
         Settings(env="prod")
-    assert Settings(env="prod", secret_key="a-real-secret").env == "prod"
+    assert (
+        Settings(env="prod", secret_key="k3Jq9-xV2mZp7_TfR4wLb8Nc1YhG6sDa0eUoQiEt5Wk").env == "prod"
+    )
 
 
 def test_prod_with_dev_secret_refuses_to_start(db: Path) -> None:

@@ -44,6 +44,8 @@ CLI_ARGS: dict[str, list[str]] = {
     "users grant": ["dr-test", "nurse"],
     "users revoke": ["dr-test", "nurse"],
     "users set-password": ["dr-test"],
+    "users disable": ["dr-test"],
+    "users enable": ["dr-test"],
     "users list": [],
     "users token create": ["dr-test", "--name", "x"],
     "users token list": ["dr-test"],

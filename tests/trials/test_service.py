@@ -24,7 +24,7 @@ from oncoboard.trials import service
 from oncoboard.trials.models import TrialRow, TrialVersionRow
 from tests.actionability.test_screening import set_consent
 from tests.conftest import make_user
-from tests.support import shared_file
+from tests.support import research_names, shared_file
 from tests.trials.support import PALLAS, SEARCH_PAGE, write_facts
 
 pytestmark = pytest.mark.shared
@@ -153,7 +153,8 @@ def test_feasibility_needs_research_consent(admin: Engine) -> None:
         )
     # PT-2 has no research consent: not screened; PT-3 (G12D) is excluded
     assert result.screened == 2
-    assert [p.patient_id for p in result.possibly_eligible] == ["PT-1"]
+    names = research_names(admin)  # research answers carry pseudonyms
+    assert [names[p.patient_id] for p in result.possibly_eligible] == ["PT-1"]
     assert result.possibly_eligible[0].open_criteria
     with pytest.raises(ConsentDenied), unit_of_work(admin) as session:
         gate.authorize(session, actor=actor_for(session, "res-c"), action=Action.VIEW_RECORD,

@@ -10,6 +10,7 @@ import typer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from oncoboard.governance.anchor import anchor_audit
 from oncoboard.governance.gate import Actor
 from oncoboard.governance.users import actor_for
 from oncoboard.settings import Settings
@@ -25,6 +26,7 @@ class CliContext:
     def engine(self) -> Engine:
         if self._engine is None:
             self._engine = make_engine(self.settings.database_url)
+            anchor_audit(self._engine, self.settings)
         return self._engine
 
     def dispose(self) -> None:

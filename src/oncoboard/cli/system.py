@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from oncoboard import __version__
 from oncoboard.cli.context import cli_context
-from oncoboard.cli.output import console, emit_json
+from oncoboard.cli.output import console, emit_json, err_console
 from oncoboard.governance.users import ensure_site_admin
 from oncoboard.store.db import unit_of_work
 from oncoboard.store.migrate import current_revision, head_revision, upgrade
@@ -194,11 +194,32 @@ def serve(
             console.print(line, markup=False)
     application = create_app(settings, engine=context.engine)
     bind_host, bind_port = host or settings.host, port or settings.port
+    if settings.env != "prod" and not _loopback(bind_host):
+        err_console.print(
+            f"warning: serving on {bind_host} with ONCOBOARD_ENV={settings.env}: other machines "
+            "can reach this server, its cookies are not Secure and demo accounts may be "
+            "enabled. Use ONCOBOARD_ENV=prod with a real ONCOBOARD_SECRET_KEY behind HTTPS, "
+            "or --host 127.0.0.1.",
+            markup=False,
+            soft_wrap=True,
+        )
     console.print(
         f"OncoBoard {__version__} on http://{bind_host}:{bind_port}/ (API docs: /api/v1/docs)",
         markup=False,
     )
     uvicorn.run(application, host=bind_host, port=bind_port, log_level="info")
+
+
+def _loopback(host: str) -> bool:
+    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def register(app: typer.Typer) -> None:

@@ -35,7 +35,7 @@ def ensure_demo_users(session: Session) -> list[str]:
                 username=username,
                 display_name=name,
                 roles=list(roles),
-                granted_by="demo",
+                granted_by=users.DEMO_GRANTOR,
                 password=DEMO_PASSWORD,
                 patient_id=patient,
             )

@@ -80,6 +80,7 @@ def import_files(
                     options=options,
                     batch_size=context.settings.import_batch_size,
                     progress=tick,
+                    limits=context.settings.ingest_limits(),
                 )
         except OncoBoardError as error:
             failed, last_error = True, error
@@ -156,6 +157,7 @@ def _print_report(report: ImportReport) -> None:
 
 
 def validate_files(
+    ctx: typer.Context,
     paths: PathsArg,
     patient: PatientOpt = None,
     genome_build: BuildOpt = None,
@@ -170,7 +172,9 @@ def validate_files(
     for path in paths:
         try:
             report, log = service.validate_source(
-                source=SourceFile.from_path(path), options=options
+                source=SourceFile.from_path(path),
+                options=options,
+                limits=cli_context(ctx).settings.ingest_limits(),
             )
             problems = list(log.problems)
             summary: dict[str, object] = report.model_dump()

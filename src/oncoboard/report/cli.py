@@ -33,6 +33,7 @@ def report(
 ) -> None:
     """Write the tumour-board report as <patient>.oncoboard.<build>.<kind>.<ext>."""
     # imported here: rendering pulls in the web templates, which `oncoboard import` never needs
+    from oncoboard.governance import gate
     from oncoboard.report import service
     from oncoboard.report.output import render
 
@@ -41,9 +42,15 @@ def report(
     chosen: Format = fmt  # type: ignore[assignment]
     context = cli_context(ctx)
     with unit_of_work(context.engine) as session:
-        access = service.authorize(session, context.actor(session), patient, f"report {fmt}")
+        actor = context.actor(session)
+        access = service.authorize(session, actor, patient, f"report {fmt}")
+        gate.authorize_export(session, actor=actor, patient_id=patient, obj=f"report {fmt}")
         built = service.build_report(
-            session, access=access, kb=kb, gene_level=gene_level, include_filtered=include_filtered
+            session,
+            access=access,
+            kb=kb,
+            gene_level=gene_level,
+            include_filtered=include_filtered,
         )
     data = render(built, chosen)
     out.mkdir(parents=True, exist_ok=True)

@@ -67,6 +67,7 @@ def report_json(
 ) -> Report:
     """Get the tumour-board report for one patient against the selected KB releases."""
     access = service.authorize(session, actor, patient_id, "report json")
+    gate.authorize_export(session, actor=actor, patient_id=patient_id, obj="report json")
     return service.build_report(
         session, access=access, kb=kb, gene_level=gene_level, include_filtered=include_filtered
     )
@@ -87,6 +88,7 @@ def report_fhir(
 ) -> FhirBundle:
     """Get the report as a FHIR R4 Bundle with a genomic-report DiagnosticReport."""
     access = service.authorize(session, actor, patient_id, "report fhir")
+    gate.authorize_export(session, actor=actor, patient_id=patient_id, obj="report fhir")
     data = bundle(
         service.build_report(
             session, access=access, kb=kb, gene_level=gene_level, include_filtered=include_filtered
@@ -150,6 +152,7 @@ def report_download(
 ) -> Response:
     """The report as a file named ``<patient>.oncoboard.<build>.<kind>.<ext>``."""
     access = service.authorize(session, actor, patient_id, f"report {format}")
+    gate.authorize_export(session, actor=actor, patient_id=patient_id, obj=f"report {format}")
     report = service.build_report(
         session, access=access, kb=kb, gene_level=gene_level, include_filtered=include_filtered
     )

@@ -14,6 +14,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from oncoboard.errors import InputError
+
 
 class RawJSON(str):
     """JSON text already serialised (pydantic's ``model_dump_json``): stored as it is, so a
@@ -45,8 +47,35 @@ def make_engine(database_url: str) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
-        return engine
-    return create_engine(database_url, pool_pre_ping=True, json_serializer=_json_serializer)
+    else:
+        engine = create_engine(database_url, pool_pre_ping=True, json_serializer=_json_serializer)
+    event.listen(engine, "before_cursor_execute", _integers_in_range)
+    return engine
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _integers_in_range(
+    _connection: Any,
+    _cursor: Any,
+    _statement: str,
+    parameters: Any,
+    _context: Any,
+    executemany: bool,
+) -> None:
+    """An id or offset of 2^63 or more reached the driver as a 500 (``OverflowError`` on
+    SQLite, "out of range" on PostgreSQL): refuse it as bad input (422, exit 3), for every
+    route and command at once. Bulk inserts (executemany) carry only values we built."""
+    if executemany or not parameters:
+        return
+    values = parameters.values() if isinstance(parameters, dict) else parameters
+    for value in values:
+        if type(value) is int and not INT64_MIN <= value <= INT64_MAX:
+            raise InputError(
+                f"the number {value} is out of range: ids, offsets and counts must lie "
+                f"between {INT64_MIN} and {INT64_MAX}"
+            )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -10,9 +10,12 @@ from oncoboard.governance.models import (
     AuditRow,
     ConsentEventRow,
     DecisionRow,
+    LoginThrottleRow,
     RecommendationRow,
+    SiteSecretRow,
     UserRoleRow,
     UserRow,
+    WebSessionRow,
 )
 from oncoboard.ingest.models import ImportRow
 from oncoboard.knowledge.models import KbAssertionRow, KbDroppedRow, KbReleaseRow
@@ -57,6 +60,7 @@ __all__ = [
     "KbAssertionRow",
     "KbDroppedRow",
     "KbReleaseRow",
+    "LoginThrottleRow",
     "PatientRow",
     "ProAnswerRow",
     "ProEnrolmentRow",
@@ -64,9 +68,11 @@ __all__ = [
     "ProSubmissionRow",
     "RecommendationRow",
     "SigningKeyRow",
+    "SiteSecretRow",
     "TrialRow",
     "TrialVersionRow",
     "UserRoleRow",
     "UserRow",
+    "WebSessionRow",
     "metadata",
 ]

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from oncoboard.actionability.service import ALL_VARIANTS, propose_new
 from oncoboard.errors import InputError, NotFound, PermissionDenied, Problem
-from oncoboard.governance import gate
+from oncoboard.governance import gate, pseudonyms
 from oncoboard.governance.gate import Access, Actor
 from oncoboard.governance.vocabulary import Action, Purpose, allowed_purposes
 from oncoboard.record import service as record_service
@@ -419,9 +419,11 @@ def feasibility(
                     patient_id=patient_id, verdict=match.verdict, open_criteria=still_open
                 )
             )
-    return Feasibility(
+    result = Feasibility(
         nct_id=nct_id, version=trial[0].version, screened=len(visible), possibly_eligible=tuple(out)
     )
+    # research answers carry pseudonyms, never direct identifiers (governance/pseudonyms.py)
+    return pseudonyms.for_research(session, result, access=access)
 
 
 def _require_read(access: Access) -> None:

@@ -292,16 +292,19 @@ def _refused(
 
 
 def _ledger(session: Session, actor: Actor, page: int) -> dict[str, Any]:
-    gate.authorize(
+    access = gate.authorize(
         session,
         actor=actor,
         action=Action.VIEW_RECORD,
         purpose=Purpose.TREATMENT,
         obj="import ledger",
     )
-    total = ingest_service.count_imports(session=session)
+    total = ingest_service.count_imports(session=session, access=access)
     items = ingest_service.list_imports(
-        session=session, limit=IMPORT_PAGE_SIZE, offset=(page - 1) * IMPORT_PAGE_SIZE
+        session=session,
+        access=access,
+        limit=IMPORT_PAGE_SIZE,
+        offset=(page - 1) * IMPORT_PAGE_SIZE,
     )
     return {
         "imports": items,
