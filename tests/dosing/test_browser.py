@@ -25,7 +25,7 @@ def _propose(page: Any, *, grade: str, source: str = "Clinician (CTCAE)") -> Non
     form = page.locator("#dose-form")
     form.get_by_label("Drug").select_option("capecitabine")
     form.get_by_label("Dose levels (starting dose)").select_option("1250")
-    form.get_by_label("Adverse event (CTCAE v5.0)").select_option(PPE)
+    form.get_by_label("Adverse event (CTCAE v5.0)").fill(PPE)
     form.get_by_label("CTCAE grade").select_option(grade)
     form.get_by_label(source).check()
     form.get_by_role("button", name="Propose dose change").click()

@@ -91,22 +91,22 @@ def test_retry_with_same_key_returns_the_same_submission_and_one_alert(
     assert pro_counts(engine) == counts
 
 
-def test_the_database_refuses_a_second_alert_for_the_same_submission_and_rule(
+def test_the_database_refuses_a_second_alert_for_the_same_submission_and_symptom(
     engine: Engine, config: MonitoringConfig, nurse: str
 ) -> None:
     out = _submit(engine, config, "k", {**CAPE, "hand_foot_syndrome.severity": 3})
-    alert = out.alerts[0]
+    copy = (
+        "INSERT INTO pro_alerts (id, patient_id, submission_id, rule_id, rule_version, ruleset,"
+        " rule_type, audience, priority, status, summary, triggers, trigger_key, created_at,"
+        " due_at, symptom) SELECT :id, patient_id, submission_id, rule_id, 2, ruleset, rule_type,"
+        " audience, priority, status, summary, triggers, :key, created_at, due_at,"
+        " 'hand_foot_syndrome' FROM pro_alerts WHERE id = :source"
+    )
+    source = {"source": out.alerts[0].alert_id}
+    with engine.begin() as connection:
+        connection.execute(text(copy), {**source, "id": "x1", "key": "key-1"})
     with pytest.raises(IntegrityError, match=r"(?i)unique|duplicate"), engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO pro_alerts (id, patient_id, submission_id, rule_id, rule_version,"
-                " ruleset, rule_type, audience, priority, status, summary, triggers, trigger_key,"
-                " created_at, due_at) SELECT 'x', patient_id, submission_id, rule_id, 2, ruleset,"
-                " rule_type, audience, priority, status, summary, triggers, 'other-key', created_at,"
-                " due_at FROM pro_alerts WHERE id = :id"
-            ),
-            {"id": alert.alert_id},
-        )
+        connection.execute(text(copy), {**source, "id": "x2", "key": "key-2"})
 
 
 def test_branching_violation_writes_nothing(

@@ -97,18 +97,15 @@ def alert_symptoms(alert: AlertOut) -> list[str]:
 
 
 def dose_terms(config: MonitoringConfig, alert: AlertOut) -> list[tuple[str, str]]:
-    """(drug, CTCAE term) pairs with a label table for the alert's symptoms, via the item
-    library's CTCAE term (e.g. Hand-Foot Syndrome → Palmar-plantar erythrodysesthesia syndrome).
-    """
+    """(drug, CTCAE term) pairs for the alert's symptoms, via the item library's CTCAE term
+    (e.g. Hand-Foot Syndrome → Palmar-plantar erythrodysesthesia syndrome); every drug with a
+    table answers every CTCAE term (a row, or "no label row: clinical judgement")."""
     found = []
     for key in alert_symptoms(alert):
         symptom = config.library.symptoms.get(key)
         if symptom is None or not symptom.ctcae_term:
             continue
-        for drug in engine.DRUGS:
-            terms = {t.lower(): t for t in engine.drug_terms(engine.drug_rules(drug))}
-            if symptom.ctcae_term.lower() in terms:
-                found.append((drug, terms[symptom.ctcae_term.lower()]))
+        found += [(drug, symptom.ctcae_term) for drug in engine.DRUGS]
     return found
 
 
