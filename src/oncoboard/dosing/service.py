@@ -189,6 +189,24 @@ def approved_changes(session: Session, *, access: Access) -> list[DoseChange]:
     return [_change(row) for row in rows]
 
 
+def discontinued_drugs(session: Session, *, access: Access) -> set[str]:
+    """Drugs whose last approved change discontinued them (no more proposals are offered).
+
+    The caller may hold an edit proof (the proposal forms) or a view proof."""
+    if access.action not in (Action.EDIT_RECORD, Action.VIEW_RECORD):
+        gate.require(access, Action.EDIT_RECORD)
+    gate.require(access, access.action)
+    patient_pk = gate.record_key(session, access)
+    last: dict[str, DoseChangeRow] = {}
+    for row in session.scalars(
+        select(DoseChangeRow)
+        .where(DoseChangeRow.patient_id == patient_pk)
+        .order_by(DoseChangeRow.id)
+    ):
+        last[row.drug] = row
+    return {d for d, row in last.items() if row.outcome == "accept" and row.action == "discontinue"}
+
+
 def _change(row: DoseChangeRow) -> DoseChange:
     return DoseChange(
         recommendation_id=row.recommendation_id,
