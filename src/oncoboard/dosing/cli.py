@@ -142,7 +142,7 @@ def _print_table(table: DrugRules, *, full: bool) -> None:
     for column in ("rule", "AE", "grade", "occurrence", "action", "hold until", "resume", "status"):
         grid.add_column(column)
     for rule in table.rules:
-        ae = "any" if rule.ae == "any" else "; ".join(rule.ae)
+        ae = "any" if rule.ae == "any" else (rule.ae_label or "; ".join(rule.ae))
         occurrence = f"{rule.occurrence_min}-{rule.occurrence_max or '…'}"
         hold = f"≤G{rule.hold_until_grade}" if rule.hold_until_grade is not None else ""
         grid.add_row(rule.id, ae, f"{rule.grade_min}-{rule.grade_max}", occurrence,

@@ -62,6 +62,13 @@ def _expand(names: list[str]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def _label(name: str) -> str:
+    if not name.startswith("class:"):
+        return name
+    found = _json("ae_classes.json")["classes"][name[6:]]
+    return f"{found['label']} ({len(found['terms'])} terms)"
+
+
 @cache
 def drug_rules(drug: str) -> DrugRules:
     """One drug's rule table; an unknown drug is an InputError naming the drugs available."""
@@ -77,7 +84,8 @@ def drug_rules(drug: str) -> DrugRules:
 def _table(name: str) -> DrugRules:
     doc = _json(f"{name}.json")
     for rule in doc["rules"]:
-        if rule["ae"] != "any":
+        if rule["ae"] != "any" and any(n.startswith("class:") for n in rule["ae"]):
+            rule["ae_label"] = "; ".join(_label(n) for n in rule["ae"])
             rule["ae"] = _expand(rule["ae"])
     doc["ae_groups"] = {k: _expand(v) for k, v in doc.get("ae_groups", {}).items()}
     return DrugRules.model_validate(doc)

@@ -100,6 +100,9 @@ class Rule(Frozen):
 
     id: Text
     ae: tuple[str, ...] | Literal["any"] = Field(description="CTCAE terms or the term group")
+    ae_label: str | None = Field(
+        default=None, description="how the row names its events when it uses a class"
+    )
     grade_min: Grade
     grade_max: Grade
     occurrence_min: int = Field(default=1, ge=1)
