@@ -34,6 +34,7 @@ def test_idempotent_submit_over_http(engine: Engine, live_server: LiveServer) ->
     [alert] = first.json()["alerts"]
     assert [r["rule_id"] for r in alert["reasons"]] == ["severe-answer", "composite-grade"]
     assert alert["patient_summary"] == "Hand-Foot Syndrome (how severe: severe)"
+    assert retry.json()["alerts"] == first.json()["alerts"]  # a replay answers the same, words too
     clash = patient.post(
         url, json={**body, "answers": {**ANSWERS, "hand_foot_syndrome.severity": 2}}
     )

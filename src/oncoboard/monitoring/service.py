@@ -116,14 +116,14 @@ def submit(
         # a retry of a report stored under earlier settings is answered with what was stored
         if (stored := _replay(session, pk, submission.idempotency_key, digest)) is None:
             raise
-        return views.submission_out(session, stored, replayed=True)
+        return views.submission_out(session, stored, replayed=True, library=config.library)
     if not _claim_key(session, values):
         # the key is taken: a retry (the stored report) or other content (Conflict); a retry
         # racing the first send waits here for that transaction, then finds its report
         stored = _replay(session, pk, submission.idempotency_key, digest)
         if stored is None:
             raise Conflict(f"idempotency key {submission.idempotency_key!r} is in use; retry")
-        return views.submission_out(session, stored, replayed=True)
+        return views.submission_out(session, stored, replayed=True, library=config.library)
     row = ProSubmissionRow(**values)  # what was stored, for the alerts and the answer
     grade_map = _insert(session, config, row, answers)
     alerting.close_missed_reminders(session, pk, row.received_at, access.actor.username)

@@ -280,7 +280,14 @@ def _maybe(value: datetime | None) -> datetime | None:
     return utc(value) if value is not None else None
 
 
-def submission_out(session: Session, row: ProSubmissionRow, *, replayed: bool) -> SubmissionOut:
+def submission_out(
+    session: Session,
+    row: ProSubmissionRow,
+    *,
+    replayed: bool,
+    library: ItemLibrary | None = None,
+) -> SubmissionOut:
+    """A stored report; with ``library`` its alerts also carry the patient's wording."""
     answers = _stored_answers(session, row.id)
     grades = _stored_grades(session, row.id)
     patient = external_id(session, row.patient_id)
@@ -311,7 +318,7 @@ def submission_out(session: Session, row: ProSubmissionRow, *, replayed: bool) -
         ],
         grades=dict(grades),
         missing=[f"{a.symptom}.{a.attribute}" for a in answers if a.missing_code == NOT_ANSWERED],
-        alerts=[alert_out(a, patient) for a in alerts],
+        alerts=[alert_out(a, patient, library=library) for a in alerts],
         replayed=replayed,
     )
 
