@@ -152,6 +152,9 @@ def patient_page(
     except NotFound as error:
         return _not_found(request, error)
     recommendations = decisions.list_for_patient(session, access=access)
+    if actor.is_patient_only:  # symptom alerts are care-team work: a patient reads hers, in her
+        # own words, on "Symptom reports" (monitoring.web.my_reports), not as rule keys here
+        recommendations = [r for r in recommendations if r.recommendation.kind.value != "alert"]
     can_decide = bool(allowed_purposes(actor.roles, Action.DECIDE))
     # approved dose changes per treatment line (dosing capability, 0007)
     dose_changes = dosing_service.approved_changes(session, access=access)
