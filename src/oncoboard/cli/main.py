@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Iterator, MutableMapping
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -143,34 +143,116 @@ def main(
     overrides = {"database_url": database_url} if database_url else {}
     if user:
         overrides["user"] = user
-    ctx.obj = CliContext(settings=Settings(**overrides))  # type: ignore[arg-type]
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise ConfigurationError(str(error)) from None
+    ctx.obj = CliContext(settings=settings)
+    _RUN["database_url"] = ctx.obj.settings.database_url
     ctx.call_on_close(ctx.obj.dispose)
+
+
+class ConfigurationError(Exception):
+    """The ONCOBOARD_* settings (or the root options) are invalid: nothing can run."""
+
+
+def invalid_input_text(error: ValidationError) -> str:
+    """A pydantic refusal of a command's input as one line per field: where, what, given."""
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item.get("loc", ())) or "value"
+        given = item.get("input")
+        shown = "" if isinstance(given, dict | list) else f" (given {str(given)[:80]!r})"
+        parts.append(f"{where}: {item.get('msg', 'invalid')}{shown}")
+    return "invalid input: " + "; ".join(parts)
 
 
 def exit_code_for(error: OncoBoardError) -> int:
     return next(code for kind, code in EXIT_CODES if isinstance(error, kind))
 
 
+USAGE_EXIT = 3  # a bad option value is invalid input, like a bad file (README, exit codes)
+# the database URL of this run, for the one-line "run `oncoboard db upgrade`" message
+_RUN: dict[str, str] = {}
+
+
+def _click_errors() -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:
+    """(usage errors, other click errors) of click and of the copy typer carries."""
+    import click
+
+    usage: list[type[Exception]] = [click.UsageError]
+    other: list[type[Exception]] = [click.ClickException]
+    try:
+        from typer._click import exceptions as vendored  # typer >= 0.25 carries its own click
+    except ImportError:  # pragma: no cover - older typer uses click itself
+        pass
+    else:
+        usage.append(vendored.UsageError)
+        other.append(vendored.ClickException)
+    return tuple(usage), tuple(other)
+
+
+def schema_hint(error: Exception, database_url: str | None) -> str | None:
+    """One line for a database that was never upgraded (or is older than this OncoBoard)."""
+    text = str(getattr(error, "orig", None) or error).lower()
+    missing = ("no such table", "no such column", "does not exist", "undefinedtable")
+    if not any(word in text for word in missing):
+        return None
+    where = f" at {_safe(database_url)}" if database_url else ""
+    return (
+        f"the database{where} has no OncoBoard schema or an older one "
+        f"({text.splitlines()[0][:120]}): run `oncoboard db upgrade`"
+    )
+
+
+def _safe(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(unparsable URL)"
+
+
+def _database_error(error: Exception) -> NoReturn:
+    url = _RUN.get("database_url")
+    line = schema_hint(error, url)
+    if line is None:
+        first = str(getattr(error, "orig", None) or error).strip().splitlines()
+        where = f" at {_safe(url)}" if url else ""
+        line = f"database error{where}: {type(error).__name__}: {first[0] if first else ''}"
+    err_console.print(Text.assemble(("error: ", "bold red"), line), soft_wrap=True)
+    sys.exit(1)
+
+
 def run() -> None:
-    """Console entry point."""
+    """Console entry point: every error is one located line and an exit code, no traceback."""
+    from sqlalchemy.exc import DBAPIError
+
+    usage_errors, click_errors = _click_errors()
     try:
         code = app(standalone_mode=False)
     except OncoBoardError as error:
         err_console.print(Text.assemble(("error: ", "bold red"), str(error)), soft_wrap=True)
         sys.exit(exit_code_for(error))
-    except ValidationError as error:
+    except ConfigurationError as error:
         err_console.print(Text.assemble(("configuration error: ", "bold red"), str(error)))
         sys.exit(2)
+    except ValidationError as error:  # a command's input refused by its schema
+        line = invalid_input_text(error)
+        err_console.print(Text.assemble(("error: ", "bold red"), line), soft_wrap=True)
+        sys.exit(USAGE_EXIT)
     except (typer.Abort, KeyboardInterrupt):
         err_console.print("aborted")
         sys.exit(130)
     except typer.Exit as done:
         sys.exit(done.exit_code)
-    except Exception as error:  # click usage errors arrive here in non-standalone mode
-        from click.exceptions import ClickException
-
-        if isinstance(error, ClickException):
-            error.show()
-            sys.exit(error.exit_code)
-        raise
+    except usage_errors as error:
+        error.show()  # type: ignore[attr-defined]
+        sys.exit(USAGE_EXIT)
+    except click_errors as error:
+        error.show()  # type: ignore[attr-defined]
+        sys.exit(getattr(error, "exit_code", 1))
+    except DBAPIError as error:
+        _database_error(error)
     sys.exit(code if isinstance(code, int) else 0)

@@ -133,6 +133,14 @@ def _print_record(record: PatientRecord) -> None:
                 f"{item.provenance.source_name} {item.provenance.locator}",
             )
         console.print(table)
+        shown = len(record.variants)
+        if shown < record.variant_total:
+            console.print(
+                f"Showing the first {shown} of {record.variant_total} variants: "
+                f"--variant-limit {record.variant_total} shows all, --json gives them as data.",
+                style="bold",
+                markup=False,
+            )
 
 
 def _fmt(value: float | None) -> str:
