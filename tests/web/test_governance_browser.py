@@ -114,21 +114,23 @@ def test_patient_sees_only_own_record_manages_consent_and_sees_accesses(
     page = live_server.browser_page(
         browser, username="pat-a", viewport={"width": 360, "height": 780}
     )
-    expect(page.get_by_role("link", name="My record")).to_be_visible()
-    expect(page.locator("#patients tbody tr")).to_have_count(1)
+    # a patient's home: no staff table, no API link, no "(patient)" after the name
+    expect(page.get_by_role("link", name="My home")).to_be_visible()
+    expect(page.locator("#patients")).to_have_count(0)
+    expect(page.get_by_role("link", name="API documentation")).to_have_count(0)
+    expect(page.locator("#current-user")).not_to_contain_text("(patient)")
     assert page.goto(live_server.url + "/patients/PT-B").status == 404
-    page.goto(live_server.url + "/patients/PT-A")
-    expect(page.locator("#recommendations article")).to_contain_text("not AI-generated")
-    expect(page.locator("#recommendations form.decide")).to_have_count(0)  # patients do not decide
-    page.goto(live_server.url + "/patients/PT-A/consent")
-    page.locator("#consent tbody tr", has_text="research").get_by_role(
-        "button", name="Grant"
-    ).click()
-    expect(page.locator("#consent-history")).to_contain_text(
-        "research granted by pat-a (patient self-service)"
-    )
-    page.goto(live_server.url + "/patients/PT-A/access-log")
-    expect(page.locator("#access-log")).to_contain_text("dr-test")
+    page.goto(live_server.url + "/patients/PT-A")  # the staff record sends the patient home
+    assert page.url == live_server.url + "/"
+    assert page.goto(live_server.url + "/patients/PT-A/report").status == 403
+    expect(page.locator("#error-message")).to_contain_text("for your care team")
+    page.goto(live_server.url + "/")
+    page.locator("#consent-research").get_by_role("button", name="Give consent").click()
+    expect(page.locator("#consent-changed")).to_be_visible()
+    expect(page.locator("#consent-research .consent-state")).to_have_text("yes")
+    page.locator("#consent-history summary").click()
+    expect(page.locator("#consent-history")).to_contain_text("Research given (by you)")
+    expect(page.locator("#access-list")).to_contain_text("dr-test (clinician): view record")
     overflow = page.evaluate(
         "document.documentElement.scrollWidth > document.documentElement.clientWidth"
     )

@@ -25,6 +25,7 @@ from oncoboard.report.routes import pages as report_pages
 from oncoboard.settings import Settings
 from oncoboard.store.db import make_engine
 from oncoboard.trials.routes import router as trials_router
+from oncoboard.web.guards import CareTeamOnly
 from oncoboard.web.routes import mount_web
 
 
@@ -42,7 +43,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         version=__version__,
         description="Precision-oncology patient record, ingest and decision support API.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served offline by the web shell (web/docs.py)
         redoc_url=None,
     )
     app.state.settings = settings
@@ -72,7 +73,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(governance_router, prefix="/api/v1")
     app.include_router(knowledge_router, prefix="/api/v1")
     app.include_router(report_api, prefix="/api/v1")
-    app.include_router(report_pages)
+    app.include_router(report_pages, dependencies=[CareTeamOnly])  # patients: released copies
     app.include_router(screening_router, prefix="/api/v1")
     app.include_router(trials_router, prefix="/api/v1")
     app.include_router(monitoring_router, prefix="/api/v1")

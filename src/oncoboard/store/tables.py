@@ -24,6 +24,7 @@ from oncoboard.monitoring.models import (
     ProGradeRow,
     ProSubmissionRow,
 )
+from oncoboard.portal.models import ReleasedDocumentRow
 from oncoboard.record.models import FactRow, PatientRow
 from oncoboard.store.base import Base
 from oncoboard.trials.models import TrialRow, TrialVersionRow
@@ -51,6 +52,7 @@ __all__ = [
     "ProGradeRow",
     "ProSubmissionRow",
     "RecommendationRow",
+    "ReleasedDocumentRow",
     "TrialRow",
     "TrialVersionRow",
     "UserRoleRow",
