@@ -8,7 +8,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from oncoboard.web.routes import HERE, templates
@@ -37,6 +37,21 @@ def redoc(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(request, "api_docs.html", context)
 
 
+# ReDoc's sidebar shows Redocly's logo from their CDN (no option turns it off): the one URL in the
+# bundle a browser would fetch by itself. It is pointed at our own icon, once, when first asked.
+REDOC_BUNDLE = "redoc.standalone.js"
+REDOC_REMOTE_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
+_redoc: dict[str, bytes] = {}
+
+
+def redoc_bundle(request: Request) -> Response:
+    """The ReDoc bundle with its remote logo replaced by this server's icon."""
+    if "js" not in _redoc:
+        text = (assets_folder() / REDOC_BUNDLE).read_text(encoding="utf-8")
+        _redoc["js"] = text.replace(REDOC_REMOTE_LOGO, "/static/favicon.svg").encode()
+    return Response(_redoc["js"], media_type="text/javascript; charset=utf-8")
+
+
 @router.get("/favicon.ico")
 def favicon() -> FileResponse:
     """Browsers ask for it on every site; answer with the icon instead of a 404."""
@@ -45,6 +60,7 @@ def favicon() -> FileResponse:
 
 def mount(app: FastAPI) -> None:
     """Plain routes, not API operations: documentation pages are not part of the API contract."""
+    app.add_route(f"{DOCS_ASSETS}/{REDOC_BUNDLE}", redoc_bundle, methods=["GET"])
     app.mount(DOCS_ASSETS, StaticFiles(directory=str(assets_folder())), name="api-docs")
     app.add_route("/api/v1/docs", swagger_ui, methods=["GET"], include_in_schema=False)
     app.add_route("/api/v1/redoc", redoc, methods=["GET"], include_in_schema=False)

@@ -35,6 +35,7 @@ from oncoboard.ingest import service as ingest_service
 from oncoboard.ingest.schemas import ImportOptions
 from oncoboard.ingest.uploads import import_upload
 from oncoboard.monitoring.plot import symptom_panel
+from oncoboard.portal import service as portal_service
 from oncoboard.record import service
 from oncoboard.record.genomics import parse_genome_build
 from oncoboard.record.schemas import VariantSort
@@ -42,6 +43,7 @@ from oncoboard.record.service import describe, stage_text
 from oncoboard.store.db import unit_of_work
 from oncoboard.web import navigation
 from oncoboard.web.guards import CareTeamOnly
+from oncoboard.web.summary import first_screen
 
 HERE = Path(__file__).parent
 VARIANT_PAGE_SIZE = 100
@@ -59,8 +61,16 @@ SORTS: dict[str, str] = {
 
 def _qs(**params: object) -> str:
     """A query string without empty parameters, for pager and sort links."""
-    kept = {k: v for k, v in params.items() if v not in (None, "", "file", 1)}
+    kept = {
+        k: "true" if v is True else v
+        for k, v in params.items()
+        if v is not False and v is not None and v not in ("", "file") and not _first_page(k, v)
+    }
     return "?" + urlencode(kept) if kept else "?"
+
+
+def _first_page(name: str, value: object) -> bool:
+    return name in ("page", "vpage") and value == 1
 
 
 def _when(value: datetime | None) -> str:
@@ -101,8 +111,10 @@ def patient_page(
     vpage: Annotated[int, Query(ge=1)] = 1,
     gene: Annotated[str | None, Query(max_length=64)] = None,
     sort: VariantSort = "file",
+    passed: bool = False,
+    consequence: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
-    """One patient's record: header card, clinical sections, paged variant table, timeline."""
+    """One patient's record: the first screen, clinical sections, variant table, timeline."""
     if actor.is_patient_only and patient_id == actor.patient_external_id:
         return RedirectResponse("/", status_code=303)  # a patient's own view is their home
     try:
@@ -121,6 +133,8 @@ def patient_page(
             variant_offset=(vpage - 1) * VARIANT_PAGE_SIZE,
             gene=gene or None,
             sort=sort,
+            passed_only=passed,
+            consequence=consequence or None,
         )
     except NotFound as error:
         return _not_found(request, error)
@@ -156,6 +170,17 @@ def patient_page(
         "vfirst": (vpage - 1) * VARIANT_PAGE_SIZE + 1,
         "gene": gene or "",
         "sort": sort,
+        "passed": passed,
+        "consequence": consequence or "",
+        "consequences": service.variant_consequences(session=session, access=access),
+        "first": first_screen(
+            session,
+            access=access,
+            record=record,
+            dose_changes=dose_changes,
+            recommendations=recommendations,
+        ),
+        "shared": portal_service.released_documents(session, access=access, include_withdrawn=True),
     }
     return templates.TemplateResponse(request, "patient.html", context)
 
@@ -305,8 +330,8 @@ def mount_web(app: FastAPI) -> None:
     from oncoboard.trials.web import router as trials_pages
     from oncoboard.web import docs, errors, pages
 
+    docs.mount(app)  # before /static: its assets live under /static/api-docs
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    docs.mount(app)
     app.state.html_errors = errors.html_error
     app.state.html_http_errors = errors.html_http_error
     app.include_router(pages.router)
