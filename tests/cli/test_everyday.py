@@ -102,3 +102,29 @@ def test_stage_is_written_once() -> None:
     assert stage_text(" stage IV ") == "Stage IV" and stage_text(None) == ""
     condition = CancerCondition(display="Breast cancer", stage="Stage IIA")
     assert describe(condition) == "Diagnosis: Breast cancer (Stage IIA)"
+
+
+def test_root_help_lists_every_command_without_loading_them() -> None:
+    """``oncoboard --help`` reads COMMAND_HELP; it must say what each command's own help says."""
+    from oncoboard.cli.main import COMMAND_HELP, SUB_APPS, _sub_app_commands
+
+    for module, names in SUB_APPS:
+        commands = _sub_app_commands(module)
+        for name in names:
+            assert commands[name].get_short_help_str(limit=300) == COMMAND_HELP[name], name
+    assert set(COMMAND_HELP) == {n for _, names in SUB_APPS for n in names}
+    script = (
+        "import sys\n"
+        "from oncoboard.cli.main import app\n"
+        "try:\n"
+        "    app(['--help'], standalone_mode=False)\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in ('sqlalchemy', 'pydantic_settings', 'oncoboard.record.cli',"
+        " 'oncoboard.trials.cli') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert "dose" in done.stdout and "Label-based dose-modification" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "[]"

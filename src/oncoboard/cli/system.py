@@ -7,18 +7,17 @@ import platform
 import re
 import shutil
 from importlib import metadata
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import Engine, text
 
 from oncoboard import __version__
 from oncoboard.cli.context import cli_context
 from oncoboard.cli.output import console, emit_json
 from oncoboard.errors import FeatureUnavailable
-from oncoboard.governance.users import ensure_site_admin
-from oncoboard.store.db import unit_of_work
-from oncoboard.store.migrate import current_revision, head_revision, upgrade
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 db = typer.Typer(help="Database schema.", no_args_is_help=True)
 
@@ -41,6 +40,10 @@ DEPENDENCIES = (
 @db.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
     """Create or upgrade the database schema to the newest revision."""
+    from oncoboard.governance.users import ensure_site_admin
+    from oncoboard.store.db import unit_of_work
+    from oncoboard.store.migrate import upgrade
+
     context = cli_context(ctx)
     revision = upgrade(context.engine)
     with unit_of_work(context.engine) as session:
@@ -80,6 +83,8 @@ def version(
 
 
 def version_info(ctx: typer.Context) -> dict[str, object]:
+    from oncoboard.store.migrate import current_revision, head_revision
+
     context = cli_context(ctx)
     deps: dict[str, str] = {}
     for name in DEPENDENCIES:
@@ -134,6 +139,8 @@ Check = tuple[str, bool, str]
 
 
 def _database_check(engine: Engine) -> Check:
+    from oncoboard.store.migrate import current_revision, head_revision
+
     try:
         revision = current_revision(engine)
     except Exception as error:
@@ -154,6 +161,8 @@ def _postgres_check(url: str | None, dialect: str) -> Check:
             False,
             "not checked (optional; production runs on PostgreSQL): pass --postgres-url URL",
         )
+    from sqlalchemy import text
+
     from oncoboard.store.db import make_engine
 
     try:
@@ -235,6 +244,9 @@ def serve(
     import uvicorn
 
     from oncoboard.api.app import create_app
+    from oncoboard.governance.users import ensure_site_admin
+    from oncoboard.store.db import unit_of_work
+    from oncoboard.store.migrate import upgrade
 
     context = cli_context(ctx)
     settings = context.settings
@@ -259,6 +271,8 @@ def serve(
 
 def _require_schema(engine: Engine) -> None:
     """Refuse to serve a database that was never upgraded (every page would fail)."""
+    from oncoboard.store.migrate import current_revision, head_revision
+
     try:
         revision = current_revision(engine)
     except Exception as error:
