@@ -319,6 +319,19 @@ def test_patient_consent_from_home_reuses_the_consent_service(demo_server: LiveS
     assert research["in_force"] == "granted"
     assert overview["history"][-1]["source"] == "patient self-service"
     assert overview["history"][-1]["recorded_by"] == "ana"
+    # objecting to care use: the home still shows consents and who opened the record
+    objected = httpx.post(
+        demo_server.url + "/my/consent",
+        data={"purpose": "treatment", "status": "withdrawn"},
+        headers=ana,
+        timeout=30,
+    )
+    assert objected.status_code == 303
+    home = httpx.get(demo_server.url + "/", headers=ana, timeout=30)
+    assert home.status_code == 200
+    assert "Symptom reporting is off while your objection" in home.text
+    assert 'id="consent-treatment"' in home.text and "Allow again" in home.text
+    assert 'id="access-list"' in home.text
     staff = httpx.post(
         demo_server.url + "/my/consent",
         data={"purpose": "research", "status": "withdrawn"},
