@@ -37,7 +37,6 @@ from oncoboard.record.schemas import (
 )
 from oncoboard.record.variants import (
     VariantFilter,
-    consequence_counts,
     count_variants,
     gene_spellings,
     variant_query,
@@ -199,12 +198,6 @@ def list_variants(
         gene=gene or None,
         sort=sort,
     )
-
-
-def variant_consequences(*, session: Session, access: Access) -> list[tuple[str, int]]:
-    """The consequence terms of a patient's variants with their counts (the table's filter
-    offers only terms that occur)."""
-    return consequence_counts(session, _patient(session, access).id)
 
 
 def _builds(session: Session, patient_id: int) -> list[str]:

@@ -22,7 +22,8 @@ def gene_spellings(gene: str) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class VariantFilter:
     """Which variants a table shows: one gene, calls that passed the caller's filters (FILTER
-    PASS, or none given), one consequence term as the file spelled it."""
+    PASS, or none given), a consequence term (any case, part of the file's term: "missense"
+    finds VEP's ``missense_variant`` and MAF's ``Missense_Mutation``)."""
 
     gene: str | None = None
     passed_only: bool = False
@@ -36,7 +37,8 @@ class VariantFilter:
             filters = FactRow.payload["filters"].as_string()
             found.append(or_(filters.is_(None), func.upper(filters).in_(PASSED_FILTERS)))
         if self.consequence:
-            found.append(FactRow.payload["consequence"].as_string() == self.consequence)
+            term = func.lower(FactRow.payload["consequence"].as_string())
+            found.append(term.contains(self.consequence.strip().lower(), autoescape=True))
         return found
 
 
@@ -49,18 +51,6 @@ def count_variants(session: Session, patient_id: int, chosen: VariantFilter) -> 
         FactRow.patient_id == patient_id, FactRow.kind == "variant", *chosen.conditions()
     )
     return int(session.scalar(query) or 0)
-
-
-def consequence_counts(session: Session, patient_id: int) -> list[tuple[str, int]]:
-    """Each consequence term of a patient's variants and how many carry it, commonest first."""
-    term = FactRow.payload["consequence"].as_string()
-    rows = session.execute(
-        select(term, func.count())
-        .where(FactRow.patient_id == patient_id, FactRow.kind == "variant", term.is_not(None))
-        .group_by(term)
-        .order_by(func.count().desc(), term)
-    ).all()
-    return [(str(name), int(count)) for name, count in rows]
 
 
 def variant_query(patient_id: int, chosen: VariantFilter, sort: VariantSort) -> Select[Any]:

@@ -69,6 +69,32 @@ def _qs(**params: object) -> str:
     return "?" + urlencode(kept) if kept else "?"
 
 
+# Common terms of the two vocabularies files use: Sequence Ontology (Ensembl VEP, SnpEff) and the
+# MAF Variant_Classification values (GDC MAF format); the filter also takes any other text.
+CONSEQUENCE_TERMS = (
+    "missense",
+    "stop_gained",
+    "frameshift",
+    "splice",
+    "inframe",
+    "start_lost",
+    "stop_lost",
+    "synonymous",
+    "Missense_Mutation",
+    "Nonsense_Mutation",
+    "Frame_Shift",
+    "In_Frame",
+    "Splice_Site",
+    "Silent",
+)
+
+
+def consequence_terms(record: Any) -> list[str]:
+    """Suggestions for the consequence filter: the terms on this page, then common ones."""
+    seen = [getattr(f.fact, "consequence", None) for f in record.variants]
+    return list(dict.fromkeys([*(t for t in seen if t), *CONSEQUENCE_TERMS]))
+
+
 def _first_page(name: str, value: object) -> bool:
     return name in ("page", "vpage") and value == 1
 
@@ -172,7 +198,8 @@ def patient_page(
         "sort": sort,
         "passed": passed,
         "consequence": consequence or "",
-        "consequences": service.variant_consequences(session=session, access=access),
+        # suggestions only: reading every variant's term would cost seconds at 50k variants
+        "consequences": consequence_terms(record),
         "first": first_screen(
             session,
             access=access,
