@@ -59,6 +59,8 @@ def test_clinician_records_a_decision_with_reason(
     expect(card).to_contain_text("Consider osimertinib")
     expect(card).to_contain_text("not AI-generated")
     expect(card.locator(".badge.status-proposed")).to_be_visible()
+    expect(card.locator("form.decide")).to_be_hidden()  # the form waits behind its button
+    card.locator("summary", has_text="Record a decision").click()
     card.get_by_role("radio", name="Reject").check()
     card.get_by_role(
         "button", name="Record decision"
@@ -66,6 +68,8 @@ def test_clinician_records_a_decision_with_reason(
     expect(page.locator("[role=alert]")).to_contain_text("reason is required to reject")
     page.go_back()
     card = page.locator("#recommendations article")
+    if not card.locator("details.behind-button").evaluate("d => d.open"):
+        card.locator("summary", has_text="Record a decision").click()
     card.get_by_role("radio", name="Reject").check()
     card.get_by_label("Reason (required to modify or reject)").fill("Patient enrolled in a trial")
     card.get_by_role("button", name="Record decision").click()

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from oncoboard.api.deps import SessionDep
-from oncoboard.errors import ConsentDenied, PermissionDenied
+from oncoboard.errors import ConsentDenied, InputError, PermissionDenied
 from oncoboard.governance import gate
 from oncoboard.governance import service as governance
 from oncoboard.governance.consent import ConsentIn
@@ -103,16 +103,22 @@ def home_page(request: Request, actor: Actor, session: Session) -> HTMLResponse:
 def my_consent(
     actor: ActorDep,
     session: SessionDep,
-    purpose: Annotated[Purpose, Form()],
-    status: Annotated[str, Form(pattern="^(granted|withdrawn)$")],
+    purpose: Annotated[str, Form(max_length=32)] = "",
+    status: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
     """A patient grants or withdraws consent for one purpose from their home (self-service)."""
+    access = _access(session, actor, Action.MANAGE_CONSENT, f"consent {purpose}"[:256])
     if not actor.patient_external_id:
         raise PermissionDenied("only a patient account linked to a record changes its consent here")
-    access = _access(session, actor, Action.MANAGE_CONSENT, f"consent {purpose.value}")
-    consent_in = ConsentIn(purpose=purpose, status=status, source=governance.SELF_SERVICE)
+    if purpose not in {p.value for p in PURPOSE_TEXT} or status not in ("granted", "withdrawn"):
+        raise InputError(
+            f"purpose {purpose!r} / status {status!r}: expected one of "
+            f"{', '.join(p.value for p in PURPOSE_TEXT)} and granted or withdrawn"
+        )
+    chosen = Purpose(purpose)
+    consent_in = ConsentIn(purpose=chosen, status=status, source=governance.SELF_SERVICE)
     governance.change_consent(session, access=access, consent_in=consent_in)
-    return RedirectResponse(f"/?changed={purpose.value}#consent", status_code=303)
+    return RedirectResponse(f"/?changed={chosen.value}#consent", status_code=303)
 
 
 def _patient_url(patient_id: str, anchor: str = "") -> str:

@@ -49,7 +49,7 @@ STAFF_PAGES = (
         _CARE,
     ),
     Destination(
-        "Trials",
+        "Trial registry",
         "/trials",
         "the clinical-trial registry and its structured criteria",
         Action.VIEW_RECORD,

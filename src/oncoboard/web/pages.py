@@ -51,7 +51,16 @@ def home(
         return portal.home_page(request, actor, session)
     if may_list_patients(actor):
         return patient_list(request, actor, session, q, page)
-    context = {"pages": navigation.pages_for(actor), "roles": navigation.roles_text(actor)}
+    pages = navigation.pages_for(actor)
+    if not pages:  # an account without a role: refused and audited like any other page
+        gate.authorize(
+            session,
+            actor=actor,
+            action=Action.VIEW_RECORD,
+            purpose=Purpose.TREATMENT,
+            obj="home page (no role)",
+        )
+    context = {"pages": pages, "roles": navigation.roles_text(actor)}
     return templates.TemplateResponse(request, "start.html", context)
 
 
