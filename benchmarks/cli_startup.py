@@ -6,7 +6,10 @@ interpreter alone and ``import typer`` (the floor any Typer CLI pays). The datab
 the demo cohort. CPU time (user + system of the child) is reported next to wall time because it
 varies less when other jobs share the cores; best and median of ``--repeat`` runs.
 
-    .venv/bin/python -m benchmarks.cli_startup [--repeat 9]
+    .venv/bin/python -m benchmarks.cli_startup [--repeat 9] [--before SRC]
+
+``--before SRC`` also runs each command with an older ``src/`` first on ``PYTHONPATH`` (e.g.
+``git archive <commit> src | tar -x -C /tmp/before``): the previous release in the same run.
 """
 
 from __future__ import annotations
@@ -70,11 +73,23 @@ def _once(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     return wall, cpu
 
 
+def _timed(command: list[str], env: dict[str, str], repeat: int) -> str:
+    _once(command, env)  # warm the file cache
+    runs = [_once(command, env) for _ in range(repeat)]
+    walls, cpus = [w for w, _ in runs], [c for _, c in runs]
+    return (
+        f"{min(walls):.2f} | {statistics.median(walls):.2f} "
+        f"| {min(cpus):.2f} | {statistics.median(cpus):.2f}"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--before", type=Path, help="an older src/ folder to compare with")
     args = parser.parse_args()
     env = {**os.environ, "ONCOBOARD_DATABASE_URL": _database(), "ONCOBOARD_USER": "oncologist"}
+    before = {**env, "PYTHONPATH": str(args.before)} if args.before else None
     print(
         f"{platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"load average {os.getloadavg()[0]:.1f} at start, {args.repeat} runs each\n"
@@ -83,14 +98,11 @@ def main() -> int:
     print("|---|---:|---:|---:|---:|")
     for label, argv in COMMANDS:
         command = argv if argv[0] == sys.executable else [*ONCOBOARD, *argv]
-        _once(command, env)  # warm the file cache
-        runs = [_once(command, env) for _ in range(args.repeat)]
-        walls, cpus = [w for w, _ in runs], [c for _, c in runs]
-        print(
-            f"| {label} | {min(walls):.2f} | {statistics.median(walls):.2f} "
-            f"| {min(cpus):.2f} | {statistics.median(cpus):.2f} |",
-            flush=True,
-        )
+        runs = [(label, env)]
+        if before is not None and argv[0] != sys.executable:
+            runs.insert(0, (f"{label} (before)", before))
+        for name, environment in runs:
+            print(f"| {name} | {_timed(command, environment, args.repeat)} |", flush=True)
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
     return 0
 
