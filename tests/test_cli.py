@@ -105,7 +105,9 @@ def test_doctor_reports_missing_optional_parts(db: Path) -> None:
     )
     assert result.returncode == 0
     assert "chromium: not found" in result.stdout and "apt-get install chromium" in result.stdout
-    assert "postgresql: not configured" in result.stdout
+    assert "postgresql: not checked" in result.stdout and "--postgres-url" in result.stdout
+    assert "weasyprint: " in result.stdout
+    assert "ONCOBOARD_TEST" not in result.stdout  # a user's tool names no test variable
 
 
 def test_doctor_fails_on_unmigrated_database(tmp_path: Path) -> None:

@@ -22,6 +22,9 @@ PPE = "Palmar-plantar erythrodysesthesia syndrome"  # CTCAE v5.0 term for hand-f
 
 
 def _propose(page: Any, *, grade: str, source: str = "Clinician (CTCAE)") -> None:
+    toggle = page.locator("#dose-propose-toggle")  # on the patient page the form is behind a button
+    if toggle.count() and not toggle.evaluate("d => d.open"):
+        toggle.locator("summary").click()
     form = page.locator("#dose-form")
     form.get_by_label("Drug").select_option("capecitabine")
     form.get_by_label("Dose levels (starting dose)").select_option("1250")

@@ -40,6 +40,7 @@ from oncoboard.settings import Settings
 from oncoboard.store.db import make_engine, read_only
 from oncoboard.traceability.routes import router as celltherapy_router
 from oncoboard.trials.routes import router as trials_router
+from oncoboard.web.guards import CareTeamOnly
 from oncoboard.web.routes import mount_web
 
 # The only routes that take a body from someone not logged in (small ones).
@@ -68,7 +69,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         version=__version__,
         description="Precision-oncology patient record, ingest and decision support API.",
         openapi_url="/api/v1/openapi.json",
-        docs_url=None,
+        docs_url=None,  # served offline by the web shell (web/docs.py)
         redoc_url=None,
     )
     app.state.settings = settings
@@ -83,7 +84,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(governance_router, prefix="/api/v1")
     app.include_router(knowledge_router, prefix="/api/v1")
     app.include_router(report_api, prefix="/api/v1")
-    app.include_router(report_pages)
+    app.include_router(report_pages, dependencies=[CareTeamOnly])  # patients: released copies
     app.include_router(screening_router, prefix="/api/v1")
     app.include_router(trials_router, prefix="/api/v1")
     app.include_router(monitoring_router, prefix="/api/v1")

@@ -1,30 +1,64 @@
 # SPDX-License-Identifier: Apache-2.0
-"""What every CLI command receives: settings and the engine, built once from options."""
+"""What every CLI command receives: settings and the engine, built once from options.
+
+SQLAlchemy and the governance tables are imported when a command first needs the database, not
+when the CLI starts: ``oncoboard --help`` and ``oncoboard version`` never touch them (start-up
+times in docs/benchmarks.md, CLI start-up).
+"""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
-from oncoboard.governance.anchor import anchor_audit
-from oncoboard.governance.gate import Actor
-from oncoboard.governance.users import actor_for
-from oncoboard.settings import Settings
-from oncoboard.store.db import make_engine
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from oncoboard.governance.gate import Actor
+    from oncoboard.settings import Settings
+
+
+class ConfigurationError(Exception):
+    """The ONCOBOARD_* settings (or the root options) are invalid: nothing can run."""
 
 
 @dataclass
 class CliContext:
-    settings: Settings
+    """Settings are built on first use (pydantic-settings costs start-up time that ``--help``
+    and ``version`` do not need)."""
+
+    overrides: dict[str, str] = field(default_factory=dict)
+    _settings: Settings | None = field(default=None, repr=False)
     _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from pydantic import ValidationError
+
+            from oncoboard.settings import Settings
+
+            try:
+                self._settings = Settings(**self.overrides)  # type: ignore[arg-type]
+            except ValidationError as error:
+                raise ConfigurationError(str(error)) from None
+        return self._settings
+
+    @property
+    def database_url(self) -> str | None:
+        """The database URL if settings were built (for error messages; never builds them)."""
+        return self._settings.database_url if self._settings is not None else None
 
     @property
     def engine(self) -> Engine:
         if self._engine is None:
+            from oncoboard.governance.anchor import anchor_audit
+            from oncoboard.store.db import make_engine
+
             self._engine = make_engine(self.settings.database_url)
             anchor_audit(self._engine, self.settings)
         return self._engine
@@ -37,6 +71,8 @@ class CliContext:
 
     def actor(self, session: Session) -> Actor:
         """The named user this command acts as; passes the same gate and audit as the API."""
+        from oncoboard.governance.users import actor_for
+
         return actor_for(session, self.settings.user, request_id=self.request_id)
 
     @property

@@ -138,6 +138,24 @@ class _RichProgress(AbstractContextManager[Callable[[int], None]]):
         self._bar.stop()
 
 
+def _counts_text(fact_counts: object) -> str:
+    """``{'variant': 2, 'specimen': 1}`` as people read it: "1 specimen, 2 variants"."""
+    if not isinstance(fact_counts, dict) or not fact_counts:
+        return "no facts"
+    return ", ".join(
+        _plural(int(n), str(k).replace("_", " ")) for k, n in sorted(fact_counts.items())
+    )
+
+
+_NOUNS = {"demographics": "demographic records", "performance status": "performance statuses"}
+
+
+def _plural(count: int, noun: str) -> str:
+    if count == 1:
+        return f"{count} {noun}"
+    return f"{count} {_NOUNS.get(noun, noun + 's')}"
+
+
 def _print_report(report: ImportReport) -> None:
     counts = ", ".join(f"{n} {k}" for k, n in sorted(report.fact_counts.items())) or "no facts"
     if report.status == "unchanged":
@@ -199,8 +217,15 @@ def validate_files(
 
 def _print_validation(path: Path, summary: dict[str, object], problems: list[Problem]) -> None:
     if not problems:
-        counts = summary.get("fact_counts") or {}
-        console.print(f"{path.name}: OK ({summary.get('source_format')}; {counts})", markup=False)
+        patients = summary.get("patients") or []
+        who = f" for {_plural(len(patients), 'patient')}" if isinstance(patients, list) else ""
+        console.print(
+            f"{path.name}: OK, {summary.get('source_format')}: "
+            f"{_counts_text(summary.get('fact_counts'))}{who} would be imported",
+            markup=False,
+        )
+        for note in summary.get("notes") or []:  # type: ignore[attr-defined]
+            console.print(f"  note: {note}", markup=False)
         return
     console.print(f"{path.name}: {len(problems)} problem(s)", markup=False)
     for problem in problems:

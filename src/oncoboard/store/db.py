@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Executable, create_engine, event
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from oncoboard.errors import InputError
@@ -126,6 +124,10 @@ def insert_or_skip(
     key = (dialect, model.__tablename__, conflict, returning)
     statement = _SKIPPING_INSERTS.get(key)
     if statement is None:
+        # imported here: loading both dialects cost every CLI command start-up time (#17)
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
         table = model.__table__
         insert = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(table)
         insert = insert.on_conflict_do_nothing(index_elements=list(conflict))

@@ -20,7 +20,7 @@ from oncoboard.api.deps import SessionDep
 from oncoboard.api.problems import status_for
 from oncoboard.dosing import service as dosing_service
 from oncoboard.dosing import views as dosing_views
-from oncoboard.errors import AccessError, InputError, NotAuthenticated, NotFound, OncoBoardError
+from oncoboard.errors import AccessError, InputError, NotFound, OncoBoardError
 from oncoboard.governance import decisions, gate
 from oncoboard.governance.gate import Actor
 from oncoboard.governance.http import (
@@ -35,14 +35,17 @@ from oncoboard.ingest import service as ingest_service
 from oncoboard.ingest.schemas import ImportOptions
 from oncoboard.ingest.uploads import import_upload
 from oncoboard.monitoring.plot import symptom_panel
+from oncoboard.portal import service as portal_service
 from oncoboard.record import service
 from oncoboard.record.genomics import parse_genome_build
 from oncoboard.record.schemas import VariantSort
-from oncoboard.record.service import describe
+from oncoboard.record.labels import describe, stage_text
 from oncoboard.store.db import unit_of_work
+from oncoboard.web import navigation
+from oncoboard.web.guards import CareTeamOnly
+from oncoboard.web.summary import first_screen
 
 HERE = Path(__file__).parent
-PAGE_SIZE = 25
 VARIANT_PAGE_SIZE = 100
 IMPORT_PAGE_SIZE = 50
 SORTS: dict[str, str] = {
@@ -58,8 +61,42 @@ SORTS: dict[str, str] = {
 
 def _qs(**params: object) -> str:
     """A query string without empty parameters, for pager and sort links."""
-    kept = {k: v for k, v in params.items() if v not in (None, "", "file", 1)}
+    kept = {
+        k: "true" if v is True else v
+        for k, v in params.items()
+        if v is not False and v is not None and v not in ("", "file") and not _first_page(k, v)
+    }
     return "?" + urlencode(kept) if kept else "?"
+
+
+# Common terms of the two vocabularies files use: Sequence Ontology (Ensembl VEP, SnpEff) and the
+# MAF Variant_Classification values (GDC MAF format); the filter also takes any other text.
+CONSEQUENCE_TERMS = (
+    "missense",
+    "stop_gained",
+    "frameshift",
+    "splice",
+    "inframe",
+    "start_lost",
+    "stop_lost",
+    "synonymous",
+    "Missense_Mutation",
+    "Nonsense_Mutation",
+    "Frame_Shift",
+    "In_Frame",
+    "Splice_Site",
+    "Silent",
+)
+
+
+def consequence_terms(record: Any) -> list[str]:
+    """Suggestions for the consequence filter: the terms on this page, then common ones."""
+    seen = [getattr(f.fact, "consequence", None) for f in record.variants]
+    return list(dict.fromkeys([*(t for t in seen if t), *CONSEQUENCE_TERMS]))
+
+
+def _first_page(name: str, value: object) -> bool:
+    return name in ("page", "vpage") and value == 1
 
 
 def _when(value: datetime | None) -> str:
@@ -73,9 +110,15 @@ templates.env.globals.update(
     sorts=SORTS,
     csrf_token=csrf_token,
     actor_of=lambda request: getattr(request.state, "actor", None),
+    menu_for=navigation.pages_for,
+    is_current=navigation.is_current,
+    roles_label=navigation.roles_text,
 )
 templates.env.filters.update(
-    describe=describe, pathq=lambda value: quote(str(value), safe=""), when=_when
+    describe=describe,
+    pathq=lambda value: quote(str(value), safe=""),
+    when=_when,
+    stage=stage_text,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -83,42 +126,6 @@ router = APIRouter(include_in_schema=False)
 
 def _pages(total: int, size: int) -> int:
     return max(1, -(-total // size))
-
-
-@router.get("/", response_class=HTMLResponse)
-def patient_list(
-    request: Request,
-    actor: ActorDep,
-    session: SessionDep,
-    q: Annotated[str | None, Query(max_length=100)] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-) -> Response:
-    """The patient list: search by id or name, paged."""
-    if actor.roles == {Role.CELL_THERAPY_COORDINATOR}:
-        return RedirectResponse("/celltherapy", status_code=303)
-    access = gate.authorize(
-        session,
-        actor=actor,
-        action=Action.VIEW_RECORD,
-        purpose=Purpose.TREATMENT,
-        obj="patient list",
-    )
-    items, total = service.list_patients(
-        session=session,
-        access=access,
-        search=q or None,
-        limit=PAGE_SIZE,
-        offset=(page - 1) * PAGE_SIZE,
-    )
-    context = {
-        "items": items,
-        "total": total,
-        "q": q or "",
-        "page": page,
-        "pages": _pages(total, PAGE_SIZE),
-        "first": (page - 1) * PAGE_SIZE + 1,
-    }
-    return templates.TemplateResponse(request, "patients.html", context)
 
 
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
@@ -130,8 +137,12 @@ def patient_page(
     vpage: Annotated[int, Query(ge=1)] = 1,
     gene: Annotated[str | None, Query(max_length=64)] = None,
     sort: VariantSort = "file",
+    passed: bool = False,
+    consequence: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
-    """One patient's record: header card, clinical sections, paged variant table, timeline."""
+    """One patient's record: the first screen, clinical sections, variant table, timeline."""
+    if actor.is_patient_only and patient_id == actor.patient_external_id:
+        return RedirectResponse("/", status_code=303)  # a patient's own view is their home
     try:
         access = gate.authorize(
             session,
@@ -148,6 +159,8 @@ def patient_page(
             variant_offset=(vpage - 1) * VARIANT_PAGE_SIZE,
             gene=gene or None,
             sort=sort,
+            passed_only=passed,
+            consequence=consequence or None,
         )
     except NotFound as error:
         return _not_found(request, error)
@@ -186,11 +199,27 @@ def patient_page(
         "vfirst": (vpage - 1) * VARIANT_PAGE_SIZE + 1,
         "gene": gene or "",
         "sort": sort,
+        "passed": passed,
+        "consequence": consequence or "",
+        # suggestions only: reading every variant's term would cost seconds at 50k variants
+        "consequences": consequence_terms(record),
+        "first": first_screen(
+            session,
+            access=access,
+            record=record,
+            dose_changes=dose_changes,
+            recommendations=recommendations,
+        ),
+        "shared": portal_service.released_documents(session, access=access, include_withdrawn=True),
     }
     return templates.TemplateResponse(request, "patient.html", context)
 
 
-@router.get("/patients/{patient_id}/facts/{fact_id}", response_class=HTMLResponse)
+@router.get(
+    "/patients/{patient_id}/facts/{fact_id}",
+    response_class=HTMLResponse,
+    dependencies=[CareTeamOnly],
+)
 def fact_page(
     request: Request, patient_id: str, fact_id: int, actor: ActorDep, session: SessionDep
 ) -> Response:
@@ -215,7 +244,7 @@ def fact_page(
     return templates.TemplateResponse(request, "fact.html", {"detail": detail, "values": values})
 
 
-@router.get("/imports", response_class=HTMLResponse)
+@router.get("/imports", response_class=HTMLResponse, dependencies=[CareTeamOnly])
 def imports_page(
     request: Request,
     actor: ActorDep,
@@ -323,35 +352,29 @@ def _not_found(request: Request, error: NotFound) -> HTMLResponse:
     )
 
 
-def html_error(request: Request, error: OncoBoardError) -> Response:
-    """Errors on pages are pages: log in first, or a readable explanation with its status."""
-    if isinstance(error, NotAuthenticated):
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
-    return templates.TemplateResponse(
-        request,
-        "error.html",
-        {"title": error.title, "message": str(error.args[0]) if error.args else error.title},
-        status_code=status_for(error),
-    )
-
-
 def mount_web(app: FastAPI) -> None:
+    """The web shell: static files, error pages, the offline API docs and every page router."""
     from oncoboard.actionability.cohort.web import router as screening_pages
     from oncoboard.dosing.web import router as dosing_pages
     from oncoboard.governance.web import router as governance_pages
     from oncoboard.knowledge.web import router as knowledge_pages
     from oncoboard.monitoring.web import router as monitoring_pages
     from oncoboard.traceability.web import router as celltherapy_pages
+    from oncoboard.portal.web import router as portal_pages
     from oncoboard.trials.web import router as trials_pages
+    from oncoboard.web import docs, errors, pages
 
+    docs.mount(app)  # before /static: its assets live under /static/api-docs
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    app.state.html_errors = html_error
+    app.state.html_errors = errors.html_error
+    app.state.html_http_errors = errors.html_http_error
+    app.include_router(pages.router)
     app.include_router(router)
+    app.include_router(portal_pages)
     app.include_router(governance_pages)
-    app.include_router(knowledge_pages)
+    app.include_router(knowledge_pages, dependencies=[CareTeamOnly])
     app.include_router(screening_pages)
-    app.include_router(trials_pages)
-    app.include_router(dosing_pages)
+    app.include_router(trials_pages, dependencies=[CareTeamOnly])
+    app.include_router(dosing_pages, dependencies=[CareTeamOnly])
     app.include_router(monitoring_pages)
     app.include_router(celltherapy_pages)
