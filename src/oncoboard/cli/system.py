@@ -278,6 +278,18 @@ def serve(
     uvicorn.run(application, host=bind_host, port=bind_port, log_level="info")
 
 
+def _loopback(host: str) -> bool:
+    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _require_schema(engine: Engine) -> None:
     """Refuse to serve a database that was never upgraded (every page would fail)."""
     from oncoboard.store.migrate import current_revision, head_revision

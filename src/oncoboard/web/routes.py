@@ -30,7 +30,7 @@ from oncoboard.governance.http import (
     session_actor,
     uses_cookie,
 )
-from oncoboard.governance.vocabulary import Action, Purpose, Role, allowed_purposes
+from oncoboard.governance.vocabulary import Action, Purpose, allowed_purposes
 from oncoboard.ingest import service as ingest_service
 from oncoboard.ingest.schemas import ImportOptions
 from oncoboard.ingest.uploads import import_upload
@@ -38,8 +38,8 @@ from oncoboard.monitoring.plot import symptom_panel
 from oncoboard.portal import service as portal_service
 from oncoboard.record import service
 from oncoboard.record.genomics import parse_genome_build
-from oncoboard.record.schemas import VariantSort
 from oncoboard.record.labels import describe, stage_text
+from oncoboard.record.schemas import VariantSort
 from oncoboard.store.db import unit_of_work
 from oncoboard.web import navigation
 from oncoboard.web.guards import CareTeamOnly
@@ -359,8 +359,8 @@ def mount_web(app: FastAPI) -> None:
     from oncoboard.governance.web import router as governance_pages
     from oncoboard.knowledge.web import router as knowledge_pages
     from oncoboard.monitoring.web import router as monitoring_pages
-    from oncoboard.traceability.web import router as celltherapy_pages
     from oncoboard.portal.web import router as portal_pages
+    from oncoboard.traceability.web import router as celltherapy_pages
     from oncoboard.trials.web import router as trials_pages
     from oncoboard.web import docs, errors, pages
 
