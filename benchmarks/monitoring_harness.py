@@ -34,7 +34,7 @@ from oncoboard.monitoring.models import ProEnrolmentRow
 from oncoboard.record.models import PatientRow
 from oncoboard.store.db import make_engine, unit_of_work
 from oncoboard.store.migrate import upgrade
-from oncoboard.store.tables import metadata
+from oncoboard.tables import metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DB = "oncoboard_bench_mon"

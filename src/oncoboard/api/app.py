@@ -18,13 +18,13 @@ from starlette.routing import compile_path
 
 from oncoboard import __version__
 from oncoboard.actionability.cohort.routes import router as screening_router
-from oncoboard.api import problems
 from oncoboard.api.admission import AdmissionLimit, AdmissionState
 from oncoboard.api.bodies import BodyLimits, RequestBodyGuard
 from oncoboard.api.guards import RejectControlCharacters
 from oncoboard.api.headers import SecurityHeaders
-from oncoboard.api.problems import problem_responses
 from oncoboard.dosing.routes import router as dosing_router
+from oncoboard.edge import problems
+from oncoboard.edge.problems import problem_responses
 from oncoboard.governance.anchor import anchor_audit
 from oncoboard.governance.http import preauthenticate
 from oncoboard.governance.routes import router as governance_router

@@ -11,40 +11,23 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Iterator, MutableMapping
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
 from rich.text import Text
 from typer.core import TyperCommand, TyperGroup
 
-from oncoboard.cli.context import CliContext, ConfigurationError
-from oncoboard.cli.output import err_console
-from oncoboard.errors import (
-    Conflict,
-    ConsentDenied,
-    FeatureUnavailable,
-    InputError,
-    KnowledgeUnavailable,
-    NotAuthenticated,
-    NotFound,
-    OncoBoardError,
-    PermissionDenied,
-    RateLimited,
-)
+from oncoboard.edge.cli_context import CliContext, ConfigurationError
+from oncoboard.edge.cli_output import err_console, exit_code_for
+from oncoboard.errors import OncoBoardError
 
-EXIT_CODES: list[tuple[type[OncoBoardError], int]] = [
-    (InputError, 3),
-    (NotFound, 4),
-    (Conflict, 5),
-    (NotAuthenticated, 6),
-    (PermissionDenied, 6),
-    (ConsentDenied, 7),
-    (RateLimited, 6),
-    (KnowledgeUnavailable, 8),
-    (FeatureUnavailable, 8),
-    (OncoBoardError, 1),
-]
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from oncoboard.governance.gate import Actor
+    from oncoboard.settings import Settings
 
 # A click command as the installed Typer builds it (typer 0.29 carries its own copy of click).
 Command = Any
@@ -180,9 +163,25 @@ def main(
     overrides = {"database_url": database_url} if database_url else {}
     if user:
         overrides["user"] = user
-    ctx.obj = CliContext(overrides=overrides)
+    ctx.obj = CliContext(
+        overrides=overrides, resolve_actor=_acting_user, on_engine=_anchor_audit_trail
+    )
     _RUN["context"] = ctx.obj
     ctx.call_on_close(ctx.obj.dispose)
+
+
+def _acting_user(session: Session, user: str, request_id: str) -> Actor:
+    """The named user a command acts as (governance), resolved only when a command needs one."""
+    from oncoboard.governance.users import actor_for
+
+    return actor_for(session, user, request_id=request_id)
+
+
+def _anchor_audit_trail(engine: Engine, settings: Settings) -> None:
+    """Anchor the audit chain outside the database as soon as a command opens it."""
+    from oncoboard.governance.anchor import anchor_audit
+
+    anchor_audit(engine, settings)
 
 
 def invalid_input_text(error: ValidationError) -> str:
@@ -194,10 +193,6 @@ def invalid_input_text(error: ValidationError) -> str:
         shown = "" if isinstance(given, dict | list) else f" (given {str(given)[:80]!r})"
         parts.append(f"{where}: {item.get('msg', 'invalid')}{shown}")
     return "invalid input: " + "; ".join(parts)
-
-
-def exit_code_for(error: OncoBoardError) -> int:
-    return next(code for kind, code in EXIT_CODES if isinstance(error, kind))
 
 
 USAGE_EXIT = 3  # a bad option value is invalid input, like a bad file (README, exit codes)

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from oncoboard import __version__
-from oncoboard.cli.context import cli_context
-from oncoboard.cli.output import console, emit_json, err_console
+from oncoboard.edge.cli_context import cli_context
+from oncoboard.edge.cli_output import console, emit_json, err_console
 from oncoboard.errors import FeatureUnavailable
 
 if TYPE_CHECKING:

@@ -9,10 +9,10 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from oncoboard.cli.context import cli_context
-from oncoboard.cli.output import console, emit_json
 from oncoboard.dosing import engine, service
 from oncoboard.dosing.schemas import GRADE_EXPECTED, DoseProposalIn, DrugRules
+from oncoboard.edge.cli_context import cli_context
+from oncoboard.edge.cli_output import console, emit_json
 from oncoboard.errors import InputError, Problem
 from oncoboard.governance import gate
 from oncoboard.governance.vocabulary import Action, Purpose

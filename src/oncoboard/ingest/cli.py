@@ -13,8 +13,8 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from oncoboard.cli.context import cli_context
-from oncoboard.cli.output import console, emit_json, err_console
+from oncoboard.edge.cli_context import cli_context
+from oncoboard.edge.cli_output import console, emit_json, err_console
 from oncoboard.errors import InputError, OncoBoardError, Problem
 from oncoboard.ingest import service
 from oncoboard.ingest.schemas import ImportOptions, ImportReport, SourceFile
@@ -97,7 +97,7 @@ def import_files(
 
 
 def _exit_code(error: OncoBoardError) -> int:
-    from oncoboard.cli.main import exit_code_for
+    from oncoboard.edge.cli_output import exit_code_for
 
     return exit_code_for(error)
 

@@ -18,7 +18,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from oncoboard.api.deps import SessionDep
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.templates import templates
 from oncoboard.errors import Conflict, InputError, NotFound
 from oncoboard.governance import gate
 from oncoboard.governance.gate import Access, Actor
@@ -30,7 +31,6 @@ from oncoboard.monitoring.routes import ConfigDep
 from oncoboard.monitoring.schemas import QuestionnaireOut, SubmissionIn, SubmissionOut
 from oncoboard.monitoring.service import SubmissionSource
 from oncoboard.monitoring.web_alerts import router as alert_pages
-from oncoboard.web.routes import templates
 
 router = APIRouter(include_in_schema=False)
 SOURCE = SubmissionSource(channel="web", source_name="web form", locator="survey form")

@@ -21,9 +21,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from oncoboard.api.deps import SessionDep
 from oncoboard.dosing import service as dosing_service
 from oncoboard.dosing import views as dosing_views
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.templates import templates
 from oncoboard.errors import Conflict
 from oncoboard.governance import gate
 from oncoboard.governance.gate import Access, Actor
@@ -36,7 +37,6 @@ from oncoboard.monitoring.library import SCALES
 from oncoboard.monitoring.routes import ConfigDep
 from oncoboard.monitoring.schemas import AlertActionIn, AlertDetail, AlertOut, AlertStatus
 from oncoboard.record import service as record_service
-from oncoboard.web.routes import templates
 
 router = APIRouter(include_in_schema=False)
 FILTERS: dict[str, tuple[AlertStatus, ...]] = {

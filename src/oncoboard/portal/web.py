@@ -15,7 +15,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from oncoboard.api.deps import SessionDep
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.templates import templates
 from oncoboard.errors import ConsentDenied, InputError, PermissionDenied
 from oncoboard.governance import gate
 from oncoboard.governance import service as governance
@@ -27,7 +28,6 @@ from oncoboard.monitoring import queue
 from oncoboard.monitoring.routes import ConfigDep, monitoring_config
 from oncoboard.portal import service
 from oncoboard.report import service as report_service
-from oncoboard.web.routes import templates
 
 router = APIRouter(include_in_schema=False)
 ACCESS_LOG_LINES = 30

@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from oncoboard.web.routes import HERE, templates
+from oncoboard.edge.templates import STATIC_DIR, templates
 
 DOCS_ASSETS = "/static/api-docs"
 
@@ -53,7 +53,7 @@ def redoc_bundle(request: Request) -> Response:
 
 def favicon(request: Request) -> FileResponse:
     """Browsers ask for it on every site; answer with the icon instead of a 404."""
-    return FileResponse(HERE / "static" / "favicon.ico", media_type="image/x-icon")
+    return FileResponse(STATIC_DIR / "favicon.ico", media_type="image/x-icon")
 
 
 def mount(app: FastAPI) -> None:

@@ -8,9 +8,9 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
-from oncoboard.api.problems import status_for
+from oncoboard.edge.problems import status_for
+from oncoboard.edge.templates import templates
 from oncoboard.errors import NotAuthenticated, OncoBoardError
-from oncoboard.web.routes import templates
 
 HTTP_TITLES = {
     404: ("Page not found", "There is no page at {path}. Use the menu or go to your home page."),

@@ -13,7 +13,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from oncoboard.api.deps import SessionDep
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.templates import templates
 from oncoboard.governance import gate
 from oncoboard.governance.gate import Actor
 from oncoboard.governance.http import ActorDep
@@ -23,7 +24,6 @@ from oncoboard.record import service
 from oncoboard.trials import service as trials_service
 from oncoboard.web import navigation
 from oncoboard.web.guards import CareTeamOnly
-from oncoboard.web.routes import templates
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25

@@ -3,23 +3,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, FastAPI, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from oncoboard import __version__
-from oncoboard.api.deps import SessionDep
-from oncoboard.api.problems import status_for
 from oncoboard.dosing import service as dosing_service
 from oncoboard.dosing import views as dosing_views
+from oncoboard.edge import templates as template_helpers
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.problems import status_for
+from oncoboard.edge.templates import STATIC_DIR, templates
 from oncoboard.errors import AccessError, InputError, NotFound, OncoBoardError
 from oncoboard.governance import decisions, gate
 from oncoboard.governance.gate import Actor
@@ -45,7 +43,6 @@ from oncoboard.web import navigation
 from oncoboard.web.guards import CareTeamOnly
 from oncoboard.web.summary import first_screen
 
-HERE = Path(__file__).parent
 VARIANT_PAGE_SIZE = 100
 IMPORT_PAGE_SIZE = 50
 SORTS: dict[str, str] = {
@@ -57,16 +54,6 @@ SORTS: dict[str, str] = {
     "-depth": "Depth high→low",
     "depth": "Depth low→high",
 }
-
-
-def _qs(**params: object) -> str:
-    """A query string without empty parameters, for pager and sort links."""
-    kept = {
-        k: "true" if v is True else v
-        for k, v in params.items()
-        if v is not False and v is not None and v not in ("", "file") and not _first_page(k, v)
-    }
-    return "?" + urlencode(kept) if kept else "?"
 
 
 # Common terms of the two vocabularies files use: Sequence Ontology (Ensembl VEP, SnpEff) and the
@@ -94,32 +81,6 @@ def consequence_terms(record: Any) -> list[str]:
     seen = [getattr(f.fact, "consequence", None) for f in record.variants]
     return list(dict.fromkeys([*(t for t in seen if t), *CONSEQUENCE_TERMS]))
 
-
-def _first_page(name: str, value: object) -> bool:
-    return name in ("page", "vpage") and value == 1
-
-
-def _when(value: datetime | None) -> str:
-    return "" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
-
-
-templates = Jinja2Templates(directory=str(HERE / "templates"))
-templates.env.globals.update(
-    version=__version__,
-    qs=_qs,
-    sorts=SORTS,
-    csrf_token=csrf_token,
-    actor_of=lambda request: getattr(request.state, "actor", None),
-    menu_for=navigation.pages_for,
-    is_current=navigation.is_current,
-    roles_label=navigation.roles_text,
-)
-templates.env.filters.update(
-    describe=describe,
-    pathq=lambda value: quote(str(value), safe=""),
-    when=_when,
-    stage=stage_text,
-)
 
 router = APIRouter(include_in_schema=False)
 
@@ -364,8 +325,18 @@ def mount_web(app: FastAPI) -> None:
     from oncoboard.trials.web import router as trials_pages
     from oncoboard.web import docs, errors, pages
 
+    template_helpers.register(
+        globals={
+            "sorts": SORTS,
+            "csrf_token": csrf_token,
+            "menu_for": navigation.pages_for,
+            "is_current": navigation.is_current,
+            "roles_label": navigation.roles_text,
+        },
+        filters={"describe": describe, "stage": stage_text},
+    )
     docs.mount(app)  # before /static: its assets live under /static/api-docs
-    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.state.html_errors = errors.html_error
     app.state.html_http_errors = errors.html_http_error
     app.include_router(pages.router)

@@ -9,6 +9,7 @@ times in docs/benchmarks.md, CLI start-up).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,10 @@ class CliContext:
     and ``version`` do not need)."""
 
     overrides: dict[str, str] = field(default_factory=dict)
+    # registered by the assembly (cli/main.py): governance resolves the acting user and anchors
+    # the audit trail; this ground module never imports it
+    resolve_actor: Callable[[Session, str, str], Actor] | None = None
+    on_engine: Callable[[Engine, Settings], None] | None = None
     _settings: Settings | None = field(default=None, repr=False)
     _engine: Engine | None = field(default=None, repr=False)
 
@@ -56,11 +61,11 @@ class CliContext:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            from oncoboard.governance.anchor import anchor_audit
             from oncoboard.store.db import make_engine
 
             self._engine = make_engine(self.settings.database_url)
-            anchor_audit(self._engine, self.settings)
+            if self.on_engine is not None:
+                self.on_engine(self._engine, self.settings)
         return self._engine
 
     def dispose(self) -> None:
@@ -71,9 +76,11 @@ class CliContext:
 
     def actor(self, session: Session) -> Actor:
         """The named user this command acts as; passes the same gate and audit as the API."""
-        from oncoboard.governance.users import actor_for
-
-        return actor_for(session, self.settings.user, request_id=self.request_id)
+        if self.resolve_actor is None:
+            raise RuntimeError(
+                "no acting-user resolver registered (cli/main.py builds the context)"
+            )
+        return self.resolve_actor(session, self.settings.user, self.request_id)
 
     @property
     def request_id(self) -> str:
