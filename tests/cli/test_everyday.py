@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from oncoboard.record.schemas import CancerCondition
-from oncoboard.record.service import describe, stage_text
+from oncoboard.record.labels import describe, stage_text
 from oncoboard.settings import Settings
 
 MAF_HEADER = (
