@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from oncoboard.record.schemas import CancerCondition
 from oncoboard.record.labels import describe, stage_text
+from oncoboard.record.schemas import CancerCondition
 from oncoboard.settings import Settings
 
 MAF_HEADER = (

@@ -51,6 +51,17 @@ FREE_TEXT = {
     ("trials rank-pools", "--out"): "a run file to write",
     ("trials rank-pools", "--cache-dir"): "a folder to create",
     ("dose propose", "--indication"): "an indication id, checked against the drug's table",
+    ("celltherapy open", "--product"): "a therapy / product name",
+    ("celltherapy open", "--wristband"): "a wristband id, matched at each bedside scan",
+    ("celltherapy step", "--scan"): "a scanned label, identified against the case "
+    "(bad scans: tests/traceability/test_scan.py)",
+    ("celltherapy step", "--location"): "where the hand-over happens",
+    ("celltherapy step", "--operation"): "a manufacturing operation's name",
+    ("celltherapy step", "--batch-lot"): "the manufacturer's lot",
+    ("celltherapy step", "--note"): "a note",
+    ("celltherapy ack", "--note"): "a note",
+    ("celltherapy export", "--out"): "a file to write",
+    ("celltherapy verify", "--coi"): "a case's CoI, looked up (not found: exit 4)",
 }
 
 # Bad values the type alone does not say (the rest are derived from the option's type below).
@@ -70,6 +81,11 @@ BAD_TEXT = {
     ("dose propose", "--drug"): "no-such-drug",
     ("dose propose", "--ae"): "no-such-event",
     ("dose propose", "--source"): "the-neighbour",
+    ("celltherapy open", "--coi"): "NOT-A-COI",
+    ("celltherapy open", "--fin"): "??",
+    ("celltherapy open", "--limits"): "/no/such/limits.json",
+    ("celltherapy export", "--format"): "docx",
+    ("dose propose", "--grade"): "three",
 }
 
 # (command) -> positional arguments that exist in the demo database or on disk.
@@ -88,6 +104,9 @@ ARGUMENTS = {
     "alerts resolve": ["{alert}"],
     "trials rank-pools": ["{folder}"],
     "dose propose": ["demo-001"],
+    "celltherapy open": ["demo-001"],
+    "celltherapy step": ["W0000 26 000001 0", "apheresis"],
+    "celltherapy export": ["W0000 26 000001 0"],
 }
 # Options a command needs before it reaches the one under test (valid values).
 REQUIRED = {
@@ -100,9 +119,13 @@ REQUIRED = {
     "alerts resolve": ["--outcome", "resolved"],
     "trials rank-pools": ["--out", "{folder}/run.txt"],
     "dose propose": ["--drug", "capecitabine", "--ae", "diarrhoea", "--grade", "2"],
+    "celltherapy open": ["--product", "tisagenlecleucel"],
+    "celltherapy step": ["--scan", "=W0000260000010", "--location", "apheresis unit"],
+    "celltherapy export": ["--out", "{folder}/record.json"],
+    "celltherapy ack": ["--note", "called the courier"],
 }
 # The demo account a command runs as, where site-admin may not (research use).
-USERS = {"actionability screen": "researcher"}
+USERS = {"actionability screen": "researcher", "celltherapy open": "celltherapy"}
 # Typed positional arguments are walked too: (command, argument index) -> bad value.
 BAD_ARGUMENTS = {
     ("users grant", 1): ["oncologist", "chief"],
@@ -110,6 +133,8 @@ BAD_ARGUMENTS = {
     ("users token revoke", 1): ["oncologist", "first"],
     ("consent grant", 1): ["demo-001", "marketing"],
     ("consent withdraw", 1): ["demo-001", "marketing"],
+    ("celltherapy ack", 0): ["first"],
+    ("celltherapy step", 1): ["W0000 26 000001 0", "teleport"],
 }
 
 
