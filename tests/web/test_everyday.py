@@ -114,6 +114,8 @@ def _ids(engine: Engine, server: LiveServer) -> dict[str, str]:
         "document_id": str(document),
         "drug": "capecitabine",
         "release_id": "none-stored",
+        "coi": "none-stored",
+        "which": "bag",
         "path": "style.css",
     }
 
@@ -207,7 +209,7 @@ LANDINGS = {
     "oncologist": ("patients", {"/patients", "/alerts", "/trials", "/kb", "/imports"}),
     "nurse": ("patients", {"/patients", "/alerts", "/trials", "/kb", "/imports"}),
     "board": ("patients", {"/patients", "/trials", "/kb", "/imports"}),
-    "celltherapy": ("patients", {"/patients", "/trials", "/kb", "/imports"}),
+    "celltherapy": ("celltherapy", {"/patients", "/celltherapy", "/trials", "/kb", "/imports"}),
     "researcher": ("start", {"/trials", "/screen", "/kb"}),
     "quality": ("start", {"/kb", "/audit"}),
     "admin": ("patients", {"/patients", "/trials", "/kb", "/imports", "/audit"}),
@@ -219,8 +221,10 @@ def test_every_role_lands_on_a_page_it_may_use_and_every_menu_entry_opens(
 ) -> None:
     for role, (landing, allowed) in LANDINGS.items():
         headers = demo_headers(demo_server, role)
-        home = httpx.get(demo_server.url + "/", headers=headers, timeout=30)
+        home = httpx.get(demo_server.url + "/", headers=headers, timeout=30, follow_redirects=True)
         assert home.status_code == 200, role
+        # the coordinator's work is the chain-of-identity page: home sends her there
+        assert home.url.path == ("/celltherapy" if landing == "celltherapy" else "/"), role
         assert ('id="patients"' in home.text) == (landing == "patients"), role
         assert ('id="start-pages"' in home.text) == (landing == "start"), role
         menu = re.findall(r'<nav aria-label="Main">(.*?)</nav>', home.text, re.S)[0]

@@ -28,7 +28,7 @@ def _login(browser: Any, server: LiveServer, username: str, viewport: dict[str, 
     page.fill("#username", username)
     page.fill("#password", "oncoboard-demo")
     page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_url(server.url + "/")
+    page.wait_for_url(server.url + LANDING_PATH.get(username, "/"))
     return page
 
 
@@ -41,11 +41,12 @@ def _shot(page: Any, tmp_path: Path, name: str, full: bool = True) -> Path:
     return target
 
 
+LANDING_PATH = {"celltherapy": "/celltherapy"}  # home sends the coordinator to her work
 LANDING = {
     "oncologist": ("#patients", "Patients"),
     "board": ("#patients", "Patients"),
     "nurse": ("#patients", "Patients"),
-    "celltherapy": ("#patients", "Patients"),
+    "celltherapy": ("#ct-cases", "Cell therapy"),
     "admin": ("#patients", "Patients"),
     "researcher": ("#start-pages", "Start"),
     "quality": ("#start-pages", "Start"),
@@ -124,7 +125,10 @@ def test_clinician_first_screen_summary_and_one_click_review(
     expect(page.locator("#fs-stage")).to_have_text("Stage IVA · OncoTree LUAD")
     expect(page.locator("#fs-ecog")).to_contain_text("ECOG 0")
     expect(page.locator("#fs-treatment")).to_contain_text("osimertinib")
-    expect(page.locator("#fs-alterations")).to_contain_text("Tiers need a knowledge-base release")
+    # the demo's CC0 release tiers EGFR p.L858R; osimertinib, on which the tumour progressed, is not
+    # offered as an option but named among those the whole tumour rules out
+    expect(page.locator("#fs-alterations li").first).to_contain_text("EGFR p.L858R")
+    expect(page.locator("#fs-not-options")).to_contain_text("Osimertinib")
     # no decision form is open before the diagnoses: each sits behind its button
     expect(page.locator("form.decide")).to_be_hidden()
     _shot(page, tmp_path, "clinician-first-screen-1280.png", full=False)

@@ -7,9 +7,9 @@ import re
 from typing import Any
 
 import anyio
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy import Engine, text
@@ -196,18 +196,3 @@ def _system_routes(app: FastAPI) -> None:
             media_type=problems.PROBLEM_JSON,
         )
 
-    async def api_docs(request: Request) -> HTMLResponse:
-        """Swagger UI; its start-up code is a static file, as the page policy requires."""
-        return HTMLResponse(SWAGGER_PAGE)
-
-    app.add_route("/api/v1/docs", api_docs, include_in_schema=False)
-
-
-SWAGGER_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>OncoBoard API</title>
-<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
-</head><body><div id="swagger-ui"></div>
-<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-<script src="/static/swagger-init.js"></script>
-</body></html>
-"""

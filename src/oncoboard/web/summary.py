@@ -28,6 +28,7 @@ from oncoboard.record.models import FactRow
 from oncoboard.record.schemas import PatientRecord, PerformanceStatus, RecordedFact, Treatment
 from oncoboard.report import facts as report_facts
 from oncoboard.report import service as report_service
+from oncoboard.report import summary as report_summary
 from oncoboard.report.schemas import Finding
 
 # FHIR MedicationStatement/Request states that mean "being given now"
@@ -59,6 +60,7 @@ class FirstScreen:
     key_alterations: list[KeyAlteration] | None  # None: no knowledge-base release stored
     resistance: list[str]
     releases: list[str]
+    not_options: list[str]  # therapies moved out by co-occurring resistance or progression
     alerts: list[AlertOut] | None  # None: the role does not work the alert queue
     open_recommendations: list[ReviewedRecommendation] = field(default_factory=list)
 
@@ -90,13 +92,15 @@ def current_treatments(
 
 def key_alterations(
     session: Session, access: Access
-) -> tuple[list[KeyAlteration] | None, list[str], list[str]]:
-    """Tier I/II alterations and resistance, from every stored release (the report's engine)."""
+) -> tuple[list[KeyAlteration] | None, list[str], list[str], list[str]]:
+    """Tier I/II alterations, resistance and the therapies the whole tumour rules out, from every
+    stored release: the report's engine and its whole-tumour check, so both say the same."""
     releases = report_service.release_ids(session, None)
     if not releases:
-        return None, [], []
+        return None, [], [], []
     runs = _cached_runs(session, access, releases)
-    found = report_facts.findings(runs)
+    kept, moved = report_summary.whole_tumour(runs)
+    found = report_facts.findings(runs, options=kept)
     grouped: dict[str, list[Finding]] = OrderedDict()
     for finding in found.options:
         if finding.amp_tier in KEY_TIERS:
@@ -113,7 +117,8 @@ def key_alterations(
     ]
     key.sort(key=lambda k: (k.tier, not k.on_label, k.alteration))
     resistance = list(dict.fromkeys(f"{f.alteration}: {f.therapy}" for f in found.resistance))
-    return key, resistance[:5], releases
+    ruled_out = list(dict.fromkeys(c.therapy for c in report_summary.contraindicated(moved)))
+    return key, resistance, releases, ruled_out
 
 
 # The engine reads every variant of the patient; its answer changes only when the record or the
@@ -168,13 +173,14 @@ def first_screen(
     dose_changes: list[DoseChange],
     recommendations: list[ReviewedRecommendation],
 ) -> FirstScreen:
-    key, resistance, releases = key_alterations(session, access)
+    key, resistance, releases, ruled_out = key_alterations(session, access)
     return FirstScreen(
         ecog=latest_ecog(record),
         current=current_treatments(record, dose_changes),
         key_alterations=key,
         resistance=resistance,
         releases=releases,
+        not_options=ruled_out,
         alerts=open_alerts(session, access),
         open_recommendations=[r for r in recommendations if r.decision is None],
     )
