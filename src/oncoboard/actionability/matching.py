@@ -350,9 +350,13 @@ def _eval_composite(
     level = min((p.level for p in parts if p.level), default=None, key=_specificity)
     status = _all(parts) if rule.operator == "and" else _any(parts)
     # a matched "or" is about the branches that held; the others would read as findings
-    said = [p for p in parts if p.matched] if rule.operator == "or" and status == "matched" else parts
+    said = (
+        [p for p in parts if p.matched] if rule.operator == "or" and status == "matched" else parts
+    )
     joined = (
-        said[0].reason if len(said) == 1 else f" {rule.operator} ".join(f"({p.reason})" for p in said)
+        said[0].reason
+        if len(said) == 1
+        else f" {rule.operator} ".join(f"({p.reason})" for p in said)
     )
     return RuleResult(status, level if status == "matched" else None, facts_used, joined)
 

@@ -195,4 +195,3 @@ def _system_routes(app: FastAPI) -> None:
             status_code=503,
             media_type=problems.PROBLEM_JSON,
         )
-
