@@ -190,7 +190,8 @@ class Patient:
     # -- treatments ------------------------------------------------------------------------
     def medication(self, name: str, *, start: str, note: str, end: str | None = None,
                    ncit: str | None = None, status: str = "completed",
-                   reason: str | None = None) -> None:  # fmt: skip
+                   reason: str | None = None, treats: str | None = None) -> None:  # fmt: skip
+        """A medication course; ``treats``: the Condition it was given for (reasonReference)."""
         coding = [{"system": NCIT, "code": ncit, "display": name}] if ncit else []
         bounds = {"start": start, **({"end": end} if end else {})}
         resource: Json = {
@@ -201,6 +202,8 @@ class Patient:
         }  # fmt: skip
         if reason:
             resource["statusReason"] = {"text": reason}
+        if treats:
+            resource["reasonReference"] = [{"reference": treats}]
         self._add(resource, note)
 
     def procedure(self, name: str, *, start: str, note: str, end: str | None = None,

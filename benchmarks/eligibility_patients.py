@@ -98,7 +98,7 @@ def lung() -> Patient:
     first-line carboplatin/pemetrexed/pembrolizumab; prostate cancer treated in 2014."""
     p = Patient("LUNG-1")
     p.person("Leonard One", "male", "1956-03-14", f"After {JOHN}.")
-    p.cancer("Lung adenocarcinoma", oncotree="LUAD", stage="IVA", onset="2025-06-02",
+    luad = p.cancer("Lung adenocarcinoma", oncotree="LUAD", stage="IVA", onset="2025-06-02",
              body_site="Right upper lobe of lung",
              note=f"Diagnosis and stage authored; Condition after {JOHN}.")  # fmt: skip
     p.cancer("Secondary malignant neoplasm of pleura", onset="2025-06-02",
@@ -120,19 +120,19 @@ def lung() -> Patient:
                             ("Pemetrexed", "C61614", "2025-11-20"),
                             ("Pembrolizumab", "C106432", "2025-11-20")):  # fmt: skip
         p.medication(drug, ncit=ncit, start="2025-07-01", end=end, status="stopped",
-                     note=f"First-line chemo-immunotherapy, dates authored; {MOA}.",
+                     note=f"First-line chemo-immunotherapy, dates authored; {MOA}.", treats=luad,
                      reason="Disease progression" if end == "2025-11-20" else None)  # fmt: skip
     p.status("97509-4", "Cancer disease progression", WORSENED, "2025-12-20",
              f"Progression on restaging CT, authored; after {STATUS}.")  # fmt: skip
     p.procedure("Radical prostatectomy", start="2014-04-02", note="Authored.")
-    p.medication("Amlodipine", start="2012-01-10", status="active",
-                 note="Antihypertensive, authored (not an anticancer drug).")  # fmt: skip
-    p.medication("Metformin", start="2016-09-15", status="active",
-                 note="For type 2 diabetes, authored.")  # fmt: skip
     hypertension = p.condition("Essential hypertension", onset="2011-05-01",
                                note=f"Comorbidity, authored; after {REVIEW}.")  # fmt: skip
     diabetes = p.condition("Type 2 diabetes mellitus", onset="2016-09-01",
                            note=f"Comorbidity, authored; after {REVIEW}.")  # fmt: skip
+    p.medication("Amlodipine", start="2012-01-10", status="active", treats=hypertension,
+                 note="Antihypertensive, authored (not an anticancer drug).")  # fmt: skip
+    p.medication("Metformin", start="2016-09-15", status="active", treats=diabetes,
+                 note="For type 2 diabetes, authored.")  # fmt: skip
     p.comorbidities(
         present=[hypertension, diabetes],
         absent=["Interstitial lung disease", "Autoimmune disease", "Myocardial infarction",
@@ -164,7 +164,7 @@ def breast() -> Patient:
     lumpectomy and whole-breast radiotherapy, on adjuvant anastrozole; no chemotherapy."""
     p = Patient("BREAST-1")
     p.person("Barbara One", "female", "1972-07-22", f"After {JENNY}.")
-    p.cancer("Invasive ductal carcinoma of left breast", oncotree="IDC", stage="IIA",
+    idc = p.cancer("Invasive ductal carcinoma of left breast", oncotree="IDC", stage="IIA",
              onset="2025-09-12", body_site="Left breast",
              note=f"Diagnosis and stage authored; after {JENNY}.")  # fmt: skip
     for loinc, name, value in (("85337-4", "ER", "Positive"), ("85339-0", "PR", "Positive"),
@@ -184,10 +184,8 @@ def breast() -> Patient:
         radiotherapy=True,
         note=f"Adjuvant radiotherapy authored; after {JENNY} (radiotherapy summary).",
     )
-    p.medication("Anastrozole", ncit="C1607", start="2025-12-15", status="active",
+    p.medication("Anastrozole", ncit="C1607", start="2025-12-15", status="active", treats=idc,
                  note=f"Adjuvant endocrine therapy; after {JENNY}; {MOA}.")  # fmt: skip
-    p.medication("Salbutamol inhaler", start="2005-03-01", status="active",
-                 note="For asthma, authored (not an anticancer drug).")  # fmt: skip
     p.status(
         "82810-3",
         "Pregnancy status",
@@ -198,6 +196,8 @@ def breast() -> Patient:
     p.status("63895-7", "Breastfeeding status", NOT_BREASTFEEDING, "2026-01-05",
              "Authored; LOINC 63895-7.")  # fmt: skip
     asthma = p.condition("Asthma", onset="1990-01-01", note="Comorbidity, authored.")
+    p.medication("Salbutamol inhaler", start="2005-03-01", status="active", treats=asthma,
+                 note="For asthma, authored (not an anticancer drug).")  # fmt: skip
     p.comorbidities(
         present=[asthma],
         absent=["Chronic liver disease", "Autoimmune disease", "Cardiac disease",
@@ -222,7 +222,7 @@ def colorectal() -> Patient:
     in 2024 on apixaban; hypothyroidism after thyroidectomy for a benign goitre."""
     p = Patient("CRC-1")
     p.person("Carla One", "female", "1967-05-03", f"After {SYN_COLON}.")
-    p.cancer("Adenocarcinoma of sigmoid colon", oncotree="COAD", stage="IVB",
+    coad = p.cancer("Adenocarcinoma of sigmoid colon", oncotree="COAD", stage="IVB",
              onset="2024-03-04", body_site="Sigmoid colon",
              note=f"Diagnosis at colonoscopy and biopsy; after {SYN_COLON}.")  # fmt: skip
     p.cancer("Secondary malignant neoplasm of liver", onset="2024-03-04",
@@ -255,6 +255,7 @@ def colorectal() -> Patient:
             end=end,
             status="stopped",
             reason="Disease progression",
+            treats=coad,
             note=f"FOLFOX/FOLFIRI + bevacizumab, dates authored; after {SYN_COLON}; "
             f"{MOA if ncit else 'leucovorin is not in that list: text only'}.",
         )
@@ -262,14 +263,14 @@ def colorectal() -> Patient:
         p.status("97509-4", "Cancer disease progression", WORSENED, date,
                  f"Progression on restaging CT, authored; after {STATUS}.")  # fmt: skip
     p.procedure("Total thyroidectomy", start="2009-06-11", note="For benign goitre, authored.")
-    p.medication("Levothyroxine", start="2009-06-20", status="active",
-                 note="Thyroid replacement, authored (not an anticancer drug).")  # fmt: skip
-    p.medication("Apixaban", start="2024-09-16", status="active",
-                 note="Anticoagulation after pulmonary embolism, authored.")  # fmt: skip
     embolism = p.condition("Pulmonary embolism", onset="2024-09-14", status="resolved",
                            abated="2025-03-14", note="On bevacizumab, authored.")  # fmt: skip
     hypothyroid = p.condition("Postsurgical hypothyroidism", onset="2009-06-11",
                               note="Authored.")  # fmt: skip
+    p.medication("Levothyroxine", start="2009-06-20", status="active", treats=hypothyroid,
+                 note="Thyroid replacement, authored (not an anticancer drug).")  # fmt: skip
+    p.medication("Apixaban", start="2024-09-16", status="active", treats=embolism,
+                 note="Anticoagulation after pulmonary embolism, authored.")  # fmt: skip
     p.comorbidities(
         present=[embolism, hypothyroid],
         absent=["Interstitial lung disease", "Autoimmune disease", "Myocardial infarction",
@@ -298,7 +299,7 @@ def pancreas() -> Patient:
     progressed after first-line gemcitabine + nab-paclitaxel; biliary stent; diabetes."""
     p = Patient("PANC-1")
     p.person("Peter One", "male", "1961-08-30", f"After {JOHN} (record shape) and {LIVER}.")
-    p.cancer("Pancreatic ductal adenocarcinoma of the head of pancreas", oncotree="PAAD",
+    paad = p.cancer("Pancreatic ductal adenocarcinoma of the head of pancreas", oncotree="PAAD",
              stage="IV", onset="2025-03-18", body_site="Head of pancreas",
              note="Diagnosis by EUS-guided biopsy, authored.")  # fmt: skip
     p.cancer("Secondary malignant neoplasm of liver", onset="2025-03-18",
@@ -323,19 +324,22 @@ def pancreas() -> Patient:
             end="2025-12-01",
             status="stopped",
             reason="Disease progression",
+            treats=paad,
             note=f"First-line gemcitabine + nab-paclitaxel, dates authored; {MOA}.",
         )
     p.status("97509-4", "Cancer disease progression", WORSENED, "2025-12-12",
              f"Progression on restaging CT, authored; after {STATUS}.")  # fmt: skip
-    p.medication("Pancrelipase", start="2025-04-01", status="active",
+    insufficiency = p.condition("Exocrine pancreatic insufficiency", onset="2025-04-01",
+                                note="Authored.")  # fmt: skip
+    p.medication("Pancrelipase", start="2025-04-01", status="active", treats=insufficiency,
                  note="Enzyme replacement, authored (not an anticancer drug).")  # fmt: skip
-    p.medication("Insulin glargine", start="2024-11-05", status="active",
-                 note="For diabetes, authored.")  # fmt: skip
     diabetes = p.condition(
         "Type 2 diabetes mellitus",
         onset="2024-10-28",
         note="New-onset diabetes before the diagnosis, authored.",
     )
+    p.medication("Insulin glargine", start="2024-11-05", status="active", treats=diabetes,
+                 note="For diabetes, authored.")  # fmt: skip
     p.comorbidities(
         present=[diabetes],
         absent=["Interstitial lung disease", "Autoimmune disease", "Myocardial infarction",

@@ -117,12 +117,14 @@ def test_unit_conversions(analyte: str, value: float, unit: str, expected: objec
     assert labs.convert(analyte, value, unit) == expected
 
 
-def test_recist_solid_tumours_and_cohort_items_are_not_structured() -> None:
+def test_recist_solid_tumours_and_cohort_items_are_conditional() -> None:
     c = criteria_of("NCT04956640")
     # "Response Evaluation Criteria in Solid Tumors" is RECIST, not a tumour type
     assert "cancer_type" not in _types(c["I1"])
-    # "For some parts of the study, …" applies to one cohort: never structured
-    assert c["I9"].constraints == () and "cohort" in (c["I9"].not_structured_because or "")
+    # "For some parts of the study, …" applies to one cohort: read, but conditional (the
+    # engine only concludes what holds whichever cohort the patient joins)
+    assert c["I9"].conditional and c["I9"].constraints
+    assert not any(s.subject for s in c["I9"].constraints)
     # an informed-consent item is administrative: shown apart, never counted as undecided
     consent = criteria_of("NCT05288205")["I1"]
     assert consent.constraints == () and consent.category == "administrative"

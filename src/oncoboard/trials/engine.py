@@ -185,6 +185,12 @@ def judge(criterion: Criterion, screening: Screening) -> CriterionResult:
                 criterion, CriterionState.NEEDS_REVIEW,
                 "administrative: confirmed at enrolment, not from the record",
             )  # fmt: skip
+        if criterion.category == "clinician_judgement":
+            return _result(
+                criterion, CriterionState.NEEDS_REVIEW,
+                "clinician judgement: no record decides this (life expectancy, the "
+                "investigator's opinion, a function the registry text does not define)",
+            )  # fmt: skip
         return _result(
             criterion,
             CriterionState.NEEDS_REVIEW,
@@ -192,19 +198,60 @@ def judge(criterion: Criterion, screening: Screening) -> CriterionResult:
         )
     answers = tuple(screening.answer(s.constraint) for s in criterion.constraints)
     parts = [
-        (s.group, _flip(a.holds, s.negated), s.constraint.type, DECISIVE in a.flags)
+        (s.group, _flip(a.holds, s.negated), s.constraint.type, DECISIVE in a.flags, s.subject)
         for s, a in zip(criterion.constraints, answers, strict=True)
     ]
-    holds, failing, decisive = _combine(parts)
-    state = _decide(
-        criterion.section == "inclusion", criterion.partial, criterion.has_exceptions,
-        criterion.open_alternatives, holds, failing, decisive,
-    )  # fmt: skip
-    reason = _reason(criterion, state, holds, answers)
+    state, holds, mode = _evaluate(_flags(criterion), parts)
+    reason = _reason(criterion, state, holds, answers, mode)
     flags = tuple(dict.fromkeys(f for a in answers for f in a.flags if f != DECISIVE))
     if any(s.negated for s in criterion.constraints):
         flags = (*flags, "negated")
     return _result(criterion, state, reason, answers, flags)
+
+
+def _flags(criterion: Criterion) -> tuple[bool, ...]:
+    return (criterion.section == "inclusion", *(getattr(criterion, f) for f in compact.FLAGS[1:]))
+
+
+Part = tuple[int, bool | None, str, bool, bool]
+
+
+# what "(or similar agents)", "or have contraindications", "or are unwilling …" widen
+_WIDENED = frozenset({"prior_therapy", "prior_lines", "age"})
+
+
+def _evaluate(
+    flags: Sequence[bool], parts: Sequence[Part]
+) -> tuple[CriterionState, bool | None, str]:
+    """(state, whether the body holds, how it was decided: "", "not applicable", "narrowing")."""
+    inclusion, partial, exceptions, alternatives, conditional, subject_partial, widened = flags
+    body = [(g, h, k, d) for g, h, k, d, subject in parts if not subject]
+    subject = [(g, h, k, d) for g, h, k, d, is_subject in parts if is_subject]
+    fits = _combine(subject)[0] if subject else None
+    apart = CriterionState.MET if inclusion else CriterionState.NOT_MET
+    if fits is False:
+        return apart, None, "not applicable"
+    if not body:
+        return CriterionState.NEEDS_REVIEW, None, "narrowing"
+    holds, failing, decisive = _combine(body)
+    if any(d and k == "pregnancy" for _, _, k, d in body):
+        return apart, holds, "not applicable"  # a man and an item about pregnancy
+    if conditional and not (fits is True and not subject_partial):
+        if holds is None:
+            return CriterionState.UNKNOWN, holds, "narrowing"
+        if inclusion:
+            met = holds and not partial and not exceptions
+            return (CriterionState.MET if met else CriterionState.NEEDS_REVIEW), holds, "narrowing"
+        clear = holds is False and (not partial or (decisive and not alternatives))
+        return (
+            (CriterionState.NOT_MET if clear else CriterionState.NEEDS_REVIEW),
+            holds,
+            "narrowing",
+        )
+    if widened and inclusion and holds is False and failing <= _WIDENED:
+        return CriterionState.NEEDS_REVIEW, holds, ""
+    state = _decide(inclusion, partial, exceptions, alternatives, holds, failing, decisive)
+    return state, holds, ""
 
 
 def _flip(holds: bool | None, negated: bool) -> bool | None:
@@ -236,13 +283,14 @@ def plan_state(plan: Plan, screening: Screening) -> CriterionState:
 
 
 def _plan_state(plan: Plan, screening: Screening) -> CriterionState:
-    inclusion, partial, exceptions, alternatives, parts = plan
-    answered = []
-    for constraint, group, kind, negated in parts:
+    flags, parts = plan[:-1], plan[-1]
+    answered: list[Part] = []
+    for constraint, group, kind, negated, subject in parts:
         answer = screening.answer(constraint)
-        answered.append((group, _flip(answer.holds, negated), kind, DECISIVE in answer.flags))
-    holds, failing, decisive = _combine(answered)
-    return _decide(inclusion, partial, exceptions, alternatives, holds, failing, decisive)
+        answered.append(
+            (group, _flip(answer.holds, negated), kind, DECISIVE in answer.flags, subject)
+        )
+    return _evaluate(flags, answered)[0]
 
 
 def _decide(
@@ -277,11 +325,26 @@ def _reason(
     state: CriterionState,
     holds: bool | None,
     answers: Sequence[ConstraintResult],
+    mode: str = "",
 ) -> str:
     said = "; ".join(
         f"{'negated — ' if s.negated else ''}{a.reason}"
         for s, a in zip(criterion.constraints, answers, strict=True)
+        if not s.subject
     )
+    about = "; ".join(
+        a.reason for s, a in zip(criterion.constraints, answers, strict=True) if s.subject
+    )
+    if mode == "not applicable":
+        whom = "; ".join(s.evidence for s in criterion.constraints if s.subject) or "others"
+        if not about:
+            return f"does not apply to this patient: {said}"
+        return f"applies only to patients {whom.strip()}; this patient: {about}"
+    if mode == "narrowing" and state in (CriterionState.MET, CriterionState.NOT_MET):
+        verb = "is met" if state is CriterionState.MET else "does not apply"
+        return f"{verb} whether or not it applies to this patient ({said})"
+    if mode == "narrowing" and state is CriterionState.NEEDS_REVIEW:
+        return f"applies to some patients only ({about or 'a cohort'}); {said or 'the text needs review'}"
     if state is CriterionState.UNKNOWN:
         missing = ", ".join(dict.fromkeys(a.missing for a in answers if a.missing))
         return f"data missing: {missing or 'not recorded'} ({said})"
