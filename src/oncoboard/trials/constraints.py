@@ -66,10 +66,12 @@ _STOP = frozenset((
     "lesions", "measurable", "who", "with", "their", "from", "have", "has", "been", "clinical",
     # no requirement in these: specimens and assays, the subject of a pregnancy item, fillers
     "specifically", "harboring", "harbouring", "tissue", "circulating", "deoxyribonucleic",
-    "acid", "DNA", "ctDNA", "test", "tests", "testing", "tested", "child", "bearing",
-    "childbearing", "potential", "WOCBP", "form", "mean", "calculated", "electrocardiograms",
-    "electrocardiogram", "ECG", "ECGs", "triplicate", "long", "term", "equivalent", "drugs",
+    "acid", "dna", "ctdna", "test", "tests", "testing", "tested", "child", "bearing",
+    "childbearing", "potential", "wocbp", "form", "mean", "calculated", "electrocardiograms",
+    "electrocardiogram", "ecg", "ecgs", "triplicate", "long", "term", "equivalent", "drugs",
     "include", "including", "includes", "dose", "levels", "serum", "institutional",
+    "containing", "regimen", "regimens", "part", "coagulation", "function", "normalised",
+    "normalized",
 ))  # fmt: skip
 _WORD = re.compile(r"[A-Za-z]{3,}")
 # phrases in these families can sit under a negation ("no prior …", "without …")
@@ -79,7 +81,7 @@ _NEGATABLE = frozenset({
 })  # fmt: skip
 _TRIGGER = re.compile(
     r"\b(?:except(?: for)?|excluding|other than|with the exception of|unless|no|not|without|"
-    r"never|free of|absence of|negative for)\b[\s(:,]*$",
+    r"never|free of|absence of|negative for)\b(?:\s+(?:the|any|a))?[\s(:,]*$",
     re.IGNORECASE,
 )
 _EXPLANATION = re.compile(
@@ -348,7 +350,7 @@ def _grouped(
     shared: dict[str, int] = {}
     for start, end, constraint, negated in found:
         gap = text[previous_end:start] if previous_end is not None else ""
-        if previous_end is not None and not re.fullmatch(r"[\s,]*(?:and/)?or[\s,]*", gap):
+        if previous_end is not None and not re.fullmatch(r"[\s,\-–]*(?:and/)?or[\s,]*", gap):
             group += 1
         mine = group
         if constraint.type in _ANY_OF_TYPES:

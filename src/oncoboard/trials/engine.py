@@ -234,6 +234,10 @@ def _evaluate(
     if not body:
         return CriterionState.NEEDS_REVIEW, None, "narrowing"
     holds, failing, decisive = _combine(body)
+    if not inclusion and not decisive:
+        holds = _agreed(body)
+        if holds is None and all(h is not None for _, h, _, _ in body):
+            return CriterionState.NEEDS_REVIEW, None, "mixed"
     if any(d and k == "pregnancy" for _, _, k, d in body):
         return apart, holds, "not applicable"  # a man and an item about pregnancy
     if conditional and not (fits is True and not subject_partial):
@@ -272,6 +276,20 @@ def _combine(
         for values in groups.values()
     )
     return holds, failing, decisive
+
+
+def _agreed(parts: Sequence[tuple[int, bool | None, str, bool]]) -> bool | None:
+    """An exclusion's groups may be joint conditions or a list of reasons: it applies when every
+    group holds and does not when none does (both readings agree); otherwise it is left open."""
+    groups: dict[int, list[bool | None]] = {}
+    for group, holds, _, _ in parts:
+        groups.setdefault(group, []).append(holds)
+    values = [_any(v) for v in groups.values()]
+    if all(v is True for v in values):
+        return True
+    if all(v is False for v in values):
+        return False
+    return None
 
 
 def plan_state(plan: Plan, screening: Screening) -> CriterionState:
@@ -335,6 +353,11 @@ def _reason(
     about = "; ".join(
         a.reason for s, a in zip(criterion.constraints, answers, strict=True) if s.subject
     )
+    if mode == "mixed":
+        return (
+            f"some parts apply, some do not ({said}); whether the protocol lists them as "
+            "alternatives or joint conditions needs review"
+        )
     if mode == "not applicable":
         whom = "; ".join(s.evidence for s in criterion.constraints if s.subject) or "others"
         if not about:

@@ -30,7 +30,13 @@ _LINES_MAX = re.compile(
 )
 _RECEIVED_AND_PROGRESSED = re.compile(
     r"\bpreviously received (?:standard )?systemic therapy\b[^.;]{0,60}?\b(?:non-?responders|"
-    r"recurred|progressed|refractory)",
+    r"recurred|progressed|refractory)(?:\s+or\s+(?:have\s+)?(?:recurred|progressed|relapsed))?",
+    re.IGNORECASE,
+)
+# "who have failed [standard-of-care]", "must be refractory [to standard treatment]"
+_FAILED = re.compile(
+    r"\b(?:failed|refractory)\b(?:\s+(?:to\s+)?(?:prior\s+|previous\s+)?(?:standard(?:-of-care)?"
+    r"(?:\s*\(SOC\))?|SOC)(?:\s+(?:treatment|therapy|therapies))?)?",
     re.IGNORECASE,
 )
 _PROGRESSION = re.compile(r"\b(?:failed|progressed|refractory|recurred|non-?responders)\b", re.I)
@@ -85,13 +91,13 @@ _REACTION = re.compile(
     r"(?:(?:experienced|had|history of)\s+)?(?:(?:certain|serious|severe|significant|"
     r"immune-related|any)\s+)*(?:side effects?|toxicit\w+|adverse (?:events?|reactions?)|intolerance|hypersensitivity|"
     r"allergic reactions?)\s+(?:\w+\s+){0,3}?(?:with|to|from|of|caused by|related to|after|due "
-    r"to)\s+(?:the\s+)?(?:any\s+)?(?:prior\s+|previous\s+)?$",
+    r"to)\s+(?:the\s+)?(?:any\s+)?(?:prior\s+|previous\s+)?(?:[\w]+-?\s+){0,2}$",
     re.IGNORECASE,
 )
 _ABOUT_THERAPY = re.compile(
     r"\b(?:prior|previous(?:ly)?|received|receiving|treatment with|therapy with|treated with|"
     r"concurrent|concomitant|completed|discontinued|within|ongoing|side effects|toxicit|"
-    r"history of|use of|weeks|days|requir\w*|support|without)\b",
+    r"history of|use of|weeks|days|requir\w*|support|without|had|regimens?|includ\w*)\b",
     re.IGNORECASE,
 )
 _HALF_LIVES = re.compile(
@@ -120,7 +126,12 @@ def lines(text: str) -> Iterator[Found]:
         yield m.start(), m.end(), PriorLinesConstraint(min_lines=_n(m["n"]), progressed=progressed)
     for m in _LINES_MAX.finditer(text):
         yield m.start(), m.end(), PriorLinesConstraint(max_lines=_n(m["n"]))
-    for m in _RECEIVED_AND_PROGRESSED.finditer(text):
+    received = list(_RECEIVED_AND_PROGRESSED.finditer(text))
+    for m in received:
+        yield m.start(), m.end(), PriorLinesConstraint(min_lines=1, progressed=True)
+    if received or _LINES_MIN.search(text):
+        return
+    for m in _FAILED.finditer(text):
         yield m.start(), m.end(), PriorLinesConstraint(min_lines=1, progressed=True)
 
 
@@ -196,7 +207,7 @@ def prior_therapies(text: str, section: str) -> Iterator[Found]:
         half_lives = _HALF_LIVES.search(text, end, right)
         timing = _TIMING_PHRASE.match(text, end)
         tail = max(end, half_lives.end() if half_lives else 0, timing.end() if timing else 0)
-        lead = reaction or completed
+        lead = reaction or completed or _CURRENT.search(before)
         yield (
             left + lead.start() if lead else start,
             tail,
@@ -214,7 +225,10 @@ def prior_therapies(text: str, section: str) -> Iterator[Found]:
     for m in _RADIOTHERAPY.finditer(text):
         left, right = _clause(text, m.start(), m.end())
         window, unread = _window(text[left:right])
-        prior = re.search(r"\b(?:prior|previous)\s+$", text[left : m.start()])
+        prior = re.search(
+            r"\b(?:prior|previous|received|receiving|underg\w+|had)\b[^.;]{0,60}$",
+            text[left : m.start()],
+        )
         if unread or (window is None and not prior):
             continue  # "treated with radiotherapy" describes something else
         yield (
