@@ -16,6 +16,7 @@ from oncoboard.trials.schemas import (
     EcogConstraint,
     GeneAlterationConstraint,
     LabConstraint,
+    PriorLinesConstraint,
     PriorTherapyConstraint,
     StageConstraint,
 )
@@ -48,7 +49,10 @@ def test_kras_g12c_requirement_and_ecog_of_nct05288205() -> None:
     assert gene == GeneAlterationConstraint(
         gene="KRAS", alteration="mutation", protein_changes=("p.G12C",)
     )
-    assert c["I2"].partial  # "who have failed or lack standard-of-care" is left for review
+    # "who have failed [or lack standard-of-care … or are unwilling …]": a prior line with
+    # progression; the alternatives only widen it (a failing line is left for review)
+    lines = [s.constraint for s in c["I2"].constraints if s.constraint.type == "prior_lines"]
+    assert lines == [PriorLinesConstraint(min_lines=1, progressed=True)] and c["I2"].widened
     # grep -o 'Eastern Cooperative Oncology Group(ECOG) performance status 0-1' …
     assert [s.constraint for s in c["I5"].constraints] == [EcogConstraint(allowed=(0, 1))]
     assert not c["I5"].partial

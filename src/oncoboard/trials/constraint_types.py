@@ -48,7 +48,7 @@ class StageConstraint(_Frozen):
 
 Extent = Literal[
     "metastatic", "locally_advanced", "advanced", "unresectable", "resectable",
-    "borderline_resectable",
+    "borderline_resectable", "locally_advanced_unresectable",
 ]  # fmt: skip
 
 
@@ -140,6 +140,9 @@ class PriorTherapyConstraint(_Frozen):
     timing_unread: bool = False
     # "within 21 days or 5 half-lives, whichever is shorter": the window may be shorter
     half_lives: bool = False
+    # what is looked for: medicines, radiotherapy courses, or surgery (``drugs`` then holds the
+    # words of the operated site: "breast", "mastectomy")
+    modality: Literal["medicine", "radiotherapy", "surgery"] = "medicine"
 
 
 class PriorLinesConstraint(_Frozen):

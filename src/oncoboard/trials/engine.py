@@ -282,9 +282,14 @@ def _agreed(parts: Sequence[tuple[int, bool | None, str, bool]]) -> bool | None:
     """An exclusion's groups may be joint conditions or a list of reasons: it applies when every
     group holds and does not when none does (both readings agree); otherwise it is left open."""
     groups: dict[int, list[bool | None]] = {}
-    for group, holds, _, _ in parts:
+    kinds: dict[int, set[str]] = {}
+    for group, holds, kind, _ in parts:
         groups.setdefault(group, []).append(holds)
-    values = [_any(v) for v in groups.values()]
+        kinds.setdefault(group, set()).add(kind)
+    # a tumour type next to other parts is their subject ("stage I or IV breast cancer"): when
+    # it does not fit, the part is decisive (handled before); when it fits, the rest decides
+    qualified = [g for g, k in kinds.items() if k != {"cancer_type"}]
+    values = [_any(groups[g]) for g in (qualified or groups)]
     if all(v is True for v in values):
         return True
     if all(v is False for v in values):

@@ -30,6 +30,10 @@ _CANCER_WORDS = re.compile(
     re.IGNORECASE,
 )
 _ENDED = ("completed", "stopped", "cancelled", "entered-in-error", "not-taken")
+# classes that are not anticancer therapy: a medicine's non-cancer reason says nothing of them
+_NOT_ANTICANCER = frozenset({
+    "corticosteroid", "haematopoietic growth factor", "leucovorin", "antiretroviral therapy",
+})  # fmt: skip
 _REGIMEN_GAP = timedelta(days=28)
 
 
@@ -54,6 +58,8 @@ def member(c: PriorTherapyConstraint, treatment: Treatment) -> bool | None:
         return drugs.is_corticosteroid(name)
     if any(re.search(rf"\b{re.escape(d)}\b", name) for d in c.drugs):
         return True
+    if c.drug_class in _NOT_ANTICANCER:
+        return False  # matched by generic name only (docs/trials.md)
     reason = treatment.reason or ""
     if reason and not _CANCER_WORDS.search(reason):
         return False  # given for a recorded non-cancer condition
@@ -88,11 +94,12 @@ def _in_time(c: PriorTherapyConstraint, t: Treatment, today: date) -> bool | Non
 
 
 def _courses(c: PriorTherapyConstraint, view: PatientView) -> list[tuple[Treatment, RecordedFact]]:
-    if c.drug_class == "radiotherapy":
+    if c.modality != "medicine":
+        category = "radiotherapy" if c.modality == "radiotherapy" else "procedure"
         return [
             (f.fact, f)
             for f in view.therapy_history
-            if isinstance(f.fact, Treatment) and f.fact.category == "radiotherapy"
+            if isinstance(f.fact, Treatment) and f.fact.category == category
         ]
     return [(f.fact, f) for _, f in view.treatments if isinstance(f.fact, Treatment)]
 
@@ -103,7 +110,10 @@ def prior_therapy(c: PriorTherapyConstraint, view: PatientView) -> ConstraintRes
     timing = "ongoing" if c.current else f"within {c.within_days} days" if c.within_days else "ever"
     hits, unsure = [], []
     for treatment, fact in _courses(c, view):
-        is_member = member(c, treatment) if c.drug_class != "radiotherapy" else True
+        if c.modality == "surgery":
+            is_member: bool | None = any(w in treatment.name.lower() for w in c.drugs)
+        else:
+            is_member = member(c, treatment) if c.modality == "medicine" else True
         when = _in_time(c, treatment, view.today)
         if is_member and when:
             hits.append(fact)

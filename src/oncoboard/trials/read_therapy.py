@@ -58,15 +58,45 @@ _CLASS_PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bfilgrastim\b|\bG-?CSF\b|\b(?:ha?ematopoietic\s+)?growth factors?\b|"
      r"\bcolony[- ]stimulating factors?\b", "haematopoietic growth factor"),
     (r"\bleucovorin\b|\bfolinic acid\b", "leucovorin"),
+    (r"\bantiretroviral(?:\s+(?:therapy|treatment|drugs?|agents?))?|\bHAART\b|\bART\b",
+     "antiretroviral therapy"),
     (r"\bfluoropyrimidine(?:-based)?(?:\s+agents?)?", "fluoropyrimidine"),
 )  # fmt: skip
 # filgrastim and the other G-CSFs: prescribing information of Neupogen / Neulasta (not verified
 # offline); leucovorin: a modulator of fluorouracil (drugs.SUPPORTIVE)
 _FIXED_MEMBERS = {
+    # antiretrovirals by generic name (HIV treatment guidelines, recalled; not verified offline)
+    "antiretroviral therapy": (
+        "abacavir",
+        "atazanavir",
+        "bictegravir",
+        "cabotegravir",
+        "darunavir",
+        "dolutegravir",
+        "doravirine",
+        "efavirenz",
+        "elvitegravir",
+        "emtricitabine",
+        "etravirine",
+        "lamivudine",
+        "lopinavir",
+        "nevirapine",
+        "raltegravir",
+        "rilpivirine",
+        "ritonavir",
+        "tenofovir",
+        "zidovudine",
+    ),
     "haematopoietic growth factor": ("filgrastim", "pegfilgrastim", "lenograstim", "sargramostim"),
     "leucovorin": ("leucovorin", "levoleucovorin", "folinic acid"),
 }
 _DRUG_ALIASES = {"5fu": "fluorouracil", "5-fu": "fluorouracil", "5-fluorouracil": "fluorouracil"}
+# surgery of a named site ("adequate breast surgery", "mastectomy")
+_SURGERY = re.compile(
+    r"\bbreast (?:surgery|resection)|\b(?:mastectomy|lumpectomy|breast[- ]conserving surgery)\b",
+    re.IGNORECASE,
+)
+_SITES = {"breast": ("breast", "mastectomy", "lumpectomy", "quadrantectomy")}
 _RADIOTHERAPY = re.compile(
     r"\b(?:radical\s+|palliative\s+|curative\s+)?(?:radiation(?:\s+therapy)?|radiotherapy)\b", re.I
 )
@@ -222,6 +252,14 @@ def prior_therapies(text: str, section: str) -> Iterator[Found]:
                 half_lives=half_lives is not None and window is not None,
             ),
         )
+    for m in _SURGERY.finditer(text):
+        yield (
+            m.start(),
+            m.end(),
+            PriorTherapyConstraint(
+                drug_class="breast surgery", drugs=_SITES["breast"], modality="surgery"
+            ),
+        )
     for m in _RADIOTHERAPY.finditer(text):
         left, right = _clause(text, m.start(), m.end())
         window, unread = _window(text[left:right])
@@ -234,5 +272,7 @@ def prior_therapies(text: str, section: str) -> Iterator[Found]:
         yield (
             m.start(),
             m.end(),
-            PriorTherapyConstraint(drug_class="radiotherapy", drugs=(), within_days=window),
+            PriorTherapyConstraint(
+                drug_class="radiotherapy", drugs=(), within_days=window, modality="radiotherapy"
+            ),
         )

@@ -48,7 +48,7 @@ _WIDER = re.compile(
     r"contraindications?\b[^.;]*|\(\s*or per (?:national|local) (?:guidelines|regulations|"
     r"requirements)\s*\)|\bor (?:lack|are unwilling|unwilling|are intolerant|intolerant|"
     r"intolerable|have no standard)\b[^.;]*|,?\s*\betc\b\.?|\bfor (?:patients|subjects) with "
-    r"(?:serum )?creatinine (?:levels? )?above\b[^.;]*",
+    r"(?:serum )?creatinine (?:levels? )?above\b[^.;]*|\bOR\s*$",
     re.IGNORECASE,
 )
 _SUBJECT = re.compile(
@@ -67,7 +67,7 @@ _COHORT = re.compile(
     re.IGNORECASE,
 )
 _UNREADABLE_CONDITION = re.compile(
-    r"\bcohort\b|(?:cancer|tumou?rs?)\s*:|^\s*[ivx]+\.|\bOR\s*$", re.IGNORECASE
+    r"\bcohort\b|(?:cancer|tumou?rs?)\s*:|^\s*[ivx]+\.", re.IGNORECASE
 )
 _JUDGEMENT = re.compile(
     r"life expectancy|expected survival|survival (?:duration )?(?:of|≥|>=|>)|"
