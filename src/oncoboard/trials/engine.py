@@ -254,6 +254,11 @@ def _evaluate(
         )
     if widened and inclusion and holds is False and failing <= _WIDENED:
         return CriterionState.NEEDS_REVIEW, holds, ""
+    holding = {k for _, h, k, _ in body if h is True}
+    if not inclusion and holds and partial and holding <= _OR_PRONE:
+        # a therapy an exclusion names is often qualified by the unread words ("on another
+        # study", "for an infection"): only the full text can say it applies
+        return CriterionState.NEEDS_REVIEW, holds, ""
     state = _decide(inclusion, partial, exceptions, alternatives, holds, failing, decisive)
     return state, holds, ""
 
@@ -276,6 +281,18 @@ def _combine(
         for values in groups.values()
     )
     return holds, failing, decisive
+
+
+def _narrowing(flags: Sequence[bool], holds: bool | None, decisive: bool) -> CriterionState:
+    """A conditional item whose subject may not fit: only what holds whoever it applies to."""
+    inclusion, partial, exceptions, alternatives = flags[:4]
+    if holds is None:
+        return CriterionState.UNKNOWN
+    if inclusion:
+        met = holds and not partial and not exceptions
+        return CriterionState.MET if met else CriterionState.NEEDS_REVIEW
+    clear = holds is False and (not partial or (decisive and not alternatives))
+    return CriterionState.NOT_MET if clear else CriterionState.NEEDS_REVIEW
 
 
 def _agreed(parts: Sequence[tuple[int, bool | None, str, bool]]) -> bool | None:

@@ -33,8 +33,13 @@ _CONCEPTS: dict[str, tuple[str, str]] = {
         r"heart failure|cardiac failure|\bCHF\b",
     ),
     "stroke": (
-        r"\bstroke\b|cerebrovascular accident|transient ischa?emic attack|\bTIA\b",
-        r"\bstroke\b|cerebrovascular accident|cerebral infarction|transient ischa?emic",
+        r"\bstroke\b|cerebrovascular accident",
+        r"\bstroke\b|cerebrovascular accident|cerebral infarction",
+    ),
+    # a TIA is not a stroke: "stroke: absent" says nothing about it
+    "transient_ischaemic_attack": (
+        r"transient ischa?emic attack|\bTIA\b",
+        r"transient ischa?emic attack|\bTIA\b",
     ),
     "pulmonary_embolism": (r"pulmonary embol\w*", r"pulmonary embol"),
     "deep_vein_thrombosis": (r"deep vein thrombosis|\bDVT\b", r"deep vein thrombosis|\bDVT\b"),

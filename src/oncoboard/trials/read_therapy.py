@@ -143,6 +143,12 @@ _TIMING_PHRASE = re.compile(
     re.IGNORECASE,
 )
 _DOSE = re.compile(r"[<>≥≤]\s*\d+(?:\.\d+)?\s*mg", re.IGNORECASE)
+# "contraindication to the use of chemotherapy" is not about having received it
+_NOT_RECEIVING = re.compile(r"contra-?\s*indicat\w*[^.;]{0,40}$", re.IGNORECASE)
+# "infection requiring systemic therapy": a bare "systemic therapy" that is not anticancer
+_OTHER_SYSTEMIC = re.compile(
+    r"infect|autoimmun|steroid|immunosuppress|disease|illness|syndrome", re.IGNORECASE
+)
 _HORMONE_FOR_IMMUNOSUPPRESSION = re.compile(r"immunosuppress|prednisone|steroid", re.IGNORECASE)
 
 
@@ -230,6 +236,11 @@ def prior_therapies(text: str, section: str) -> Iterator[Found]:
     for start, end, name, members in _class_spans(text):
         left, right = _clause(text, start, end)
         before = text[left:start]
+        if _NOT_RECEIVING.search(before):
+            continue
+        bare = re.fullmatch(r"systemic\s+(?:therap(?:y|ies)|treatments?)", text[start:end], re.I)
+        if bare and _OTHER_SYSTEMIC.search(text[left:right]):
+            continue
         completed = _COMPLETED.search(before)
         reaction = _REACTION.search(before)
         clause = text[left:right]

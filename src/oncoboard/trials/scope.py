@@ -52,8 +52,9 @@ _WIDER = re.compile(
     re.IGNORECASE,
 )
 _SUBJECT = re.compile(
-    r"^\s*(?:for\s+)?(?:(?:select|some|certain)\s+)?(?:patients|subjects|participants|those)\s+"
-    r"(?P<subject>(?:with|who|whose)\b[^;.:]{3,220}?)\s*,?\s*(?P<verb>must\b|should\b|need to\b|:|"
+    r"^\s*(?P<for>for\s+)?(?:(?:select|some|certain)\s+)?(?:patients|subjects|participants|those)\s+"
+    r"(?P<subject>(?:with|who|whose)\b[^;.]{3,220}?)\s*,?\s*(?P<verb>must\b|should\b|need to\b|"
+    r":(?=\s)|"
     r"are (?:also )?(?:eligible|required)\b|is eligible\b|will (?:also )?be eligible\b)",
     re.IGNORECASE,
 )
@@ -123,6 +124,8 @@ def _subject(text: str) -> re.Match[str] | None:
     found = _SUBJECT.match(text)
     if found is None or _POPULATION.search(found["subject"]):
         return None
+    if found["verb"] == ":" and not found["for"]:
+        return None  # "For select patients with …:" only
     return found
 
 
