@@ -241,23 +241,8 @@ def _evaluate(
     if any(d and k == "pregnancy" for _, _, k, d in body):
         return apart, holds, "not applicable"  # a man and an item about pregnancy
     if conditional and not (fits is True and not subject_partial):
-        if holds is None:
-            return CriterionState.UNKNOWN, holds, "narrowing"
-        if inclusion:
-            met = holds and not partial and not exceptions
-            return (CriterionState.MET if met else CriterionState.NEEDS_REVIEW), holds, "narrowing"
-        clear = holds is False and (not partial or (decisive and not alternatives))
-        return (
-            (CriterionState.NOT_MET if clear else CriterionState.NEEDS_REVIEW),
-            holds,
-            "narrowing",
-        )
-    if widened and inclusion and holds is False and failing <= _WIDENED:
-        return CriterionState.NEEDS_REVIEW, holds, ""
-    holding = {k for _, h, k, _ in body if h is True}
-    if not inclusion and holds and partial and holding <= _OR_PRONE:
-        # a therapy an exclusion names is often qualified by the unread words ("on another
-        # study", "for an infection"): only the full text can say it applies
+        return _narrowing(flags, holds, decisive), holds, "narrowing"
+    if _left_open(inclusion, partial, widened, holds, failing, body):
         return CriterionState.NEEDS_REVIEW, holds, ""
     state = _decide(inclusion, partial, exceptions, alternatives, holds, failing, decisive)
     return state, holds, ""
@@ -281,6 +266,23 @@ def _combine(
         for values in groups.values()
     )
     return holds, failing, decisive
+
+
+def _left_open(
+    inclusion: bool,
+    partial: bool,
+    widened: bool,
+    holds: bool | None,
+    failing: set[str],
+    body: Sequence[tuple[int, bool | None, str, bool]],
+) -> bool:
+    """A widened therapy/age requirement that does not hold; a therapy holding in a partly
+    read exclusion (the unread words often qualify it: "on another study", "for an
+    infection")."""
+    if widened and inclusion and holds is False and failing <= _WIDENED:
+        return True
+    holding = {k for _, h, k, _ in body if h is True}
+    return not inclusion and bool(holds) and partial and holding <= _OR_PRONE
 
 
 def _narrowing(flags: Sequence[bool], holds: bool | None, decisive: bool) -> CriterionState:
