@@ -66,7 +66,7 @@ _STOP = frozenset((
     "lesions", "measurable", "who", "with", "their", "from", "have", "has", "been", "clinical",
     # no requirement in these: specimens and assays, the subject of a pregnancy item, fillers
     "specifically", "harboring", "harbouring", "tissue", "circulating", "deoxyribonucleic",
-    "acid", "dna", "ctdna", "test", "tests", "testing", "tested", "child", "bearing",
+    "acid", "dna", "ctdna", "child", "bearing",
     "childbearing", "potential", "wocbp", "form", "mean", "calculated", "electrocardiograms",
     "electrocardiogram", "ecg", "ecgs", "triplicate", "long", "term", "equivalent", "drugs",
     "include", "including", "includes", "dose", "levels", "serum", "institutional",

@@ -93,7 +93,8 @@ _FIXED_MEMBERS = {
 _DRUG_ALIASES = {"5fu": "fluorouracil", "5-fu": "fluorouracil", "5-fluorouracil": "fluorouracil"}
 # surgery of a named site ("adequate breast surgery", "mastectomy")
 _SURGERY = re.compile(
-    r"\bbreast (?:surgery|resection)|\b(?:mastectomy|lumpectomy|breast[- ]conserving surgery)\b",
+    r"\bbreast (?:surgery|resection)|(?<!post-)(?<!post )\b(?:mastectomy|lumpectomy|breast[- ]"
+    r"conserving surgery)\b",
     re.IGNORECASE,
 )
 _SITES = {"breast": ("breast", "mastectomy", "lumpectomy", "quadrantectomy")}
