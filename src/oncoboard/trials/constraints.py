@@ -327,12 +327,16 @@ def _alternatives(text: str, residual: list[str]) -> bool:
 
 
 def _dedupe(found: list[Found]) -> list[Found]:
-    """Drop repeats and a constraint inside a longer one of the same type ("breast cancer" in
-    "early invasive breast cancer")."""
+    """Drop repeats and a constraint inside a longer one of the same kind ("breast cancer" in
+    "early invasive breast cancer"); two analytes sharing one threshold are both kept."""
+
+    def kind(c: Constraint) -> tuple[str, str]:
+        return c.type, str(getattr(c, "analyte", ""))
+
     kept: list[Found] = []
     for start, end, constraint in found:
         inside = any(
-            s <= start and end <= e and (s, e) != (start, end) and c.type == constraint.type
+            s <= start and end <= e and (s, e) != (start, end) and kind(c) == kind(constraint)
             for s, e, c in found
         )
         if not inside and all(c != constraint for _, _, c in kept):

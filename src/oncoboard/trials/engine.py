@@ -383,10 +383,10 @@ def _reason(
             "alternatives or joint conditions needs review"
         )
     if mode == "not applicable":
-        whom = "; ".join(s.evidence for s in criterion.constraints if s.subject) or "others"
+        whom = " ".join(s.evidence for s in criterion.constraints if s.subject) or "others"
         if not about:
             return f"does not apply to this patient: {said}"
-        return f"applies only to patients {whom.strip()}; this patient: {about}"
+        return f"applies only to patients with: {whom.strip()}; this patient: {about}"
     if mode == "narrowing" and state in (CriterionState.MET, CriterionState.NOT_MET):
         verb = "is met" if state is CriterionState.MET else "does not apply"
         return f"{verb} whether or not it applies to this patient ({said})"

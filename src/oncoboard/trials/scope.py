@@ -38,7 +38,8 @@ _NOTE = re.compile(r"^\s*note\s*:", re.IGNORECASE)
 # "(if patients with liver metastasis, ≤5 times the ULN)": an alternative threshold for a subgroup
 _SUBGROUP = re.compile(
     r"(?:[;,]\s*or\b|\(\s*(?:if|for|in)\b|\bexcept\s+(?:in|for)\b)[^;()]*?\b(?:patients|subjects|"
-    r"participants)\s+with\b[^;()]*\)?|\([^()]*\b(?:were|was|are|is)\s+(?:excluded|excepted)\s*\)",
+    r"participants)\s+with\b[^;()]*\)?|\([^()]*\b(?:were|was|are|is)\s+(?:excluded|excepted)\s*\)|"
+    r"\([^()]*\b(?:for|in|if)\s+(?:patients|subjects|participants)\s+with\b[^()]*\)",
     re.IGNORECASE,
 )
 # alternatives that only widen what is asked: "(or similar agents)", "or have contraindications
