@@ -2,8 +2,10 @@
 """Eligibility items → typed constraints, rule-based and deliberately narrow.
 
 A phrase is structured only when a rule reads it exactly; everything else stays a criterion for
-review. Cohort-specific or conditional items ("Part 1A: …", "patients with X must …", "… are
-eligible if …") are never structured: they do not apply to every patient.
+review. Conditional items ("Patients with X must …", "For some parts of the study, …") are read
+with their subject apart and marked conditional (``scope``); permissions and subgroup
+alternatives are set aside as exceptions; items only a clinician can judge get their own
+category.
 """
 
 from __future__ import annotations
