@@ -44,6 +44,8 @@ CLI_ARGS: dict[str, list[str]] = {
     "users grant": ["dr-test", "nurse"],
     "users revoke": ["dr-test", "nurse"],
     "users set-password": ["dr-test"],
+    "users disable": ["dr-test"],
+    "users enable": ["dr-test"],
     "users list": [],
     "users token create": ["dr-test", "--name", "x"],
     "users token list": ["dr-test"],
@@ -135,6 +137,10 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "data": {"outcome": "accept"}},
     ("POST", "/api/v1/trials"): {"files": {"file": ("x.json", b'{"studies": []}')}},
     ("POST", "/trial-recommendations/{recommendation_id}/decision"): {"data": {"outcome": "screened"}},
+    ("POST", "/api/v1/patients/{patient_id}/trials/{nct_id}/criteria/{criterion_id}/decision"): {
+        "json": {"state": "met", "reason": "treated and stable"}},
+    ("POST", "/patients/{patient_id}/trials/{nct_id}/criteria/{criterion_id}/decision"): {
+        "data": {"state": "met", "reason": "treated and stable"}},
     ("POST", "/api/v1/patients/{patient_id}/dose-proposals"): {
         "json": {"drug": "capecitabine", "ae": "hfs", "grade": 3}},
     ("POST", "/patients/{patient_id}/dose-proposals"): {

@@ -239,10 +239,9 @@ def sign_request(message: Message, key: AccessKey, body: bytes) -> None:
     )
 
 
-def verify_request(
-    session: Session, message: Message, body: bytes, request_id: str | None
-) -> Actor:
-    """The researcher a registered, unrevoked coordinator vouches for; or NotAuthenticated."""
+def _signed_by_peer(session: Session, message: Message, body: bytes | None) -> tuple[PeerRow, Any]:
+    """The registered, unrevoked peer whose signature covers ``message`` (and its body's
+    digest when ``body`` is given), with the verified signature; or NotAuthenticated."""
     key_id = _key_id(message.headers)
     peer = session.scalar(select(PeerRow).where(PeerRow.key_id == key_id))
     if peer is None:
@@ -263,6 +262,22 @@ def verify_request(
         )[0]
     except HTTPMessageSignaturesException as error:
         raise NotAuthenticated(f"federation signature refused: {error}") from error
+    return peer, result
+
+
+def check_signed_headers(session: Session, message: Message) -> None:
+    """Before a body is read (``api/bodies.py``): the headers carry a valid signature of a
+    registered peer (the signature covers the Content-Digest header; the body is checked
+    against it, and the nonce spent, by :func:`verify_request` once it has arrived)."""
+    _signed_by_peer(session, message, None)
+
+
+def verify_request(
+    session: Session, message: Message, body: bytes, request_id: str | None
+) -> Actor:
+    """The researcher a registered, unrevoked coordinator vouches for; or NotAuthenticated."""
+    peer, result = _signed_by_peer(session, message, body)
+    key_id = peer.key_id
     nonce = str(result.parameters.get("nonce") or "")
     if not 16 <= len(nonce) <= 64:
         raise NotAuthenticated("federation signature without a nonce")

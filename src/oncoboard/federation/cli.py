@@ -13,8 +13,8 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from oncoboard.cli.context import CliContext, cli_context
-from oncoboard.cli.output import console, emit_json
+from oncoboard.edge.cli_context import CliContext, cli_context
+from oncoboard.edge.cli_output import console, emit_json
 from oncoboard.errors import InputError
 from oncoboard.federation import auth, coordinator, index, service
 from oncoboard.federation.beacon import query_from_words
@@ -118,7 +118,7 @@ def peers_add(ctx: typer.Context, name: str) -> None:
             session,
             name=name,
             created_by=access.actor.username,
-            secret_key=context.settings.secret_key,
+            secret_key=context.settings.signing_secret(),
         )
     console.print(
         f"peer {row.name}: key {row.key_id}, fingerprint {row.fingerprint[:16]}…; "
@@ -247,7 +247,7 @@ def sites_add(
             name=name,
             base_url=url,
             access_key=key,
-            secret_key=context.settings.secret_key,
+            secret_key=context.settings.signing_secret(),
             timeout_s=timeout,
             retries=retries,
         )
@@ -281,7 +281,7 @@ def sites_check(
         found = coordinator.check(
             session=session,
             access=access,
-            secret_key=context.settings.secret_key,
+            secret_key=context.settings.signing_secret(),
             sites=names or None,
         )
     _print_sites(found, as_json)
@@ -349,7 +349,7 @@ def federation_query(
             cohort=cohort,
             entry_type="g_variants" if variants else "individuals",
             granularity="boolean" if boolean else "count",
-            secret_key=context.settings.secret_key,
+            secret_key=context.settings.signing_secret(),
             sites=site or None,
         )
     if as_json:

@@ -17,8 +17,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
-from oncoboard.api.deps import SessionDep, SettingsDep
-from oncoboard.api.problems import problem_responses
+from oncoboard.edge.deps import SessionDep, SettingsDep
+from oncoboard.edge.problems import problem_responses
 from oncoboard.errors import InputError, NotAuthenticated
 from oncoboard.federation import auth, beacon, service
 from oncoboard.federation.schemas import BudgetState, Catalogue, EntryType
@@ -26,6 +26,7 @@ from oncoboard.governance.audit import AuditEvent
 from oncoboard.governance.gate import Actor
 from oncoboard.governance.http import current_actor, request_id
 from oncoboard.settings import Settings
+from oncoboard.store.db import begin_unit, end_unit, read_only
 
 router = APIRouter(prefix="/api/beacon", tags=["beacon"])
 _ERRORS = problem_responses(401, 403)
@@ -42,6 +43,23 @@ class BeaconDocument(BaseModel):
     info: dict[str, Any] | None = None
 
 
+def _refusal(request: Request, error: NotAuthenticated) -> NotAuthenticated:
+    """The refusal of a peer's signature, with the audit entry that records it."""
+    return NotAuthenticated(
+        str(error),
+        audit_event=AuditEvent(
+            actor="federation-peer",
+            roles="",
+            action="authenticate",
+            purpose="federated_analysis",
+            object=request.url.path[:256],
+            outcome="denied",
+            reason=str(error)[:500],
+            request_id=request_id(request),
+        ),
+    )
+
+
 async def beacon_caller(request: Request, session: SessionDep) -> Actor:
     """A coordinator's signed request, or a local user (token or session)."""
     if "signature-input" not in request.headers:
@@ -55,25 +73,44 @@ async def beacon_caller(request: Request, session: SessionDep) -> Actor:
             auth.verify_request, session, message, body, request_id(request)
         )
     except NotAuthenticated as error:
-        raise NotAuthenticated(
-            str(error),
-            audit_event=AuditEvent(
-                actor="federation-peer",
-                roles="",
-                action="authenticate",
-                purpose="federated_analysis",
-                object=request.url.path[:256],
-                outcome="denied",
-                reason=str(error)[:500],
-                request_id=request_id(request),
-            ),
-        ) from error
+        raise _refusal(request, error) from error
     request.state.actor = actor
     request.state.federation_message = message
     return actor
 
 
 CallerDep = Annotated[Actor, Depends(beacon_caller)]
+
+
+def is_peer_request(request: Request) -> bool:
+    """A coordinator's signed Beacon request (authenticated by its signature, not a login)."""
+    return request.url.path.startswith(router.prefix) and "signature-input" in request.headers
+
+
+async def preauthenticate_peer(request: Request) -> NotAuthenticated | None:
+    """The request body guard's check for a signed Beacon request: the signature over the
+    headers, before one byte of the body is read; a refusal is audited."""
+    engine = request.app.state.engine
+    message = auth.Message(
+        method=request.method, url=str(request.url), headers=dict(request.headers)
+    )
+
+    def check() -> None:
+        with read_only(engine) as connection, Session(bind=connection) as session:
+            try:
+                auth.check_signed_headers(session, message)
+            except NotAuthenticated as error:
+                refused = _refusal(request, error)
+            else:
+                return
+        end_unit(begin_unit(engine), refused)
+        raise refused
+
+    try:
+        await run_in_threadpool(check)
+    except NotAuthenticated as error:
+        return error
+    return None
 
 
 def _respond(
@@ -87,7 +124,7 @@ def _respond(
     headers = {"content-type": "application/json"}
     message = getattr(request.state, "federation_message", None)
     if message is not None:
-        key = auth.site_key(session, settings.secret_key)
+        key = auth.site_key(session, settings.signing_secret())
         auth.sign_response(key, message, status, headers, body)
     return Response(content=body, status_code=status, headers=headers)
 

@@ -9,14 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from oncoboard.api.deps import SessionDep, SettingsDep
+from oncoboard.edge.deps import SessionDep, SettingsDep
+from oncoboard.edge.templates import templates
 from oncoboard.errors import InputError
 from oncoboard.federation import coordinator
 from oncoboard.federation.beacon import query_from_words
 from oncoboard.federation.schemas import FederatedResult
 from oncoboard.federation.terms import STAGE_GROUPS, TREATMENT_CLASSES
 from oncoboard.governance.http import ActorDep
-from oncoboard.web.routes import templates
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Query(max_length=64)]
@@ -90,7 +90,7 @@ def federation_page(
             cohort=cohort,
             entry_type="g_variants" if variants else "individuals",
             granularity="count",
-            secret_key=settings.secret_key,
+            secret_key=settings.signing_secret(),
         )
     context = {
         "form": form,

@@ -11,9 +11,12 @@ from oncoboard.governance.models import (
     AuditRow,
     ConsentEventRow,
     DecisionRow,
+    LoginThrottleRow,
     RecommendationRow,
+    SiteSecretRow,
     UserRoleRow,
     UserRow,
+    WebSessionRow,
 )
 from oncoboard.ingest.models import ImportRow
 from oncoboard.knowledge.models import KbAssertionRow, KbDroppedRow, KbReleaseRow
@@ -25,6 +28,7 @@ from oncoboard.monitoring.models import (
     ProGradeRow,
     ProSubmissionRow,
 )
+from oncoboard.portal.models import ReleasedDocumentRow
 from oncoboard.record.models import FactRow, PatientRow
 from oncoboard.store.base import Base
 from oncoboard.traceability.models import (
@@ -34,7 +38,7 @@ from oncoboard.traceability.models import (
     CellTherapyIdentifierRow,
     SigningKeyRow,
 )
-from oncoboard.trials.models import TrialRow, TrialVersionRow
+from oncoboard.trials.models import CriterionOverrideRow, TrialRow, TrialVersionRow
 
 metadata = Base.metadata
 
@@ -49,6 +53,7 @@ __all__ = [
     "CellTherapyEntryRow",
     "CellTherapyIdentifierRow",
     "ConsentEventRow",
+    "CriterionOverrideRow",
     "DecisionRow",
     "DoseChangeRow",
     "DoseProposalRow",
@@ -57,17 +62,21 @@ __all__ = [
     "KbAssertionRow",
     "KbDroppedRow",
     "KbReleaseRow",
+    "LoginThrottleRow",
     "PatientRow",
     "ProAnswerRow",
     "ProEnrolmentRow",
     "ProGradeRow",
     "ProSubmissionRow",
     "RecommendationRow",
+    "ReleasedDocumentRow",
     "SigningKeyRow",
+    "SiteSecretRow",
     "TrialRow",
     "TrialVersionRow",
     "UserRoleRow",
     "UserRow",
+    "WebSessionRow",
     "federation_models",
     "metadata",
 ]

@@ -68,11 +68,12 @@ _DESCRIPTIONS = {
     400: "Bad request (problem+json).",
     401: "Not authenticated: log in or send a bearer token (problem+json).",
     403: "Refused by the gate: role, purpose or consent, with the reason (problem+json).",
-    429: "Too many failed logins (problem+json).",
+    429: "Too many failed logins: wait as Retry-After says (problem+json).",
     404: "Not found (problem+json).",
     409: "Conflicts with what is stored (problem+json).",
     413: "Upload larger than the configured limit (problem+json).",
     422: "Invalid input; every located problem is listed (problem+json).",
+    503: "Not serving now, or a part this request needs is unavailable (problem+json).",
 }
 
 
@@ -97,7 +98,15 @@ def problem_response(error: OncoBoardError, request: Request) -> JSONResponse:
     if isinstance(error, InputError) and error.problems:
         body["problems"] = [p.as_dict() for p in error.problems]
         body["problem_count"] = len(error.problems)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    headers = retry_headers(error)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def retry_headers(error: OncoBoardError) -> dict[str, str]:
+    """``Retry-After`` for a throttled request, so clients know how long to wait."""
+    if isinstance(error, RateLimited) and error.retry_after:
+        return {"Retry-After": str(error.retry_after)}
+    return {}
 
 
 def install(app: FastAPI) -> None:
@@ -111,7 +120,15 @@ def install(app: FastAPI) -> None:
             return response
         return problem_response(exc, request)
 
-    async def _validation(request: Request, exc: Exception) -> JSONResponse:
+    def _page(request: Request, status: int, detail: str) -> Response | None:
+        """Pages answer with a page (the web shell registers it), the API with problem+json."""
+        pages = getattr(request.app.state, "html_http_errors", None)
+        if pages is None or request.url.path.startswith("/api/"):
+            return None
+        response: Response = pages(request, status, detail)
+        return response
+
+    async def _validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         problems = [
             {
@@ -130,10 +147,17 @@ def install(app: FastAPI) -> None:
             "detail": f"{len(problems)} problem(s) in the request",
             "problems": problems,
         }
+        detail = "; ".join(f"{p['field']}: {p['expected']} (got '{p['value']}')" for p in problems)
+        page = _page(request, 422, detail)
+        if page is not None:
+            return page
         return JSONResponse(body, status_code=422, media_type=PROBLEM_JSON)
 
-    async def _http(request: Request, exc: Exception) -> JSONResponse:
+    async def _http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        page = _page(request, exc.status_code, str(exc.detail))
+        if page is not None:
+            return page
         body = {
             "type": "about:blank",
             "title": str(exc.detail),
