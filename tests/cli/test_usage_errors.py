@@ -62,6 +62,9 @@ FREE_TEXT = {
     ("celltherapy ack", "--note"): "a note",
     ("celltherapy export", "--out"): "a file to write",
     ("celltherapy verify", "--coi"): "a case's CoI, looked up (not found: exit 4)",
+    ("federation policy set", "--name"): "the site's name shown to researchers",
+    ("federation query", "--site"): "a registered site's name, looked up (not found: exit 4)",
+    ("federation train", "--out"): "a file to write",
 }
 
 # Bad values the type alone does not say (the rest are derived from the option's type below).
@@ -86,6 +89,11 @@ BAD_TEXT = {
     ("celltherapy open", "--limits"): "/no/such/limits.json",
     ("celltherapy export", "--format"): "docx",
     ("dose propose", "--grade"): "three",
+    ("federation load-bff", "--genome-build"): "hg99",
+    ("federation load-bff", "--part"): "4/3",
+    ("federation policy set", "--beacon-id"): "not a beacon id",
+    ("federation train", "--genes"): "b@d",
+    ("federation train", "--site-db"): "not a url",
 }
 
 # (command) -> positional arguments that exist in the demo database or on disk.
@@ -107,6 +115,8 @@ ARGUMENTS = {
     "celltherapy open": ["demo-001"],
     "celltherapy step": ["W0000 26 000001 0", "apheresis"],
     "celltherapy export": ["W0000 26 000001 0"],
+    "federation load-bff": ["{folder}"],
+    "federation sites add": ["site-x", "https://x.example.org/api/beacon"],
 }
 # Options a command needs before it reaches the one under test (valid values).
 REQUIRED = {
@@ -123,9 +133,16 @@ REQUIRED = {
     "celltherapy step": ["--scan", "=W0000260000010", "--location", "apheresis unit"],
     "celltherapy export": ["--out", "{folder}/record.json"],
     "celltherapy ack": ["--note", "called the courier"],
+    "federation load-bff": ["--genome-build", "GRCh37"],
+    "federation train": ["--genes", "FLT3,NPM1"],
 }
 # The demo account a command runs as, where site-admin may not (research use).
-USERS = {"actionability screen": "researcher", "celltherapy open": "celltherapy"}
+USERS = {
+    "actionability screen": "researcher",
+    "celltherapy open": "celltherapy",
+    "federation query": "researcher",
+    "federation train": "researcher",
+}
 # Typed positional arguments are walked too: (command, argument index) -> bad value.
 BAD_ARGUMENTS = {
     ("users grant", 1): ["oncologist", "chief"],

@@ -10,6 +10,8 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -22,11 +24,12 @@ from oncoboard.federation import auth, coordinator, service
 from oncoboard.federation.beacon import query_from_words
 from oncoboard.federation.models import PeerRow
 from oncoboard.federation.schemas import FederatedResult
-from oncoboard.governance.models import UserRow
+from oncoboard.governance.models import AuditRow, UserRow
 from oncoboard.governance.users import actor_for
 from oncoboard.governance.vocabulary import Role
+from oncoboard.settings import Settings
 from oncoboard.store.db import make_engine, unit_of_work
-from tests.conftest import make_user
+from tests.conftest import LiveServer, make_user
 from tests.federation.sites import HungSite, Site
 from tests.federation.support import admin_actor, truth
 
@@ -232,6 +235,79 @@ def test_a_private_site_spends_and_enforces_each_researchers_budget(
             )
             service.set_policy(session, access=access, changes={"dp_enabled": False})
         site_db.dispose()
+
+
+@pytest.mark.browser
+def test_the_page_asks_the_network_and_shows_status_budget_and_catalogue(
+    engine: Engine, sites: list[Site], hung: HungSite, browser: Any, tmp_path: Path
+) -> None:
+    """A researcher in Chromium: the question from the form, each site's status (the hung one
+    timed out), a private site's remaining budget, the total, the catalogue; audited."""
+    from playwright.sync_api import expect
+
+    _register(engine, sites, hung)
+    researcher = f"dr-page-{engine.dialect.name}"
+    make_user(engine, researcher, [Role.RESEARCHER])
+
+    def check_sites() -> None:
+        with unit_of_work(engine) as session:
+            admin = actor_for(session, "network-it")
+            access = coordinator.authorize_admin(session, admin, "check sites")
+            coordinator.check(session=session, access=access, secret_key=SECRET,
+                              sites=["site-1", "site-2", "site-3"])  # fmt: skip
+
+    # as `federation sites check` does; in a thread of its own (Playwright's loop runs in this one)
+    checking = threading.Thread(target=check_sites)
+    checking.start()
+    checking.join(timeout=60)
+    private = make_engine(sites[1].url)
+    _private_policy(private, enabled=True)
+    settings = Settings(env="test", database_url=engine.url.render_as_string(hide_password=False),
+                        upload_dir=tmp_path / "uploads", secret_key=SECRET)  # fmt: skip
+    try:
+        with LiveServer(settings, engine) as server:
+            page = server.browser_page(browser, username=researcher)
+            nav = page.get_by_role("navigation", name="Main")
+            nav.get_by_role("link", name="Federated research").click()
+            catalogue = page.locator("#federation-catalogue")
+            expect(catalogue).to_contain_text("site-1")
+            expect(catalogue.locator("tr", has_text="site-1")).to_contain_text("answered")
+            expect(catalogue.locator("tr", has_text="site-hung")).to_contain_text("not checked")
+            page.select_option("#sex", "female")
+            page.get_by_role("button", name="Ask the network").click()
+            answers = page.locator("#federation-sites-answers")
+            expect(answers.locator("tr", has_text="site-hung")).to_contain_text("timed out")
+            for name in ("site-1", "site-3"):
+                row = answers.locator("tr", has_text=name)
+                expect(row).to_contain_text("answered")
+            private_row = answers.locator("tr", has_text="site-2")
+            expect(private_row).to_contain_text("answered")
+            expect(private_row).to_contain_text("ε 1 of 2 left")
+            total = page.locator("#federation-total")
+            expect(total).to_contain_text("from 3 of 4 sites")
+            expect(total).to_contain_text("not exact")  # the noisy site widens the total
+            page.close()
+    finally:
+        _private_policy(private, enabled=False)
+        private.dispose()
+    with unit_of_work(engine) as session:
+        asked = session.scalars(
+            select(AuditRow.object).where(
+                AuditRow.actor == researcher, AuditRow.action == "query_aggregate"
+            )
+        ).all()
+    assert any("female" in what for what in asked), asked
+
+
+def _private_policy(site_db: Engine, *, enabled: bool) -> None:
+    """Differential privacy at a site: ε 1 per answer, a budget of 2 per researcher."""
+    with unit_of_work(site_db) as session:
+        admin = admin_actor(site_db, f"it-{uuid.uuid4().hex[:8]}")
+        access = coordinator.authorize_admin(session, admin, "dp")
+        changes: dict[str, object] = {"dp_enabled": enabled}
+        if enabled:
+            changes |= {"epsilon_per_query": 1.0, "epsilon_budget": 2.0}
+        service.set_policy(session, access=access, changes=changes)
 
 
 def test_a_site_killed_mid_query_is_reported_and_the_others_still_total(

@@ -4,8 +4,6 @@ sites and federated queries; federated training. Thin: every command passes the 
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -198,8 +196,9 @@ def load_bff(
     from oncoboard.ingest import service as ingest_service
 
     k, _, n = part.partition("/")
-    if not (k.isdigit() and n.isdigit()):
-        raise InputError(f"--part {part!r}: expected K/N, e.g. 2/3")
+    if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        raise InputError(f"--part {part!r}: expected K/N with 1 <= K <= N, e.g. 2/3")
+    build = parse_genome_build(genome_build)
     context = cli_context(ctx)
     with unit_of_work(context.engine) as session:
         access = ingest_service.authorize_import(
@@ -209,7 +208,7 @@ def load_bff(
             session=session,
             access=access,
             folder=folder,
-            genome_build=parse_genome_build(genome_build),
+            genome_build=build,
             part=int(k),
             parts=int(n),
         )
@@ -379,77 +378,7 @@ def _print_result(result: FederatedResult) -> None:
 
 
 def register(app: typer.Typer) -> None:
+    from oncoboard.federation import cli_training
+
+    cli_training.register(federation_app)
     app.add_typer(federation_app, name="federation")
-
-
-@federation_app.command("train")
-def federation_train(
-    ctx: typer.Context,
-    genes: Annotated[
-        str, typer.Option("--genes", help="Gene panel, comma-separated: one feature per gene")
-    ],
-    site_db: Annotated[
-        list[str] | None,
-        typer.Option("--site-db", help="A site's database URL (repeat; default: this one)"),
-    ] = None,
-    rounds: Annotated[int, typer.Option("--rounds", min=1, max=100)] = 5,
-    local_epochs: Annotated[int, typer.Option("--local-epochs", min=1, max=100)] = 5,
-    learning_rate: Annotated[float, typer.Option("--lr", min=0.0001, max=10)] = 0.5,
-    l2: Annotated[float, typer.Option("--l2", min=0, max=10)] = 0.01,
-    dp_clip: Annotated[
-        float,
-        typer.Option("--dp-clip", min=0, help="Clip each site's update to this L2 norm (0: off)"),
-    ] = 0.0,
-    dp_noise: Annotated[
-        float, typer.Option("--dp-noise", min=0, help="Gaussian noise, × the clip norm")
-    ] = 0.0,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the comparison as JSON")] = None,
-) -> None:
-    """Train a logistic model with Flower FedAvg across sites (loopback deployment) and compare it with the pooled model."""
-    import tempfile
-
-    from oncoboard.federation import flower, training
-    from oncoboard.store.db import make_engine
-
-    context = cli_context(ctx)
-    panel = [g for g in genes.split(",") if g.strip()]
-    hyper = training.Hyper(
-        rounds=rounds,
-        local_epochs=local_epochs,
-        learning_rate=learning_rate,
-        l2=l2,
-        dp_clip=dp_clip,
-        dp_noise=dp_noise,
-    )
-    work = Path(tempfile.mkdtemp(prefix="oncoboard-train-"))
-    files = []
-    for number, url in enumerate(site_db or [context.settings.database_url]):
-        engine = make_engine(url) if site_db else context.engine
-        with unit_of_work(engine) as session:
-            access = training.authorize_export(
-                session, context.actor(session), f"federated training rows ({genes})"
-            )
-            export = training.export_rows(
-                session=session,
-                access=access,
-                genes=panel,
-                out=work / f"site-{number + 1}.npz",
-                salt=os.urandom(8).hex(),
-            )
-        files.append(export.path)
-        console.print(
-            f"site {number + 1}: {export.train_rows} training and {export.test_rows} held-out rows "
-            f"({export.skipped_without_label} consented without a vital status)",
-            markup=False,
-        )
-    report = flower.run(files, hyper, features=len(panel) + 1)
-    result = training.comparison(report, files, hyper)
-    for name in ("federated", "pooled"):
-        m = result[name]
-        console.print(
-            f"{name}\tAUC {m['auc']:.3f}\taccuracy {m['accuracy']:.3f}\tBrier {m['brier']:.3f}\t"
-            f"log loss {m['log_loss']:.3f}\t(n={int(m['n'])} held out)",
-            markup=False,
-        )
-    if out is not None:
-        out.write_text(json.dumps(result, indent=2, default=str))

@@ -130,8 +130,9 @@ class CountAnswer(BaseModel):
 
 class SitePolicy(BaseModel):
     model_config = ConfigDict(frozen=True)
-    site_name: str
-    beacon_id: str
+    site_name: str = Field(min_length=1, max_length=128)
+    # Beacon v2 asks for reverse domain name notation (e.g. org.example.beacon)
+    beacon_id: str = Field(pattern=r"^[A-Za-z0-9-]+(\.[A-Za-z0-9_-]+)+$", max_length=128)
     min_count: int = Field(default=5, ge=2, le=100)
     dp_enabled: bool = False
     epsilon_per_query: float = Field(default=0.5, gt=0, le=10)

@@ -90,6 +90,7 @@ def normalise_sex(text: str | None) -> Sex | None:
 
 
 _GENE = re.compile(r"^[A-Z0-9][A-Za-z0-9-]{0,31}$")
+GENE_SYMBOL = _GENE  # the form of an HGNC symbol (no HGNC list ships with OncoBoard)
 _AGE = re.compile(r"^(?:P(\d{1,3})Y(?:\d{1,2}M)?(?:\d{1,2}D)?|(\d{1,3}))$")
 _BASES = re.compile(r"^[ACGTN]{1,200}$")
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from oncoboard.errors import InputError, PermissionDenied, Problem
 from oncoboard.federation.flower_app.oncoboard_fl import model
+from oncoboard.federation.terms import GENE_SYMBOL
 from oncoboard.governance import audit, gate
 from oncoboard.governance.gate import Access, Actor
 from oncoboard.governance.vocabulary import Action, Purpose
@@ -60,7 +61,7 @@ def export_rows(
         raise PermissionDenied(
             f"training rows are exported for {PURPOSE.value}, not {access.purpose.value}"
         )
-    panel = _panel(genes)
+    panel = gene_panel(genes)
     consented = select(PatientRow.id).where(gate.visible_patients(access.actor, PURPOSE))
     labels = {
         pid: dead
@@ -119,12 +120,15 @@ def export_rows(
     )
 
 
-def _panel(genes: list[str]) -> list[str]:
+def gene_panel(genes: list[str]) -> list[str]:
+    """The panel's symbols, upper case; an empty, repeated or malformed symbol is an error."""
     panel = [g.strip().upper() for g in genes if g.strip()]
-    if not panel or len(panel) != len(set(panel)):
+    bad = [g.strip() for g in genes if g.strip() and not GENE_SYMBOL.match(g.strip().upper())]
+    if bad or not panel or len(panel) != len(set(panel)):
+        shown = ",".join(bad) if bad else ",".join(genes)
         raise InputError(
-            "a gene panel is needed (distinct HGNC symbols)",
-            [Problem("training", "genes", "genes", ",".join(genes), "distinct gene symbols")],
+            f"a gene panel is needed (distinct HGNC symbols): {shown!r}",
+            [Problem("training", "genes", "genes", shown, "distinct gene symbols, e.g. FLT3,NPM1")],
         )
     return panel
 
