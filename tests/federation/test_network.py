@@ -228,6 +228,18 @@ def test_a_private_site_spends_and_enforces_each_researchers_budget(
         site2 = next(s for s in exhausted.sites if s.site == "site-2")
         assert site2.status == "refused" and "budget exhausted" in (site2.detail or "")
         assert sum(s.status == "answered" for s in exhausted.sites) == 2
+        # the private site's own audit: each spend with what is left, then the refusal
+        with unit_of_work(site_db) as session:
+            entries = session.scalars(
+                select(AuditRow)
+                .where(AuditRow.actor.endswith(f"/{researcher}"))
+                .order_by(AuditRow.id)
+            ).all()
+        spent = [e.reason for e in entries if (e.reason or "").startswith("released")]
+        assert len(spent) == 2 and "ε=1 spent, 1 left" in (spent[0] or "")
+        assert "ε=1 spent, 0 left" in (spent[1] or "")
+        denied = [e for e in entries if e.outcome == "denied"]
+        assert len(denied) == 1 and "budget exhausted" in (denied[0].reason or "")
     finally:
         with unit_of_work(site_db) as session:
             access = coordinator.authorize_admin(
