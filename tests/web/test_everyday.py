@@ -210,7 +210,7 @@ LANDINGS = {
     "nurse": ("patients", {"/patients", "/alerts", "/trials", "/kb", "/imports"}),
     "board": ("patients", {"/patients", "/trials", "/kb", "/imports"}),
     "celltherapy": ("celltherapy", {"/patients", "/celltherapy", "/trials", "/kb", "/imports"}),
-    "researcher": ("start", {"/trials", "/screen", "/kb"}),
+    "researcher": ("start", {"/trials", "/screen", "/federation", "/kb"}),
     "quality": ("start", {"/kb", "/audit"}),
     "admin": ("patients", {"/patients", "/trials", "/kb", "/imports", "/audit"}),
 }
