@@ -32,6 +32,7 @@ class Kind(Enum):
     PREGNANCY = "pregnancy status"
     GENES_STUDIED = "genes studied"
     LAB = "laboratory result"
+    PGX_GENOTYPE = "pharmacogenomic genotype"
     SKIP = "skip"
 
 
@@ -65,6 +66,8 @@ def _observation(resource: Json) -> tuple[Kind, str]:
     keys = list(code_keys(code))
     if (LOINC, codes.VARIANT) in keys:
         return Kind.VARIANT, ""
+    if (LOINC, codes.GENOTYPE) in keys:
+        return Kind.PGX_GENOTYPE, ""
     if (LOINC, codes.TMB) in keys:
         return Kind.TMB, ""
     if (LOINC, codes.MSI) in keys:

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from oncoboard.ingest.fhir import clinical, history, observations, variants
+from oncoboard.ingest.fhir import clinical, genotypes, history, observations, variants
 from oncoboard.ingest.fhir.classify import Kind, classify
 from oncoboard.ingest.fhir.references import ResourceIndex
 from oncoboard.ingest.fhir.values import Json, code_keys
@@ -91,6 +91,8 @@ class Converter:
             return observations.biomarker(resource, observations.marker_name(resource))
         if kind is Kind.STAGING:
             return observations.staging(resource)
+        if kind is Kind.PGX_GENOTYPE:
+            return genotypes.genotype_fact(resource, locator, self.log)
         build = variants.genome_build(resource, self.options.genome_build, locator, self.log)
         if build is None:
             return None
