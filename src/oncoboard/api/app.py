@@ -25,6 +25,8 @@ from oncoboard.api.guards import RejectControlCharacters
 from oncoboard.api.headers import SecurityHeaders
 from oncoboard.api.problems import problem_responses
 from oncoboard.dosing.routes import router as dosing_router
+from oncoboard.ehr.http import with_cds
+from oncoboard.ehr.routes import router as cds_router
 from oncoboard.governance.anchor import anchor_audit
 from oncoboard.governance.http import preauthenticate
 from oncoboard.governance.routes import router as governance_router
@@ -33,6 +35,7 @@ from oncoboard.ingest.routes import router as ingest_router
 from oncoboard.ingest.uploads import remove_orphaned_uploads
 from oncoboard.knowledge.routes import router as knowledge_router
 from oncoboard.monitoring.routes import router as monitoring_router
+from oncoboard.pharmacogenomics.routes import router as pgx_router
 from oncoboard.record.routes import router as record_router
 from oncoboard.report.routes import api as report_api
 from oncoboard.report.routes import pages as report_pages
@@ -89,6 +92,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(monitoring_router, prefix="/api/v1")
     app.include_router(dosing_router, prefix="/api/v1")
     app.include_router(celltherapy_router, prefix="/api/v1")
+    app.include_router(pgx_router, prefix="/api/v1")
+    app.include_router(cds_router)
     app.state.admission = AdmissionState()
     _system_routes(app)
     mount_web(app)
@@ -115,7 +120,7 @@ def _middleware(app: FastAPI, settings: Settings) -> None:
             idle_s=settings.body_idle_s,
             min_upload_rate=settings.min_upload_bytes_per_s,
         ),
-        authenticate=preauthenticate,
+        authenticate=with_cds(preauthenticate),
         public_paths=LOGIN_PATHS,
         upload_routes=_upload_routes(app),
     )

@@ -115,7 +115,7 @@ def install(app: FastAPI) -> None:
     async def _oncoboard(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, OncoBoardError)
         pages = getattr(request.app.state, "html_errors", None)
-        if pages is not None and not request.url.path.startswith("/api/"):
+        if pages is not None and not request.url.path.startswith(("/api/", "/cds-services")):
             response: Response = pages(request, exc)
             return response
         return problem_response(exc, request)

@@ -192,3 +192,8 @@ def severity(advice: DrugAdvice) -> int:
 
 def is_unknown(result: GeneResult) -> bool:
     return result.phenotype in (INDETERMINATE,) or result.status != "determined"
+
+
+def advice_genes(group_name: str) -> tuple[str, ...]:
+    """The genes a drug group's guidance reads."""
+    return guidance().drugs[group_name].genes

@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: Apache-2.0
+"""HTTP routes: a patient's pharmacogenomic profile and the shipped tables' versions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from oncoboard.api.deps import SessionDep
+from oncoboard.api.problems import problem_responses
+from oncoboard.governance import gate
+from oncoboard.governance.http import ActorDep
+from oncoboard.governance.vocabulary import Action, Purpose
+from oncoboard.pharmacogenomics import service
+from oncoboard.pharmacogenomics.schemas import PgxProfile
+from oncoboard.pharmacogenomics.tables import cpic, guidance
+
+router = APIRouter(tags=["pharmacogenomics"])
+
+
+@router.get(
+    "/patients/{patient_id}/pgx",
+    response_model=PgxProfile,
+    responses=problem_responses(401, 403, 404, 422),
+)
+def pgx_profile(patient_id: str, actor: ActorDep, session: SessionDep) -> PgxProfile:
+    """Show a patient's pharmacogene phenotypes and the starting-dose guidance per drug."""
+    access = gate.authorize(
+        session,
+        actor=actor,
+        action=Action.VIEW_RECORD,
+        purpose=Purpose.TREATMENT,
+        obj="pharmacogenomic profile",
+        patient_id=patient_id,
+    )
+    return service.profile(session=session, access=access)
+
+
+@router.get("/pgx/tables", responses=problem_responses(401))
+def pgx_tables(actor: ActorDep) -> dict[str, Any]:
+    """Name the CPIC table and guidance versions in use, with their sources and licence."""
+    tables, rules = cpic(), guidance()
+    return {
+        "table_version": tables.table_version,
+        "source": tables.source.model_dump(),
+        "genes": {
+            g: {"guideline": t.guideline, "alleles": len(t.alleles)}
+            for g, t in tables.genes.items()
+        },
+        "guidance_version": rules.version,
+        "drugs": {g: sorted(group.members) for g, group in rules.drugs.items()},
+        "sources": rules.sources,
+    }
