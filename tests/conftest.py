@@ -22,7 +22,7 @@ from oncoboard.governance.vocabulary import Role
 from oncoboard.settings import Settings
 from oncoboard.store.db import make_engine, unit_of_work
 from oncoboard.store.migrate import upgrade
-from oncoboard.store.tables import metadata
+from oncoboard.tables import metadata
 from tests.support import require_or_skip
 
 BACKENDS = ["sqlite", "postgresql"]

@@ -21,7 +21,7 @@ from oncoboard.ingest.schemas import (
 )
 from oncoboard.ingest.sniff import sniff
 from oncoboard.store.db import unit_of_work
-from oncoboard.store.tables import metadata
+from oncoboard.tables import metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("ONCOBOARD_SHARED", ROOT.parent / "shared"))

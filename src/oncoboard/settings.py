@@ -32,15 +32,31 @@ class IngestLimits:
     max_document_bytes: int = 256 << 20
 
 
+DATABASE_FILE = "oncoboard.sqlite3"
+
+
+def default_data_dir() -> Path:
+    """The per-user data folder (``~/.local/share/oncoboard`` on Linux, honouring
+    ``XDG_DATA_HOME``): the same database whichever folder a command runs from."""
+    from platformdirs import user_data_path
+
+    return user_data_path("oncoboard", appauthor=False)
+
+
 class Settings(BaseSettings):
     """OncoBoard settings; every field can be set as ``ONCOBOARD_<NAME>``."""
 
     model_config = SettingsConfigDict(env_prefix="ONCOBOARD_", extra="ignore")
 
     env: Literal["dev", "test", "prod"] = "dev"
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="Where the default SQLite database and uploads live (per user).",
+    )
     database_url: str = Field(
-        default="sqlite:///var/oncoboard.sqlite3",
-        description="SQLAlchemy URL; SQLite by default, postgresql+psycopg://… in production.",
+        default_factory=lambda data: f"sqlite:///{data['data_dir'] / DATABASE_FILE}",
+        description="SQLAlchemy URL; default SQLite in data_dir, postgresql+psycopg://… in "
+        "production.",
     )
     secret_key: SecretStr | None = Field(
         default=None,
@@ -55,7 +71,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
-    upload_dir: Path = Path("var/uploads")
+    upload_dir: Path = Field(
+        default_factory=lambda data: data["data_dir"] / "uploads",
+        description="Uploaded files; default data_dir/uploads.",
+    )
     import_batch_size: int = Field(default=5000, ge=1)
     user: str = Field(default="site-admin", description="The named user the CLI acts as.")
     session_max_age_s: int = Field(default=8 * 3600, ge=60)

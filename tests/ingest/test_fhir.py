@@ -260,8 +260,9 @@ def test_jenny_bundle_imports_into_the_database_once(engine: Engine) -> None:
     assert first.patients == ["cancer-patient-jenny-m"]
     # 1 Patient, 1 cancer Condition, 4 MedicationRequest + 4 Procedure, 4 TNM + 4 tumour-marker
     # Observations, 1 Specimen, 1 ECOG, 1 PALB2 variant; for trial eligibility: 2 comorbidities
-    # recorded absent (obesity, disorder of lung), 1 region studied (7 genes), 4 laboratory
-    # Observations (neutrophils and three pathology results)
+    # recorded absent (obesity, disorder of lung) and the cancer disease status (improved,
+    # 2018-11-01), 1 region studied (7 genes), 4 laboratory Observations (neutrophils and three
+    # pathology results) and the body weight (155 [lb_av], a vital sign)
     assert first.fact_counts == {
         "demographics": 1,
         "condition": 1,
@@ -270,12 +271,12 @@ def test_jenny_bundle_imports_into_the_database_once(engine: Engine) -> None:
         "specimen": 1,
         "performance_status": 1,
         "variant": 1,
-        "finding": 2,
+        "finding": 3,
         "gene_testing": 1,
-        "lab": 4,
+        "lab": 5,
     }
     assert any("4.0.1" in note for note in first.notes)
-    assert row_counts(engine)["facts"] == 28
+    assert row_counts(engine)["facts"] == 30
 
 
 @pytest.mark.parametrize(

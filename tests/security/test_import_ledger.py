@@ -30,8 +30,8 @@ def test_a_patient_sees_only_imports_about_them(
     # before: every import and every patient id of the site
     assert [entry["source_name"] for entry in ledger] == ["cohort.maf"]
     assert ledger[0]["patients"] == ["PT-A"] and ledger[0]["fact_counts"] == {"variant": 1}
-    page = web_login(live_server.url, "ana").get("/imports")
-    assert page.status_code == 200
+    page = web_login(live_server.url, "ana").get("/imports")  # the ledger page is the care team's
+    assert page.status_code == 403
     assert "PT-B" not in page.text and "PT-C" not in page.text and "other.maf" not in page.text
     staff = live_server.client().get("/api/v1/imports").json()
     assert sorted(entry["source_name"] for entry in staff) == ["cohort.maf", "other.maf"]

@@ -56,8 +56,10 @@ def test_kras_g12c_patient_is_not_excluded_and_ecog_is_met() -> None:
     )
     assert m.verdict is Verdict.NEEDS_REVIEW and m.excluded_by == ()
     assert _state(m, "I5") is CriterionState.MET
-    # the G12C part holds, the rest of the sentence ("who have failed … SOC") needs a person
-    assert _state(m, "I2") is CriterionState.NEEDS_REVIEW
+    # the G12C part holds; "who have failed … SOC" is a prior line with progression, and this
+    # record has no treatment history: unknown, naming what is missing
+    i2 = next(c for c in m.criteria if c.criterion_id == "I2")
+    assert i2.state is CriterionState.UNKNOWN and "treatment history" in i2.reason
     assert _state(m, "M-age") is CriterionState.MET  # born 1960: 65 on 2026-01-15
 
 

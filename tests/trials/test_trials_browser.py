@@ -57,9 +57,11 @@ def test_trials_tab_colours_each_criterion(
     g12c.locator("details > summary").first.click()
     failed = g12c.locator("li.crit[data-criterion='I2']")
     expect(failed).to_have_attribute("data-state", "not_met")
-    # KRAS was examined (G12D reported): the absent G12C decides; the unread rest is shown
+    # KRAS was examined (G12D reported): the absent G12C decides
     expect(failed.locator(".why")).to_contain_text("KRAS p.G12C: not found")
-    expect(failed.locator(".unread")).to_contain_text("standard")
+    # "Expected survival ≥ 3 months" is listed apart, as clinician judgement
+    judged = g12c.locator("ul.judgement li.crit[data-criterion='I3']")
+    expect(judged.locator(".why")).to_contain_text("clinician judgement")
     colour = failed.evaluate("e => getComputedStyle(e).borderLeftColor")
     assert colour == "rgb(180, 35, 24)"
     # the first trial in the list is not excluded (ranked by decided fit)

@@ -346,10 +346,18 @@ def _eval_composite(
     if rule.operator == "not":
         return absence.eval_not(rule, facts, options, evaluate)
     parts = [evaluate(child, facts, options) for child in rule.rules]
-    joined = f" {rule.operator} ".join(f"({p.reason})" for p in parts)
     facts_used = tuple(f for p in parts if p.matched for f in p.facts)
     level = min((p.level for p in parts if p.level), default=None, key=_specificity)
     status = _all(parts) if rule.operator == "and" else _any(parts)
+    # a matched "or" is about the branches that held; the others would read as findings
+    said = (
+        [p for p in parts if p.matched] if rule.operator == "or" and status == "matched" else parts
+    )
+    joined = (
+        said[0].reason
+        if len(said) == 1
+        else f" {rule.operator} ".join(f"({p.reason})" for p in said)
+    )
     return RuleResult(status, level if status == "matched" else None, facts_used, joined)
 
 

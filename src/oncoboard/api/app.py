@@ -7,9 +7,9 @@ import re
 from typing import Any
 
 import anyio
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy import Engine, text
@@ -18,13 +18,13 @@ from starlette.routing import compile_path
 
 from oncoboard import __version__
 from oncoboard.actionability.cohort.routes import router as screening_router
-from oncoboard.api import problems
 from oncoboard.api.admission import AdmissionLimit, AdmissionState
 from oncoboard.api.bodies import BodyLimits, RequestBodyGuard
 from oncoboard.api.guards import RejectControlCharacters
 from oncoboard.api.headers import SecurityHeaders
-from oncoboard.api.problems import problem_responses
 from oncoboard.dosing.routes import router as dosing_router
+from oncoboard.edge import problems
+from oncoboard.edge.problems import problem_responses
 from oncoboard.ehr.http import with_cds
 from oncoboard.ehr.routes import router as cds_router
 from oncoboard.governance.anchor import anchor_audit
@@ -43,6 +43,7 @@ from oncoboard.settings import Settings
 from oncoboard.store.db import make_engine, read_only
 from oncoboard.traceability.routes import router as celltherapy_router
 from oncoboard.trials.routes import router as trials_router
+from oncoboard.web.guards import CareTeamOnly
 from oncoboard.web.routes import mount_web
 
 # The only routes that take a body from someone not logged in (small ones).
@@ -71,7 +72,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         version=__version__,
         description="Precision-oncology patient record, ingest and decision support API.",
         openapi_url="/api/v1/openapi.json",
-        docs_url=None,
+        docs_url=None,  # served offline by the web shell (web/docs.py)
         redoc_url=None,
     )
     app.state.settings = settings
@@ -86,7 +87,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(governance_router, prefix="/api/v1")
     app.include_router(knowledge_router, prefix="/api/v1")
     app.include_router(report_api, prefix="/api/v1")
-    app.include_router(report_pages)
+    app.include_router(report_pages, dependencies=[CareTeamOnly])  # patients: released copies
     app.include_router(screening_router, prefix="/api/v1")
     app.include_router(trials_router, prefix="/api/v1")
     app.include_router(monitoring_router, prefix="/api/v1")
@@ -199,19 +200,3 @@ def _system_routes(app: FastAPI) -> None:
             status_code=503,
             media_type=problems.PROBLEM_JSON,
         )
-
-    async def api_docs(request: Request) -> HTMLResponse:
-        """Swagger UI; its start-up code is a static file, as the page policy requires."""
-        return HTMLResponse(SWAGGER_PAGE)
-
-    app.add_route("/api/v1/docs", api_docs, include_in_schema=False)
-
-
-SWAGGER_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>OncoBoard API</title>
-<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
-</head><body><div id="swagger-ui"></div>
-<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-<script src="/static/swagger-init.js"></script>
-</body></html>
-"""

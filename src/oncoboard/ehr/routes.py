@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
-from oncoboard.api.deps import SessionDep
+from oncoboard.edge.deps import SessionDep
 from oncoboard.ehr import cds
 from oncoboard.ehr.cards import CdsResponse
 from oncoboard.ehr.http import public_base, verified_client

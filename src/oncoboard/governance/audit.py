@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from oncoboard.governance import anchor
 from oncoboard.governance.models import AuditHeadRow, AuditRow
 from oncoboard.store.base import Base
-from oncoboard.store.db import core, insert_or_skip
+from oncoboard.store.db import core, insert_or_skip, on_unit_failure
 
 GENESIS = "0" * 64
 # order matters: it is the canonical serialisation that the hash covers
@@ -80,6 +80,15 @@ class _Pending:
     event: AuditEvent
     at: str
     scope: SessionTransaction | None
+
+
+@on_unit_failure
+def _record_refusal(session: Session, error: BaseException) -> None:
+    """A refused access rolls back, then its audit entry is committed on its own."""
+    event = getattr(error, "audit_event", None)
+    if isinstance(event, AuditEvent):
+        append(session, event)
+        session.commit()
 
 
 _PENDING = "oncoboard_audit_pending"

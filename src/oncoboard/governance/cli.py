@@ -11,8 +11,8 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from oncoboard.cli.context import CliContext, cli_context
-from oncoboard.cli.output import console, emit_json
+from oncoboard.edge.cli_context import CliContext, cli_context
+from oncoboard.edge.cli_output import console, emit_json
 from oncoboard.errors import Conflict, InputError
 from oncoboard.governance import audit, gate, service, users
 from oncoboard.governance.consent import ConsentIn, ConsentStatus

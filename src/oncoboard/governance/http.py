@@ -13,7 +13,7 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
-from oncoboard.api.deps import SessionDep
+from oncoboard.edge.deps import SessionDep
 from oncoboard.errors import NotAuthenticated, PermissionDenied
 from oncoboard.governance import sessions, users
 from oncoboard.governance.audit import AuditEvent

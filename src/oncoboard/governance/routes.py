@@ -12,8 +12,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from oncoboard.api.deps import SessionDep
-from oncoboard.api.problems import problem_responses
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.problems import problem_responses
 from oncoboard.governance import audit, decisions, gate, login, service, users
 from oncoboard.governance.consent import ConsentEvent, ConsentIn
 from oncoboard.governance.decisions import Decision, DecisionIn, ReviewedRecommendation

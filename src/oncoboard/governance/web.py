@@ -11,8 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from oncoboard.api.deps import SessionDep
-from oncoboard.api.problems import retry_headers
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.problems import retry_headers
+from oncoboard.edge.templates import templates
 from oncoboard.errors import NotAuthenticated, RateLimited
 from oncoboard.governance import audit, decisions, gate, service, sessions, users
 from oncoboard.governance.consent import ConsentIn
@@ -28,7 +29,6 @@ from oncoboard.governance.http import (
 from oncoboard.governance.login import login as login_with_backoff
 from oncoboard.governance.vocabulary import Action, Purpose
 from oncoboard.store.db import unit_of_work
-from oncoboard.web.routes import templates
 
 router = APIRouter(include_in_schema=False)
 

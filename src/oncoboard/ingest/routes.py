@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Response, UploadFile
 
-from oncoboard.api.deps import SessionDep, SettingsDep
-from oncoboard.api.problems import problem_responses
+from oncoboard.edge.deps import SessionDep, SettingsDep
+from oncoboard.edge.problems import problem_responses
 from oncoboard.governance import gate
 from oncoboard.governance.http import ActorDep
 from oncoboard.governance.vocabulary import Action, Purpose

@@ -7,8 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from oncoboard.api.deps import SessionDep
-from oncoboard.api.problems import problem_responses
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.problems import problem_responses
 from oncoboard.governance import gate
 from oncoboard.governance.http import ActorDep
 from oncoboard.governance.vocabulary import Action, Purpose

@@ -26,7 +26,7 @@ __all__ = ["describe"]
 def describe(fact: AnyFact) -> str:
     """A one-line clinical label for a fact."""
     if isinstance(fact, CancerCondition):
-        stage = f" (stage {fact.stage})" if fact.stage else ""
+        stage = f" ({stage_text(fact.stage)})" if fact.stage else ""
         return f"Diagnosis: {fact.display or fact.code}{stage}"
     if isinstance(fact, Treatment):
         return f"{fact.category.title()}: {fact.name}"
@@ -45,6 +45,20 @@ def describe(fact: AnyFact) -> str:
     if isinstance(fact, CopyNumberChange):
         return f"{fact.gene} {fact.change.replace('_', ' ')}"
     return _describe_more(fact)
+
+
+def stage_text(stage: str | None) -> str:
+    """A stage as people write it: "Stage IIA" whether the source said "IIA" or "Stage IIA".
+
+    >>> stage_text("IIA"), stage_text("Stage IIA"), stage_text("stage IV"), stage_text(None)
+    ('Stage IIA', 'Stage IIA', 'Stage IV', '')
+    """
+    if not stage or not stage.strip():
+        return ""
+    text = stage.strip()
+    if text.lower().startswith("stage"):
+        return "Stage" + text[5:]
+    return f"Stage {text}"
 
 
 def _describe_more(fact: AnyFact) -> str:

@@ -131,6 +131,8 @@ class Treatment(Fact):
     start: str | None = None
     end: str | None = None
     intent: str | None = None
+    # what it was given for (FHIR reasonReference/reasonCode): a cancer, or e.g. hypertension
+    reason: str | None = None
 
 
 class LabResult(Fact):

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session, defer
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, defer
 
 from oncoboard.errors import NotFound
 from oncoboard.governance import gate
@@ -29,6 +28,12 @@ from oncoboard.record.schemas import (
     Treatment,
     VariantPage,
     VariantSort,
+)
+from oncoboard.record.variants import (
+    VariantFilter,
+    count_variants,
+    gene_spellings,
+    variant_query,
 )
 
 _FACT = TypeAdapter(AnyFact)
@@ -106,7 +111,7 @@ def _str(value: object) -> str | None:
 def _count(session: Session, patient_id: int, kind: str, gene: str | None = None) -> int:
     query = select(func.count()).where(FactRow.patient_id == patient_id, FactRow.kind == kind)
     if gene:
-        query = query.where(FactRow.gene.in_(_gene_spellings(gene)))
+        query = query.where(FactRow.gene.in_(gene_spellings(gene)))
     return int(session.scalar(query) or 0)
 
 
@@ -127,6 +132,8 @@ def get_patient_record(
     variant_offset: int = 0,
     gene: str | None = None,
     sort: VariantSort = "file",
+    passed_only: bool = False,
+    consequence: str | None = None,
 ) -> PatientRecord:
     """The whole record of one patient; variants paged (a tumour can carry tens of thousands).
 
@@ -140,8 +147,9 @@ def get_patient_record(
         .where(FactRow.patient_id == patient.id, FactRow.kind.in_(_NOT_VARIANTS))
         .order_by(FactRow.id)
     ).all()
+    chosen = VariantFilter(gene=gene, passed_only=passed_only, consequence=consequence)
     variants = session.scalars(
-        _variant_query(patient.id, gene, sort).limit(variant_limit).offset(variant_offset)
+        variant_query(patient.id, chosen, sort).limit(variant_limit).offset(variant_offset)
     ).all()
     recorded = _recorded_all(session, [*other, *variants])
     sections: dict[str, list[RecordedFact]] = defaultdict(list)
@@ -153,7 +161,7 @@ def get_patient_record(
         conditions=sections["conditions"],
         specimens=sections["specimens"],
         variants=sections["variants"],
-        variant_total=_count(session, patient.id, "variant", gene),
+        variant_total=count_variants(session, patient.id, chosen),
         copy_numbers=sections["copy_numbers"],
         fusions=sections["fusions"],
         biomarkers=sections["biomarkers"],
@@ -179,50 +187,19 @@ def list_variants(
 ) -> VariantPage:
     """One page of a patient's variants, optionally of one gene, in the order asked for."""
     patient = _patient(session, access)
-    rows = session.scalars(_variant_query(patient.id, gene, sort).limit(limit).offset(offset)).all()
+    chosen = VariantFilter(gene=gene)
+    rows = session.scalars(
+        variant_query(patient.id, chosen, sort).limit(limit).offset(offset)
+    ).all()
     return VariantPage(
         patient_id=patient.external_id,
         items=_recorded_all(session, rows),
-        total=_count(session, patient.id, "variant", gene),
+        total=count_variants(session, patient.id, chosen),
         limit=limit,
         offset=offset,
         gene=gene or None,
         sort=sort,
     )
-
-
-def _gene_spellings(gene: str) -> tuple[str, ...]:
-    """HGNC symbols are upper case except a few (``C11orf95``): match as typed and upper-cased."""
-    text = gene.strip()
-    return (text, text.upper())
-
-
-def _variant_query(patient_id: int, gene: str | None, sort: VariantSort) -> Select[Any]:
-    query = (
-        select(FactRow)
-        .options(defer(FactRow.raw))
-        .where(FactRow.patient_id == patient_id, FactRow.kind == "variant")
-    )
-    if gene:
-        query = query.where(FactRow.gene.in_(_gene_spellings(gene)))
-        if sort == "file":
-            # same order for one gene, but lets SQLite walk the gene index instead of all rows
-            return query.order_by(FactRow.gene, FactRow.id)
-    return query.order_by(*_order(sort))
-
-
-def _order(sort: VariantSort) -> list[ColumnElement[Any] | InstrumentedAttribute[Any]]:
-    """Gene order walks the (patient, kind, gene, id) index; VAF and depth read the payload."""
-    descending = sort.startswith("-")
-    key = sort.lstrip("-")
-    if key == "gene":
-        if descending:
-            return [FactRow.gene.desc(), FactRow.id.desc()]
-        return [FactRow.gene, FactRow.id]
-    if key in ("vaf", "depth"):
-        value = FactRow.payload[key].as_float()
-        return [(value.desc() if descending else value.asc()).nulls_last(), FactRow.id]
-    return [FactRow.id]
 
 
 def _builds(session: Session, patient_id: int) -> list[str]:

@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from oncoboard.actionability.service import propose_new
-from oncoboard.api.deps import SessionDep
-from oncoboard.api.problems import problem_responses
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.problems import problem_responses
+from oncoboard.edge.templates import templates
 from oncoboard.errors import NotFound
 from oncoboard.governance import decisions, gate
 from oncoboard.governance.decisions import ReviewedRecommendation
@@ -25,7 +26,6 @@ from oncoboard.report import service
 from oncoboard.report.output import MEDIA_TYPES, render
 from oncoboard.report.render_fhir import bundle, validate
 from oncoboard.report.schemas import Format, Report
-from oncoboard.web.routes import templates
 
 api = APIRouter(tags=["reports"])
 pages = APIRouter(include_in_schema=False)

@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Executable, create_engine, event
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from oncoboard.errors import InputError
@@ -126,6 +124,10 @@ def insert_or_skip(
     key = (dialect, model.__tablename__, conflict, returning)
     statement = _SKIPPING_INSERTS.get(key)
     if statement is None:
+        # imported here: loading both dialects cost every CLI command start-up time (#17)
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
         table = model.__table__
         insert = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(table)
         insert = insert.on_conflict_do_nothing(index_elements=list(conflict))
@@ -176,11 +178,18 @@ def end_unit(session: Session, error: BaseException | None) -> None:
         session.close()
 
 
-def _record_denial(session: Session, error: BaseException) -> None:
-    """A refused access rolls back, then its audit entry is committed on its own."""
-    from oncoboard.governance.audit import AuditEvent, append
+# What a failed unit of work records after its rollback, registered by a higher layer: governance
+# commits a refused access's audit entry on its own (the store never imports governance).
+FailureRecorder = Callable[[Session, BaseException], None]
+_failure_recorders: list[FailureRecorder] = []
 
-    event = getattr(error, "audit_event", None)
-    if isinstance(event, AuditEvent):
-        append(session, event)
-        session.commit()
+
+def on_unit_failure(recorder: FailureRecorder) -> FailureRecorder:
+    """Register ``recorder`` to run after every rolled-back unit of work (decorator)."""
+    _failure_recorders.append(recorder)
+    return recorder
+
+
+def _record_denial(session: Session, error: BaseException) -> None:
+    for recorder in _failure_recorders:
+        recorder(session, error)

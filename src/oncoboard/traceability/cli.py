@@ -15,8 +15,8 @@ from typing import Annotated
 import typer
 from pydantic import SecretStr
 
-from oncoboard.cli.context import cli_context
-from oncoboard.cli.output import console, emit_json
+from oncoboard.edge.cli_context import cli_context
+from oncoboard.edge.cli_output import console, emit_json
 from oncoboard.governance import gate
 from oncoboard.governance.vocabulary import Action, Purpose
 from oncoboard.store.db import unit_of_work
@@ -40,7 +40,10 @@ def open_case(
     coi: Annotated[str | None, typer.Option("--coi", help="ISBT 128 CoI identifier")] = None,
     fin: Annotated[str | None, typer.Option("--fin", help="FIN issuing a new CoI")] = None,
     wristband: Annotated[str | None, typer.Option("--wristband", help="wristband id")] = None,
-    limits: Annotated[Path | None, typer.Option("--limits", help="JSON limits file")] = None,
+    limits: Annotated[
+        Path | None,
+        typer.Option("--limits", exists=True, dir_okay=False, help="JSON limits file"),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Open the chain of identity of one patient's autologous product."""

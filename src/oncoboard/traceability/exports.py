@@ -64,6 +64,6 @@ def pdf_bytes(data: dict[str, Any]) -> bytes:
 
 
 def _template() -> Any:
-    from oncoboard.web.routes import templates
+    from oncoboard.edge.templates import templates
 
     return templates.env.get_template("celltherapy_record_print.html")

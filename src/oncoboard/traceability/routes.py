@@ -9,8 +9,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from oncoboard.api.deps import SessionDep
-from oncoboard.api.problems import PROBLEM_JSON, problem_responses
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.problems import PROBLEM_JSON, problem_responses
 from oncoboard.governance import gate
 from oncoboard.governance.http import ActorDep
 from oncoboard.governance.vocabulary import Action, Purpose

@@ -14,7 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import SecretStr, ValidationError
 from sqlalchemy.orm import Session
 
-from oncoboard.api.deps import SessionDep
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.templates import templates
 from oncoboard.errors import AccessError, Conflict, InputError
 from oncoboard.governance import audit, gate
 from oncoboard.governance.gate import Actor
@@ -23,7 +24,6 @@ from oncoboard.governance.vocabulary import Action, Purpose
 from oncoboard.traceability import engine, exports, labels, reads, service
 from oncoboard.traceability.config import load_config
 from oncoboard.traceability.schemas import STEP_LABELS, CaseIn, CustodyStep, StepIn, StepOutcome
-from oncoboard.web.routes import templates
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=400)]

@@ -37,11 +37,16 @@ from oncoboard.trials.schemas import (
     StageConstraint,
 )
 
-FORMAT = 2
-# (inclusion?, partial, has exceptions, open alternatives,
-#  ((constraint, any-of group, constraint type, negated), ...)); the criterion id is left out so
-# equal criteria of different trials share one plan (and one state)
-Plan = tuple[bool, bool, bool, bool, tuple[tuple[Any, int, str, bool], ...]]
+FORMAT = 3
+# (inclusion?, partial, has exceptions, open alternatives, conditional, subject partial, widened,
+#  ((constraint, any-of group, constraint type, negated, subject?), ...)): the flags of
+# ``FLAGS`` in order, then the parts; the criterion id is left out so equal criteria of
+# different trials share one plan (and one state)
+FLAGS = (
+    "inclusion", "partial", "has_exceptions", "open_alternatives", "conditional",
+    "subject_partial", "widened",
+)  # fmt: skip
+Plan = tuple[Any, ...]
 Model = TypeVar("Model", bound=BaseModel)
 
 _KINDS: dict[str, type[BaseModel]] = {
@@ -75,8 +80,9 @@ def encode(criteria: Sequence[Criterion]) -> dict[str, Any]:
         ),
         "criteria": [
             [
-                c.id, c.section == "inclusion", c.partial, c.has_exceptions, c.open_alternatives,
-                [[s.group, s.constraint.model_dump(mode="json"), s.negated] for s in c.constraints],
+                c.id, [c.section == "inclusion", *(getattr(c, f) for f in FLAGS[1:])],
+                [[s.group, s.constraint.model_dump(mode="json"), s.negated, s.subject]
+                 for s in c.constraints],
             ]
             for c in criteria
             if c.constraints
@@ -91,12 +97,9 @@ def decode(payload: Mapping[str, Any] | None) -> Compact | None:
     entries = tuple(
         (
             str(cid),
-            plan(
-                inclusion, partial, exceptions, alternatives,
-                [(constraint(v), g, negated) for g, v, negated in parts],
-            ),
+            plan(flags, [(constraint(v), g, negated, subject) for g, v, negated, subject in parts]),
         )
-        for cid, inclusion, partial, exceptions, alternatives, parts in payload["criteria"]
+        for cid, flags, parts in payload["criteria"]
     )  # fmt: skip
     return Compact(int(payload["unstructured"]), entries)
 
@@ -116,21 +119,16 @@ def constraint(values: Mapping[str, Any]) -> Any:
     return found
 
 
-def plan(
-    inclusion: bool,
-    partial: bool,
-    exceptions: bool,
-    alternatives: bool,
-    parts: Sequence[tuple[Any, int, bool]],
-) -> Plan:
-    """One interned plan per distinct criterion logic (constraints are interned: keyed by id)."""
-    key = (inclusion, partial, exceptions, alternatives, tuple((id(c), g, n) for c, g, n in parts))
+def plan(flags: Sequence[bool], parts: Sequence[tuple[Any, int, bool, bool]]) -> Plan:
+    """One interned plan per distinct criterion logic (constraints are interned: keyed by id).
+    ``flags``: in the order of ``FLAGS``."""
+    key = (*map(bool, flags), tuple((id(c), g, n, s) for c, g, n, s in parts))
     found = _PLANS.get(key)
     if found is None:
         found = _PLANS[key] = (
-            bool(inclusion), bool(partial), bool(exceptions), bool(alternatives),
-            tuple((c, int(g), str(c.type), bool(n)) for c, g, n in parts),
-        )  # fmt: skip
+            *map(bool, flags),
+            tuple((c, int(g), str(c.type), bool(n), bool(s)) for c, g, n, s in parts),
+        )
     return found
 
 

@@ -48,7 +48,7 @@ class StageConstraint(_Frozen):
 
 Extent = Literal[
     "metastatic", "locally_advanced", "advanced", "unresectable", "resectable",
-    "borderline_resectable",
+    "borderline_resectable", "locally_advanced_unresectable",
 ]  # fmt: skip
 
 
@@ -122,31 +122,52 @@ class EcogConstraint(_Frozen):
 
 
 class PriorTherapyConstraint(_Frozen):
-    """Received a drug class; ``negated`` for "no prior …" in an inclusion criterion."""
+    """Received a drug class (``drugs``: its members; "radiotherapy" reads radiotherapy courses),
+    within ``within_days`` before screening when given, or ongoing now (``current``);
+    ``negated``: the reader's own negation ("completed all prior …" = none ongoing);
+    ``presupposed``: the item is about a reaction to it ("side effects of prior immunotherapy"),
+    so never having received it rules the whole item out."""
 
     type: Literal["prior_therapy"] = "prior_therapy"
     drug_class: str
     drugs: tuple[str, ...]
     negated: bool = False
+    within_days: int | None = None
+    current: bool = False
+    presupposed: bool = False
+    # a time qualifier the reader could not place ("within 5 years prior to diagnosis"): only
+    # "never received" can decide
+    timing_unread: bool = False
+    # "within 21 days or 5 half-lives, whichever is shorter": the window may be shorter
+    half_lives: bool = False
+    # what is looked for: medicines, radiotherapy courses, or surgery (``drugs`` then holds the
+    # words of the operated site: "breast", "mastectomy")
+    modality: Literal["medicine", "radiotherapy", "surgery"] = "medicine"
 
 
 class PriorLinesConstraint(_Frozen):
+    """Number of prior systemic regimens; ``progressed``: with progression recorded after them."""
+
     type: Literal["prior_lines"] = "prior_lines"
     min_lines: int | None = None
     max_lines: int | None = None
+    progressed: bool = False
 
 
 class LabConstraint(_Frozen):
-    """A threshold in a canonical unit (counts 10^9/L, haemoglobin g/dL, CrCl mL/min, × ULN)."""
+    """A threshold in a canonical unit (counts 10^9/L, haemoglobin and albumin g/dL, CrCl
+    mL/min, QTc ms, LVEF %, INR ratio, aPTT/PT seconds, × ULN)."""
 
     type: Literal["lab"] = "lab"
     analyte: Literal[
         "anc", "platelets", "hemoglobin", "wbc", "lymphocytes", "creatinine_clearance",
-        "creatinine", "bilirubin", "alt", "ast",
+        "creatinine", "bilirubin", "alt", "ast", "albumin", "inr", "aptt", "pt", "qtc", "lvef",
     ]  # fmt: skip
     op: Op
     value: float
-    unit: Literal["10^9/L", "g/dL", "mL/min", "mg/dL", "x ULN"]
+    unit: Literal[
+        "10^9/L", "g/dL", "mL/min", "mL/min/1.73m2", "mg/dL", "x ULN", "ms", "%", "ratio", "s"
+    ]
     as_written: str
 
 

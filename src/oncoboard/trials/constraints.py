@@ -2,8 +2,10 @@
 """Eligibility items → typed constraints, rule-based and deliberately narrow.
 
 A phrase is structured only when a rule reads it exactly; everything else stays a criterion for
-review. Cohort-specific or conditional items ("Part 1A: …", "patients with X must …", "… are
-eligible if …") are never structured: they do not apply to every patient.
+review. Conditional items ("Patients with X must …", "For some parts of the study, …") are read
+with their subject apart and marked conditional (``scope``); permissions and subgroup
+alternatives are set aside as exceptions; items only a clinician can judge get their own
+category.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from oncoboard.trials import (
     read_molecular,
     read_person,
     read_therapy,
+    scope,
 )
 from oncoboard.trials.criteria import Item, split
 from oncoboard.trials.schemas import (
@@ -35,13 +38,6 @@ from oncoboard.trials.schemas import (
     Structured,
 )
 from oncoboard.trials.vocabulary import GENES
-
-_CONDITIONAL = re.compile(
-    r"^(?:part|cohort|arm)\s*\w*\s*:|\bfor (?:some|one|select|certain) (?:parts?|patients|arms?|"
-    r"cohorts?)\b|\bsome parts of the study\b|\b(?:are|is) (?:also )?eligible\b|"
-    r"\bpatients with [^,;:]{3,60}? must\b|\bcohort\b|(?:cancer|tumou?rs?)\s*:",
-    re.IGNORECASE,
-)
 
 _ECOG_LONG = re.compile(r"Eastern Cooperative Oncology Group\s*\(\s*ECOG\s*\)\s*", re.IGNORECASE)
 
@@ -70,6 +66,14 @@ _STOP = frozenset((
     "such", "including", "etc", "following", "those", "participants", "can", "per", "criteria",
     "version", "recist", "response", "evaluation", "solid", "defined", "one", "lesion",
     "lesions", "measurable", "who", "with", "their", "from", "have", "has", "been", "clinical",
+    # no requirement in these: specimens and assays, the subject of a pregnancy item, fillers
+    "specifically", "harboring", "harbouring", "tissue", "circulating", "deoxyribonucleic",
+    "acid", "dna", "ctdna", "child", "bearing",
+    "childbearing", "potential", "wocbp", "form", "mean", "calculated", "electrocardiograms",
+    "electrocardiogram", "ecg", "ecgs", "triplicate", "long", "term", "equivalent", "drugs",
+    "include", "including", "includes", "dose", "levels", "serum", "institutional",
+    "containing", "regimen", "regimens", "part", "coagulation", "function", "normalised",
+    "normalized",
 ))  # fmt: skip
 _WORD = re.compile(r"[A-Za-z]{3,}")
 # phrases in these families can sit under a negation ("no prior …", "without …")
@@ -79,11 +83,13 @@ _NEGATABLE = frozenset({
 })  # fmt: skip
 _TRIGGER = re.compile(
     r"\b(?:except(?: for)?|excluding|other than|with the exception of|unless|no|not|without|"
-    r"never|free of|absence of|negative for)\b[\s(:,]*$",
+    r"never|free of|absence of|negative for)\b(?:\s+(?:the|any|a))?[\s(:,]*$",
     re.IGNORECASE,
 )
 _EXPLANATION = re.compile(
-    r"\bbecause\b[^;]*|\(\s*(?:The|This|These|i\.e\.|e\.g\.)[^)]*\)|\bdue to the\b[^;]*|"
+    r"\bbecause\b[^;]*|\(\s*(?:The|This|These|i\.e\.|e\.g\.|eg|such as|for example|"
+    r"including but not limited to)"
+    r"[^)]*\)|\bdue to the\b[^;]*|"
     r"at the time of (?:signing )?(?:the )?(?:informed consent|ICF)|"
     r"(?:^|(?<=[.;] ))(?:Subjects|Patients|Participants) may be transfused[^.;]*",
     re.IGNORECASE,
@@ -136,42 +142,80 @@ def _criterion(item: Item, criterion_id: str) -> Criterion:
         "end": item.end,
         "depth": item.depth,
     }
-    if _CONDITIONAL.search(text) or _CONDITIONAL.search(item.context):
+    if scope.unreadable(text, item.context):
         return Criterion(**base, not_structured_because="applies to one cohort or condition only")
-    work = _ECOG_LONG.sub(lambda m: "ECOG".ljust(len(m.group(0))), text)
-    found = extract(work, item.section)
-    if not found and administrative.is_administrative(text):
-        return Criterion(
-            **base, category="administrative",
-            not_structured_because="administrative (consent, willingness, logistics)",
-        )  # fmt: skip
-    if not found:
-        return Criterion(**base, not_structured_because="no rule reads this text")
+    shaped = scope.shape(text, item.context)
+    work = _ECOG_LONG.sub(lambda m: "ECOG".ljust(len(m.group(0))), shaped.work)
+    body, subject_text = _split_subject(work, shaped)
+    found = extract(body, item.section)
+    subject = _subject(subject_text) if shaped.subject else []
+    if not found and not subject:
+        return _unread(base, text, shaped)
     spans = [(s, e) for s, e, _ in found]
-    scoped = _scoped(work, _dedupe(found), item.section)
+    scoped = _scoped(body, _dedupe(found), item.section)
     kept = [(s, e, c, negated) for s, e, c, negated, excepted in scoped if not excepted]
-    if not kept:
+    if not kept and not subject:
         return Criterion(**base, not_structured_because="only exceptions were read")
     kept = _linked(kept)
-    extra = _consumed_triggers(work, scoped) + _qualifier_spans(work, kept)
-    residual = _residual(work, spans, extra)
-    exceptions = bool(_EXCEPTION.search(" ".join(residual)))
+    extra = _consumed_triggers(body, scoped) + _qualifier_spans(body, kept)
+    residual = _residual(body, spans, extra)
+    exceptions = bool(_EXCEPTION.search(" ".join(residual))) or shaped.loosened
     # words after an exception trigger only loosen an inclusion / narrow an exclusion: the
     # engine treats the exception itself; only words before it can add requirements
-    trigger = _EXCEPTION.search(work)
+    trigger = _EXCEPTION.search(body)
     before = residual
     if exceptions and trigger is not None:
         cut = trigger.start()
         clipped = [(s, min(e, cut)) for s, e in [*spans, *extra] if s < cut]
-        before = _residual(work[:cut], clipped, [])
+        before = _residual(body[:cut], clipped, [])
+    subject_residual = _residual(subject_text, [(s, e) for s, e, _, _ in subject], [])
     return Criterion(
         **base,
-        constraints=_grouped(text, kept, item.section),
+        constraints=(
+            *_grouped(body, kept, item.section),
+            *_grouped(subject_text, subject, "inclusion", subject=True),
+        ),
         partial=bool(before),
         has_exceptions=exceptions,
-        open_alternatives=_alternatives(work, residual),
+        open_alternatives=_alternatives(body, residual),
         unread=" ".join(residual) or None,
+        conditional=shaped.conditional,
+        subject_partial=bool(subject_residual) or (shaped.subject is not None and not subject),
+        widened=shaped.widened,
     )
+
+
+def _split_subject(work: str, shaped: scope.Shape) -> tuple[str, str]:
+    """(the body with the subject clause blanked, the subject clause alone)."""
+    if shaped.subject is None:
+        return work, ""
+    start, end = shaped.subject
+    blank = list(work)
+    for s, e in (shaped.subject, *shaped.consumed):
+        blank[s:e] = " " * (e - s)
+    subject = " " * start + work[start:end] + " " * (len(work) - end)
+    return "".join(blank), subject
+
+
+def _subject(subject_text: str) -> list[Kept]:
+    """The readable phrases of a subject clause ("with metastatic colorectal cancer")."""
+    found = _dedupe(extract(subject_text, "inclusion"))
+    scoped = _scoped(subject_text, found, "inclusion")
+    return _linked([(s, e, c, negated) for s, e, c, negated, excepted in scoped if not excepted])
+
+
+def _unread(base: dict[str, object], text: str, shaped: scope.Shape) -> Criterion:
+    if shaped.judgement:
+        return Criterion(
+            **base, category="clinician_judgement",
+            not_structured_because="clinician judgement: no record decides it",
+        )  # fmt: skip
+    if administrative.is_administrative(text):
+        return Criterion(
+            **base, category="administrative",
+            not_structured_because="administrative (consent, willingness, logistics)",
+        )  # fmt: skip
+    return Criterion(**base, not_structured_because="no rule reads this text")
 
 
 def extract(text: str, section: str) -> list[Found]:
@@ -179,6 +223,7 @@ def extract(text: str, section: str) -> list[Found]:
     masked = text
     found: list[Found] = []
     therapy = list(read_therapy.prior_therapies(text, section))
+    therapy += list(read_therapy.lines(text))
     for start, end, _ in therapy:  # "KRAS G12C inhibitor" is a drug class, not a biomarker
         masked = masked[:start] + " " * (end - start) + masked[end:]
     found += therapy
@@ -188,8 +233,7 @@ def extract(text: str, section: str) -> list[Found]:
     found += malignancy
     readers: list[Callable[[str], Iterator[Found]]] = [
         read_person.age, read_person.ecog, read_molecular.genes, read_molecular.families,
-        read_molecular.markers,
-        read_therapy.lines, read_disease.cancer_types, read_disease.stages,
+        read_molecular.markers, read_disease.cancer_types, read_disease.stages,
         read_disease.extents, read_disease.measurable, read_disease.brain,
         read_person.pregnancy, read_history.infections, read_history.conditions,
     ]  # fmt: skip
@@ -240,13 +284,13 @@ def _scoped(
     No protocol requires pregnancy: a pregnancy phrase in an inclusion is always a negation."""
     scopes = negation.scopes(text, [(s, e) for s, e, _ in found])
     out: list[tuple[int, int, Constraint, bool, bool]] = []
-    for (start, end, constraint), scope in zip(found, scopes, strict=True):
-        negated = scope.negated and constraint.type in _NEGATABLE
+    for (start, end, constraint), where in zip(found, scopes, strict=True):
+        negated = where.negated and constraint.type in _NEGATABLE
         if constraint.type == "pregnancy" and section == "inclusion":
             negated = True
-        if scope.excepted and isinstance(constraint, CancerTypeConstraint):
+        if where.excepted and isinstance(constraint, CancerTypeConstraint):
             _carve_out(out, constraint)
-        out.append((start, end, constraint, negated, scope.excepted))
+        out.append((start, end, constraint, negated, where.excepted))
     return out
 
 
@@ -285,12 +329,16 @@ def _alternatives(text: str, residual: list[str]) -> bool:
 
 
 def _dedupe(found: list[Found]) -> list[Found]:
-    """Drop repeats and a constraint inside a longer one of the same type ("breast cancer" in
-    "early invasive breast cancer")."""
+    """Drop repeats and a constraint inside a longer one of the same kind ("breast cancer" in
+    "early invasive breast cancer"); two analytes sharing one threshold are both kept."""
+
+    def kind(c: Constraint) -> tuple[str, str]:
+        return c.type, str(getattr(c, "analyte", ""))
+
     kept: list[Found] = []
     for start, end, constraint in found:
         inside = any(
-            s <= start and end <= e and (s, e) != (start, end) and c.type == constraint.type
+            s <= start and end <= e and (s, e) != (start, end) and kind(c) == kind(constraint)
             for s, e, c in found
         )
         if not inside and all(c != constraint for _, _, c in kept):
@@ -298,7 +346,9 @@ def _dedupe(found: list[Found]) -> list[Found]:
     return kept
 
 
-def _grouped(text: str, found: list[Kept], section: str) -> tuple[Structured, ...]:
+def _grouped(
+    text: str, found: list[Kept], section: str, subject: bool = False
+) -> tuple[Structured, ...]:
     """Neighbours joined only by "or" / "and/or" form one any-of group; others are AND-ed. The
     comorbidities an exclusion lists ("HIV, hepatitis B, or hepatitis C positive") are any-of."""
     out: list[Structured] = []
@@ -306,7 +356,7 @@ def _grouped(text: str, found: list[Kept], section: str) -> tuple[Structured, ..
     shared: dict[str, int] = {}
     for start, end, constraint, negated in found:
         gap = text[previous_end:start] if previous_end is not None else ""
-        if previous_end is not None and not re.fullmatch(r"[\s,]*(?:and/)?or[\s,]*", gap):
+        if previous_end is not None and not re.fullmatch(r"[\s,\-–]*(?:and/)?or[\s,]*", gap):
             group += 1
         mine = group
         if constraint.type in _ANY_OF_TYPES:
@@ -314,7 +364,13 @@ def _grouped(text: str, found: list[Kept], section: str) -> tuple[Structured, ..
         elif section == "exclusion" and not negated and constraint.type in _LISTED:
             mine = shared.setdefault("listed", group)
         out.append(
-            Structured(constraint=constraint, evidence=text[start:end], group=mine, negated=negated)
+            Structured(
+                constraint=constraint,
+                evidence=text[start:end],
+                group=mine + 1000 * subject,
+                negated=negated,
+                subject=subject,
+            )
         )
         previous_end = max(end, previous_end or 0)
     return tuple(out)

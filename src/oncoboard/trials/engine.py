@@ -17,7 +17,7 @@ from datetime import date
 from oncoboard.actionability.facts import PatientFacts
 from oncoboard.record.schemas import PatientRecord
 from oncoboard.runtime import collector_paused
-from oncoboard.trials import compact
+from oncoboard.trials import compact, decide
 from oncoboard.trials.compact import Plan
 from oncoboard.trials.evaluate import PatientView, evaluate
 from oncoboard.trials.index import Head, ScreenIndex
@@ -29,14 +29,6 @@ from oncoboard.trials.schemas import (
     TrialMatch,
     Verdict,
 )
-
-# An unlisted drug or line count in the leftover words may be the alternative that fits: a
-# "does not hold" of only these types in a partial inclusion is needs-review. (An unlisted tumour
-# type is caught by ``Criterion.open_alternatives``: a tumour type that does not fit decides.)
-_OR_PRONE = frozenset({"prior_therapy", "prior_lines"})
-# An answer flagged "decisive" rules out the subject of the whole item (a male patient and a
-# pregnancy exclusion; another tumour type): an exclusion does not apply whatever the rest says.
-DECISIVE = "decisive"
 
 
 @dataclass(frozen=True)
@@ -185,6 +177,12 @@ def judge(criterion: Criterion, screening: Screening) -> CriterionResult:
                 criterion, CriterionState.NEEDS_REVIEW,
                 "administrative: confirmed at enrolment, not from the record",
             )  # fmt: skip
+        if criterion.category == "clinician_judgement":
+            return _result(
+                criterion, CriterionState.NEEDS_REVIEW,
+                "clinician judgement: no record decides this (life expectancy, the "
+                "investigator's opinion, a function the registry text does not define)",
+            )  # fmt: skip
         return _result(
             criterion,
             CriterionState.NEEDS_REVIEW,
@@ -192,39 +190,25 @@ def judge(criterion: Criterion, screening: Screening) -> CriterionResult:
         )
     answers = tuple(screening.answer(s.constraint) for s in criterion.constraints)
     parts = [
-        (s.group, _flip(a.holds, s.negated), s.constraint.type, DECISIVE in a.flags)
+        (
+            s.group,
+            decide.flip(a.holds, s.negated),
+            s.constraint.type,
+            decide.DECISIVE in a.flags,
+            s.subject,
+        )
         for s, a in zip(criterion.constraints, answers, strict=True)
     ]
-    holds, failing, decisive = _combine(parts)
-    state = _decide(
-        criterion.section == "inclusion", criterion.partial, criterion.has_exceptions,
-        criterion.open_alternatives, holds, failing, decisive,
-    )  # fmt: skip
-    reason = _reason(criterion, state, holds, answers)
-    flags = tuple(dict.fromkeys(f for a in answers for f in a.flags if f != DECISIVE))
+    state, holds, mode = decide.evaluate(_flags(criterion), parts)
+    reason = _reason(criterion, state, holds, answers, mode)
+    flags = tuple(dict.fromkeys(f for a in answers for f in a.flags if f != decide.DECISIVE))
     if any(s.negated for s in criterion.constraints):
         flags = (*flags, "negated")
     return _result(criterion, state, reason, answers, flags)
 
 
-def _flip(holds: bool | None, negated: bool) -> bool | None:
-    return holds if holds is None or not negated else not holds
-
-
-def _combine(
-    parts: Sequence[tuple[int, bool | None, str, bool]],
-) -> tuple[bool | None, set[str], bool]:
-    """AND of any-of groups; the types that do not hold; whether a failing group is decisive."""
-    groups: dict[int, list[tuple[bool | None, str, bool]]] = {}
-    for group, holds, kind, decisive in parts:
-        groups.setdefault(group, []).append((holds, kind, decisive))
-    holds = _all([_any([h for h, _, _ in values]) for values in groups.values()])
-    failing = {kind for _, h, kind, _ in parts if h is False}
-    decisive = any(
-        all(h is False for h, _, _ in values) and any(d for _, _, d in values)
-        for values in groups.values()
-    )
-    return holds, failing, decisive
+def _flags(criterion: Criterion) -> tuple[bool, ...]:
+    return (criterion.section == "inclusion", *(getattr(criterion, f) for f in compact.FLAGS[1:]))
 
 
 def plan_state(plan: Plan, screening: Screening) -> CriterionState:
@@ -236,40 +220,20 @@ def plan_state(plan: Plan, screening: Screening) -> CriterionState:
 
 
 def _plan_state(plan: Plan, screening: Screening) -> CriterionState:
-    inclusion, partial, exceptions, alternatives, parts = plan
-    answered = []
-    for constraint, group, kind, negated in parts:
+    flags, parts = plan[:-1], plan[-1]
+    answered: list[decide.Part] = []
+    for constraint, group, kind, negated, subject in parts:
         answer = screening.answer(constraint)
-        answered.append((group, _flip(answer.holds, negated), kind, DECISIVE in answer.flags))
-    holds, failing, decisive = _combine(answered)
-    return _decide(inclusion, partial, exceptions, alternatives, holds, failing, decisive)
-
-
-def _decide(
-    inclusion: bool,
-    partial: bool,
-    exceptions: bool,
-    alternatives: bool,
-    holds: bool | None,
-    failing: set[str],
-    decisive: bool,
-) -> CriterionState:
-    """Inclusion: leftover words can only add requirements; exclusion: only add reasons. A
-    decisive structured part decides alone (the unread rest is shown with it)."""
-    if holds is None:
-        return CriterionState.UNKNOWN
-    if inclusion:
-        if holds:
-            return CriterionState.NEEDS_REVIEW if partial else CriterionState.MET
-        # an exception ("except in Gilbert's syndrome …") can only loosen an inclusion
-        soft = exceptions or (partial and (alternatives or failing <= _OR_PRONE))
-        return CriterionState.NEEDS_REVIEW if soft else CriterionState.NOT_MET
-    if holds:
-        # … and can only narrow an exclusion
-        return CriterionState.NEEDS_REVIEW if exceptions else CriterionState.MET
-    if partial and not (decisive and not alternatives):
-        return CriterionState.NEEDS_REVIEW
-    return CriterionState.NOT_MET
+        answered.append(
+            (
+                group,
+                decide.flip(answer.holds, negated),
+                kind,
+                decide.DECISIVE in answer.flags,
+                subject,
+            )
+        )
+    return decide.evaluate(flags, answered)[0]
 
 
 def _reason(
@@ -277,11 +241,31 @@ def _reason(
     state: CriterionState,
     holds: bool | None,
     answers: Sequence[ConstraintResult],
+    mode: str = "",
 ) -> str:
     said = "; ".join(
         f"{'negated — ' if s.negated else ''}{a.reason}"
         for s, a in zip(criterion.constraints, answers, strict=True)
+        if not s.subject
     )
+    about = "; ".join(
+        a.reason for s, a in zip(criterion.constraints, answers, strict=True) if s.subject
+    )
+    if mode == "mixed":
+        return (
+            f"some parts apply, some do not ({said}); whether the protocol lists them as "
+            "alternatives or joint conditions needs review"
+        )
+    if mode == "not applicable":
+        whom = " ".join(s.evidence for s in criterion.constraints if s.subject) or "others"
+        if not about:
+            return f"does not apply to this patient: {said}"
+        return f"applies only to patients with: {whom.strip()}; this patient: {about}"
+    if mode == "narrowing" and state in (CriterionState.MET, CriterionState.NOT_MET):
+        verb = "is met" if state is CriterionState.MET else "does not apply"
+        return f"{verb} whether or not it applies to this patient ({said})"
+    if mode == "narrowing" and state is CriterionState.NEEDS_REVIEW:
+        return f"applies to some patients only ({about or 'a cohort'}); {said or 'the text needs review'}"
     if state is CriterionState.UNKNOWN:
         missing = ", ".join(dict.fromkeys(a.missing for a in answers if a.missing))
         return f"data missing: {missing or 'not recorded'} ({said})"
@@ -297,18 +281,6 @@ def _reason(
     if criterion.section == "exclusion":
         return f"exclusion {'applies' if holds else 'does not apply'}: {said}{rest}"
     return f"{said}{rest}"
-
-
-def _any(values: list[bool | None]) -> bool | None:
-    if any(v is True for v in values):
-        return True
-    return False if all(v is False for v in values) else None
-
-
-def _all(values: list[bool | None]) -> bool | None:
-    if any(v is False for v in values):
-        return False
-    return True if all(v is True for v in values) else None
 
 
 def _result(

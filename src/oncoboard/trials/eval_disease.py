@@ -164,6 +164,11 @@ def _extent(
     distant, why, facts = metastatic(cancer)
     if extent == "metastatic":
         return distant, why, facts
+    if extent == "locally_advanced_unresectable":
+        locally = _extent("locally_advanced", cancer, view)
+        if locally[0] is not True:
+            return locally
+        return _extent("unresectable", cancer, view)
     group = cancer.staging.group
     if extent in ("locally_advanced", "advanced"):
         if extent == "advanced" and distant:

@@ -14,6 +14,7 @@ import re
 from datetime import date
 
 from oncoboard.record.schemas import LabResult
+from oncoboard.trials import renal
 from oncoboard.trials.labs import convert
 from oncoboard.trials.schemas import ConstraintResult, LabConstraint
 from oncoboard.trials.view import PatientView
@@ -29,13 +30,20 @@ LOINC: dict[str, tuple[str, ...]] = {
     "bilirubin": ("1975-2",),  # Bilirubin.total [Mass/volume] in Serum or Plasma (Synthea)
     "alt": ("1742-6",),  # Alanine aminotransferase (Synthea)
     "ast": ("1920-8",),  # Aspartate aminotransferase (Synthea)
+    "albumin": ("1751-7",),  # Albumin [Mass/volume] in Serum or Plasma (Synthea)
+    # INR, aPTT, PT, QTc, LVEF: codes as used in public FHIR data (ingest/fhir/history.py)
+    "inr": ("6301-6", "34714-6"),
+    "aptt": ("14979-9", "3173-2"),
+    "pt": ("5902-2",),
+    "qtc": ("8636-3",),
+    "lvef": ("10230-1",),
 }
 _NAMES: dict[str, re.Pattern[str]] = {
     analyte: re.compile(pattern, re.IGNORECASE)
     for analyte, pattern in (
         ("anc", r"\bneutrophils?\b(?!.*%)|\bANC\b"),
         ("lymphocytes", r"\blymphocytes?\b(?!.*%)|\bALC\b"),
-        ("platelets", r"\bplatelets?\b(?!.*(?:volume|width|distribution))"),
+        ("platelets", r"\bplatelets?\b(?! poor)(?!.*(?:volume|width|distribution))"),
         ("hemoglobin", r"\bha?emoglobin\b(?!\s*A1c)(?!.*(?:urine|stool|A1c))|\bHgb\b"),
         ("wbc", r"\bleukocytes\b(?!.*esterase)|\bWBC\b|white blood cell"),
         ("creatinine_clearance", r"creatinine clearance|\bCrCl\b"),
@@ -43,6 +51,12 @@ _NAMES: dict[str, re.Pattern[str]] = {
         ("bilirubin", r"\bbilirubin\b(?!.*(?:urine|direct|indirect|conjugated))"),
         ("alt", r"alanine aminotransferase|\bALT\b|\bSGPT\b"),
         ("ast", r"aspartate aminotransferase|\bAST\b|\bSGOT\b"),
+        ("albumin", r"\balbumin\b(?!.*(?:urine|creatinine|globulin|ratio))"),
+        ("inr", r"\bINR\b|international normali[sz]ed ratio"),
+        ("aptt", r"\ba?PTT\b|partial thromboplastin"),
+        ("pt", r"\bprothrombin time\b|\bPT\b"),
+        ("qtc", r"\bQTc|\bQ-?T interval corrected|corrected QT"),
+        ("lvef", r"ejection fraction|\bLVEF\b"),
     )
 }
 _UCUM_COUNTS = {
@@ -51,8 +65,10 @@ _UCUM_COUNTS = {
     "cells/ul": 0.001, "/mm^3": 0.001, "{cells}/ul": 0.001,
 }  # fmt: skip
 _UNIT_NAMES = {"mg/dl": "mg_dl", "umol/l": "umol_l", "µmol/l": "umol_l", "μmol/l": "umol_l",
-               "g/dl": "g_dl", "g/l": "g_l", "ml/min": "ml_min", "ml/min/1.73m2": "ml_min",
-               "ml/min/{1.73_m2}": "ml_min"}  # fmt: skip
+               "g/dl": "g_dl", "g/l": "g_l", "ml/min": "ml_min", "ml/min/1.73m2": "ml_min_bsa",
+               "ml/min/{1.73_m2}": "ml_min_bsa", "ms": "ms", "msec": "ms", "%": "percent",
+               "s": "seconds", "sec": "seconds", "{inr}": "", "": "", "{ratio}": "",
+               "ratio": ""}  # fmt: skip
 STALE_DAYS = 28  # results older than this are flagged (screening labs are repeated on study)
 
 
@@ -73,6 +89,8 @@ def lab(c: LabConstraint, view: PatientView) -> ConstraintResult:
         key=lambda p: p[0].effective or "",
     )
     wanted = f"{_NICE.get(c.analyte, c.analyte)} {c.op} {c.value:g} {c.unit}"
+    if not found and c.analyte == "creatinine_clearance":
+        return renal.cockcroft_gault(c, view)
     if not found:
         return _r(None, f"{wanted}: no result recorded", missing=f"{c.analyte} result", kind=c.type)
     result, fact = found[-1]
@@ -95,7 +113,8 @@ def lab(c: LabConstraint, view: PatientView) -> ConstraintResult:
     )
 
 
-_NICE = {"anc": "ANC", "wbc": "WBC", "alt": "ALT", "ast": "AST", "creatinine_clearance": "CrCl"}
+_NICE = {"anc": "ANC", "wbc": "WBC", "alt": "ALT", "ast": "AST", "creatinine_clearance": "CrCl",
+         "inr": "INR", "aptt": "aPTT", "pt": "PT", "qtc": "QTc", "lvef": "LVEF"}  # fmt: skip
 
 
 def _shown(result: LabResult) -> str:

@@ -33,8 +33,13 @@ _CONCEPTS: dict[str, tuple[str, str]] = {
         r"heart failure|cardiac failure|\bCHF\b",
     ),
     "stroke": (
-        r"\bstroke\b|cerebrovascular accident|transient ischa?emic attack|\bTIA\b",
-        r"\bstroke\b|cerebrovascular accident|cerebral infarction|transient ischa?emic",
+        r"\bstroke\b|cerebrovascular accident",
+        r"\bstroke\b|cerebrovascular accident|cerebral infarction",
+    ),
+    # a TIA is not a stroke: "stroke: absent" says nothing about it
+    "transient_ischaemic_attack": (
+        r"transient ischa?emic attack|\bTIA\b",
+        r"transient ischa?emic attack|\bTIA\b",
     ),
     "pulmonary_embolism": (r"pulmonary embol\w*", r"pulmonary embol"),
     "deep_vein_thrombosis": (r"deep vein thrombosis|\bDVT\b", r"deep vein thrombosis|\bDVT\b"),
@@ -43,14 +48,23 @@ _CONCEPTS: dict[str, tuple[str, str]] = {
         r"transplant",
     ),
     "cardiac_disease": (
-        r"cardiac (?:disease|condition|function|abnormalit)\w*|cardiovascular disease",
+        r"cardiac(?:-related)? (?:disease|condition|function|abnormalit)\w*|cardiovascular disease",
         r"heart|cardiac|cardio|myocard|angina|arrhythm|atrial fibrillation",
     ),
     "liver_disease": (
         r"(?:chronic )?liver disease|liver cirrhosis|\bcirrhosis\b",
         r"liver disease|cirrhosis|hepatic failure",
     ),
-    "immunodeficiency": (r"(?:primary )?immunodeficiency", r"immunodeficiency|immune deficiency"),
+    "immunodeficiency": (
+        r"(?<!human )(?:primary )?immunodeficiency(?! virus)",
+        r"immunodeficiency(?! virus)|immune deficiency",
+    ),
+    "coronary_artery_disease": (
+        r"coronary (?:artery |heart )?(?:disease|revasculari[sz]ation)|ischa?emic heart disease|"
+        r"coronary revasculari[sz]ation",
+        r"coronary|isch(?:a)?emic heart|angina|myocardial infarction|revasculari[sz]ation|\bCABG\b|"
+        r"\bPCI\b",
+    ),
     "spinal_cord_compression": (r"spinal cord compression", r"spinal cord compression"),
     "retinal_vein_occlusion": (r"retinal vein occlusion|\bRVO\b", r"retinal vein occlusion"),
     "pleural_effusion_or_ascites": (
@@ -68,6 +82,8 @@ _CONCEPTS: dict[str, tuple[str, str]] = {
 _ABSENCE: dict[str, str] = {
     "autoimmune_disease": r"auto-?immune",
     "cardiac_disease": r"\b(?:cardiac|heart|cardiovascular) disease",
+    "coronary_artery_disease": r"coronary (?:artery |heart )?disease|ischa?emic heart disease|"
+    r"\b(?:cardiac|heart|cardiovascular) disease",
     "liver_disease": r"\b(?:chronic )?liver disease",
     "bleeding_disorder": r"bleeding disorder|coagulopathy|coagulation disorder",
     "pleural_effusion_or_ascites": r"pleural effusion.*ascites|ascites.*pleural effusion",
@@ -115,7 +131,7 @@ MALIGNANCY_EXCEPTIONS: dict[str, tuple[str, str]] = {
         r"basal cell carcinoma|squamous cell carcinoma of (?:the )?skin|skin.*(?:basal|squamous)",
     ),
     "carcinoma in situ": (
-        r"(?:carcinoma )?in situ|\bDCIS\b|intraepithelial neoplasia",
+        r"(?:carcinoma )?in situ(?:\s+\w+\s+(?:cancer|carcinoma))?|\bDCIS\b|intraepithelial neoplasia",
         r"in situ|\bDCIS\b|intraepithelial",
     ),
     "superficial bladder cancer": (

@@ -78,13 +78,16 @@ def brain(text: str) -> Iterator[Found]:
 _EXTENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern, re.IGNORECASE))
     for name, pattern in (
-        ("unresectable", r"locally advanced,?\s*(?:and/or\s*)?(?:\(\s*)?unresectable\)?"),
+        ("locally_advanced_unresectable", r"locally advanced\s*(?:and\s*)?(?:\(\s*)?unresectable\)?"),
+        ("unresectable", r"locally advanced,\s*(?:and/or\s*)?(?:\(\s*)?unresectable\)?"),
         ("locally_advanced", r"\blocally[- ]advanced\b"),
         ("unresectable", r"\bunresectable\b|\binoperable\b|\bnot amenable to (?:curative )?"
          r"(?:surgery|resection)\b"),
         ("borderline_resectable", r"\bborderline[- ]resectable\b"),
         ("resectable", r"(?<!un)(?<!borderline )(?<!borderline-)\bresectable\b|\bcandidate for "
-         r"(?:definitive )?(?:surgical )?resection\b"),
+         r"(?:definitive )?(?:surgical )?resection\b|\bsuitable for (?:local|curative) (?:therapy|"
+         r"treatment)(?: administered)? with curative intent|\bamenable to curative (?:local )?"
+         r"(?:therapy|treatment|resection)"),
         ("metastatic", r"\bmetastatic\b(?! (?:to the )?(?:brain|CNS))|(?<!brain )(?<!CNS )"
          r"\bmetastases\b(?! (?:to|in) the (?:brain|CNS))|\bstage IV\b"),
         ("advanced", r"(?<!locally )(?<!locally-)\badvanced\b(?! (?:age|directive|directives))"),

@@ -28,7 +28,8 @@ WITHIN = re.compile(
 )
 QUALIFIED = re.compile(
     r"clinically (?:significant|relevant)|uncontrolled|\bsevere\b|serious|poorly controlled|"
-    r"requiring|significant|symptomatic|impair\w*",
+    r"requir\w*|significant|symptomatic|impair\w*|(?:systemic\s+)?(?:anti-?autoimmune|"
+    r"immunosuppressive)\s+(?:treatment|therapy)",
     re.IGNORECASE,
 )
 _ACTIVE = re.compile(r"\bactive\b|uncontrolled|current(?:ly)?|ongoing", re.IGNORECASE)

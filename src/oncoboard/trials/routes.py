@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from oncoboard.api.deps import SessionDep
-from oncoboard.api.problems import problem_responses
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.problems import problem_responses
 from oncoboard.errors import PayloadTooLarge
 from oncoboard.governance import gate
 from oncoboard.governance.http import ActorDep

@@ -52,9 +52,12 @@ class Structured(_Frozen):
     evidence: str
     group: int = 0
     negated: bool = False
+    # part of the subject clause of a conditional item ("Patients with metastatic CRC must …")
+    subject: bool = False
 
 
-Category = Literal["clinical", "administrative"]
+# clinician_judgement: no record decides it (life expectancy, the investigator's opinion)
+Category = Literal["clinical", "administrative", "clinician_judgement"]
 
 
 class Criterion(_Frozen):
@@ -81,6 +84,13 @@ class Criterion(_Frozen):
     not_structured_because: str | None = None
     # administrative (consent, willingness, logistics): shown apart, never counted as undecided
     category: Category = "clinical"
+    # applies to some patients only (a subject clause or a cohort): read narrowing only unless
+    # the subject is known to fit; ``subject_partial``: the subject has words no rule read
+    conditional: bool = False
+    subject_partial: bool = False
+    # alternatives that only widen a therapy or age requirement were read ("or similar agents",
+    # "or are unwilling …"): such a requirement that does not hold is left for review
+    widened: bool = False
 
 
 # ---------------------------------------------------------------- registry

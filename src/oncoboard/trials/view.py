@@ -51,6 +51,8 @@ class PatientView:
     labs: tuple[tuple[LabResult, RecordedFact], ...] = ()
     findings: tuple[tuple[ClinicalFinding, RecordedFact], ...] = ()
     gene_tests: tuple[tuple[GeneTesting, RecordedFact], ...] = ()
+    # every recorded treatment (medicines, procedures, radiotherapy courses)
+    therapy_history: tuple[RecordedFact, ...] = ()
 
     @classmethod
     def build(cls, record: PatientRecord, facts: PatientFacts, today: date) -> PatientView:
@@ -83,6 +85,7 @@ class PatientView:
             gene_tests=tuple(
                 (f.fact, f) for f in record.gene_tests if isinstance(f.fact, GeneTesting)
             ),
+            therapy_history=tuple(f for f in record.treatments if isinstance(f.fact, Treatment)),
         )
 
     @property

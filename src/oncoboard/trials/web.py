@@ -9,13 +9,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from oncoboard.api.deps import SessionDep
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.templates import templates
 from oncoboard.governance import decisions, gate
 from oncoboard.governance.http import ActorDep
 from oncoboard.governance.vocabulary import Action, Purpose, allowed_purposes
 from oncoboard.governance.web import decide_from_form
 from oncoboard.trials import service
-from oncoboard.web.routes import templates
 
 router = APIRouter(include_in_schema=False)
 

@@ -30,6 +30,8 @@ class Kind(Enum):
     FINDING = "condition (not a cancer)"
     COMORBIDITIES = "comorbidities"
     PREGNANCY = "pregnancy status"
+    BREASTFEEDING = "breastfeeding status"
+    DISEASE_STATUS = "cancer disease status"
     GENES_STUDIED = "genes studied"
     LAB = "laboratory result"
     PGX_GENOTYPE = "pharmacogenomic genotype"
@@ -45,7 +47,12 @@ def classify(resource: Json) -> tuple[Kind, str]:
     if resource_type == "Patient":
         return Kind.PATIENT, ""
     if resource_type == "Condition":
-        if is_cancer(resource.get("code")):
+        # a refuted cancer ("brain metastases" ruled out by MRI) is a negative finding, not a
+        # diagnosis
+        refuted = has_code(
+            resource.get("verificationStatus"), codes.CONDITION_VERIFICATION, "refuted"
+        )
+        if is_cancer(resource.get("code")) and not refuted:
             return Kind.CANCER_CONDITION, ""
         return Kind.FINDING, ""
     if resource_type == "Observation":
@@ -93,10 +100,15 @@ def _eligibility(resource: Json) -> Kind | None:
         return Kind.GENES_STUDIED
     if history.is_pregnancy_status(resource):
         return Kind.PREGNANCY
+    if history.is_breastfeeding_status(resource):
+        return Kind.BREASTFEEDING
+    if history.is_disease_status(resource):
+        return Kind.DISEASE_STATUS
     if history.is_comorbidities(resource):
         return Kind.COMORBIDITIES
     valued = any(k.startswith("value") for k in resource)
-    return Kind.LAB if valued and history.is_laboratory(resource) else None
+    measured = history.is_laboratory(resource) or history.is_clinical_measurement(resource)
+    return Kind.LAB if valued and measured else None
 
 
 def _procedure(resource: Json) -> tuple[Kind, str]:

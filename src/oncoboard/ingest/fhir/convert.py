@@ -15,7 +15,10 @@ from oncoboard.ingest.fhir.values import Json, code_keys
 from oncoboard.ingest.schemas import ImportOptions, ParsedFact, ProblemLog
 from oncoboard.record.schemas import AnyFact
 
-_HISTORY = (Kind.FINDING, Kind.COMORBIDITIES, Kind.PREGNANCY, Kind.GENES_STUDIED, Kind.LAB)
+_HISTORY = (
+    Kind.FINDING, Kind.COMORBIDITIES, Kind.PREGNANCY, Kind.BREASTFEEDING, Kind.DISEASE_STATUS,
+    Kind.GENES_STUDIED, Kind.LAB,
+)  # fmt: skip
 
 
 @dataclass
@@ -107,6 +110,10 @@ class Converter:
             found = [history.finding(resource)]
         elif kind is Kind.PREGNANCY:
             found = [history.pregnancy_status(resource)]
+        elif kind is Kind.BREASTFEEDING:
+            found = [history.breastfeeding_status(resource)]
+        elif kind is Kind.DISEASE_STATUS:
+            found = [history.disease_status(resource)]
         elif kind is Kind.GENES_STUDIED:
             absent = resource.get(
                 "resourceType"

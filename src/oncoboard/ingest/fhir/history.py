@@ -9,10 +9,20 @@ comorbidities SNOMED 398192003 "Co-morbid conditions" with the extensions
 ``mcode-related-condition`` / ``mcode-related-condition-absent`` (mCODE STU4 examples); LOINC
 53041-0 "DNA region of interest panel" with 48018-6 "Gene studied" components (mCODE
 genomic-region-studied example); a 69548-6 variant Observation valued LA9634-2 "Absent" is a
-pertinent negative (GR / mCODE example ``gx-genomic-variant-pertinent-negative-nras-kit-braf``).
+pertinent negative (GR / mCODE example ``gx-genomic-variant-pertinent-negative-nras-kit-braf``);
+mCODE cancer disease status LOINC 97509-4 valued from ConditionStatusTrendVS (SNOMED 268910001
+improved, 359746009 stable, 271299001 worsened, 709137006 undetermined; mCODE STU4).
+
+Clinical measurements outside the laboratory category that eligibility reads, by LOINC code as
+used in public FHIR data (US Core and Synthea examples, several open-source FHIR projects; not
+checked against the LOINC table itself, which is not available offline): body weight 29463-7
+and body height 8302-2 (Synthea vital signs), QTc interval 8636-3 ("Q-T interval corrected"),
+left ventricular ejection fraction 10230-1; breastfeeding status 63895-7.
 """
 
 from __future__ import annotations
+
+import re
 
 from oncoboard.ingest.fhir.references import ResourceIndex
 from oncoboard.ingest.fhir.values import (
@@ -34,6 +44,10 @@ PREGNANT = "LA15173-0"
 COMORBIDITIES = "398192003"
 REGION_STUDIED = "53041-0"
 GENE_STUDIED = "48018-6"
+BREASTFEEDING_STATUS = "63895-7"
+DISEASE_STATUS = "97509-4"
+# body weight, body height, QTc interval, LVEF (codes: module docstring)
+CLINICAL_MEASUREMENTS = frozenset({"29463-7", "8302-2", "8636-3", "10230-1"})
 _RELATED = "mcode-related-condition"
 _ABSENT = "mcode-related-condition-absent"
 
@@ -46,6 +60,13 @@ def is_laboratory(resource: Json) -> bool:
         for cat in categories
         if isinstance(cat, dict)
         for c in codings(cat)
+    )
+
+
+def is_clinical_measurement(resource: Json) -> bool:
+    """A vital sign or cardiac measurement eligibility reads (weight, height, QTc, LVEF)."""
+    return any(
+        s == LOINC and c in CLINICAL_MEASUREMENTS for s, c in code_keys(resource.get("code"))
     )
 
 
@@ -156,6 +177,42 @@ def pregnancy_status(resource: Json) -> ClinicalFinding | None:
             code_system=LOINC, code=NOT_PREGNANT, display="Not pregnant", effective=when
         )
     return None
+
+
+def is_breastfeeding_status(resource: Json) -> bool:
+    return (LOINC, BREASTFEEDING_STATUS) in set(code_keys(resource.get("code")))
+
+
+def breastfeeding_status(resource: Json) -> ClinicalFinding | None:
+    """``valueBoolean`` or a coded/text answer: "Not breastfeeding", "No" → absent."""
+    when = date_of(resource, "effectiveDateTime", "effectivePeriod", "issued")
+    value = resource.get("valueBoolean")
+    if not isinstance(value, bool):
+        text = label(resource.get("valueCodeableConcept")) or resource.get("valueString")
+        if not isinstance(text, str) or not text.strip():
+            return None
+        value = not re.search(r"\bnot?\b|\bnever\b|\bfalse\b", text, re.IGNORECASE)
+    return ClinicalFinding(
+        code_system=LOINC, code=BREASTFEEDING_STATUS, display="Breastfeeding", present=value,
+        effective=when,
+    )  # fmt: skip
+
+
+def is_disease_status(resource: Json) -> bool:
+    return (LOINC, DISEASE_STATUS) in set(code_keys(resource.get("code")))
+
+
+def disease_status(resource: Json) -> ClinicalFinding | None:
+    """mCODE cancer disease status as a dated finding ("Cancer disease status: … worsened")."""
+    value = resource.get("valueCodeableConcept")
+    text = label(value)
+    if not text:
+        return None
+    system, code, _ = first_code(value)
+    return ClinicalFinding(
+        code_system=system, code=code, display=f"Cancer disease status: {text}",
+        effective=date_of(resource, "effectiveDateTime", "effectivePeriod", "issued"),
+    )  # fmt: skip
 
 
 def is_region_studied(resource: Json) -> bool:

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from oncoboard.cli.output import console
+from oncoboard.edge.cli_output import console
 from oncoboard.errors import InputError
 
 DEFAULT_CACHE_DIR = Path("var/cache/trial-ranking")

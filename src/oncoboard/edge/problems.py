@@ -120,7 +120,15 @@ def install(app: FastAPI) -> None:
             return response
         return problem_response(exc, request)
 
-    async def _validation(request: Request, exc: Exception) -> JSONResponse:
+    def _page(request: Request, status: int, detail: str) -> Response | None:
+        """Pages answer with a page (the web shell registers it), the API with problem+json."""
+        pages = getattr(request.app.state, "html_http_errors", None)
+        if pages is None or request.url.path.startswith("/api/"):
+            return None
+        response: Response = pages(request, status, detail)
+        return response
+
+    async def _validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         problems = [
             {
@@ -139,10 +147,17 @@ def install(app: FastAPI) -> None:
             "detail": f"{len(problems)} problem(s) in the request",
             "problems": problems,
         }
+        detail = "; ".join(f"{p['field']}: {p['expected']} (got '{p['value']}')" for p in problems)
+        page = _page(request, 422, detail)
+        if page is not None:
+            return page
         return JSONResponse(body, status_code=422, media_type=PROBLEM_JSON)
 
-    async def _http(request: Request, exc: Exception) -> JSONResponse:
+    async def _http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        page = _page(request, exc.status_code, str(exc.detail))
+        if page is not None:
+            return page
         body = {
             "type": "about:blank",
             "title": str(exc.detail),

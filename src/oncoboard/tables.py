@@ -27,6 +27,7 @@ from oncoboard.monitoring.models import (
     ProGradeRow,
     ProSubmissionRow,
 )
+from oncoboard.portal.models import ReleasedDocumentRow
 from oncoboard.record.models import FactRow, PatientRow
 from oncoboard.store.base import Base
 from oncoboard.traceability.models import (
@@ -67,6 +68,7 @@ __all__ = [
     "ProGradeRow",
     "ProSubmissionRow",
     "RecommendationRow",
+    "ReleasedDocumentRow",
     "SigningKeyRow",
     "SiteSecretRow",
     "TrialRow",
