@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 
-from oncoboard.api.bodies import Authenticate
 from oncoboard.ehr import jwt
 from oncoboard.errors import NotAuthenticated, OncoBoardError
 from oncoboard.settings import Settings
+
+if TYPE_CHECKING:
+    from oncoboard.api.bodies import Authenticate
 
 CDS_PREFIX = "/cds-services/"
 
