@@ -68,6 +68,7 @@ CLI_ARGS: dict[str, list[str]] = {
     "dose propose": ["PT-A", "--drug", "capecitabine", "--ae", "hfs", "--grade", "3"],
     "dose rules": ["capecitabine"],
     "dose history": ["PT-A"],
+    "dose starting": ["PT-A"],
     "pro import": ["{file}"],
     "alerts list": [],
     "alerts ack": ["PT-A"],

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 
 from oncoboard.edge.deps import SessionDep
 from oncoboard.edge.problems import problem_responses
@@ -17,6 +18,17 @@ from oncoboard.pharmacogenomics.schemas import PgxProfile
 from oncoboard.pharmacogenomics.tables import cpic, guidance
 
 router = APIRouter(tags=["pharmacogenomics"])
+
+
+class PgxTables(BaseModel):
+    """The shipped CPIC tables and guidance: versions, provenance, licence, coverage."""
+
+    table_version: str
+    source: dict[str, Any]
+    genes: dict[str, dict[str, Any]]
+    guidance_version: str
+    drugs: dict[str, list[str]]
+    sources: dict[str, str]
 
 
 @router.get(
@@ -37,18 +49,18 @@ def pgx_profile(patient_id: str, actor: ActorDep, session: SessionDep) -> PgxPro
     return service.profile(session=session, access=access)
 
 
-@router.get("/pgx/tables", responses=problem_responses(401))
-def pgx_tables(actor: ActorDep) -> dict[str, Any]:
+@router.get("/pgx/tables", response_model=PgxTables, responses=problem_responses(401))
+def pgx_tables(actor: ActorDep) -> PgxTables:
     """Name the CPIC table and guidance versions in use, with their sources and licence."""
     tables, rules = cpic(), guidance()
-    return {
-        "table_version": tables.table_version,
-        "source": tables.source.model_dump(),
-        "genes": {
+    return PgxTables(
+        table_version=tables.table_version,
+        source=tables.source.model_dump(),
+        genes={
             g: {"guideline": t.guideline, "alleles": len(t.alleles)}
             for g, t in tables.genes.items()
         },
-        "guidance_version": rules.version,
-        "drugs": {g: sorted(group.members) for g, group in rules.drugs.items()},
-        "sources": rules.sources,
-    }
+        guidance_version=rules.version,
+        drugs={g: sorted(group.members) for g, group in rules.drugs.items()},
+        sources=rules.sources,
+    )
