@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from oncoboard.store.db import unit_of_work
 from tests.conftest import LiveServer
 from tests.ehr.support import FakeEhr, hook_body, medication_request
 from tests.pharmacogenomics.vcfs import germline_vcf
+from tests.support import import_file
 
 SIGN = "/cds-services/oncoboard-pgx-order-sign"
 
@@ -175,3 +177,58 @@ def test_feedback_with_override_reason_is_audited(
     with unit_of_work(engine) as session:
         rows = session.scalars(select(AuditRow).where(AuditRow.action == "cds_feedback")).all()
     assert len(rows) == 1 and "tdm-planned" in (rows[0].reason or "")
+
+
+def _on_osimertinib_with_decision(server: LiveServer, tmp_path: Path, ae: str, grade: int) -> None:
+    """PGX-IM also takes osimertinib; a clinician accepts a label-table proposal for ``ae``."""
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"fullUrl": "urn:uuid:p1", "resource": {"resourceType": "Patient", "id": "PGX-IM"}},
+        {"fullUrl": "urn:uuid:m1", "resource": {
+            "resourceType": "MedicationStatement", "id": "osi", "status": "active",
+            "medicationCodeableConcept": {"text": "osimertinib 80 mg"},
+            "subject": {"reference": "urn:uuid:p1"}, "effectivePeriod": {"start": "2026-10-01"}}},
+    ]}  # fmt: skip
+    path = tmp_path / "osi.fhir.json"
+    path.write_text(json.dumps(bundle))
+    import_file(server.engine, path)
+    api = server.client()
+    made = api.post(
+        "/api/v1/patients/PGX-IM/dose-proposals",
+        json={"drug": "osimertinib", "ae": ae, "grade": grade},
+    )
+    assert made.status_code == 201, made.text
+    rec = made.json()["recommendation_id"]
+    decided = api.post(f"/api/v1/recommendations/{rec}/decision", json={"outcome": "accept"})
+    assert decided.status_code == 201, decided.text
+
+
+def test_order_ignoring_an_approved_dose_change_gets_the_label_card(
+    server: LiveServer, ehr: FakeEhr, tmp_path: Path
+) -> None:
+    _on_osimertinib_with_decision(server, tmp_path, "QTc prolonged", 3)
+    order = medication_request("osi-1", "osimertinib 80 MG Oral Tablet", None, 80, unit="mg")
+    [card] = _call(server, ehr, SIGN, hook_body("order-sign", "PGX-IM", [order])).json()["cards"]
+    assert card["indicator"] == "warning" and "40 mg once daily" in card["summary"]
+    [suggestion] = card["suggestions"]
+    resource = suggestion["actions"][0]["resource"]
+    assert resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 40
+    assert card["overrideReasons"] and "QT" in card["detail"]
+    # an order that already has the approved dose gets no card
+    right = medication_request("osi-2", "osimertinib 40 MG Oral Tablet", None, 40, unit="mg")
+    assert _call(server, ehr, SIGN, hook_body("order-sign", "PGX-IM", [right])).json() == {
+        "cards": []
+    }
+
+
+def test_order_for_a_discontinued_drug_is_critical(
+    server: LiveServer, ehr: FakeEhr, tmp_path: Path
+) -> None:
+    _on_osimertinib_with_decision(server, tmp_path, "pneumonitis", 2)
+    order = medication_request("osi-3", "Tagrisso 80 mg", None, 80, unit="mg")
+    [card] = _call(server, ehr, SIGN, hook_body("order-sign", "PGX-IM", [order])).json()["cards"]
+    assert card["indicator"] == "critical" and "discontinued" in card["summary"]
+    assert card["suggestions"][0]["actions"][0] == {
+        "type": "delete",
+        "description": "Remove the draft osimertinib order",
+        "resourceId": ["MedicationRequest/osi-3"],
+    }

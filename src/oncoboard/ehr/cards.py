@@ -218,3 +218,12 @@ def _dose_text(order: dict[str, Any]) -> str:
                 low, high = rate["doseRange"]["low"], rate["doseRange"]["high"]
                 return f"{low['value']:g}-{high['value']:g} {low.get('unit') or low.get('code') or ''}".strip()
     return ""
+
+
+def first_dose(order: dict[str, Any]) -> tuple[float, str] | None:
+    """(value, unit) of the order's first doseQuantity, if it has one."""
+    found = _dose(order)
+    if found is None:
+        return None
+    quantity = found[1]
+    return float(quantity["value"]), str(quantity.get("code") or quantity.get("unit") or "")

@@ -16,6 +16,9 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from oncoboard.dosing import service as dosing_service
+from oncoboard.dosing.schemas import DoseChange
+from oncoboard.ehr import label_cards
 from oncoboard.ehr.cards import Card, CdsResponse, Link, Source, order_card
 from oncoboard.ehr.jwt import VerifiedClient
 from oncoboard.errors import ConsentDenied, InputError, NotFound, Problem
@@ -51,7 +54,8 @@ SERVICES: dict[str, dict[str, Any]] = {
         "hook": "order-select",
         "title": "OncoBoard: pharmacogenomic dosing check (order-select)",
         "description": "For fluoropyrimidines, thiopurines and irinotecan: the CPIC/label "
-        "starting dose for the patient's DPYD, TPMT/NUDT15 or UGT1A1 result.",
+        "starting dose for the patient's DPYD, TPMT/NUDT15 or UGT1A1 result; for drugs with a "
+        "label dose-modification table: the dose a clinician approved in OncoBoard.",
         "prefetch": _PREFETCH_ORDERS,
     },
     ORDER_SIGN: {
@@ -96,26 +100,45 @@ def handle(
             f"hook {service['hook']} with context.patientId",
         )
     patient = str(context["patientId"])
-    results, warning = _results(session, client, patient, service_id)
+    results, warning, access = _results(session, client, patient, service_id)
     if service_id == PATIENT_VIEW:
         return CdsResponse(cards=_patient_cards(session, patient, results, warning, base_url))
     orders = _draft_orders(context, service["hook"])
+    changes = dosing_service.approved_changes(session, access=access) if access else []
     cards = []
     for order in orders:
         card = _order_card(order, results, warning, patient, base_url)
         if card is not None:
             cards.append(card)
+        label = _label_card(order, changes, patient, base_url)
+        if label is not None:
+            cards.append(label)
     return CdsResponse(cards=cards)
+
+
+def _label_card(
+    order: dict[str, Any], changes: list[DoseChange], patient: str, base_url: str
+) -> Card | None:
+    table = label_cards.table_for(_drug(order)[0])
+    if table is None or not changes:
+        return None
+    return label_cards.label_card(
+        order,
+        table,
+        changes,
+        source_url=f"{base_url}/dosing/rules/{table.drug}",
+        link=smart_link(base_url, patient, "record", "Open the dose history in OncoBoard"),
+    )
 
 
 def _results(
     session: Session, client: VerifiedClient, patient: str, service_id: str
-) -> tuple[dict[str, GeneResult], str | None]:
+) -> tuple[dict[str, GeneResult], str | None, gate.Access | None]:
     """The patient's PGx results through the gate; unknown patient or no consent → none."""
     exists = session.scalar(select(PatientRow.id).where(PatientRow.external_id == patient))
     empty = {g: pgx_engine.not_tested(g) for g in cpic().genes}
     if exists is None:
-        return empty, "this patient is not in OncoBoard: no pharmacogenomic result on file"
+        return empty, "this patient is not in OncoBoard: no pharmacogenomic result on file", None
     try:
         access = gate.authorize(
             session,
@@ -126,11 +149,15 @@ def _results(
             patient_id=patient,
         )
     except ConsentDenied:
-        return empty, "the patient's consent does not allow OncoBoard to use their data here"
+        return (
+            empty,
+            "the patient's consent does not allow OncoBoard to use their data here",
+            None,
+        )
     results, _ = gene_results(
         record_service.pharmacogenomic_results(session=session, access=access)
     )
-    return results, None
+    return results, None, access
 
 
 def _draft_orders(context: dict[str, Any], hook: str) -> list[dict[str, Any]]:
@@ -210,7 +237,7 @@ def _order_card(
     return order_card(
         advice,
         order,
-        source_url=f"{base_url}/pgx/guidance",
+        source_url=f"{base_url}/patients/{patient}#pharmacogenomics",
         link=smart_link(base_url, patient, "pgx", "Open the pharmacogenomic results in OncoBoard"),
     )
 
