@@ -49,9 +49,16 @@ def pgx_profile(patient_id: str, actor: ActorDep, session: SessionDep) -> PgxPro
     return service.profile(session=session, access=access)
 
 
-@router.get("/pgx/tables", response_model=PgxTables, responses=problem_responses(401))
-def pgx_tables(actor: ActorDep) -> PgxTables:
+@router.get("/pgx/tables", response_model=PgxTables, responses=problem_responses(401, 403))
+def pgx_tables(actor: ActorDep, session: SessionDep) -> PgxTables:
     """Name the CPIC table and guidance versions in use, with their sources and licence."""
+    gate.authorize(
+        session,
+        actor=actor,
+        action=Action.VIEW_RECORD,
+        purpose=Purpose.TREATMENT,
+        obj="pharmacogenomic tables",
+    )
     tables, rules = cpic(), guidance()
     return PgxTables(
         table_version=tables.table_version,
