@@ -27,6 +27,7 @@ from oncoboard.edge import problems
 from oncoboard.edge.problems import problem_responses
 from oncoboard.ehr.http import with_cds
 from oncoboard.ehr.routes import router as cds_router
+from oncoboard.ehr.smart_routes import router as smart_router
 from oncoboard.governance.anchor import anchor_audit
 from oncoboard.governance.http import preauthenticate
 from oncoboard.governance.routes import router as governance_router
@@ -95,6 +96,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(celltherapy_router, prefix="/api/v1")
     app.include_router(pgx_router, prefix="/api/v1")
     app.include_router(cds_router)
+    app.include_router(smart_router)
     app.state.admission = AdmissionState()
     _system_routes(app)
     mount_web(app)
