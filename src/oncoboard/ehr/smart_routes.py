@@ -115,6 +115,7 @@ def open_patient(
     request: Request, actor: ActorDep, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """Signed in: import the launched patient's record from the EHR, then open their page."""
+    access = ingest_service.authorize_import(session, actor, "SMART launch")
     launched = smart.unseal(settings.signing_secret(), request.cookies.get(COOKIE))
     if launched.get("stage") != "open":
         raise InputError("no completed SMART launch in this browser (start from the EHR)")
@@ -122,7 +123,6 @@ def open_patient(
     # the stored file (the import's provenance) names the EHR and the patient it came from
     host = urlparse(iss).netloc
     name = re.sub(r"[^A-Za-z0-9_.+-]", "-", f"ehr-{host}-{patient}")[:120] + ".fhir.json"
-    access = ingest_service.authorize_import(session, actor, f"SMART launch from {iss}")
     bundle = fhir_client.read_record(iss, str(launched["access_token"]), patient)
     import_upload(
         session=session,
