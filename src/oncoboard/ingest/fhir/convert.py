@@ -29,6 +29,8 @@ class Converter:
     log: ProblemLog
     skipped: Counter[str] = field(default_factory=Counter)
     unmapped_codes: Counter[str] = field(default_factory=Counter)
+    # resources of types OncoBoard never reads: indexed for references, not validated
+    unchecked: dict[str, int] = field(default_factory=dict)
     reports: int = 0
     resources: int = 0
 
@@ -48,6 +50,10 @@ class Converter:
             elif why:
                 self.skipped[why] += 1
                 return
+        if kind is Kind.PGX_GENOTYPE and not genotypes.names_a_gene(resource):
+            # a GR genotype about derived variants (no gene studied): not a pharmacogene result
+            self.skipped["genotype Observation without a gene studied"] += 1
+            return
         patient = self.patient_key(resource, kind, locator, index)
         if patient is None:
             return

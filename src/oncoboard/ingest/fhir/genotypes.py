@@ -38,6 +38,11 @@ def _gene(resource: Json, value: str) -> str | None:
     return match.group(1) if match else None
 
 
+def names_a_gene(resource: Json) -> bool:
+    """The Observation says which gene its genotype is of (component or ``GENE*`` value)."""
+    return _gene(resource, _value(resource).strip()) is not None
+
+
 def _value(resource: Json) -> str:
     if isinstance(resource.get("valueString"), str):
         return str(resource["valueString"])
