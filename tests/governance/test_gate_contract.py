@@ -76,6 +76,8 @@ CLI_ARGS: dict[str, list[str]] = {
     "dose rules": ["capecitabine"],
     "dose history": ["PT-A"],
     "dose starting": ["PT-A"],
+    "pgx import": ["{file}", "--patient", "PT-A"],
+    "pgx show": ["PT-A"],
     "pro import": ["{file}"],
     "alerts list": [],
     "alerts ack": ["PT-A"],
