@@ -18,6 +18,7 @@ from oncoboard.ingest.fhir.documents import documents
 from oncoboard.ingest.fhir.references import ResourceIndex, dangling_references
 from oncoboard.ingest.fhir.validate import (
     FHIR_VERSION,
+    KEPT_TYPES,
     MODELS,
     describe,
     validate,
@@ -83,8 +84,10 @@ def _bundle(
     log = converter.log
     entries = bundle.get("entry") or []
     envelope = dict(bundle)
+    # the envelope as OncoBoard reads it: type, and each entry's fullUrl (request/response/
+    # search are never read, so they are not validated either)
     envelope["entry"] = [
-        {k: v for k, v in e.items() if k != "resource"} if isinstance(e, dict) else e
+        {k: v for k, v in e.items() if k == "fullUrl"} if isinstance(e, dict) else e
         for e in entries
     ]
     if not validate(envelope, _locator(prefix, bundle), log):
@@ -104,4 +107,4 @@ def _bundle(
     index.link_focus()
     for locator, resource in valid:
         yield from converter.convert(resource, locator, index)
-    dangling.update(dangling_references(index))
+    dangling.update(dangling_references(index, KEPT_TYPES))
