@@ -23,7 +23,7 @@ DEFINITIONS = "src/main/resources/org/pharmgkb/pharmcat/definition/alleles/{}_tr
 PHENOTYPES = "src/main/resources/org/pharmgkb/pharmcat/phenotype/{}.json"
 # The alleles OncoBoard calls from a germline VCF: single-nucleotide (or, for the UGT1A1 promoter,
 # the TA-repeat record itself) definitions only. Chosen because the issue and the CPIC
-# guidelines name them; the rest of each gene needs a lab call (docs/pgx.md).
+# guidelines name them; the rest of each gene needs a lab call (docs/pharmacogenomics.md).
 VCF_ALLELES = {
     "DPYD": (
         "c.1905+1G>A (*2A)",

@@ -126,7 +126,7 @@ class Settings(BaseSettings):
     max_line_bytes: int = Field(default=4 << 20, ge=1 << 20)
     max_document_bytes: int = Field(default=256 << 20, ge=1 << 20)
 
-    # EHR integration (#21, docs/ehr-integration.md)
+    # EHR integration (#21, docs/pharmacogenomics.md)
     public_url: str | None = Field(
         default=None,
         description="OncoBoard's external base URL (CDS Hooks audience, SMART redirect, card "
