@@ -232,3 +232,27 @@ def test_order_for_a_discontinued_drug_is_critical(
         "description": "Remove the draft osimertinib order",
         "resourceId": ["MedicationRequest/osi-3"],
     }
+
+
+def test_patient_view_flags_a_drug_on_record_without_its_genotype(
+    server: LiveServer, ehr: FakeEhr, tmp_path: Path
+) -> None:
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"fullUrl": "urn:uuid:p2", "resource": {"resourceType": "Patient", "id": "UNTESTED"}},
+        {"fullUrl": "urn:uuid:m2", "resource": {
+            "resourceType": "MedicationStatement", "id": "cape", "status": "active",
+            "medicationCodeableConcept": {"text": "capecitabine 500 mg"},
+            "subject": {"reference": "urn:uuid:p2"}}},
+    ]}  # fmt: skip
+    path = tmp_path / "untested.fhir.json"
+    path.write_text(json.dumps(bundle))
+    import_file(server.engine, path)
+    path_view = "/cds-services/oncoboard-patient-view"
+    cards = _call(server, ehr, path_view, hook_body("patient-view", "UNTESTED")).json()["cards"]
+    [card] = [c for c in cards if "genotype unknown" in c["summary"]]
+    assert card["summary"] == "Capecitabine on record: DPYD genotype unknown"
+    assert "test patients for genetic variants of DPYD" in card["detail"]
+    assert card["links"][0]["type"] == "smart"
+    # the DPYD-tested patient gets no such card
+    tested = _call(server, ehr, path_view, hook_body("patient-view", "PGX-IM")).json()["cards"]
+    assert not [c for c in tested if "genotype unknown" in c["summary"]]

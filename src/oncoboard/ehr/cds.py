@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from oncoboard.dosing import genotype
 from oncoboard.dosing import service as dosing_service
 from oncoboard.dosing.schemas import DoseChange
 from oncoboard.ehr import label_cards
@@ -102,7 +103,14 @@ def handle(
     patient = str(context["patientId"])
     results, warning, access = _results(session, client, patient, service_id)
     if service_id == PATIENT_VIEW:
-        return CdsResponse(cards=_patient_cards(session, patient, results, warning, base_url))
+        cards = _patient_cards(session, patient, results, warning, base_url)
+        if access is not None:
+            cards[:0] = label_cards.untested_cards(
+                genotype.starting_doses(session, access=access),
+                source=Source(label="OncoBoard", url=f"{base_url}/patients/{patient}"),
+                link=smart_link(base_url, patient, "pgx", "Open the starting doses in OncoBoard"),
+            )
+        return CdsResponse(cards=cards)
     orders = _draft_orders(context, service["hook"])
     changes = dosing_service.approved_changes(session, access=access) if access else []
     cards = []

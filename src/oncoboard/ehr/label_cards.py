@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from oncoboard.dosing import engine as dosing_engine
+from oncoboard.dosing.genotype import StartingDose
 from oncoboard.dosing.schemas import DoseAction, DoseChange, DrugRules
 from oncoboard.ehr.cards import (
     OVERRIDE_REASONS,
@@ -136,3 +137,23 @@ def _delete(order: dict[str, Any], drug: str) -> list[Suggestion]:
         resourceId=[f"MedicationRequest/{order['id']}"],
     )
     return [Suggestion(label=f"Cancel the {drug} order", isRecommended=True, actions=[action])]
+
+
+def untested_cards(doses: list[StartingDose], *, source: Source, link: Link) -> list[Card]:
+    """patient-view: a drug on the record whose guiding gene was never tested (or is incomplete)."""
+    cards = []
+    for item in doses:
+        if not item.on_record or item.advice.action != "test":
+            continue
+        genes = ", ".join(g.gene for g in item.advice.genes)
+        cards.append(
+            Card(
+                summary=f"{item.drug.capitalize()} on record: {genes} genotype unknown"[:140],
+                detail=f"{item.advice.text}\n\nOn record as: {', '.join(item.treatments)}. "
+                f"Sources: {'; '.join(item.advice.citations)}.",
+                indicator="warning",
+                source=source,
+                links=[link],
+            )
+        )
+    return cards
