@@ -62,6 +62,7 @@ FREE_TEXT = {
     ("celltherapy ack", "--note"): "a note",
     ("celltherapy export", "--out"): "a file to write",
     ("celltherapy verify", "--coi"): "a case's CoI, looked up (not found: exit 4)",
+    ("pgx import", "--patient"): "a new patient id is created",
 }
 
 # Bad values the type alone does not say (the rest are derived from the option's type below).
@@ -86,6 +87,7 @@ BAD_TEXT = {
     ("celltherapy open", "--limits"): "/no/such/limits.json",
     ("celltherapy export", "--format"): "docx",
     ("dose propose", "--grade"): "three",
+    ("pgx import", "--format"): "bam",
 }
 
 # (command) -> positional arguments that exist in the demo database or on disk.
@@ -104,6 +106,7 @@ ARGUMENTS = {
     "alerts resolve": ["{alert}"],
     "trials rank-pools": ["{folder}"],
     "dose propose": ["demo-001"],
+    "pgx import": ["{maf}"],
     "celltherapy open": ["demo-001"],
     "celltherapy step": ["W0000 26 000001 0", "apheresis"],
     "celltherapy export": ["W0000 26 000001 0"],

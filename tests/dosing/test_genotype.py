@@ -116,6 +116,11 @@ def test_unknown_genotype_is_shown_with_the_labels_testing_advice(
     assert cape["advice"]["genes"][0]["phenotype"] == "Not tested"
     assert "test patients for genetic variants of DPYD" in cape["advice"]["text"]
     assert all(d["genotype_dose"] is None for d in cape["label_doses"])
+    page = live_server.client().get(f"/patients/{PATIENT}").text
+    section = page.split('id="pharmacogenomics"')[1].split("</section>")[0]
+    shown, folded = section.split('id="pgx-untested"')
+    assert 'data-drug="capecitabine"' in shown and "genotype unknown" in shown
+    assert 'data-drug="mercaptopurine"' in folded and 'data-drug="capecitabine"' not in folded
 
 
 @pytest.mark.parametrize(
