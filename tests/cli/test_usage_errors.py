@@ -65,6 +65,7 @@ FREE_TEXT = {
     ("federation policy set", "--name"): "the site's name shown to researchers",
     ("federation query", "--site"): "a registered site's name, looked up (not found: exit 4)",
     ("federation train", "--out"): "a file to write",
+    ("pgx import", "--patient"): "a new patient id is created",
 }
 
 # Bad values the type alone does not say (the rest are derived from the option's type below).
@@ -94,6 +95,7 @@ BAD_TEXT = {
     ("federation policy set", "--beacon-id"): "not a beacon id",
     ("federation train", "--genes"): "b@d",
     ("federation train", "--site-db"): "not a url",
+    ("pgx import", "--format"): "bam",
 }
 
 # (command) -> positional arguments that exist in the demo database or on disk.
@@ -112,6 +114,7 @@ ARGUMENTS = {
     "alerts resolve": ["{alert}"],
     "trials rank-pools": ["{folder}"],
     "dose propose": ["demo-001"],
+    "pgx import": ["{maf}"],
     "celltherapy open": ["demo-001"],
     "celltherapy step": ["W0000 26 000001 0", "apheresis"],
     "celltherapy export": ["W0000 26 000001 0"],

@@ -25,6 +25,9 @@ from oncoboard.api.headers import SecurityHeaders
 from oncoboard.dosing.routes import router as dosing_router
 from oncoboard.edge import problems
 from oncoboard.edge.problems import problem_responses
+from oncoboard.ehr.http import with_cds
+from oncoboard.ehr.routes import router as cds_router
+from oncoboard.ehr.smart_routes import router as smart_router
 from oncoboard.errors import OncoBoardError
 from oncoboard.federation.routes import is_peer_request, preauthenticate_peer
 from oncoboard.federation.routes import router as beacon_router
@@ -36,6 +39,7 @@ from oncoboard.ingest.routes import router as ingest_router
 from oncoboard.ingest.uploads import remove_orphaned_uploads
 from oncoboard.knowledge.routes import router as knowledge_router
 from oncoboard.monitoring.routes import router as monitoring_router
+from oncoboard.pharmacogenomics.routes import router as pgx_router
 from oncoboard.record.routes import router as record_router
 from oncoboard.report.routes import api as report_api
 from oncoboard.report.routes import pages as report_pages
@@ -93,6 +97,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(monitoring_router, prefix="/api/v1")
     app.include_router(dosing_router, prefix="/api/v1")
     app.include_router(celltherapy_router, prefix="/api/v1")
+    app.include_router(pgx_router, prefix="/api/v1")
+    app.include_router(cds_router)
+    app.include_router(smart_router)
     app.include_router(beacon_router)  # GA4GH Beacon v2 site node, /api/beacon
     app.state.admission = AdmissionState()
     _system_routes(app)
@@ -120,7 +127,7 @@ def _middleware(app: FastAPI, settings: Settings) -> None:
             idle_s=settings.body_idle_s,
             min_upload_rate=settings.min_upload_bytes_per_s,
         ),
-        authenticate=_authenticate_before_body,
+        authenticate=with_cds(_authenticate_before_body),
         public_paths=LOGIN_PATHS,
         upload_routes=_upload_routes(app),
     )

@@ -45,6 +45,7 @@ SUB_APPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("oncoboard.monitoring.cli", ("pro", "alerts")),
     ("oncoboard.trials.cli", ("trials",)),
     ("oncoboard.dosing.cli", ("dose",)),
+    ("oncoboard.pharmacogenomics.cli", ("pgx",)),
     ("oncoboard.traceability.cli", ("celltherapy",)),
     ("oncoboard.federation.cli", ("federation",)),
 )
@@ -70,6 +71,7 @@ COMMAND_HELP: dict[str, str] = {
     "alerts": "The symptom-alert queue.",
     "trials": "Clinical-trial registry: import, show, match a patient, feasibility.",
     "dose": "Label-based dose-modification proposals (a clinician decides).",
+    "pgx": "Pharmacogenomics: import germline results, show phenotypes and dosing advice.",
     "celltherapy": "Cell-therapy chain of identity: cases, scanned hand-overs, signed batch record.",
     "federation": "Federated research: Beacon site node, coordinator, training.",
 }
