@@ -30,6 +30,11 @@ class Action(StrEnum):
     REPORT_SYMPTOMS = "report_symptoms"
     # working the symptom-alert queue: acknowledge, note, call, escalate, resolve
     TRIAGE_ALERTS = "triage_alerts"
+    # learned models (prediction/): read cards and the registry; train, evaluate and check drift;
+    # promote a model or answer its drift alerts (the quality officer's governance actions)
+    REVIEW_MODELS = "review_models"
+    TRAIN_MODELS = "train_models"
+    PROMOTE_MODELS = "promote_models"
 
 
 class Purpose(StrEnum):
@@ -75,8 +80,9 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.MANAGE_CONSENT: _CARE,
         Action.REPORT_SYMPTOMS: _CARE,
         Action.TRIAGE_ALERTS: _CARE,
+        Action.REVIEW_MODELS: _OPS,
     },
-    Role.TUMOR_BOARD: {Action.VIEW_RECORD: _CARE, Action.DECIDE: _CARE},
+    Role.TUMOR_BOARD: {Action.VIEW_RECORD: _CARE, Action.DECIDE: _CARE, Action.REVIEW_MODELS: _OPS},
     Role.NURSE: {
         Action.VIEW_RECORD: _CARE,
         Action.EDIT_RECORD: _CARE,
@@ -91,8 +97,19 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.MANAGE_CONSENT: _CARE,
         Action.REPORT_SYMPTOMS: _CARE,
     },
-    Role.RESEARCHER: {Action.VIEW_RECORD: _SECONDARY, Action.EXPORT: _SECONDARY},
-    Role.QUALITY_OFFICER: {Action.READ_AUDIT: _OPS, Action.EXPORT: _OPS},
+    Role.RESEARCHER: {
+        Action.VIEW_RECORD: _SECONDARY,
+        Action.EXPORT: _SECONDARY,
+        Action.REVIEW_MODELS: _OPS,
+        Action.TRAIN_MODELS: _OPS,
+    },
+    Role.QUALITY_OFFICER: {
+        Action.READ_AUDIT: _OPS,
+        Action.EXPORT: _OPS,
+        Action.REVIEW_MODELS: _OPS,
+        Action.TRAIN_MODELS: _OPS,
+        Action.PROMOTE_MODELS: _OPS,
+    },
     Role.CELL_THERAPY_COORDINATOR: {Action.VIEW_RECORD: _CARE, Action.EDIT_RECORD: _CARE},
     # site IT: imports data and manages accounts; reads records only to check imports
     Role.ADMIN: {
@@ -102,6 +119,8 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.READ_AUDIT: _OPS,
         Action.MANAGE_CONSENT: _CARE,
         Action.REPORT_SYMPTOMS: _CARE,
+        Action.REVIEW_MODELS: _OPS,
+        Action.TRAIN_MODELS: _OPS,
     },
 }
 

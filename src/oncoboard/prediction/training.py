@@ -152,10 +152,12 @@ def _cv_estimates(
         return metrics.uno_c(time[i], event[i], lp[i], censoring=censoring, tau=spec.horizon_years)
 
     replicates = max(20, spec.bootstrap_replicates // 4)  # CV is the costly part: fewer draws
-    c_h = estimate(mean_over_folds(harrell), len(time), replicates=replicates, seed=spec.seed,
-                   strata=fold)  # fmt: skip
-    c_u = estimate(mean_over_folds(uno), len(time), replicates=replicates, seed=spec.seed + 7,
-                   strata=fold)  # fmt: skip
+    c_h = estimate(
+        mean_over_folds(harrell), len(time), replicates=replicates, seed=spec.seed, strata=fold
+    )
+    c_u = estimate(
+        mean_over_folds(uno), len(time), replicates=replicates, seed=spec.seed + 7, strata=fold
+    )
     per_fold = [round(harrell(np.flatnonzero(fold == k)), 4) for k in range(spec.cv_folds)]
     return c_h, c_u, per_fold
 
@@ -194,26 +196,43 @@ def train(
     members = _bootstrap_members(spec, x, time, event)
     censoring = metrics.censoring_survival(time, event)
     holdout = cohort_metrics(
-        model, x_all[held], cohort.time[held], cohort.event[held],
-        cohort=f"{cohort.name} sequestered hold-out", censoring=censoring, seed=spec.seed,
-        horizon=spec.horizon_years, replicates=spec.bootstrap_replicates,
-    )  # fmt: skip
+        model,
+        x_all[held],
+        cohort.time[held],
+        cohort.event[held],
+        cohort=f"{cohort.name} sequestered hold-out",
+        censoring=censoring,
+        seed=spec.seed,
+        horizon=spec.horizon_years,
+        replicates=spec.bootstrap_replicates,
+    )
     ext = None
     if external is not None:
         ex = matrix(external, spec.features)
         ext = cohort_metrics(
-            model, ex, external.time, external.event, cohort=external.name,
+            model,
+            ex,
+            external.time,
+            external.event,
+            cohort=external.name,
             censoring=metrics.censoring_survival(external.time, external.event),
-            seed=spec.seed, note=f"external cohort; endpoint: {external.endpoint}",
-            horizon=spec.horizon_years, replicates=spec.bootstrap_replicates,
-        )  # fmt: skip
+            seed=spec.seed,
+            note=f"external cohort; endpoint: {external.endpoint}",
+            horizon=spec.horizon_years,
+            replicates=spec.bootstrap_replicates,
+        )
     plan_rows = subgroup_table(
-        model, x_all[held], cohort.time[held], cohort.event[held],
+        model,
+        x_all[held],
+        cohort.time[held],
+        cohort.event[held],
         cohort.strata.iloc[held][list(spec.subgroups or cohort.strata.columns)],
-        overall_c=holdout.harrell_c.value, min_events=policy.min_subgroup_events,
+        overall_c=holdout.harrell_c.value,
+        min_events=policy.min_subgroup_events,
         gap=policy.subgroup_gap,
-        replicates=spec.bootstrap_replicates, seed=spec.seed,
-    )  # fmt: skip
+        replicates=spec.bootstrap_replicates,
+        seed=spec.seed,
+    )
     report = ValidationReport(
         horizon_years=spec.horizon_years,
         cv_harrell_c=cv_h,

@@ -24,6 +24,12 @@ from oncoboard.monitoring.models import (
     ProGradeRow,
     ProSubmissionRow,
 )
+from oncoboard.prediction.models import (
+    DriftReportRow,
+    ModelAlertRow,
+    ModelEventRow,
+    ModelVersionRow,
+)
 from oncoboard.record.models import FactRow, PatientRow
 from oncoboard.store.base import Base
 from oncoboard.trials.models import TrialRow, TrialVersionRow
@@ -40,11 +46,15 @@ __all__ = [
     "DecisionRow",
     "DoseChangeRow",
     "DoseProposalRow",
+    "DriftReportRow",
     "FactRow",
     "ImportRow",
     "KbAssertionRow",
     "KbDroppedRow",
     "KbReleaseRow",
+    "ModelAlertRow",
+    "ModelEventRow",
+    "ModelVersionRow",
     "PatientRow",
     "ProAnswerRow",
     "ProEnrolmentRow",

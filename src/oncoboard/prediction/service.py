@@ -1,0 +1,448 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The model registry through the gate: train, list, evaluate, promote, drift, alerts.
+
+Keyword-only, explicit session, never commits. Promotion is the quality officer's governance
+action: refused (and audited) when the candidate is outside its change-control plan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from oncoboard.errors import Conflict, InputError, NotFound
+from oncoboard.governance import audit, gate
+from oncoboard.governance.gate import Access
+from oncoboard.governance.vocabulary import Action
+from oncoboard.prediction import datasets, drift, metrics, pccp, tabular, training
+from oncoboard.prediction.engine import LoadedModel
+from oncoboard.prediction.models import (
+    DriftReportRow,
+    ModelAlertRow,
+    ModelEventRow,
+    ModelVersionRow,
+)
+from oncoboard.prediction.schemas import (
+    AlertOut,
+    ClauseResult,
+    CohortMetrics,
+    DriftReportOut,
+    Estimate,
+    EvaluationOut,
+    ModelStatus,
+    ModelSummary,
+    TrainingSpec,
+)
+from oncoboard.prediction.validation import cohort_metrics
+
+
+class PromotionRefused(Conflict):
+    """A promotion the plan forbids; the refusal itself is audited after the rollback."""
+
+    def __init__(self, message: str, *, audit_event: object | None = None) -> None:
+        super().__init__(message)
+        self.audit_event = audit_event
+
+
+def _plan_sha256(plan_id: str) -> str:
+    return hashlib.sha256(pccp.plan_for(plan_id).model_dump_json().encode()).hexdigest()
+
+
+def _released(session: Session, name: str) -> ModelVersionRow | None:
+    return session.scalar(
+        select(ModelVersionRow).where(
+            ModelVersionRow.name == name, ModelVersionRow.status == ModelStatus.RELEASED.value
+        )
+    )
+
+
+def _event(session: Session, model_id: str, actor: str, event: str, detail: str) -> None:
+    session.add(ModelEventRow(model_id=model_id, actor=actor, event=event, detail=detail))
+
+
+def train_model(session: Session, *, access: Access, spec: TrainingSpec) -> ModelSummary:
+    """Train and validate a candidate version and check it against its plan (never released)."""
+    gate.require(access, Action.TRAIN_MODELS, patient_scoped=False)
+    plan = pccp.plan_for(spec.plan)
+    cohort = datasets.load(spec.dataset)
+    external = datasets.load(spec.external_validation) if spec.external_validation else None
+    trained = training.train(spec, cohort, external, acceptance=plan.acceptance)
+    released = _released(session, spec.name)
+    checks = pccp.check(plan, spec, trained.validation, released.validation if released else None)
+    outside = pccp.violations(checks)
+    version = (
+        session.scalar(
+            select(func.max(ModelVersionRow.version)).where(ModelVersionRow.name == spec.name)
+        )
+        or 0
+    ) + 1
+    text = training.canonical_json(trained.artefact)
+    row = ModelVersionRow(
+        id=f"{spec.name}@{version}",
+        name=spec.name,
+        version=version,
+        kind=spec.kind,
+        title=spec.title,
+        plan_id=plan.id,
+        plan_sha256=_plan_sha256(plan.id),
+        status=(ModelStatus.OUTSIDE_PLAN if outside else ModelStatus.CANDIDATE).value,
+        artefact=text,
+        artefact_sha256=training.artefact_sha256(text),
+        data_sha256=cohort.sha256,
+        code_version=trained.artefact["code_version"],
+        validation=trained.validation.model_dump(mode="json"),
+        plan_check=[c.model_dump() for c in checks],
+        created_by=access.actor.username,
+    )
+    session.add(row)
+    session.flush()
+    detail = (
+        "outside plan: " + "; ".join(f"{c.clause} ({c.detail})" for c in outside)
+        if outside
+        else f"validated against plan {plan.id} v{plan.version}: every clause passed"
+    )
+    _event(session, row.id, access.actor.username, "trained", detail)
+    session.flush()
+    return summary(row)
+
+
+def summary(row: ModelVersionRow) -> ModelSummary:
+    return ModelSummary(
+        id=row.id,
+        name=row.name,
+        version=row.version,
+        kind=row.kind,
+        title=row.title,
+        status=ModelStatus(row.status),
+        plan=row.plan_id,
+        artefact_sha256=row.artefact_sha256,
+        data_sha256=row.data_sha256,
+        code_version=row.code_version,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        holdout_c=Estimate.model_validate(row.validation["holdout"]["harrell_c"]),  # type: ignore[index]
+        plan_check=[ClauseResult.model_validate(c) for c in row.plan_check],
+        promoted_by=row.promoted_by,
+        promoted_at=row.promoted_at,
+    )
+
+
+def list_models(session: Session, *, access: Access) -> list[ModelSummary]:
+    gate.require(access, Action.REVIEW_MODELS, patient_scoped=False)
+    rows = session.scalars(
+        select(ModelVersionRow).order_by(ModelVersionRow.name, ModelVersionRow.version)
+    )
+    return [summary(r) for r in rows]
+
+
+def get_row(session: Session, model_id: str) -> ModelVersionRow:
+    row = session.get(ModelVersionRow, model_id)
+    if row is None:
+        known = session.scalars(select(ModelVersionRow.id).limit(20)).all()
+        raise NotFound(f"model {model_id!r} not found (known: {', '.join(known) or 'none'})")
+    return row
+
+
+def load(row: ModelVersionRow) -> LoadedModel:
+    """Parse a stored artefact after checking its hash: a changed artefact is never used."""
+    actual = training.artefact_sha256(row.artefact)
+    if actual != row.artefact_sha256:
+        raise Conflict(
+            f"model {row.id}: artefact hash {actual[:12]} does not match the registered "
+            f"{row.artefact_sha256[:12]}; refusing to use a modified model"
+        )
+    return _cached(row.id, row.name, row.version, row.artefact_sha256, row.artefact)
+
+
+_LOADED: dict[str, LoadedModel] = {}
+
+
+def _cached(model_id: str, name: str, version: int, sha: str, text: str) -> LoadedModel:
+    hit = _LOADED.get(sha)
+    if hit is None:
+        hit = LoadedModel.from_text(model_id, name, version, sha, text)
+        _LOADED.clear() if len(_LOADED) > 8 else None
+        _LOADED[sha] = hit
+    return hit
+
+
+def events(session: Session, *, access: Access, name: str) -> list[ModelEventRow]:
+    gate.require(access, Action.REVIEW_MODELS, patient_scoped=False)
+    return list(
+        session.scalars(
+            select(ModelEventRow)
+            .join(ModelVersionRow, ModelVersionRow.id == ModelEventRow.model_id)
+            .where(ModelVersionRow.name == name)
+            .order_by(ModelEventRow.id)
+        )
+    )
+
+
+def promote(session: Session, *, access: Access, model_id: str, reason: str) -> ModelSummary:
+    """Release a candidate (quality officer only); the previous release is retired."""
+    gate.require(access, Action.PROMOTE_MODELS, patient_scoped=False)
+    row = get_row(session, model_id)
+    refusal = _refusal(session, row)
+    if refusal:
+        event = audit.AuditEvent(
+            actor=access.actor.username,
+            roles=access.actor.roles_text,
+            action=Action.PROMOTE_MODELS.value,
+            purpose=access.purpose.value,
+            object=f"model {model_id}",
+            outcome="refused",
+            reason=refusal[:2000],
+            request_id=access.actor.request_id,
+        )
+        raise PromotionRefused(f"promotion of {model_id} refused: {refusal}", audit_event=event)
+    previous = _released(session, row.name)
+    now = datetime.now(UTC)
+    if previous is not None:
+        previous.status = ModelStatus.RETIRED.value
+        _event(session, previous.id, access.actor.username, "retired", f"replaced by {row.id}")
+    row.status = ModelStatus.RELEASED.value
+    row.promoted_by, row.promoted_at = access.actor.username, now
+    _event(session, row.id, access.actor.username, "promoted", reason)
+    session.flush()
+    return summary(row)
+
+
+def _refusal(session: Session, row: ModelVersionRow) -> str | None:
+    if row.status == ModelStatus.RELEASED.value:
+        return "it is already the released version"
+    if row.status == ModelStatus.RETIRED.value:
+        return "it was retired; train a new candidate"
+    if row.plan_sha256 != _plan_sha256(row.plan_id):
+        return f"plan {row.plan_id} changed since this candidate was validated; retrain it"
+    released = _released(session, row.name)
+    spec = TrainingSpec.model_validate(load(row).artefact["spec"])
+    from oncoboard.prediction.schemas import ValidationReport
+
+    checks = pccp.check(
+        pccp.plan_for(row.plan_id),
+        spec,
+        ValidationReport.model_validate(row.validation),
+        released.validation if released else None,
+    )
+    failed = pccp.violations(checks)
+    if failed:
+        return f"outside change-control plan {row.plan_id}: " + "; ".join(
+            f"clause {c.clause}: {c.detail}" for c in failed
+        )
+    return None
+
+
+def evaluate(
+    session: Session, *, access: Access, model_id: str, data: bytes | None, source: str
+) -> EvaluationOut:
+    """Metrics with intervals on new labelled data (CSV), or on the model's own hold-out."""
+    gate.require(access, Action.TRAIN_MODELS, patient_scoped=False)
+    row = get_row(session, model_id)
+    loaded = load(row)
+    if data is None:
+        return EvaluationOut(
+            model_id=row.id,
+            data="sequestered hold-out (stored)",
+            metrics=CohortMetrics.model_validate(row.validation["holdout"]),
+        )
+    table = tabular.read_table(data, source, loaded.model.features, need_outcome=True)
+    assert table.time is not None and table.event is not None
+    x = _imputed(table.x, loaded)
+    result = cohort_metrics(
+        loaded.model,
+        x,
+        table.time,
+        table.event,
+        cohort=source,
+        censoring=metrics.censoring_survival(table.time, table.event),
+        horizon=loaded.horizon,
+        replicates=200,
+        seed=1,
+        note="missing features imputed with the training median",
+    )
+    _event(
+        session,
+        row.id,
+        access.actor.username,
+        "evaluated",
+        f"{source}: n={result.n}, C={result.harrell_c.value}",
+    )
+    return EvaluationOut(model_id=row.id, data=source, metrics=result)
+
+
+def _imputed(x: np.ndarray, loaded: LoadedModel) -> np.ndarray:
+    ranges = loaded.artefact["feature_ranges"]
+    medians = np.array([ranges[f]["median"] for f in loaded.model.features])
+    return np.where(np.isnan(x), medians, x)
+
+
+def check_drift(
+    session: Session, *, access: Access, model_id: str, data: bytes, source: str
+) -> DriftReportOut:
+    """PSI/KS per feature against the training data, performance per labelled window; alerts
+    beyond the plan's thresholds go to the quality officer's queue."""
+    gate.require(access, Action.TRAIN_MODELS, patient_scoped=False)
+    row = get_row(session, model_id)
+    loaded = load(row)
+    thresholds = pccp.plan_for(row.plan_id).drift
+    table = tabular.read_table(data, source, loaded.model.features, need_outcome=False)
+    reference = _reference(loaded)
+    features = [
+        drift.feature_drift(f, reference[:, j], table.x[:, j], thresholds)
+        for j, f in enumerate(loaded.model.features)
+    ]
+    performance = _performance(loaded, table, thresholds, row.validation)
+    alerts = [
+        f"feature {f.feature}: PSI {f.psi} >= {thresholds.psi_alert}"
+        for f in features
+        if f.level == "alert"
+    ] + [p["alert"] for p in performance if p.get("alert")]
+    report = DriftReportRow(
+        model_id=row.id,
+        created_by=access.actor.username,
+        data_name=source[:256],
+        n=len(table.x),
+        payload={
+            "features": [f.model_dump() for f in features],
+            "performance": performance,
+            "alerts": alerts,
+        },
+    )
+    session.add(report)
+    session.flush()
+    for message in alerts:
+        session.add(
+            ModelAlertRow(
+                model_id=row.id, report_id=report.id, kind="drift", message=message, status="open"
+            )
+        )
+    _event(
+        session,
+        row.id,
+        access.actor.username,
+        "drift",
+        f"{source}: n={len(table.x)}, {len(alerts)} alert(s)",
+    )
+    session.flush()
+    return drift_report(report)
+
+
+def _reference(loaded: LoadedModel) -> np.ndarray:
+    """The training features, re-read from the package and checked against the recorded hash."""
+    info = loaded.artefact["training_data"]
+    cohort = datasets.load(info["dataset"])
+    if cohort.sha256 != info["sha256"]:
+        raise Conflict(
+            f"training data {info['dataset']} changed since {loaded.id} was trained "
+            f"({cohort.sha256[:12]} vs {info['sha256'][:12]}): no drift reference"
+        )
+    spec = TrainingSpec.model_validate(loaded.artefact["spec"])
+    dev, _ = training.split(cohort.event, spec.holdout_fraction, spec.seed)
+    return training.matrix(cohort, loaded.model.features)[dev]
+
+
+def _performance(
+    loaded: LoadedModel, table: tabular.Table, thresholds: Any, validation: dict[str, Any]
+) -> list[dict[str, Any]]:
+    if table.time is None or table.event is None:
+        return []
+    windows = table.window if table.window is not None else np.array(["all"] * len(table.x))
+    released_low = validation["holdout"]["harrell_c"]["low"]
+    x = _imputed(table.x, loaded)
+    lp = loaded.model.linear_predictor(x)
+    found = []
+    for label in sorted(set(windows)):
+        member = windows == label
+        n_events = int(table.event[member].sum())
+        entry: dict[str, Any] = {"window": label, "n": int(member.sum()), "events": n_events}
+        if n_events < thresholds.min_window_events:
+            entry["note"] = f"too few events ({n_events} < {thresholds.min_window_events})"
+        else:
+            c = metrics.harrell_c(table.time[member], table.event[member], lp[member])
+            entry["harrell_c"] = round(c, 4)
+            floor = released_low - thresholds.c_index_drop
+            if c < floor:
+                entry["alert"] = (
+                    f"window {label}: C {c:.3f} below {floor:.3f} (validated lower bound - {thresholds.c_index_drop})"
+                )
+        found.append(entry)
+    return found
+
+
+def drift_report(row: DriftReportRow) -> DriftReportOut:
+    p = row.payload
+    return DriftReportOut(
+        id=row.id,
+        model_id=row.model_id,
+        data=row.data_name,
+        n=row.n,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        features=p["features"],
+        performance=p["performance"],
+        alerts=p["alerts"],
+    )
+
+
+def latest_drift(session: Session, *, access: Access, model_id: str) -> DriftReportOut | None:
+    gate.require(access, Action.REVIEW_MODELS, patient_scoped=False)
+    row = session.scalar(
+        select(DriftReportRow)
+        .where(DriftReportRow.model_id == model_id)
+        .order_by(DriftReportRow.id.desc())
+        .limit(1)
+    )
+    return drift_report(row) if row else None
+
+
+def alerts(session: Session, *, access: Access, status: str | None = "open") -> list[AlertOut]:
+    gate.require(access, Action.REVIEW_MODELS, patient_scoped=False)
+    query = select(ModelAlertRow).order_by(ModelAlertRow.id)
+    if status:
+        query = query.where(ModelAlertRow.status == status)
+    return [
+        AlertOut(
+            id=a.id,
+            model_id=a.model_id,
+            kind=a.kind,
+            message=a.message,
+            status=a.status,
+            created_at=a.created_at,
+            acknowledged_by=a.acknowledged_by,
+        )
+        for a in session.scalars(query)
+    ]
+
+
+def acknowledge(session: Session, *, access: Access, alert_id: int) -> None:
+    gate.require(access, Action.PROMOTE_MODELS, patient_scoped=False)
+    alert = session.get(ModelAlertRow, alert_id)
+    if alert is None:
+        raise NotFound(f"model alert {alert_id} not found")
+    if alert.status != "open":
+        raise Conflict(
+            f"model alert {alert_id} was already acknowledged by {alert.acknowledged_by}"
+        )
+    alert.status, alert.acknowledged_by = "acknowledged", access.actor.username
+    alert.acknowledged_at = datetime.now(UTC)
+    _event(session, alert.model_id, access.actor.username, "alert acknowledged", alert.message)
+
+
+def released_for_prediction(session: Session) -> ModelVersionRow | None:
+    """The released version that serves predictions (Cox preferred: exact and linear)."""
+    rows = session.scalars(
+        select(ModelVersionRow)
+        .where(ModelVersionRow.status == ModelStatus.RELEASED.value)
+        .order_by(ModelVersionRow.kind.desc(), ModelVersionRow.name)
+    ).all()
+    return rows[0] if rows else None
+
+
+def refuse_unknown(value: str, allowed: tuple[str, ...], field: str) -> None:
+    if value not in allowed:
+        raise InputError(f"{field} {value!r}: expected one of {', '.join(allowed)}")
