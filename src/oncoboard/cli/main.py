@@ -63,6 +63,7 @@ SUB_APPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("oncoboard.monitoring.cli", ("pro", "alerts")),
     ("oncoboard.trials.cli", ("trials",)),
     ("oncoboard.dosing.cli", ("dose",)),
+    ("oncoboard.prediction.cli", ("models",)),
 )
 
 

@@ -71,7 +71,11 @@ def train_model(session: Session, *, access: Access, spec: TrainingSpec) -> Mode
     plan = pccp.plan_for(spec.plan)
     cohort = datasets.load(spec.dataset)
     external = datasets.load(spec.external_validation) if spec.external_validation else None
-    trained = training.train(spec, cohort, external, acceptance=plan.acceptance)
+    key = (spec.model_dump_json(), cohort.sha256, plan.model_dump_json())
+    trained = _TRAINED.get(key) or training.train(
+        spec, cohort, external, acceptance=plan.acceptance
+    )
+    _TRAINED[key] = trained
     released = _released(session, spec.name)
     checks = pccp.check(plan, spec, trained.validation, released.validation if released else None)
     outside = pccp.violations(checks)
@@ -109,6 +113,10 @@ def train_model(session: Session, *, access: Access, spec: TrainingSpec) -> Mode
     _event(session, row.id, access.actor.username, "trained", detail)
     session.flush()
     return summary(row)
+
+
+# training is deterministic for (spec, data, plan): a process trains each combination once
+_TRAINED: dict[tuple[str, str, str], training.Trained] = {}
 
 
 def summary(row: ModelVersionRow) -> ModelSummary:
@@ -441,6 +449,15 @@ def released_for_prediction(session: Session) -> ModelVersionRow | None:
         .order_by(ModelVersionRow.kind.desc(), ModelVersionRow.name)
     ).all()
     return rows[0] if rows else None
+
+
+def card(session: Session, *, access: Access, model_id: str) -> dict[str, Any]:
+    """The model card's content for one version (sections of Mitchell et al. 2019)."""
+    from oncoboard.prediction.card import card_data
+
+    gate.require(access, Action.REVIEW_MODELS, patient_scoped=False)
+    row = get_row(session, model_id)
+    return card_data(row, load(row), events(session, access=access, name=row.name))
 
 
 def refuse_unknown(value: str, allowed: tuple[str, ...], field: str) -> None:
