@@ -72,6 +72,12 @@ CLI_ARGS: dict[str, list[str]] = {
     "alerts escalate": ["PT-A", "--note", "needs review"],
     "alerts resolve": ["PT-A", "--outcome", "advice_given"],
     "alerts sweep": [],
+    "models train": ["seer-breast-os-cox"],
+    "models list": [],
+    "models evaluate": ["seer-breast-os-cox@1"],
+    "models card": ["seer-breast-os-cox@1"],
+    "models promote": ["seer-breast-os-cox@1", "--reason", "a long enough reason"],
+    "models drift": ["seer-breast-os-cox@1", "--data", "{file}"],
 }
 
 

@@ -207,7 +207,7 @@ def train(
         replicates=spec.bootstrap_replicates,
     )
     ext = None
-    if external is not None:
+    if external is not None and not set(spec.features) - set(external.features.columns):
         ex = matrix(external, spec.features)
         ext = cohort_metrics(
             model,
