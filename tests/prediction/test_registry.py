@@ -49,7 +49,7 @@ def test_out_of_plan_candidate_is_refused_naming_the_clause(engine: Engine) -> N
     wider = _spec(features=[*_spec().features, "t_stage"])
     out = _run(engine, RESEARCHER, Action.TRAIN_MODELS, service.train_model, spec=wider)
     assert out.status == ModelStatus.OUTSIDE_PLAN  # type: ignore[attr-defined]
-    with pytest.raises(service.PromotionRefused, match="clause 1.3 feature set fixed: adds"):
+    with pytest.raises(service.PromotionRefused, match=r"clause 1\.3 feature set fixed: adds"):
         _run(
             engine,
             QUALITY,
@@ -69,15 +69,17 @@ def test_in_plan_retraining_waits_for_the_quality_officer(engine: Engine) -> Non
     first = _run(engine, RESEARCHER, Action.TRAIN_MODELS, service.train_model, spec=_spec())
     assert first.status == ModelStatus.CANDIDATE  # type: ignore[attr-defined]
     assert all(c.passed for c in first.plan_check)  # type: ignore[attr-defined]
-    with pytest.raises(PermissionDenied, match="may not promote_models"):
-        with unit_of_work(engine) as session:
-            gate.authorize(
-                session,
-                actor=RESEARCHER,
-                action=Action.PROMOTE_MODELS,
-                purpose=Purpose.OPERATIONS,
-                obj="model",
-            )
+    with (
+        pytest.raises(PermissionDenied, match="may not promote_models"),
+        unit_of_work(engine) as session,
+    ):
+        gate.authorize(
+            session,
+            actor=RESEARCHER,
+            action=Action.PROMOTE_MODELS,
+            purpose=Purpose.OPERATIONS,
+            obj="model",
+        )
     _run(
         engine,
         QUALITY,
@@ -147,7 +149,7 @@ def test_drift_alerts_reach_the_quality_queue(engine: Engine, tmp_path: object) 
     queue = _run(engine, QUALITY, Action.REVIEW_MODELS, service.alerts)
     assert any("age_years" in a.message for a in queue)  # type: ignore[attr-defined]
     bad = b"age_years,tumour_size_mm,grade,positive_nodes,er_positive,pr_positive\n50,x,2,1,1,1\n"
-    with pytest.raises(InputError, match="bad.csv: line 2: tumour_size_mm: expected a number"):
+    with pytest.raises(InputError, match=r"bad\.csv: line 2: tumour_size_mm: expected a number"):
         _run(
             engine,
             RESEARCHER,

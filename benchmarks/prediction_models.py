@@ -1,0 +1,135 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Learned models: 5-fold CV Harrell's C against the anchors on the same folds in the same run,
+training time of the shipped specs, per-patient prediction + explanation latency (goal < 200 ms).
+
+Anchors: lifelines' CoxPHFitter (MIT) and scikit-survival's RandomSurvivalForest (GPL-3, test
+extra); OncoBoard's models: Cox PH (numpy) and gradient-boosted Cox trees (XGBoost).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from oncoboard.prediction import datasets, engine, estimators, metrics, training
+from oncoboard.prediction.schemas import TrainingSpec
+
+COMMON = ("age_years", "tumour_size_mm", "grade", "positive_nodes", "er_positive", "pr_positive")
+SETS = {
+    "metabric": tuple(datasets.METABRIC_COLUMNS.values()),
+    "seer_breast": (
+        *COMMON,
+        "t_stage",
+        "n_stage",
+        "stage_group",
+        "distant_extension",
+        "nodes_examined",
+        "race_black",
+        "race_other",
+        "married",
+    ),
+    "seer_breast (6 common)": COMMON,
+    "gbsg2": (
+        "age_years",
+        "tumour_size_mm",
+        "grade",
+        "positive_nodes",
+        "er_fmol",
+        "pr_fmol",
+        "hormone_therapy",
+        "postmenopausal",
+    ),
+}
+ANCHORS = {"metabric": (0.636, 0.646), "seer_breast": (0.735, None), "gbsg2": (0.679, 0.689)}
+
+
+def _anchor_cox(x: np.ndarray, t: np.ndarray, e: np.ndarray, xt: np.ndarray) -> np.ndarray:
+    from lifelines import CoxPHFitter
+
+    cols = [f"f{j}" for j in range(x.shape[1])]
+    frame = pd.DataFrame(x, columns=cols).assign(T=t, E=e.astype(int))
+    fitter = CoxPHFitter().fit(frame, "T", "E")
+    return np.asarray(fitter.predict_log_partial_hazard(pd.DataFrame(xt, columns=cols)))
+
+
+def _anchor_rsf(x: np.ndarray, t: np.ndarray, e: np.ndarray, xt: np.ndarray) -> np.ndarray | None:
+    try:
+        from sksurv.ensemble import RandomSurvivalForest
+        from sksurv.util import Surv
+    except ImportError:
+        return None
+    forest = RandomSurvivalForest(n_estimators=100, min_samples_leaf=15, n_jobs=1, random_state=0)
+    return np.asarray(forest.fit(x, Surv.from_arrays(e, t)).predict(xt))
+
+
+def cv_table() -> None:
+    print(
+        "| cohort | features | anchor Cox (lifelines) | anchor RSF (sksurv) | OncoBoard Cox | "
+        "OncoBoard boosted Cox | quoted anchors Cox / RSF |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for label, features in SETS.items():
+        cohort = datasets.load(label.split(" ")[0])
+        x = cohort.features[list(features)].to_numpy(float)
+        fold = training.folds(cohort.event, 5, 20260101)
+        scores: dict[str, list[float]] = {k: [] for k in ("cox", "rsf", "ours_cox", "ours_boost")}
+        for k in range(5):
+            te, tr = fold == k, fold != k
+            t, e = cohort.time, cohort.event
+
+            def c(
+                risk: np.ndarray, t: np.ndarray = t, e: np.ndarray = e, te: np.ndarray = te
+            ) -> float:
+                return metrics.harrell_c(t[te], e[te], risk)
+
+            scores["cox"].append(c(_anchor_cox(x[tr], t[tr], e[tr], x[te])))
+            rsf = _anchor_rsf(x[tr], t[tr], e[tr], x[te])
+            if rsf is not None:
+                scores["rsf"].append(c(rsf))
+            for key, kind in (("ours_cox", "cox_ph"), ("ours_boost", "boosted_cox")):
+                model = estimators.fit(kind, features, x[tr], t[tr], e[tr], {})
+                scores[key].append(c(model.linear_predictor(x[te])))
+        mean = {k: f"{np.mean(v):.3f}" if v else "n/a" for k, v in scores.items()}
+        quoted = ANCHORS.get(label, (None, None))
+        print(
+            f"| {label} | {len(features)} | {mean['cox']} | {mean['rsf']} | {mean['ours_cox']} "
+            f"| {mean['ours_boost']} | {quoted[0] or '-'} / {quoted[1] or '-'} |",
+            flush=True,
+        )
+
+
+def training_and_latency() -> None:
+    print("\n| spec | training CPU s | prediction + explanation per patient: median / p95 ms |")
+    print("|---|---|---|")
+    for name in ("seer-breast-os-cox", "seer-breast-os-boosted"):
+        text = resources.files("oncoboard.prediction.specs").joinpath(f"{name}.json").read_text()
+        spec = TrainingSpec.model_validate(json.loads(text))
+        start = time.process_time()
+        trained = training.train(spec, datasets.load("seer_breast"), datasets.load("gbsg2"))
+        cpu = time.process_time() - start
+        canonical = training.canonical_json(trained.artefact)
+        loaded = engine.LoadedModel.from_text(f"{name}@1", name, 1, "x", canonical)
+        values = {
+            f: engine.FeatureValue(v, "benchmark")
+            for f, v in zip(spec.features, (58.0, 32.0, 2.0, 3.0, 1.0, None), strict=True)
+        }
+        times = []
+        for _ in range(200):
+            t0 = time.perf_counter()
+            engine.predict(loaded, values)
+            times.append((time.perf_counter() - t0) * 1000)
+        times.sort()
+        print(
+            f"| {name} | {cpu:.1f} | {statistics.median(times):.1f} / {times[189]:.1f} |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    cv_table()
+    training_and_latency()
