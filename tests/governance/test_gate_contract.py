@@ -126,6 +126,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/alerts/{alert_id}/actions"): {"data": {"action": "acknowledge"}},
     ("POST", "/patients/{patient_id}/symptoms/report"): {
         "data": {"questionnaire_id": "capecitabine", "idempotency_key": "k1"}},
+    ("POST", "/api/v1/models"): {"json": {"spec": "seer-breast-os-cox"}},
+    ("POST", "/api/v1/models/{model_id}/promote"): {"json": {"reason": "a long enough reason"}},
 }  # fmt: skip
 
 

@@ -15,7 +15,7 @@ from oncoboard.governance import gate
 from oncoboard.governance.gate import Actor
 from oncoboard.governance.models import AuditRow
 from oncoboard.governance.vocabulary import Action, Purpose, Role
-from oncoboard.prediction import service
+from oncoboard.prediction import drift_service, service
 from oncoboard.prediction.schemas import ModelStatus, TrainingSpec
 from oncoboard.store.db import unit_of_work
 
@@ -139,14 +139,14 @@ def test_drift_alerts_reach_the_quality_queue(engine: Engine, tmp_path: object) 
         engine,
         RESEARCHER,
         Action.TRAIN_MODELS,
-        service.check_drift,
+        drift_service.check_drift,
         model_id=model.id,
         data="\n".join(rows).encode(),
         source="shifted.csv",
     )  # type: ignore[attr-defined]
     levels = {f.feature: f.level for f in report.features}  # type: ignore[attr-defined]
     assert levels["age_years"] == "alert" and levels["positive_nodes"] == "alert"
-    queue = _run(engine, QUALITY, Action.REVIEW_MODELS, service.alerts)
+    queue = _run(engine, QUALITY, Action.REVIEW_MODELS, drift_service.alerts)
     assert any("age_years" in a.message for a in queue)  # type: ignore[attr-defined]
     bad = b"age_years,tumour_size_mm,grade,positive_nodes,er_positive,pr_positive\n50,x,2,1,1,1\n"
     with pytest.raises(InputError, match=r"bad\.csv: line 2: tumour_size_mm: expected a number"):
@@ -154,7 +154,7 @@ def test_drift_alerts_reach_the_quality_queue(engine: Engine, tmp_path: object) 
             engine,
             RESEARCHER,
             Action.TRAIN_MODELS,
-            service.check_drift,
+            drift_service.check_drift,
             model_id=model.id,
             data=bad,
             source="bad.csv",

@@ -19,6 +19,7 @@ from oncoboard.ingest.routes import router as ingest_router
 from oncoboard.ingest.uploads import UploadSizeLimit
 from oncoboard.knowledge.routes import router as knowledge_router
 from oncoboard.monitoring.routes import router as monitoring_router
+from oncoboard.prediction.routes import router as prediction_router
 from oncoboard.record.routes import router as record_router
 from oncoboard.report.routes import api as report_api
 from oncoboard.report.routes import pages as report_pages
@@ -77,6 +78,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(trials_router, prefix="/api/v1")
     app.include_router(monitoring_router, prefix="/api/v1")
     app.include_router(dosing_router, prefix="/api/v1")
+    app.include_router(prediction_router, prefix="/api/v1")
 
     @app.get("/api/v1/health", tags=["system"], response_model=Health)
     def health() -> Health:

@@ -35,6 +35,8 @@ class Action(StrEnum):
     REVIEW_MODELS = "review_models"
     TRAIN_MODELS = "train_models"
     PROMOTE_MODELS = "promote_models"
+    # a released model's prediction for one patient (clinical decision support for clinicians)
+    PREDICT = "predict"
 
 
 class Purpose(StrEnum):
@@ -81,8 +83,14 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.REPORT_SYMPTOMS: _CARE,
         Action.TRIAGE_ALERTS: _CARE,
         Action.REVIEW_MODELS: _OPS,
+        Action.PREDICT: _CARE,
     },
-    Role.TUMOR_BOARD: {Action.VIEW_RECORD: _CARE, Action.DECIDE: _CARE, Action.REVIEW_MODELS: _OPS},
+    Role.TUMOR_BOARD: {
+        Action.VIEW_RECORD: _CARE,
+        Action.DECIDE: _CARE,
+        Action.REVIEW_MODELS: _OPS,
+        Action.PREDICT: _CARE,
+    },
     Role.NURSE: {
         Action.VIEW_RECORD: _CARE,
         Action.EDIT_RECORD: _CARE,

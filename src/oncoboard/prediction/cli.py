@@ -16,7 +16,7 @@ from oncoboard.errors import InputError
 from oncoboard.governance import gate
 from oncoboard.governance.gate import Access, Actor
 from oncoboard.governance.vocabulary import Action, Purpose
-from oncoboard.prediction import card, pccp, service
+from oncoboard.prediction import card, drift_service, pccp, service
 from oncoboard.store.db import unit_of_work
 
 models_app = typer.Typer(
@@ -189,7 +189,7 @@ def drift(
         access = _access(
             session, context.actor(session), Action.TRAIN_MODELS, f"model drift {model}"
         )
-        out = service.check_drift(
+        out = drift_service.check_drift(
             session, access=access, model_id=model, data=data.read_bytes(), source=str(data)
         )
     if as_json:

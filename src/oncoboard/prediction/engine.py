@@ -22,8 +22,20 @@ from oncoboard.governance.recommendation import (
     RecommendationKind,
 )
 from oncoboard.prediction import estimators
-from oncoboard.prediction.schemas import Estimate, FeatureValueOut, PredictionOut
-from oncoboard.record.schemas import PatientRecord, RecordedFact
+from oncoboard.prediction.record_features import (
+    FeatureValue,
+    outside_intended_use,
+    record_features,
+)
+from oncoboard.prediction.schemas import (
+    Estimate,
+    FeatureValueOut,
+    PatientPredictionOut,
+    PredictionOut,
+)
+from oncoboard.record.schemas import PatientRecord
+
+__all__ = ["FeatureValue", "LoadedModel", "for_patient", "predict", "recommendation"]
 
 
 @dataclass(frozen=True)
@@ -62,99 +74,6 @@ class LoadedModel:
         return float(self.artefact["spec"]["horizon_years"])
 
 
-@dataclass(frozen=True)
-class FeatureValue:
-    """A feature as found in the record (None: not recorded) and the fact it came from."""
-
-    value: float | None
-    source: str
-    fact: RecordedFact | None = None
-
-
-def _years_between(start: date, end: date) -> float:
-    return (end - start).days / 365.25
-
-
-def _iso(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text[:10]) if text and len(text) >= 10 else None
-    except ValueError:
-        return None
-
-
-def _age(record: PatientRecord, today: date) -> FeatureValue:
-    demo = record.demographics[0] if record.demographics else None
-    born = _iso(getattr(demo.fact, "birth_date", None)) if demo else None
-    if demo is None or born is None:
-        return FeatureValue(None, "no birth date in the record")
-    primary = next((c for c in record.conditions if getattr(c.fact, "is_primary", False)), None)
-    onset = _iso(getattr(primary.fact, "onset", None)) if primary else None
-    if onset is not None:
-        return FeatureValue(round(_years_between(born, onset), 1), "age at diagnosis", demo)
-    return FeatureValue(
-        round(_years_between(born, today), 1), "age today (no diagnosis date recorded)", demo
-    )
-
-
-# biomarker names as importers store them (lower case), per feature
-NAMES = {
-    "er_positive": ("estrogen receptor", "oestrogen receptor"),
-    "pr_positive": ("progesterone receptor",),
-    "tumour_size_mm": ("tumor size", "tumour size", "size tumor"),
-    "grade": ("histologic grade", "histological grade", "tumor grade", "tumour grade"),
-    "positive_nodes": ("lymph nodes positive", "positive lymph nodes", "nodes positive"),
-}
-
-
-def _biomarker(record: PatientRecord, feature: str) -> FeatureValue:
-    for fact in reversed(record.biomarkers):  # the latest recorded value wins
-        name = str(getattr(fact.fact, "name", "")).lower()
-        if any(key in name for key in NAMES[feature]):
-            value = _coded(feature, fact)
-            if value is not None:
-                return FeatureValue(value, str(getattr(fact.fact, "name", feature)), fact)
-            return FeatureValue(None, f"recorded but not interpretable: {_shown(fact)}", fact)
-    return FeatureValue(None, "not in the record")
-
-
-def _shown(fact: RecordedFact) -> str:
-    v = fact.fact
-    return str(getattr(v, "value_text", None) or getattr(v, "value_number", None) or "no value")
-
-
-def _coded(feature: str, fact: RecordedFact) -> float | None:
-    text = str(getattr(fact.fact, "value_text", "") or "").lower()
-    number = getattr(fact.fact, "value_number", None)
-    unit = str(getattr(fact.fact, "unit", "") or "").lower()
-    if feature in ("er_positive", "pr_positive"):
-        if "negative" in text:
-            return 0.0
-        return 1.0 if "positive" in text else None
-    if number is None:
-        digits = [int(c) for c in text if c in "123"]
-        return float(digits[0]) if feature == "grade" and len(digits) == 1 else None
-    if feature == "tumour_size_mm":
-        return float(number) * 10 if unit == "cm" else float(number)
-    return float(number)
-
-
-def record_features(
-    record: PatientRecord, features: tuple[str, ...], today: date
-) -> dict[str, FeatureValue]:
-    found = {}
-    for name in features:
-        found[name] = (
-            _age(record, today)
-            if name == "age_years"
-            else (
-                _biomarker(record, name)
-                if name in NAMES
-                else FeatureValue(None, "not read from records")
-            )
-        )
-    return found
-
-
 def _subgroup_flags(loaded: LoadedModel, used: dict[str, float]) -> list[str]:
     """Flags for this patient's subgroups whose validation was weak (few events or a gap)."""
     levels = {}
@@ -171,10 +90,10 @@ def _subgroup_flags(loaded: LoadedModel, used: dict[str, float]) -> list[str]:
     return flags
 
 
-def predict(
+def _row(
     loaded: LoadedModel, values: dict[str, FeatureValue]
-) -> tuple[PredictionOut, list[str]]:
-    """The estimate, its interval over the bootstrap refits, the explanation and the flags."""
+) -> tuple[list[float], list[str], dict[str, float]]:
+    """The model's input row (missing values imputed with the training median) and the flags."""
     ranges = loaded.artefact["feature_ranges"]
     info = loaded.artefact["training_data"]["dictionary"]
     row, flags, used = [], [], {}
@@ -184,7 +103,7 @@ def predict(
         if value is None:
             flags.append(
                 f"{info[name]['label']} missing ({values[name].source}): imputed with the "
-                f"training median {bounds['median']:g} {info[name]['unit']}"
+                f"training median, {shown_value(bounds['median'], info[name]['unit'])}"
             )
             row.append(bounds["median"])
             continue
@@ -195,34 +114,55 @@ def predict(
             )
         row.append(value)
         used[name] = value
+    return row, flags, used
+
+
+def _explained(model: estimators.SurvivalModel, x: np.ndarray) -> tuple[np.ndarray, float]:
+    """Exact per-feature contributions and the log hazard they add up to (one model call)."""
+    phi, base = model.contributions(x)
+    return phi[0], float(phi[0].sum() + base[0])
+
+
+def predict(loaded: LoadedModel, values: dict[str, FeatureValue]) -> PredictionOut:
+    """The estimate and its interval over the bootstrap refits, the exact explanation (each
+    contribution with its interval over the same refits) and the flags.
+
+    Raises
+    ------
+    InputError
+        When the record gives none of the model's features.
+    """
+    row, flags, used = _row(loaded, values)
     if not used:
         raise InputError("no model feature is recorded for this patient: no prediction")
     flags += _subgroup_flags(loaded, used)
     x = np.asarray([row], float)
-    lp = loaded.model.linear_predictor(x)
-    point = float(estimators.survival_at(loaded.model, lp, loaded.horizon)[0])
-    spread = [
-        float(estimators.survival_at(m, m.linear_predictor(x), loaded.horizon)[0])
-        for m in loaded.members
-    ]
+    phi, lp = _explained(loaded.model, x)
+    point = float(estimators.survival_at(loaded.model, np.asarray([lp]), loaded.horizon)[0])
+    spread, member_phi = [], []
+    for member in loaded.members:
+        m_phi, m_lp = _explained(member, x)
+        spread.append(float(estimators.survival_at(member, np.asarray([m_lp]), loaded.horizon)[0]))
+        member_phi.append(m_phi)
     low, high = np.percentile(spread, [2.5, 97.5])
-    phi, base = loaded.model.contributions(x)
-    out = []
-    for j, name in enumerate(loaded.model.features):
-        fv = values[name]
-        out.append(
-            FeatureValueOut(
-                feature=name,
-                label=info[name]["label"],
-                value=fv.value,
-                used=row[j],
-                source=fv.source,
-                fact_id=fv.fact.fact_id if fv.fact else None,
-                contribution=round(float(phi[0, j]), 4),
-            )
+    c_low, c_high = np.percentile(np.asarray(member_phi), [2.5, 97.5], axis=0)
+    info = loaded.artefact["training_data"]["dictionary"]
+    out = [
+        FeatureValueOut(
+            feature=name,
+            label=info[name]["label"],
+            unit=info[name]["unit"],
+            value=values[name].value,
+            used=row[j],
+            source=values[name].source,
+            fact_id=_fact_id(values[name]),
+            contribution=round(float(phi[j]), 4),
+            contribution_low=round(float(c_low[j]), 4),
+            contribution_high=round(float(c_high[j]), 4),
         )
-    words = explain_in_words(out, info)
-    prediction = PredictionOut(
+        for j, name in enumerate(loaded.model.features)
+    ]
+    return PredictionOut(
         patient_id="",
         model_id=loaded.id,
         model_title=loaded.title,
@@ -231,24 +171,35 @@ def predict(
             value=round(point, 4), low=round(float(low), 4), high=round(float(high), 4)
         ),
         features=out,
-        base_log_hazard=round(float(base[0]), 4),
-        words=words,
+        words=explain_in_words(out),
         flags=flags,
+        interval_replicates=len(loaded.members),
     )
-    return prediction, flags
 
 
-def explain_in_words(features: list[FeatureValueOut], info: dict[str, Any]) -> list[str]:
-    """The three largest contributions, as a clinician would say them."""
+def _fact_id(value: FeatureValue) -> int | None:
+    return value.fact.fact_id if value.fact is not None else None
+
+
+def shown_value(value: float, unit: str) -> str:
+    """A feature value as a clinician reads it: 32 mm, 54 years, 3, yes/no."""
+    if unit == "0/1":
+        return "yes" if value > 0 else "no"
+    return f"{value:g} {unit}" if unit in ("years", "mm") else f"{value:g}"
+
+
+def explain_in_words(features: list[FeatureValueOut]) -> list[str]:
+    """The three largest contributions as a clinician would say them, each with its interval."""
     ranked = sorted(features, key=lambda f: abs(f.contribution), reverse=True)[:3]
     words = []
     for f in ranked:
         direction = "raises" if f.contribution > 0 else "lowers"
-        shown = f"{f.used:g} {info[f.feature]['unit']}".strip()
-        imputed = " (imputed)" if f.value is None else ""
+        imputed = " (not recorded: training median used)" if f.value is None else ""
         words.append(
-            f"{f.label} {shown}{imputed} {direction} the estimated hazard "
-            f"(x{np.exp(f.contribution):.2f} versus the average training patient)"
+            f"{f.label}: {shown_value(f.used, f.unit)}{imputed} {direction} the estimated "
+            f"hazard x{np.exp(f.contribution):.2f} (95% interval "
+            f"x{np.exp(f.contribution_low):.2f}-x{np.exp(f.contribution_high):.2f}) versus "
+            "the average training patient"
         )
     return words
 
@@ -267,7 +218,7 @@ def recommendation(
         if fact is not None and f.value is not None:
             basis.append(
                 FactReference(
-                    label=f"{f.label}: {f.used:g}",
+                    label=f"{f.label}: {shown_value(f.used, f.unit)}",
                     fact_id=f.fact_id,
                     kind=fact.fact.kind,
                     provenance=fact.provenance,
@@ -276,11 +227,18 @@ def recommendation(
             )
     validation = loaded.artefact["validation"]
     c = validation["holdout"]["harrell_c"]
+    external = validation.get("external")
+    shown_external = (
+        f"; external {external['cohort']} C {external['harrell_c']['value']:.3f} "
+        f"({external['harrell_c']['low']:.3f}-{external['harrell_c']['high']:.3f})"
+        if external
+        else ""
+    )
     evidence = (
         Citation(
             source=f"Model card {loaded.name} v{loaded.version}: hold-out Harrell's C "
-            f"{c['value']:.3f} (95% CI {c['low']:.3f}-{c['high']:.3f}); trained on "
-            f"{loaded.artefact['training_data']['title']}",
+            f"{c['value']:.3f} (95% CI {c['low']:.3f}-{c['high']:.3f}){shown_external}; trained "
+            f"on {loaded.artefact['training_data']['title']}",
             identifier=f"sha256:{loaded.sha256}",
             level="learned model, internally and externally validated (see card)",
             knowledge_version=f"{loaded.name} v{loaded.version}",
@@ -301,4 +259,35 @@ def recommendation(
         intended_use=str(loaded.artefact["spec"]["intended_use"]),
         generated_by=f"model {loaded.name} v{loaded.version} (sha256 {loaded.sha256[:12]})",
         ai_generated=True,
+    )
+
+
+def for_patient(loaded: LoadedModel, record: PatientRecord, today: date) -> PatientPredictionOut:
+    """The whole answer for one patient: a prediction with its Recommendation, or why none."""
+    reasons = outside_intended_use(record)
+    if reasons:
+        return PatientPredictionOut(
+            patient_id=record.patient_id,
+            status="not_applicable",
+            reasons=[f"outside the intended use of {loaded.id}: {r}" for r in reasons],
+            model_id=loaded.id,
+        )
+    values = record_features(record, loaded.model.features, today)
+    try:
+        prediction = predict(loaded, values)
+    except InputError as error:
+        return PatientPredictionOut(
+            patient_id=record.patient_id,
+            status="no_features",
+            reasons=[str(error)],
+            model_id=loaded.id,
+        )
+    prediction = prediction.model_copy(update={"patient_id": record.patient_id})
+    return PatientPredictionOut(
+        patient_id=record.patient_id,
+        status="predicted",
+        reasons=[],
+        model_id=loaded.id,
+        prediction=prediction,
+        recommendation=recommendation(loaded, prediction, values, record.patient_id),
     )

@@ -36,6 +36,25 @@ def plan_for(plan_id: str) -> ChangeControlPlan:
     return plans[plan_id]
 
 
+def bundled_spec_names() -> list[str]:
+    return sorted(
+        entry.name.removesuffix(".json")
+        for entry in resources.files("oncoboard.prediction.specs").iterdir()
+        if entry.name.endswith(".json") and not entry.name.endswith(".plan.json")
+    )
+
+
+def bundled_spec(name: str) -> TrainingSpec:
+    """A training spec shipped with OncoBoard, by name."""
+    if name not in bundled_spec_names():
+        raise NotFound(
+            f"training spec {name!r}: no bundled spec of that name "
+            f"(bundled: {', '.join(bundled_spec_names())})"
+        )
+    entry = resources.files("oncoboard.prediction.specs").joinpath(f"{name}.json")
+    return load_spec(entry.read_text(encoding="utf-8"), f"bundled spec {name}")
+
+
 def load_spec(text: str, source: str) -> TrainingSpec:
     try:
         return TrainingSpec.model_validate(json.loads(text))

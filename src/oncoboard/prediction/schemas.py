@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from oncoboard.governance.recommendation import Recommendation
+
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{1,62}$")]
 ModelKind = Literal["cox_ph", "boosted_cox"]
 Fraction = Annotated[float, Field(gt=0, lt=1)]
@@ -232,14 +234,20 @@ class PromoteIn(BaseModel):
 
 
 class FeatureValueOut(BaseModel):
+    """One feature of one prediction: the recorded value, what the model used, where it came
+    from, and its exact contribution to the log hazard with a 95 % interval over the refits."""
+
     model_config = ConfigDict(frozen=True)
     feature: str
     label: str
-    value: float | None
+    unit: str
+    value: float | None  # None: not recorded (``used`` is the imputed training median)
     used: float
     source: str
     fact_id: int | None
     contribution: float
+    contribution_low: float
+    contribution_high: float
 
 
 class PredictionOut(BaseModel):
@@ -252,7 +260,24 @@ class PredictionOut(BaseModel):
     horizon_years: float
     survival: Estimate
     features: list[FeatureValueOut]
-    base_log_hazard: float
     words: list[str]
     flags: list[str]
-    recommendation_id: str | None = None
+    interval_replicates: int = Field(description="bootstrap refits behind every interval")
+
+
+PredictionStatus = Literal["predicted", "not_applicable", "no_features", "no_model"]
+
+
+class PatientPredictionOut(BaseModel):
+    """The answer for one patient: a prediction and its Recommendation, or why there is none."""
+
+    model_config = ConfigDict(frozen=True)
+    patient_id: str
+    status: PredictionStatus
+    reasons: list[str]
+    model_id: str | None = None
+    prediction: PredictionOut | None = None
+    recommendation: Recommendation | None = None
+    stored_recommendation_id: str | None = Field(
+        default=None, description="set when the prediction was added to the record for review"
+    )

@@ -19,19 +19,15 @@ from oncoboard.errors import Conflict, InputError, NotFound
 from oncoboard.governance import audit, gate
 from oncoboard.governance.gate import Access
 from oncoboard.governance.vocabulary import Action
-from oncoboard.prediction import datasets, drift, metrics, pccp, tabular, training
+from oncoboard.prediction import datasets, metrics, pccp, tabular, training
 from oncoboard.prediction.engine import LoadedModel
 from oncoboard.prediction.models import (
-    DriftReportRow,
-    ModelAlertRow,
     ModelEventRow,
     ModelVersionRow,
 )
 from oncoboard.prediction.schemas import (
-    AlertOut,
     ClauseResult,
     CohortMetrics,
-    DriftReportOut,
     Estimate,
     EvaluationOut,
     ModelStatus,
@@ -61,7 +57,7 @@ def _released(session: Session, name: str) -> ModelVersionRow | None:
     )
 
 
-def _event(session: Session, model_id: str, actor: str, event: str, detail: str) -> None:
+def event(session: Session, model_id: str, actor: str, event: str, detail: str) -> None:
     session.add(ModelEventRow(model_id=model_id, actor=actor, event=event, detail=detail))
 
 
@@ -110,7 +106,7 @@ def train_model(session: Session, *, access: Access, spec: TrainingSpec) -> Mode
         if outside
         else f"validated against plan {plan.id} v{plan.version}: every clause passed"
     )
-    _event(session, row.id, access.actor.username, "trained", detail)
+    event(session, row.id, access.actor.username, "trained", detail)
     session.flush()
     return summary(row)
 
@@ -158,25 +154,38 @@ def get_row(session: Session, model_id: str) -> ModelVersionRow:
 
 def load(row: ModelVersionRow) -> LoadedModel:
     """Parse a stored artefact after checking its hash: a changed artefact is never used."""
+    hit = _LOADED.get((row.id, row.artefact_sha256))
+    if hit is not None:  # verified when it was parsed; a later change in the table is not used
+        return hit
     actual = training.artefact_sha256(row.artefact)
     if actual != row.artefact_sha256:
         raise Conflict(
             f"model {row.id}: artefact hash {actual[:12]} does not match the registered "
             f"{row.artefact_sha256[:12]}; refusing to use a modified model"
         )
-    return _cached(row.id, row.name, row.version, row.artefact_sha256, row.artefact)
+    loaded = LoadedModel.from_text(row.id, row.name, row.version, actual, row.artefact)
+    if len(_LOADED) >= 8:
+        _LOADED.clear()
+    _LOADED[(row.id, actual)] = loaded
+    return loaded
 
 
-_LOADED: dict[str, LoadedModel] = {}
+_LOADED: dict[tuple[str, str], LoadedModel] = {}
 
 
-def _cached(model_id: str, name: str, version: int, sha: str, text: str) -> LoadedModel:
-    hit = _LOADED.get(sha)
-    if hit is None:
-        hit = LoadedModel.from_text(model_id, name, version, sha, text)
-        _LOADED.clear() if len(_LOADED) > 8 else None
-        _LOADED[sha] = hit
-    return hit
+def released_model(session: Session) -> LoadedModel | None:
+    """The released version that serves predictions (Cox preferred: linear and exact), parsed
+    once per process: later calls read only its id and hash."""
+    head = session.execute(
+        select(ModelVersionRow.id, ModelVersionRow.artefact_sha256)
+        .where(ModelVersionRow.status == ModelStatus.RELEASED.value)
+        .order_by(ModelVersionRow.kind.desc(), ModelVersionRow.name)
+        .limit(1)
+    ).first()
+    if head is None:
+        return None
+    hit = _LOADED.get((head.id, head.artefact_sha256))
+    return hit if hit is not None else load(get_row(session, head.id))
 
 
 def events(session: Session, *, access: Access, name: str) -> list[ModelEventRow]:
@@ -197,7 +206,7 @@ def promote(session: Session, *, access: Access, model_id: str, reason: str) -> 
     row = get_row(session, model_id)
     refusal = _refusal(session, row)
     if refusal:
-        event = audit.AuditEvent(
+        refused = audit.AuditEvent(
             actor=access.actor.username,
             roles=access.actor.roles_text,
             action=Action.PROMOTE_MODELS.value,
@@ -207,15 +216,15 @@ def promote(session: Session, *, access: Access, model_id: str, reason: str) -> 
             reason=refusal[:2000],
             request_id=access.actor.request_id,
         )
-        raise PromotionRefused(f"promotion of {model_id} refused: {refusal}", audit_event=event)
+        raise PromotionRefused(f"promotion of {model_id} refused: {refusal}", audit_event=refused)
     previous = _released(session, row.name)
     now = datetime.now(UTC)
     if previous is not None:
         previous.status = ModelStatus.RETIRED.value
-        _event(session, previous.id, access.actor.username, "retired", f"replaced by {row.id}")
+        event(session, previous.id, access.actor.username, "retired", f"replaced by {row.id}")
     row.status = ModelStatus.RELEASED.value
     row.promoted_by, row.promoted_at = access.actor.username, now
-    _event(session, row.id, access.actor.username, "promoted", reason)
+    event(session, row.id, access.actor.username, "promoted", reason)
     session.flush()
     return summary(row)
 
@@ -260,7 +269,7 @@ def evaluate(
         )
     table = tabular.read_table(data, source, loaded.model.features, need_outcome=True)
     assert table.time is not None and table.event is not None
-    x = _imputed(table.x, loaded)
+    x = imputed(table.x, loaded)
     result = cohort_metrics(
         loaded.model,
         x,
@@ -273,7 +282,7 @@ def evaluate(
         seed=1,
         note="missing features imputed with the training median",
     )
-    _event(
+    event(
         session,
         row.id,
         access.actor.username,
@@ -283,172 +292,10 @@ def evaluate(
     return EvaluationOut(model_id=row.id, data=source, metrics=result)
 
 
-def _imputed(x: np.ndarray, loaded: LoadedModel) -> np.ndarray:
+def imputed(x: np.ndarray, loaded: LoadedModel) -> np.ndarray:
     ranges = loaded.artefact["feature_ranges"]
     medians = np.array([ranges[f]["median"] for f in loaded.model.features])
     return np.where(np.isnan(x), medians, x)
-
-
-def check_drift(
-    session: Session, *, access: Access, model_id: str, data: bytes, source: str
-) -> DriftReportOut:
-    """PSI/KS per feature against the training data, performance per labelled window; alerts
-    beyond the plan's thresholds go to the quality officer's queue."""
-    gate.require(access, Action.TRAIN_MODELS, patient_scoped=False)
-    row = get_row(session, model_id)
-    loaded = load(row)
-    thresholds = pccp.plan_for(row.plan_id).drift
-    table = tabular.read_table(data, source, loaded.model.features, need_outcome=False)
-    reference = _reference(loaded)
-    features = [
-        drift.feature_drift(f, reference[:, j], table.x[:, j], thresholds)
-        for j, f in enumerate(loaded.model.features)
-    ]
-    performance = _performance(loaded, table, thresholds, row.validation)
-    alerts = [
-        f"feature {f.feature}: PSI {f.psi} >= {thresholds.psi_alert}"
-        for f in features
-        if f.level == "alert"
-    ] + [p["alert"] for p in performance if p.get("alert")]
-    report = DriftReportRow(
-        model_id=row.id,
-        created_by=access.actor.username,
-        data_name=source[:256],
-        n=len(table.x),
-        payload={
-            "features": [f.model_dump() for f in features],
-            "performance": performance,
-            "alerts": alerts,
-        },
-    )
-    session.add(report)
-    session.flush()
-    for message in alerts:
-        session.add(
-            ModelAlertRow(
-                model_id=row.id, report_id=report.id, kind="drift", message=message, status="open"
-            )
-        )
-    _event(
-        session,
-        row.id,
-        access.actor.username,
-        "drift",
-        f"{source}: n={len(table.x)}, {len(alerts)} alert(s)",
-    )
-    session.flush()
-    return drift_report(report)
-
-
-def _reference(loaded: LoadedModel) -> np.ndarray:
-    """The training features, re-read from the package and checked against the recorded hash."""
-    info = loaded.artefact["training_data"]
-    cohort = datasets.load(info["dataset"])
-    if cohort.sha256 != info["sha256"]:
-        raise Conflict(
-            f"training data {info['dataset']} changed since {loaded.id} was trained "
-            f"({cohort.sha256[:12]} vs {info['sha256'][:12]}): no drift reference"
-        )
-    spec = TrainingSpec.model_validate(loaded.artefact["spec"])
-    dev, _ = training.split(cohort.event, spec.holdout_fraction, spec.seed)
-    return training.matrix(cohort, loaded.model.features)[dev]
-
-
-def _performance(
-    loaded: LoadedModel, table: tabular.Table, thresholds: Any, validation: dict[str, Any]
-) -> list[dict[str, Any]]:
-    if table.time is None or table.event is None:
-        return []
-    windows = table.window if table.window is not None else np.array(["all"] * len(table.x))
-    released_low = validation["holdout"]["harrell_c"]["low"]
-    x = _imputed(table.x, loaded)
-    lp = loaded.model.linear_predictor(x)
-    found = []
-    for label in sorted(set(windows)):
-        member = windows == label
-        n_events = int(table.event[member].sum())
-        entry: dict[str, Any] = {"window": label, "n": int(member.sum()), "events": n_events}
-        if n_events < thresholds.min_window_events:
-            entry["note"] = f"too few events ({n_events} < {thresholds.min_window_events})"
-        else:
-            c = metrics.harrell_c(table.time[member], table.event[member], lp[member])
-            entry["harrell_c"] = round(c, 4)
-            floor = released_low - thresholds.c_index_drop
-            if c < floor:
-                entry["alert"] = (
-                    f"window {label}: C {c:.3f} below {floor:.3f} (validated lower bound - {thresholds.c_index_drop})"
-                )
-        found.append(entry)
-    return found
-
-
-def drift_report(row: DriftReportRow) -> DriftReportOut:
-    p = row.payload
-    return DriftReportOut(
-        id=row.id,
-        model_id=row.model_id,
-        data=row.data_name,
-        n=row.n,
-        created_at=row.created_at,
-        created_by=row.created_by,
-        features=p["features"],
-        performance=p["performance"],
-        alerts=p["alerts"],
-    )
-
-
-def latest_drift(session: Session, *, access: Access, model_id: str) -> DriftReportOut | None:
-    gate.require(access, Action.REVIEW_MODELS, patient_scoped=False)
-    row = session.scalar(
-        select(DriftReportRow)
-        .where(DriftReportRow.model_id == model_id)
-        .order_by(DriftReportRow.id.desc())
-        .limit(1)
-    )
-    return drift_report(row) if row else None
-
-
-def alerts(session: Session, *, access: Access, status: str | None = "open") -> list[AlertOut]:
-    gate.require(access, Action.REVIEW_MODELS, patient_scoped=False)
-    query = select(ModelAlertRow).order_by(ModelAlertRow.id)
-    if status:
-        query = query.where(ModelAlertRow.status == status)
-    return [
-        AlertOut(
-            id=a.id,
-            model_id=a.model_id,
-            kind=a.kind,
-            message=a.message,
-            status=a.status,
-            created_at=a.created_at,
-            acknowledged_by=a.acknowledged_by,
-        )
-        for a in session.scalars(query)
-    ]
-
-
-def acknowledge(session: Session, *, access: Access, alert_id: int) -> None:
-    gate.require(access, Action.PROMOTE_MODELS, patient_scoped=False)
-    alert = session.get(ModelAlertRow, alert_id)
-    if alert is None:
-        raise NotFound(f"model alert {alert_id} not found")
-    if alert.status != "open":
-        raise Conflict(
-            f"model alert {alert_id} was already acknowledged by {alert.acknowledged_by}"
-        )
-    alert.status, alert.acknowledged_by = "acknowledged", access.actor.username
-    alert.acknowledged_at = datetime.now(UTC)
-    _event(session, alert.model_id, access.actor.username, "alert acknowledged", alert.message)
-
-
-def released_for_prediction(session: Session) -> ModelVersionRow | None:
-    """The released version that serves predictions (Cox preferred: exact and linear)."""
-    rows = session.scalars(
-        select(ModelVersionRow)
-        .where(ModelVersionRow.status == ModelStatus.RELEASED.value)
-        .order_by(ModelVersionRow.kind.desc(), ModelVersionRow.name)
-    ).all()
-    return rows[0] if rows else None
 
 
 def card(session: Session, *, access: Access, model_id: str) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from oncoboard.ingest import service as ingest_service
 from oncoboard.ingest.schemas import ImportOptions
 from oncoboard.ingest.uploads import import_upload
 from oncoboard.monitoring.plot import symptom_panel
+from oncoboard.prediction.section import prediction_section
 from oncoboard.record import service
 from oncoboard.record.genomics import parse_genome_build
 from oncoboard.record.schemas import VariantSort
@@ -170,6 +171,7 @@ def patient_page(
             treatments=record.treatments,
             dose_changes=dose_changes,
         ),
+        "prediction": prediction_section(session, actor=actor, record=record),  # prediction/
         "demo": record.demographics[0] if record.demographics else None,
         "primary": primary or (record.conditions[0] if record.conditions else None),
         # Treatment lines in the order they were given; undated ones last, in file order.
@@ -334,6 +336,7 @@ def mount_web(app: FastAPI) -> None:
     from oncoboard.governance.web import router as governance_pages
     from oncoboard.knowledge.web import router as knowledge_pages
     from oncoboard.monitoring.web import router as monitoring_pages
+    from oncoboard.prediction.web import router as prediction_pages
     from oncoboard.trials.web import router as trials_pages
 
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
@@ -345,3 +348,4 @@ def mount_web(app: FastAPI) -> None:
     app.include_router(trials_pages)
     app.include_router(dosing_pages)
     app.include_router(monitoring_pages)
+    app.include_router(prediction_pages)
