@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Learned models: 5-fold CV Harrell's C against the anchors on the same folds in the same run,
-training time of the shipped specs, per-patient prediction + explanation latency (goal < 200 ms).
+training time of the shipped specs, per-patient prediction + explanation latency (goal < 200 ms)
+against the path of commit e2854aa in the same run.
 
 Anchors: lifelines' CoxPHFitter (MIT) and scikit-survival's RandomSurvivalForest (GPL-3, test
 extra); OncoBoard's models: Cox PH (numpy) and gradient-boosted Cox trees (XGBoost).
@@ -12,11 +13,12 @@ import json
 import statistics
 import time
 from importlib import resources
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from oncoboard.prediction import datasets, engine, estimators, metrics, training
+from oncoboard.prediction import datasets, engine, estimators, metrics, section, training
 from oncoboard.prediction.schemas import TrainingSpec
 
 COMMON = ("age_years", "tumour_size_mm", "grade", "positive_nodes", "er_positive", "pr_positive")
@@ -103,31 +105,81 @@ def cv_table() -> None:
         )
 
 
-def training_and_latency() -> None:
-    print("\n| spec | training CPU s | prediction + explanation per patient: median / p95 ms |")
-    print("|---|---|---|")
+def _e2854aa_path(loaded: engine.LoadedModel, x: np.ndarray) -> None:
+    """The per-patient path as commit e2854aa ran it, kept here as the baseline: a fresh
+    XGBoost input matrix (default threads) per model, a prediction per model, then the
+    explanation of the main model."""
+    import xgboost as xgb
+
+    for model in (loaded.model, *loaded.members):
+        if isinstance(model, estimators.BoostedCoxModel):
+            matrix = xgb.DMatrix(x, feature_names=list(model.features))
+            model._booster().predict(matrix, output_margin=True)
+        else:
+            model.linear_predictor(x)
+    if isinstance(loaded.model, estimators.BoostedCoxModel):
+        matrix = xgb.DMatrix(x, feature_names=list(loaded.model.features))
+        loaded.model._booster().predict(matrix, pred_contribs=True)
+    else:
+        loaded.model.contributions(x)
+
+
+def _timed(call: Any, repeats: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU milliseconds per call, sorted."""
+    wall, cpu = [], []
+    for _ in range(repeats):
+        w, c = time.perf_counter(), time.process_time()
+        call()
+        wall.append((time.perf_counter() - w) * 1000)
+        cpu.append((time.process_time() - c) * 1000)
+    return sorted(wall), sorted(cpu)
+
+
+def _row(label: str, wall: list[float], cpu: list[float]) -> str:
+    p95 = int(len(wall) * 0.95) - 1
+    return (
+        f"| {label} | {statistics.median(wall):.1f} / {wall[p95]:.1f} "
+        f"| {statistics.median(cpu):.1f} / {cpu[p95]:.1f} |"
+    )
+
+
+def training_and_latency(repeats: int = 200) -> None:
+    print("\n| spec | training CPU s | training wall s | artefact MB | load (parse) s |")
+    print("|---|---|---|---|---|")
+    loaded_models = {}
     for name in ("seer-breast-os-cox", "seer-breast-os-boosted"):
         text = resources.files("oncoboard.prediction.specs").joinpath(f"{name}.json").read_text()
         spec = TrainingSpec.model_validate(json.loads(text))
-        start = time.process_time()
+        cpu, wall = time.process_time(), time.perf_counter()
         trained = training.train(spec, datasets.load("seer_breast"), datasets.load("gbsg2"))
-        cpu = time.process_time() - start
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         canonical = training.canonical_json(trained.artefact)
+        start = time.perf_counter()
         loaded = engine.LoadedModel.from_text(f"{name}@1", name, 1, "x", canonical)
+        parse = time.perf_counter() - start
+        loaded_models[name] = loaded
+        size = len(canonical.encode()) / 1e6
+        print(f"| {name} | {cpu:.1f} | {wall:.1f} | {size:.1f} | {parse:.2f} |", flush=True)
+
+    print(
+        f"\n| per patient ({repeats} calls, one row) | wall ms median / p95 | CPU ms median / p95 |"
+    )
+    print("|---|---|---|")
+    for name, loaded in loaded_models.items():
         values = {
             f: engine.FeatureValue(v, "benchmark")
-            for f, v in zip(spec.features, (58.0, 32.0, 2.0, 3.0, 1.0, None), strict=True)
+            for f, v in zip(loaded.model.features, (58.0, 32.0, 2.0, 3.0, 1.0, None), strict=True)
         }
-        times = []
-        for _ in range(200):
-            t0 = time.perf_counter()
-            engine.predict(loaded, values)
-            times.append((time.perf_counter() - t0) * 1000)
-        times.sort()
-        print(
-            f"| {name} | {cpu:.1f} | {statistics.median(times):.1f} / {times[189]:.1f} |",
-            flush=True,
-        )
+        x = np.asarray([[58.0, 32.0, 2.0, 3.0, 1.0, 1.0]])
+        members = len(loaded.members)
+        baseline = _timed(lambda loaded=loaded, x=x: _e2854aa_path(loaded, x), repeats)
+        print(_row(f"{name}: e2854aa path (estimate + {members} refits + explanation)", *baseline))
+        now = _timed(lambda loaded=loaded, values=values: engine.predict(loaded, values), repeats)
+        print(_row(f"{name}: engine.predict now (estimate, interval, explanation with "
+                   f"intervals over {members} refits)", *now))  # fmt: skip
+        prediction = engine.predict(loaded, values)
+        plot = _timed(lambda prediction=prediction: section.explanation_plot(prediction), 20)
+        print(_row(f"{name}: explanation plot as SVG (matplotlib, page only)", *plot), flush=True)
 
 
 if __name__ == "__main__":

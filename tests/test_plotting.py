@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from oncoboard.plotting import figure, to_svg
+from oncoboard.plotting import figure, overflow, to_svg
 
 
 def _svg() -> str:
@@ -28,3 +28,15 @@ def test_svg_is_inline_html_safe_even_after_weasyprint_is_loaded() -> None:
     ids = re.findall(r' id="([^"]+)"', svg)
     assert len(ids) == len(set(ids)) and all(i == "t1" or i.startswith("t1-") for i in ids)
     assert _svg() == svg  # byte-identical for the same data
+
+
+def test_no_label_is_cut_off() -> None:
+    fig, ax = figure(2.5, 2)
+    ax.plot([0, 1], [1, 0])
+    ax.set_xlabel("A label far longer than this small figure is wide, as the review found")
+    wide, _ = overflow(fig)
+    assert wide > 0.5  # constrained layout alone leaves it cut off
+    to_svg(fig, prefix="t2", title="Long label", description="A long axis label.",
+           css_class="model-plot")  # fmt: skip
+    wide, tall = overflow(fig)
+    assert wide <= 0.01 and tall <= 0.01

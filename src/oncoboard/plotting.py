@@ -117,9 +117,33 @@ def _prefix_ids(element: ET.Element, prefix: str) -> None:
             element.set(key, f"#{prefix}-{element.attrib[key][1:]}")
 
 
+def overflow(fig: Figure) -> tuple[float, float]:
+    """How far (inches) what the figure draws (labels, titles, legends) reaches beyond its
+    width and height."""
+    fig.canvas.draw()
+    drawn = fig.get_tightbbox(fig.canvas.get_renderer())  # type: ignore[attr-defined]
+    width, height = fig.get_size_inches()
+    wide = max(0.0, -drawn.x0) + max(0.0, drawn.x1 - width)
+    tall = max(0.0, -drawn.y0) + max(0.0, drawn.y1 - height)
+    return float(wide), float(tall)
+
+
+def _fit(fig: Figure) -> None:
+    """Grow the figure until no label is cut off (constrained layout moves axes, never text)."""
+    for _ in range(5):
+        wide, tall = overflow(fig)
+        if wide <= 0.01 and tall <= 0.01:
+            return
+        fig.set_size_inches(
+            fig.get_figwidth() + (wide + 0.1 if wide > 0.01 else 0.0),
+            fig.get_figheight() + (tall + 0.1 if tall > 0.01 else 0.0),
+        )
+
+
 def to_svg(fig: Figure, *, prefix: str, title: str, description: str, css_class: str) -> str:
     """The figure as inline SVG markup with alt text; safe under a strict CSP."""
     with plt.rc_context(RC):
+        _fit(fig)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     root = ET.fromstring(buffer.getvalue())

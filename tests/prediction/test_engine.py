@@ -114,8 +114,8 @@ def test_prediction_for_a_real_mcode_record(cox: engine.LoadedModel, jenny: Pati
     top = max(p.features, key=lambda f: abs(f.contribution))
     assert p.words[0].startswith(top.label) and "95% interval" in p.words[0]
     # PR-negative disease carries the higher hazard in SEER: said in words, with its interval
-    [pr] = [w for w in p.words if w.startswith("Progesterone receptor positive: no raises")]
-    assert f"x{np.exp(by['pr_positive'].contribution_low):.2f}-x" in pr
+    [pr] = [w for w in p.words if w.startswith("Progesterone receptor positive: no — raises")]
+    assert f"×{np.exp(by['pr_positive'].contribution_low):.2f} to ×" in pr
 
     # the Recommendation contract: AI-generated, basis with provenance, card as evidence
     assert rec.ai_generated and rec.kind == RecommendationKind.PREDICTION

@@ -148,7 +148,7 @@ def test_patient_page_prediction_section(engine: Engine, live_server: LiveServer
     assert "not recorded" in table and "(training median)" in table
     assert re.search(r"×\d\.\d\d \(\d\.\d\d–\d\.\d\d\)", table)  # never without its interval
     assert "Positive regional lymph nodes 0 is outside the training range" in section
-    assert "Progesterone receptor positive: no raises the estimated hazard" in section
+    assert "Progesterone receptor positive: no — raises the estimated hazard" in section
 
     # a nurse sees no prediction, and no model is asked on her behalf
     assert 'id="prediction"' not in nurse.get(f"/patients/{patient_id}").text

@@ -117,12 +117,6 @@ def _row(
     return row, flags, used
 
 
-def _explained(model: estimators.SurvivalModel, x: np.ndarray) -> tuple[np.ndarray, float]:
-    """Exact per-feature contributions and the log hazard they add up to (one model call)."""
-    phi, base = model.contributions(x)
-    return phi[0], float(phi[0].sum() + base[0])
-
-
 def predict(loaded: LoadedModel, values: dict[str, FeatureValue]) -> PredictionOut:
     """The estimate and its interval over the bootstrap refits, the exact explanation (each
     contribution with its interval over the same refits) and the flags.
@@ -137,15 +131,18 @@ def predict(loaded: LoadedModel, values: dict[str, FeatureValue]) -> PredictionO
         raise InputError("no model feature is recorded for this patient: no prediction")
     flags += _subgroup_flags(loaded, used)
     x = np.asarray([row], float)
-    phi, lp = _explained(loaded.model, x)
-    point = float(estimators.survival_at(loaded.model, np.asarray([lp]), loaded.horizon)[0])
-    spread, member_phi = [], []
-    for member in loaded.members:
-        m_phi, m_lp = _explained(member, x)
-        spread.append(float(estimators.survival_at(member, np.asarray([m_lp]), loaded.horizon)[0]))
-        member_phi.append(m_phi)
+    # exact contributions of the model and of every refit, one call each: they add up to the
+    # log hazard, so no separate prediction is needed
+    models = (loaded.model, *loaded.members)
+    explained = estimators.explain_all(models, x)
+    survival = [
+        float(estimators.survival_at(m, phi.sum(axis=1) + base, loaded.horizon)[0])
+        for m, (phi, base) in zip(models, explained, strict=True)
+    ]
+    phi = explained[0][0][0]
+    point, spread = survival[0], survival[1:]
     low, high = np.percentile(spread, [2.5, 97.5])
-    c_low, c_high = np.percentile(np.asarray(member_phi), [2.5, 97.5], axis=0)
+    c_low, c_high = np.percentile(np.asarray([e[0][0] for e in explained[1:]]), [2.5, 97.5], axis=0)
     info = loaded.artefact["training_data"]["dictionary"]
     out = [
         FeatureValueOut(
@@ -196,9 +193,9 @@ def explain_in_words(features: list[FeatureValueOut]) -> list[str]:
         direction = "raises" if f.contribution > 0 else "lowers"
         imputed = " (not recorded: training median used)" if f.value is None else ""
         words.append(
-            f"{f.label}: {shown_value(f.used, f.unit)}{imputed} {direction} the estimated "
-            f"hazard x{np.exp(f.contribution):.2f} (95% interval "
-            f"x{np.exp(f.contribution_low):.2f}-x{np.exp(f.contribution_high):.2f}) versus "
+            f"{f.label}: {shown_value(f.used, f.unit)}{imputed} — {direction} the estimated "
+            f"hazard ×{np.exp(f.contribution):.2f} (95% interval "
+            f"×{np.exp(f.contribution_low):.2f} to ×{np.exp(f.contribution_high):.2f}) versus "
             "the average training patient"
         )
     return words

@@ -12,6 +12,7 @@ Serialised as JSON only (the trees in XGBoost's own JSON model format): nothing 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -236,17 +237,21 @@ class BoostedCoxModel:
             _BOOSTERS[id(self)] = cached
         return cached[1]
 
-    def _matrix(self, x: np.ndarray) -> Any:
+    def matrix(self, x: np.ndarray) -> Any:
+        """XGBoost's input for ``x``, built on one thread (building it is the costly part of a
+        one-row prediction: share it across models with the same features)."""
         import xgboost as xgb
 
-        return xgb.DMatrix(x, feature_names=list(self.features))
+        return xgb.DMatrix(x, feature_names=list(self.features), nthread=1)
 
     def linear_predictor(self, x: np.ndarray) -> np.ndarray:
-        return np.asarray(self._booster().predict(self._matrix(x), output_margin=True), float)
+        return np.asarray(self._booster().predict(self.matrix(x), output_margin=True), float)
 
-    def contributions(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Exact TreeSHAP values per feature and the base value (expected margin)."""
-        values = np.asarray(self._booster().predict(self._matrix(x), pred_contribs=True), float)
+    def contributions(self, x: np.ndarray, matrix: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """Exact TreeSHAP values per feature and the base value (expected margin); ``matrix``:
+        ``self.matrix(x)`` built once by the caller for several models."""
+        given = matrix if matrix is not None else self.matrix(x)
+        values = np.asarray(self._booster().predict(given, pred_contribs=True), float)
         return values[:, :-1], values[:, -1]
 
     def to_json(self) -> dict[str, Any]:
@@ -265,6 +270,22 @@ class BoostedCoxModel:
 
 _BOOSTERS: dict[int, tuple[BoostedCoxModel, Any]] = {}
 KINDS = ("cox_ph", "boosted_cox")
+
+
+def explain_all(
+    models: Sequence[SurvivalModel], x: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Contributions and base of several models (a model and its bootstrap refits) for the same
+    rows; tree models share one input matrix instead of building one each."""
+    shared = None
+    found = []
+    for model in models:
+        if isinstance(model, BoostedCoxModel):
+            shared = shared if shared is not None else model.matrix(x)
+            found.append(model.contributions(x, shared))
+        else:
+            found.append(model.contributions(x))
+    return found
 
 
 def fit(

@@ -65,7 +65,7 @@ def contribution_plot(
         capsize=3,
     )
     ax.axvline(0, color="#333333", linewidth=0.8)
-    ax.set_xlabel("Contribution to the log hazard (red raises risk, blue lowers it)")
+    ax.set_xlabel("Contribution to the log hazard\n(red raises the risk, blue lowers it)")
     words = "; ".join(
         f"{labels[i]} {values[i]:+.3f} (95% interval {intervals[i][0]:+.3f} to "
         f"{intervals[i][1]:+.3f})"

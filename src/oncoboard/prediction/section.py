@@ -59,7 +59,8 @@ def _rows(prediction: PredictionOut) -> tuple[FeatureRow, ...]:
     )
 
 
-def _plot(prediction: PredictionOut) -> str:
+def explanation_plot(prediction: PredictionOut) -> str:
+    """The per-patient explanation: each feature's contribution with its 95 % interval."""
     labels = [
         f"{f.label}: {shown_value(f.used, f.unit)}" + (" (not recorded)" if f.value is None else "")
         for f in prediction.features
@@ -97,5 +98,8 @@ def prediction_section(
         return PredictionSection(answer, "", (), can_propose=False)
     can_propose = Purpose.TREATMENT in allowed_purposes(actor.roles, Action.EDIT_RECORD)
     return PredictionSection(
-        answer, _plot(answer.prediction), _rows(answer.prediction), can_propose=can_propose
+        answer,
+        explanation_plot(answer.prediction),
+        _rows(answer.prediction),
+        can_propose=can_propose,
     )
