@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -117,36 +118,66 @@ def _prefix_ids(element: ET.Element, prefix: str) -> None:
             element.set(key, f"#{prefix}-{element.attrib[key][1:]}")
 
 
-def overflow(fig: Figure) -> tuple[float, float]:
+def overflow(fig: Figure, *, drawn: bool = False) -> tuple[float, float]:
     """How far (inches) what the figure draws (labels, titles, legends) reaches beyond its
-    width and height."""
-    fig.canvas.draw()
-    drawn = fig.get_tightbbox(fig.canvas.get_renderer())  # type: ignore[attr-defined]
+    width and height; ``drawn``: the layout is current (just saved), measure without drawing."""
+    if not drawn:
+        fig.canvas.draw()
+    extent = fig.get_tightbbox(fig.canvas.get_renderer())  # type: ignore[attr-defined]
     width, height = fig.get_size_inches()
-    wide = max(0.0, -drawn.x0) + max(0.0, drawn.x1 - width)
-    tall = max(0.0, -drawn.y0) + max(0.0, drawn.y1 - height)
+    wide = max(0.0, -extent.x0) + max(0.0, extent.x1 - width)
+    tall = max(0.0, -extent.y0) + max(0.0, extent.y1 - height)
     return float(wide), float(tall)
 
 
-def _fit(fig: Figure) -> None:
-    """Grow the figure until no label is cut off (constrained layout moves axes, never text)."""
-    for _ in range(5):
-        wide, tall = overflow(fig)
-        if wide <= 0.01 and tall <= 0.01:
-            return
+# Agg measures text up to ~2 % wider than the SVG renderer lays it out (hinting): an overflow
+# this small, or one that growing the figure does not reduce, is that difference, not a cut label
+SLACK = 0.1  # inches
+
+
+def _saved(fig: Figure) -> bytes:
+    """SVG bytes of a figure grown until no label is cut off (constrained layout moves axes,
+    never text): one draw when everything fits, as almost always."""
+    before = None
+    for _ in range(4):
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+        wide, tall = overflow(fig, drawn=True)
+        if max(wide, tall) <= SLACK or (before is not None and max(wide, tall) > before - 0.02):
+            break
+        before = max(wide, tall)
         fig.set_size_inches(
-            fig.get_figwidth() + (wide + 0.1 if wide > 0.01 else 0.0),
-            fig.get_figheight() + (tall + 0.1 if tall > 0.01 else 0.0),
+            fig.get_figwidth() + (wide + 0.1 if wide > SLACK else 0.0),
+            fig.get_figheight() + (tall + 0.1 if tall > SLACK else 0.0),
         )
+    return buffer.getvalue()
+
+
+def memo(draw: Callable[P, str]) -> Callable[P, str]:
+    """Same data, same SVG (byte-identical): keep the last 128 per plot kind, keyed on the data,
+    so a page shown again does not draw again."""
+    cache: dict[str, str] = {}
+
+    @functools.wraps(draw)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> str:
+        key = json.dumps([args, kwargs], sort_keys=True, default=str)
+        hit = cache.get(key)
+        if hit is None:
+            hit = draw(*args, **kwargs)
+            if len(cache) >= 128:
+                cache.clear()
+            cache[key] = hit
+        return hit
+
+    wrapper.cache_clear = cache.clear  # type: ignore[attr-defined]
+    return wrapper
 
 
 def to_svg(fig: Figure, *, prefix: str, title: str, description: str, css_class: str) -> str:
     """The figure as inline SVG markup with alt text; safe under a strict CSP."""
     with plt.rc_context(RC):
-        _fit(fig)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    root = ET.fromstring(buffer.getvalue())
+        data = _saved(fig)
+    root = ET.fromstring(data)
     _clean(root, prefix)
     root.set("id", prefix)
     root.set("class", css_class)

@@ -124,6 +124,8 @@ def test_registry_promotion_and_drift_through_the_api(
     assert done["status"] == "acknowledged" and done["acknowledged_by"] == "qo"
     assert quality.post(f"/api/v1/models/alerts/{first}/acknowledge").status_code == 409
     assert quality.post("/api/v1/models/alerts/999999/acknowledge").status_code == 404
+    typo = quality.post("/api/v1/models/alerts/1x/acknowledge")
+    assert typo.status_code == 422 and "model alert id '1x'" in typo.json()["detail"]
 
 
 def test_training_through_the_api_refuses_leakage_and_unknown_specs(

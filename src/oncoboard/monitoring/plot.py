@@ -10,6 +10,7 @@ it; kept apart from the page router so ``web.routes`` can build it without impor
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -296,6 +297,12 @@ def render(panel: SymptomPanel) -> SymptomPanel:
     """The panel with its SVG: alt text names every symptom and event; tables hold the data."""
     from dataclasses import replace
 
+    return replace(panel, svg=_svg(panel))
+
+
+@functools.lru_cache(maxsize=64)
+def _svg(panel: SymptomPanel) -> str:
+    """Drawn once per distinct panel (frozen, so the same data is the same key)."""
     from oncoboard.plotting import to_svg
 
     happened = "; ".join(f"{m.day.isoformat()} {m.label}" for m in panel.marks) or "none"
@@ -309,11 +316,10 @@ def render(panel: SymptomPanel) -> SymptomPanel:
         f"{courses or 'none in this period'}. Events: {happened}. Hollow circles: reported but "
         "not gradable. The same data is in the tables beside the plot."
     )
-    svg = to_svg(
+    return to_svg(
         figure_for(panel),
         prefix="pro-plot",
         title="Composite grade over time per symptom",
         description=description,
         css_class="pro-plot",
     )
-    return replace(panel, svg=svg)

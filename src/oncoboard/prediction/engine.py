@@ -40,7 +40,8 @@ __all__ = ["FeatureValue", "LoadedModel", "for_patient", "predict", "recommendat
 
 @dataclass(frozen=True)
 class LoadedModel:
-    """A registry version ready to predict: its artefact parsed once."""
+    """A registry version ready to predict: its artefact parsed once (``artefact``: everything
+    but the fitted models, which live in ``model`` and ``members``)."""
 
     id: str
     name: str
@@ -55,15 +56,11 @@ class LoadedModel:
         cls, model_id: str, name: str, version: int, sha256: str, text: str
     ) -> LoadedModel:
         artefact = json.loads(text)
-        return cls(
-            model_id,
-            name,
-            version,
-            sha256,
-            artefact,
-            estimators.from_json(artefact["model"]),
-            tuple(estimators.from_json(m) for m in artefact["members"]),
-        )
+        model = estimators.from_json(artefact.pop("model"))
+        members = tuple(estimators.from_json(m) for m in artefact.pop("members"))
+        # the trees' parsed JSON (millions of small objects for the boosted model) is dropped
+        # once the boosters are built: kept, it slows every garbage collection in the process
+        return cls(model_id, name, version, sha256, artefact, model, members)
 
     @property
     def title(self) -> str:

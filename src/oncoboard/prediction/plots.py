@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from oncoboard.plotting import figure, styled, to_svg
+from oncoboard.plotting import figure, memo, styled, to_svg
 
 
+@memo
 @styled
 def calibration_plot(groups: Sequence[Sequence[float]], *, horizon: float, prefix: str) -> str:
     """Predicted vs observed (Kaplan-Meier) risk at the horizon per risk group."""
@@ -39,6 +40,7 @@ def calibration_plot(groups: Sequence[Sequence[float]], *, horizon: float, prefi
     )
 
 
+@memo
 @styled
 def contribution_plot(
     labels: Sequence[str],
@@ -81,6 +83,7 @@ def contribution_plot(
     )
 
 
+@memo
 @styled
 def window_plot(
     windows: Sequence[str],
@@ -125,6 +128,7 @@ def window_plot(
     )
 
 
+@memo
 @styled
 def interval_plot(
     labels: Sequence[str],
@@ -162,6 +166,7 @@ def interval_plot(
     )
 
 
+@memo
 @styled
 def bar_plot(
     labels: Sequence[str],
