@@ -4,7 +4,6 @@ patient's prediction. Thin: every route asks the gate, the services do the work.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body
@@ -24,6 +23,7 @@ from oncoboard.prediction.schemas import (
     AlertOut,
     DriftReportOut,
     EvaluationOut,
+    ModelCard,
     ModelSummary,
     Name,
     PatientPredictionOut,
@@ -111,7 +111,9 @@ def acknowledge_alert(alert_id: str, actor: ActorDep, session: SessionDep) -> Al
 
 
 @router.get(
-    "/models/{model_id}", response_model=ModelSummary, responses=problem_responses(401, 403, 404)
+    "/models/{model_id}",
+    response_model=ModelSummary,
+    responses=problem_responses(401, 403, 404, 422),
 )
 def get_model(model_id: str, actor: ActorDep, session: SessionDep) -> ModelSummary:
     """Get one model version's registry entry."""
@@ -123,8 +125,9 @@ def get_model(model_id: str, actor: ActorDep, session: SessionDep) -> ModelSumma
     "/models/{model_id}/card",
     responses={
         200: {
-            "description": "The model card (Mitchell et al. 2019 sections).",
-            "content": {"application/json": {}, "text/html": {}, "application/pdf": {}},
+            "model": ModelCard,
+            "description": "The model card (Mitchell et al. 2019 sections): JSON, HTML or PDF.",
+            "content": {"text/html": {}, "application/pdf": {}},
         },
         **problem_responses(401, 403, 404, 422),
     },
@@ -139,7 +142,7 @@ def model_card(
     access = _ops(session, actor, Action.REVIEW_MODELS, f"model card {model_id} ({format})")
     data = service.card(session, access=access, model_id=model_id)
     if format == "json":
-        text = json.dumps(data, indent=2, sort_keys=True)
+        text = ModelCard.model_validate(data).model_dump_json(indent=2)
         return Response(text, media_type="application/json")
     html = card.card_html(data)
     if format == "html":
@@ -178,8 +181,9 @@ def evaluate(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 def promote(model_id: str, body: PromoteIn, actor: ActorDep, session: SessionDep) -> ModelSummary:
-    """Release a validated candidate (quality officer only); refused outside its plan, naming
-    every failed clause (the refusal is audited)."""
+    """Release a validated candidate (quality officer only; refused outside its plan).
+
+    A refusal names every failed clause of the change-control plan and is audited."""
     access = _ops(session, actor, Action.PROMOTE_MODELS, f"model {model_id}")
     return service.promote(session, access=access, model_id=model_id, reason=body.reason)
 
@@ -193,8 +197,9 @@ def promote(model_id: str, body: PromoteIn, actor: ActorDep, session: SessionDep
 def check_drift(
     model_id: str, actor: ActorDep, session: SessionDep, data: CsvBody = None
 ) -> DriftReportOut:
-    """Check feature drift (PSI, KS) and windowed performance on CSV data; alerts beyond the
-    plan's thresholds go to the quality officer's queue."""
+    """Check feature drift (PSI, KS) and windowed performance on CSV data.
+
+    Alerts beyond the plan's thresholds go to the quality officer's queue."""
     access = _ops(session, actor, Action.TRAIN_MODELS, f"model drift {model_id}")
     payload = _csv(data, required=True)
     assert payload is not None
@@ -206,7 +211,7 @@ def check_drift(
 @router.get(
     "/models/{model_id}/drift",
     response_model=DriftReportOut,
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 422),
 )
 def latest_drift(model_id: str, actor: ActorDep, session: SessionDep) -> DriftReportOut:
     """Get the latest drift report of a version."""
@@ -221,13 +226,14 @@ def latest_drift(model_id: str, actor: ActorDep, session: SessionDep) -> DriftRe
 @router.get(
     "/patients/{patient_id}/prediction",
     response_model=PatientPredictionOut,
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 422),
 )
 def patient_prediction(
     patient_id: str, actor: ActorDep, session: SessionDep
 ) -> PatientPredictionOut:
-    """Get the released model's prediction for a patient, with its interval, explanation and
-    limitations, or why there is none (nothing is stored)."""
+    """Get the released model's prediction for a patient, or why there is none.
+
+    The estimate comes with its interval, explanation and limitations; nothing is stored."""
     access = serving.authorize(session, actor=actor, patient_id=patient_id)
     return serving.patient_prediction(session, access=access)
 
@@ -236,12 +242,13 @@ def patient_prediction(
     "/patients/{patient_id}/prediction",
     response_model=PatientPredictionOut,
     status_code=201,
-    responses=problem_responses(401, 403, 404, 409),
+    responses=problem_responses(401, 403, 404, 409, 422),
 )
 def propose_prediction(
     patient_id: str, actor: ActorDep, session: SessionDep
 ) -> PatientPredictionOut:
-    """Add the released model's prediction to the record as a proposed recommendation for a
-    clinician to accept, modify or reject."""
+    """Add the released model's prediction to the record as a proposed recommendation.
+
+    A clinician then accepts, modifies or rejects it; nothing is applied."""
     access = serving.authorize(session, actor=actor, patient_id=patient_id, propose=True)
     return serving.patient_prediction(session, access=access)

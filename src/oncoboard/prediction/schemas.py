@@ -185,6 +185,23 @@ class ModelSummary(BaseModel):
     promoted_at: datetime | None = None
 
 
+class ModelCard(BaseModel):
+    """A model card's sections (Mitchell et al., FAT* 2019) for one version, as JSON."""
+
+    model_config = ConfigDict(frozen=True)
+    model_details: dict[str, Any]
+    intended_use: dict[str, str]
+    factors: list[str]
+    training_data: dict[str, Any]
+    evaluation_data: dict[str, Any]
+    metrics: dict[str, Any]
+    change_control_plan: dict[str, Any]
+    plan_check: list[dict[str, Any]]
+    ethical_considerations: str
+    caveats: list[str]
+    version_history: list[dict[str, Any]]
+
+
 class EvaluationOut(BaseModel):
     model_config = ConfigDict(frozen=True)
     model_id: str
