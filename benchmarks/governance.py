@@ -37,8 +37,8 @@ from sqlalchemy import Engine
 
 from benchmarks.patient_page import ServerTimer, _cpu_model, _free_port, write_maf
 from oncoboard.api.app import create_app
-from oncoboard.api.deps import SessionDep
 from oncoboard.demo.loader import demo_folder
+from oncoboard.edge.deps import SessionDep
 from oncoboard.errors import NotFound
 from oncoboard.governance import audit, consent, gate, users
 from oncoboard.governance import service as governance_service

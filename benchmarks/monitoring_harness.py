@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import Engine, make_url, text
+from sqlalchemy import Engine, make_url, select, text
 
 from benchmarks.monitoring_plan import QUESTIONNAIRE, Survey
 from oncoboard.governance import gate, users
@@ -34,6 +34,7 @@ from oncoboard.monitoring.models import ProEnrolmentRow
 from oncoboard.record.models import PatientRow
 from oncoboard.store.db import make_engine, unit_of_work
 from oncoboard.store.migrate import upgrade
+from oncoboard.tables import metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DB = "oncoboard_bench_mon"
@@ -333,6 +334,8 @@ class Check:
     id_mismatch: int = 0
     alerts: int = 0
     alerts_expected: int = 0
+    reasons: int = 0  # (report, symptom, rule) listed by the stored alerts
+    reasons_expected: int = 0
     alerts_missing: int = 0
     alerts_extra: int = 0
     alerts_repeated: int = 0
@@ -356,7 +359,8 @@ class Check:
 
 
 def verify(engine: Engine, outcomes: dict[str, Outcome]) -> Check:
-    """Zero lost, zero duplicated; exactly the expected alerts, once each."""
+    """Zero lost, zero duplicated; exactly the expected alerts (one per report and symptom),
+    once each, each listing exactly the expected rules ("missing"/"extra" count those)."""
     check = Check()
     accepted = {k: o for k, o in outcomes.items() if {200, 201} & set(o.statuses)}
     check.accepted = len(accepted)
@@ -366,15 +370,17 @@ def verify(engine: Engine, outcomes: dict[str, Outcome]) -> Check:
             text("SELECT idempotency_key, id FROM pro_submissions")
         ).all():
             stored.setdefault(key, []).append(sid)
-        alerts = Counter(
-            (key, rule)
-            for key, rule in connection.execute(
-                text(
-                    "SELECT s.idempotency_key, a.rule_id FROM pro_alerts a "
-                    "JOIN pro_submissions s ON s.id = a.submission_id"
-                )
-            ).all()
-        )
+        table = metadata.tables["pro_alerts"]
+        submissions = metadata.tables["pro_submissions"]
+        rows = connection.execute(
+            select(submissions.c.idempotency_key, table.c.symptom, table.c.reasons).join(
+                submissions, submissions.c.id == table.c.submission_id
+            )
+        ).all()
+        alerts = Counter((key, symptom) for key, symptom, _ in rows)
+        reasons = {
+            (key, symptom, r["rule_id"]) for key, symptom, found in rows for r in found or []
+        }
         check.recommendations = int(
             connection.scalar(text("SELECT count(*) FROM recommendations WHERE kind = 'alert'"))
             or 0
@@ -386,11 +392,18 @@ def verify(engine: Engine, outcomes: dict[str, Outcome]) -> Check:
     check.id_mismatch = sum(
         1 for k, o in accepted.items() if k in stored and o.submission_ids != set(stored[k])
     )
-    expected = {(k, r) for k, o in outcomes.items() for r in o.survey.expected_rules}
+    expected = {
+        (k, symptom, rule)
+        for k, o in outcomes.items()
+        for symptom, rules in o.survey.expected.items()
+        for rule in rules
+    }
     check.alerts = sum(alerts.values())
-    check.alerts_expected = len(expected)
-    check.alerts_missing = len(expected - set(alerts))
-    check.alerts_extra = len(set(alerts) - expected)
+    check.alerts_expected = len({(k, symptom) for k, symptom, _ in expected})
+    check.reasons = len(reasons)
+    check.reasons_expected = len(expected)
+    check.alerts_missing = len(expected - reasons)
+    check.alerts_extra = len(reasons - expected)
     check.alerts_repeated = sum(n - 1 for n in alerts.values())
     return check
 

@@ -37,16 +37,22 @@ SEVERE, RISE, COMPOSITE, OWN_CHANGE, OWN_HISTORY = 3, 2, 3, 2, 2
 
 @dataclass(frozen=True)
 class Survey:
-    """One weekly report as the client sends it, and the staff alerts it must raise."""
+    """One weekly report as the client sends it, and the staff alerts it must raise: one per
+    symptom (the queue groups a report's alerts per symptom), each listing the rules that fire
+    for it; the "urgent" answer joins every symptom's alert, or is one of its own."""
 
     patient: str
     week: int
     body: dict[str, Any]
-    expected_rules: frozenset[str] = field(default_factory=frozenset)
+    expected: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
         return str(self.body["idempotency_key"])
+
+    @property
+    def expected_rules(self) -> frozenset[str]:
+        return frozenset(rule for rules in self.expected.values() for rule in rules)
 
 
 def grading_table(path: Path = TABLE) -> dict[tuple[str, str, str, str], int]:
@@ -91,39 +97,47 @@ def _scores(answers: dict[str, int]) -> dict[str, int]:
     }
 
 
-def _composites(answers: dict[str, int], table: dict[tuple[str, str, str, str], int]) -> list[int]:
-    grades = []
+def _composites(
+    answers: dict[str, int], table: dict[tuple[str, str, str, str], int]
+) -> dict[str, int]:
+    grades = {}
     for term, attributes in TERMS.items():
         combination = "+".join(SHORT[a] for a in attributes)
         column = {SHORT[a]: str(answers.get(f"{term}.{a}", 0)) for a in attributes}
-        grades.append(
-            table[
-                (combination, column.get("frq", ""), column.get("sev", ""), column.get("int", ""))
-            ]
-        )
+        grades[term] = table[
+            (combination, column.get("frq", ""), column.get("sev", ""), column.get("int", ""))
+        ]
     return grades
 
 
 def _rules(
     scores: dict[str, int],
-    grades: list[int],
+    grades: dict[str, int],
     urgent: bool,
-    before: list[tuple[dict[str, int], list[int]]],
-) -> frozenset[str]:
-    fired = set()
-    if any(v >= SEVERE for v in scores.values()):
-        fired.add("severe-answer")
-    if before and any(v - before[-1][0][k] >= RISE for k, v in scores.items()):
-        fired.add("worsening")
-    if any(g >= COMPOSITE for g in grades):
-        fired.add("composite-grade")
-    if len(before) >= OWN_HISTORY and any(
-        g - min(old[1][n] for old in before) >= OWN_CHANGE for n, g in enumerate(grades)
-    ):
-        fired.add("personal-change")
+    before: list[tuple[dict[str, int], dict[str, int]]],
+) -> dict[str, frozenset[str]]:
+    """Symptom -> the rules that fire for it, worked out from the rule text."""
+    fired: dict[str, set[str]] = {}
+    for term, attributes in TERMS.items():
+        items = [f"{term}.{a}" for a in attributes]
+        rules = fired.setdefault(term, set())
+        if any(scores[i] >= SEVERE for i in items):
+            rules.add("severe-answer")
+        if before and any(scores[i] - before[-1][0][i] >= RISE for i in items):
+            rules.add("worsening")
+        if grades[term] >= COMPOSITE:
+            rules.add("composite-grade")
+        if len(before) >= OWN_HISTORY and (
+            grades[term] - min(old[1][term] for old in before) >= OWN_CHANGE
+        ):
+            rules.add("personal-change")
+    found = {term: rules for term, rules in fired.items() if rules}
     if urgent:
-        fired.add("patient-urgent")
-    return frozenset(fired)
+        for rules in found.values():
+            rules.add("patient-urgent")
+        if not found:
+            found["urgent"] = {"patient-urgent"}
+    return {term: frozenset(rules) for term, rules in found.items()}
 
 
 def plan(

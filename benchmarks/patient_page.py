@@ -160,6 +160,9 @@ def main() -> None:
         "patient page HTML, last page": f"/patients/{PATIENT}?vpage={args.variants // 100}",
         "patient page HTML, gene=TP53": f"/patients/{PATIENT}?gene=TP53",
         "patient page HTML, sorted by VAF desc": f"/patients/{PATIENT}?sort=-vaf",
+        "patient page HTML, passed + missense (#17 filters)": (
+            f"/patients/{PATIENT}?passed=true&consequence=Missense_Mutation"
+        ),
         "API record JSON (500 variants)": f"/api/v1/patients/{PATIENT}",
         "API variants JSON (100, gene sort)": f"/api/v1/patients/{PATIENT}/variants?sort=gene",
         "patient list HTML": "/",

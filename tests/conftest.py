@@ -22,7 +22,7 @@ from oncoboard.governance.vocabulary import Role
 from oncoboard.settings import Settings
 from oncoboard.store.db import make_engine, unit_of_work
 from oncoboard.store.migrate import upgrade
-from oncoboard.store.tables import metadata
+from oncoboard.tables import metadata
 from tests.support import require_or_skip
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -55,7 +55,7 @@ def _dispose_engines() -> Iterator[None]:
     _engines.clear()
 
 
-APPEND_ONLY = ("audit_log", "decisions", "pro_alert_events")
+APPEND_ONLY = ("audit_log", "decisions", "pro_alert_events", "celltherapy_record")
 
 
 def _clear(engine: Engine) -> None:

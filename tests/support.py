@@ -21,7 +21,7 @@ from oncoboard.ingest.schemas import (
 )
 from oncoboard.ingest.sniff import sniff
 from oncoboard.store.db import unit_of_work
-from oncoboard.store.tables import metadata
+from oncoboard.tables import metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("ONCOBOARD_SHARED", ROOT.parent / "shared"))
@@ -94,3 +94,24 @@ def api_routes(app: Any) -> list[tuple[str, Any]]:
 
     walk(app.routes, "")
     return found
+
+
+def research_names(engine: Engine) -> dict[str, str]:
+    """Research pseudonym → patient id for every stored patient: research answers carry
+    pseudonyms (governance/pseudonyms.py); tests that check who was found map them back."""
+    from oncoboard.governance import pseudonyms
+    from oncoboard.record.models import PatientRow
+
+    with unit_of_work(engine) as session:
+        key = pseudonyms.key(session)
+        found = session.scalars(select(PatientRow.external_id)).all()
+        return {pseudonyms.pseudonym(key, patient): patient for patient in found}
+
+
+def reidentified(engine: Engine, answer: Any) -> Any:
+    """A research answer (pydantic model) with its pseudonyms replaced by the patient ids."""
+    names = research_names(engine)
+    text = answer.model_dump_json()
+    for pseudonym, patient in names.items():
+        text = text.replace(pseudonym, patient)
+    return type(answer).model_validate_json(text)

@@ -105,7 +105,9 @@ def test_doctor_reports_missing_optional_parts(db: Path) -> None:
     )
     assert result.returncode == 0
     assert "chromium: not found" in result.stdout and "apt-get install chromium" in result.stdout
-    assert "postgresql: not configured" in result.stdout
+    assert "postgresql: not checked" in result.stdout and "--postgres-url" in result.stdout
+    assert "weasyprint: " in result.stdout
+    assert "ONCOBOARD_TEST" not in result.stdout  # a user's tool names no test variable
 
 
 def test_doctor_fails_on_unmigrated_database(tmp_path: Path) -> None:
@@ -116,7 +118,9 @@ def test_doctor_fails_on_unmigrated_database(tmp_path: Path) -> None:
 def test_prod_refuses_the_development_secret() -> None:
     with pytest.raises(ValueError, match="ONCOBOARD_SECRET_KEY"):
         Settings(env="prod")
-    assert Settings(env="prod", secret_key="a-real-secret").env == "prod"
+    assert (
+        Settings(env="prod", secret_key="k3Jq9-xV2mZp7_TfR4wLb8Nc1YhG6sDa0eUoQiEt5Wk").env == "prod"
+    )
 
 
 def test_prod_with_dev_secret_refuses_to_start(db: Path) -> None:
@@ -129,8 +133,8 @@ def test_prod_with_dev_secret_refuses_to_start(db: Path) -> None:
     [(InputError("x"), 3), (NotFound("x"), 4), (Conflict("x"), 5), (OncoBoardError("x"), 1)],
 )
 def test_each_error_maps_to_one_exit_code_and_http_status(error: OncoBoardError, code: int) -> None:
-    from oncoboard.api.problems import status_for
-    from oncoboard.cli.main import exit_code_for
+    from oncoboard.edge.cli_output import exit_code_for
+    from oncoboard.edge.problems import status_for
 
     assert exit_code_for(error) == code
     assert status_for(error) == {3: 422, 4: 404, 5: 409, 1: 500}[code]

@@ -146,3 +146,27 @@ def test_demo_trials_are_matched_for_the_lung_patient(
     first = matched["matches"][0]
     # demo-002 has lung adenocarcinoma: only the EGFR trial is not excluded by tumour type
     assert first["nct_id"] == "NCT99000001"
+
+
+def test_demo_report_shows_findings_from_the_shipped_cc0_releases(
+    demo_server: str, oncologist: dict[str, str]
+) -> None:
+    """serve --demo loads CIViC 01-Dec-2022 and CGI 2017 (CC0, demo/data/kb) with their licence."""
+    report = httpx.get(
+        f"{demo_server}/api/v1/patients/demo-002/report", headers=oncologist, timeout=120
+    ).json()
+    releases = {r["release_id"]: r for r in report["releases"]}
+    assert set(releases) == {"civic@01-Dec-2022", "cgi@2017"}
+    assert {r["licence"] for r in releases.values()} == {"CC0-1.0"}
+    tier_one = next(t for t in report["tiers"] if t["tier"] == "Tier I")
+    # CIViC "Lung Non-small Cell Carcinoma" evidence is on-label for LUAD (DOID -> OncoTree)
+    assert any(
+        row["alteration"] == "EGFR p.L858R"
+        and row["on_label"]
+        and "civic@01-Dec-2022" in row["releases"]
+        for row in tier_one["rows"]
+    )
+    from oncoboard.demo.loader import demo_folder
+
+    licence = (demo_folder() / "kb" / "LICENSE").read_text(encoding="utf-8")
+    assert "CC0 1.0" in licence

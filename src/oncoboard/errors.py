@@ -97,7 +97,16 @@ class ConsentDenied(AccessError):
 
 
 class RateLimited(OncoBoardError):
+    """Too many failed attempts: wait ``retry_after`` seconds (sent as ``Retry-After``)."""
+
     title = "Too many attempts"
+
+    def __init__(
+        self, message: str, *, retry_after: int | None = None, audit_event: object | None = None
+    ) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.audit_event = audit_event
 
 
 class FeatureUnavailable(OncoBoardError):

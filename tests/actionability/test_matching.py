@@ -85,6 +85,7 @@ PT = patient(
     fact(Biomarker(name="TMB", value_number=12.5)),
     fact(Biomarker(name="MSI", value_text="MSI-H")),
     fact(Biomarker(name="HER2", value_text="3+ (positive)")),
+    fact(Biomarker(name="NRAS, KIT", value_text="absent (pertinent negative)")),
 )
 OFF, ON = EngineOptions(), EngineOptions(gene_level=True)
 
@@ -154,7 +155,9 @@ CASES = {
     "msi-high": (r.MsiRule(), "matched", MatchLevel.SIGNATURE),
     "her2-3plus": (r.ExpressionRule(marker="HER2", result="3+"), "matched", MatchLevel.EXPRESSION),
     "wild-type-violated": (r.WildTypeRule(gene="KRAS"), "not_matched", None),
-    "wild-type-silent-only": (r.WildTypeRule(gene="TP53"), "matched", MatchLevel.GENE_ANY),
+    # a silent TP53 call says nothing about whether TP53 was tested: absence is not evidence
+    "wild-type-untested": (r.WildTypeRule(gene="TP53"), "not_evaluated", None),
+    "wild-type-tested-negative": (r.WildTypeRule(gene="NRAS"), "matched", MatchLevel.WILD_TYPE),
     "unsupported": (
         r.UnsupportedRule(description="Knockdown", reason="no knockdown data model"),
         "not_evaluated",
@@ -169,7 +172,7 @@ def test_rule_kinds(case: str) -> None:
     result = evaluate(rule, PT, OFF)
     assert (result.status, result.level) == (status, level), result.reason
     assert result.reason
-    assert bool(result.facts) == (status == "matched" and rule.kind != "wild_type")
+    assert bool(result.facts) == (status == "matched")
 
 
 def test_gene_level_needs_the_opt_in_and_is_flagged_low_specificity() -> None:
@@ -237,3 +240,70 @@ def test_exon_rules_need_exon_numbers() -> None:
     no_exons = patient(variant("EGFR", "p.E746_A750del", consequence="inframe_deletion"))
     result = evaluate(r.ExonRule(gene="EGFR", exon=19, change="deletion"), no_exons, OFF)
     assert result.status == "not_evaluated" and "exon numbers" in result.reason
+
+
+def test_wild_type_rests_on_the_negative_result_and_never_on_absence() -> None:
+    negative = evaluate(r.WildTypeRule(gene="KIT"), PT, OFF)
+    assert negative.matched and [f.fact.kind for f in negative.facts] == ["biomarker"]
+    untested = evaluate(r.WildTypeRule(gene="EGFR"), patient(KRAS), OFF)
+    assert untested.status == "not_evaluated"
+    assert untested.reason.startswith("gene testing not recorded") and "EGFR" in untested.reason
+    # a negative result does not outweigh a call that alters the gene
+    contradicted = patient(
+        variant("NRAS", "p.Q61K"), fact(Biomarker(name="NRAS", value_text="wild type"))
+    )
+    assert evaluate(r.WildTypeRule(gene="NRAS"), contradicted, OFF).status == "not_matched"
+    # a fusion or an amplification alters the gene too ("ALK negative" for chemo-immunotherapy)
+    fused = patient(
+        fact(Fusion(genome_build="GRCh38", gene_5p="EML4", gene_3p="ALK")),
+        fact(Biomarker(name="ALK", value_text="negative")),
+    )
+    assert evaluate(r.WildTypeRule(gene="ALK"), fused, OFF).status == "not_matched"
+
+
+def test_not_rules_need_the_gene_tested() -> None:
+    not_d816v = r.CompositeRule(
+        operator="not", rules=(r.ProteinRule(gene="KIT", protein_change="p.D816V"),)
+    )
+    tested = evaluate(not_d816v, PT, OFF)  # KIT absent (pertinent negative)
+    assert tested.matched and tested.level == MatchLevel.WILD_TYPE and tested.facts
+    untested = patient(KRAS)
+    result = evaluate(not_d816v, untested, OFF)
+    assert result.status == "not_evaluated" and "gene testing not recorded" in result.reason
+    not_bcr_abl = r.CompositeRule(
+        operator="not", rules=(r.FusionRule(gene_5p="BCR", gene_3p="ABL1"),)
+    )
+    assert evaluate(not_bcr_abl, PT, OFF).status == "not_evaluated"  # fusions called, BCR untested
+    stable = patient(fact(Biomarker(name="MSI", value_text="MSS (stable)")))
+    not_msi = r.CompositeRule(operator="not", rules=(r.MsiRule(),))
+    measured = evaluate(not_msi, stable, OFF)
+    assert measured.matched and [f.fact.kind for f in measured.facts] == ["biomarker"]
+
+
+def test_filtered_calls_are_set_aside_unless_included() -> None:
+    failed = variant("BRAF", "p.V600E", filters="LowQual;strand_bias")
+    passed = variant("KRAS", "p.G12D", filters="PASS")
+    unfiltered = variant("NRAS", "p.Q61K")  # no FILTER applied
+    facts = patient(failed, passed, unfiltered)
+    default = facts.with_filtered(False)
+    assert default.filtered == (failed,) and failed not in default.variants
+    assert {passed, unfiltered} <= set(default.variants)
+    rule = r.ProteinRule(gene="BRAF", protein_change="p.V600E")
+    assert evaluate(rule, default, OFF).status == "not_matched"
+    included = facts.with_filtered(True)
+    assert included.filtered == (failed,) and included.filtered_included
+    assert evaluate(rule, included, OFF).facts == (failed,)
+
+
+def test_germline_rules_do_not_take_variants_of_unknown_origin() -> None:
+    rule = r.LossOfFunctionRule(gene="BRCA2", origin="germline")
+    unknown = patient(variant("BRCA2", "p.Q1234*", consequence="stop_gained", origin="unknown"))
+    result = evaluate(rule, unknown, OFF)
+    assert result.status == "not_evaluated"
+    assert result.reason.startswith("germline status unknown") and "p.Q1234*" in result.reason
+    somatic = patient(variant("BRCA2", "p.Q1234*", consequence="stop_gained", origin="somatic"))
+    assert evaluate(rule, somatic, OFF).status == "not_matched"
+    germline = patient(variant("BRCA2", "p.Q1234*", consequence="stop_gained", origin="germline"))
+    assert evaluate(rule, germline, OFF).matched
+    # a somatic rule still takes a call of unknown origin: it is in the tumour
+    assert evaluate(r.LossOfFunctionRule(gene="BRCA2", origin="somatic"), unknown, OFF).matched

@@ -40,7 +40,7 @@ from oncoboard.record.schemas import CancerCondition, CopyNumberChange
 from oncoboard.store.db import unit_of_work
 from tests.conftest import LiveServer, make_user
 from tests.knowledge.test_moalmanac import ROW
-from tests.support import import_file
+from tests.support import import_file, reidentified, research_names
 
 ADMIN, RESEARCHER, CLINICIAN = "screen-admin", "screen-researcher", "screen-clinician"
 MAF_HEADER = (
@@ -146,7 +146,8 @@ def run_screen(engine: Engine, user: str = RESEARCHER, **query: Any) -> ScreenRe
     with unit_of_work(engine) as session:
         wanted = ScreenQuery(**query)
         access = screening.authorize(session, actor_for(session, user), wanted)
-        return screening.screen(session=session, access=access, query=wanted)
+        result = screening.screen(session=session, access=access, query=wanted)
+    return reidentified(engine, result)  # research answers carry pseudonyms
 
 
 def matches(result: ScreenResult) -> dict[str, set[tuple[str, str]]]:
@@ -240,14 +241,16 @@ def test_cli_and_api(cohort: Engine, live_server: LiveServer) -> None:
                                        "actionability", "screen", "--drug", "Vemurafenib",
                                        "--tumor-type", "MEL", "--json"])  # fmt: skip
     assert out.exit_code == 0, out.output
-    assert {p["patient_id"] for p in json.loads(out.output)["patients"]} == {"PT-MEL-1",
-                                                                              "PT-MEL-2"}  # fmt: skip
+    names = research_names(cohort)  # research answers carry pseudonyms
+    assert {names[p["patient_id"]] for p in json.loads(out.output)["patients"]} == {"PT-MEL-1",
+                                                                                     "PT-MEL-2"}  # fmt: skip
     text = CliRunner().invoke(cli_app, ["--database-url", url, "--user", RESEARCHER,
                                         "actionability", "screen", "--gene", "KRAS"])  # fmt: skip
-    assert "PT-LUNG (LUAD)" in text.output and "Sotorasib" in text.output
+    lung = next(p for p, patient in names.items() if patient == "PT-LUNG")
+    assert f"{lung} (LUAD)" in text.output and "Sotorasib" in text.output
     token = make_user(cohort, "api-researcher", [Role.RESEARCHER])
     answer = live_server.client(token).get("/api/v1/screen", params={"gene": "ERBB2"})
     assert answer.status_code == 200, answer.text
-    assert [p["patient_id"] for p in answer.json()["patients"]] == ["PT-BREAST"]
+    assert [names[p["patient_id"]] for p in answer.json()["patients"]] == ["PT-BREAST"]
     refused = live_server.client().get("/api/v1/screen", params={"gene": "ERBB2"})  # clinician
     assert refused.status_code == 403

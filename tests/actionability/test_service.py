@@ -52,7 +52,8 @@ def _assess(engine: Engine, patient: str) -> object:
             obj="report",
             patient_id=patient,
         )
-        return assess_patient(session, access=access)
+        # the MOAlmanac release only (the demo also ships CIViC and CGI)
+        return assess_patient(session, access=access, release_ids=["moalmanac@2025-12-26"])
 
 
 def _options(result: object) -> dict[str, object]:

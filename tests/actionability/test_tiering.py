@@ -28,6 +28,10 @@ NO_TYPE = relation(None, "NSCLC")
         # level D = preclinical -> Tier II D; ESCAT IV-A / IV-B
         (E.PRECLINICAL, LUAD_IN_NSCLC, ("Tier II", "D"), "IV-A"),
         (E.INFERENTIAL, LUAD_VS_MEL, ("Tier II", "D"), "IV-B"),
+        # Li 2017 table 3: level D = "preclinical trials or a few case reports": one case
+        # report is never level C, on-label or not (clinical review, issue 13)
+        (E.CASE_REPORT, LUAD_IN_NSCLC, ("Tier II", "D"), "X"),
+        (E.CASE_REPORT, LUAD_VS_MEL, ("Tier II", "D"), "X"),
         # no tumour type: never guessed, treated as another tumour type
         (E.REGULATORY_APPROVAL, NO_TYPE, ("Tier II", "C"), "III-A"),
     ],

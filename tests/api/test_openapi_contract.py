@@ -8,8 +8,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from oncoboard.api import problems
 from oncoboard.api.app import create_app
+from oncoboard.edge import problems
 from oncoboard.settings import Settings
 from tests.support import api_routes
 

@@ -22,10 +22,13 @@ PPE = "Palmar-plantar erythrodysesthesia syndrome"  # CTCAE v5.0 term for hand-f
 
 
 def _propose(page: Any, *, grade: str, source: str = "Clinician (CTCAE)") -> None:
+    toggle = page.locator("#dose-propose-toggle")  # on the patient page the form is behind a button
+    if toggle.count() and not toggle.evaluate("d => d.open"):
+        toggle.locator("summary").click()
     form = page.locator("#dose-form")
     form.get_by_label("Drug").select_option("capecitabine")
     form.get_by_label("Dose levels (starting dose)").select_option("1250")
-    form.get_by_label("Adverse event (CTCAE v5.0)").select_option(PPE)
+    form.get_by_label("Adverse event (CTCAE v5.0)").fill(PPE)
     form.get_by_label("CTCAE grade").select_option(grade)
     form.get_by_label(source).check()
     form.get_by_role("button", name="Propose dose change").click()
@@ -109,3 +112,37 @@ def test_nurse_proposes_a_patient_reported_grade_but_cannot_decide(
     )
     assert answer.status == 403 and _count(engine, DoseChangeRow) == 0
     page.close()
+
+
+def test_dose_proposal_from_a_symptom_alert_preselects_ae_and_grade(
+    browser: Any, engine: Engine, live_server: LiveServer, tmp_path: Path
+) -> None:
+    """Issue #14: from an alert, the form offers only the patient's current drugs and
+    preselects the alert's CTCAE term and its (patient-reported) composite grade."""
+    from playwright.sync_api import expect
+
+    import_file(engine, _bundle(tmp_path))
+    token = make_user(engine, "pat-d", [Role.PATIENT], patient=PATIENT)
+    sent = live_server.client(token).post(
+        f"/api/v1/patients/{PATIENT}/pro/submissions",
+        json={"questionnaire_id": "capecitabine", "idempotency_key": "browser-1",
+              "answers": {"hand_foot_syndrome.severity": 3, "diarrhea.frequency": 0,
+                          "nausea.frequency": 0, "mouth_or_throat_sores.severity": 0}},
+    )  # fmt: skip
+    assert sent.status_code == 201, sent.text
+    [alert] = sent.json()["alerts"]
+    page = live_server.browser_page(browser, viewport={"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/alerts/{alert['alert_id']}")
+    page.get_by_role("link", name="Propose a dose change").click()
+    form = page.locator("#pro-dose-form")
+    expect(form.get_by_label("Adverse event (CTCAE v5.0)")).to_have_value(PPE)
+    expect(form.get_by_label("CTCAE grade")).to_have_value("3")  # composite grade 3 of 3
+    expect(form.get_by_label("Patient-reported (PRO-CTCAE derived)")).to_be_checked()
+    expect(form.locator("#pd-drug option")).to_have_count(1)
+    form.get_by_label("Dose levels (starting dose)").select_option("1250")
+    form.get_by_role("button", name="Propose dose change").click()
+    page.wait_for_url(re.compile(rf"/patients/{PATIENT}#rec-"))
+    card = page.locator("#recommendations article", has_text=f"capecitabine: {PPE}")
+    expect(card).to_contain_text("grade 3 (patient-reported)")
+    expect(card).to_contain_text("a clinician must grade the adverse event")
+    assert _count(engine, DoseProposalRow) == 1

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -36,13 +38,16 @@ def test_form_refusal_names_the_fields_and_stores_nothing(
     assert bad.status_code == 422
     assert "<strong>CTCAE grade</strong> (grade): <code>4</code>" in bad.text
     assert 'id="dose-grade" name="grade" required aria-invalid="true"' in bad.text
-    assert f'<option value="{PPE}" selected>' in bad.text  # the refused form keeps its values
+    assert (
+        f'id="dose-ae" name="ae" required list="ctcae-terms" autocomplete="off" maxlength="200" value="{PPE}"'
+        in bad.text
+    )  # the refused form keeps its values
     unparsed = api.post(url, data={**FORM, "grade": "x", "ae": ""}, follow_redirects=False)
     assert unparsed.status_code == 422
     assert "<strong>CTCAE grade</strong> (grade): <code>x</code> — expected a CTCAE grade 1-4" in (
         unparsed.text
     )
-    assert "<strong>Adverse event</strong> (ae) — expected an adverse event" in unparsed.text
+    assert "<strong>Adverse event</strong> (ae) — expected a CTCAE v5.0 term" in unparsed.text
     no_drug = api.post(url, data={**FORM, "drug": "osimertinib", "indication": ""})
     assert no_drug.status_code == 422 and "no recorded treatment with osimertinib" in no_drug.text
     assert _count(engine, DoseProposalRow) == 0 and _count(engine, RecommendationRow) == 0
@@ -96,3 +101,28 @@ def test_treatments_needs_a_view_or_edit_proof(engine: Engine, tmp_path: Path) -
             assert line.provenance.source_name == "dose.fhir.json"
         with pytest.raises(PermissionDenied, match="not view_record"):
             record_service.treatments(session=session, access=proofs[Action.DECIDE])
+
+
+def test_form_offers_only_the_current_drugs(
+    engine: Engine, live_server: LiveServer, tmp_path: Path
+) -> None:
+    """A completed capecitabine course and one that ended are not offered; osimertinib is."""
+    entries = [{"fullUrl": "urn:uuid:p1", "resource": {"resourceType": "Patient", "id": PATIENT}}]
+    for n, (drug, status, period) in enumerate([
+        ("capecitabine", "completed", {"start": "2025-01-01"}),
+        ("sunitinib", "active", {"start": "2024-01-01", "end": "2024-06-30"}),
+        ("osimertinib", "active", {"start": "2026-09-01"}),
+    ]):  # fmt: skip
+        entries.append({"fullUrl": f"urn:uuid:m{n}", "resource": {
+            "resourceType": "MedicationStatement", "id": f"m{n}", "status": status,
+            "medicationCodeableConcept": {"text": drug}, "subject": {"reference": "urn:uuid:p1"},
+            "effectivePeriod": period}})  # fmt: skip
+    path = tmp_path / "current.fhir.json"
+    path.write_text(json.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries}))
+    import_file(engine, path)
+    page = live_server.client().get(f"/patients/{PATIENT}").text
+    form = page.split('id="dose-form"')[1].split("</form>")[0]
+    offered = re.findall(r'<option value="([a-z]+)"[^>]*>\1 \(recorded', form)
+    assert offered == ["osimertinib"]
+    # the terms the engine answers: every CTCAE v5.0 term (and label events) as suggestions
+    assert form.count('<option value="') > 837

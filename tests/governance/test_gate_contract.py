@@ -44,6 +44,8 @@ CLI_ARGS: dict[str, list[str]] = {
     "users grant": ["dr-test", "nurse"],
     "users revoke": ["dr-test", "nurse"],
     "users set-password": ["dr-test"],
+    "users disable": ["dr-test"],
+    "users enable": ["dr-test"],
     "users list": [],
     "users token create": ["dr-test", "--name", "x"],
     "users token list": ["dr-test"],
@@ -72,6 +74,20 @@ CLI_ARGS: dict[str, list[str]] = {
     "alerts escalate": ["PT-A", "--note", "needs review"],
     "alerts resolve": ["PT-A", "--outcome", "advice_given"],
     "alerts sweep": [],
+    "celltherapy open": ["PT-A", "--product", "autologous CAR-T", "--fin", "A9999"],
+    "celltherapy step": [
+        "CHA999926000001",
+        "apheresis_collection",
+        "--scan",
+        "PT-A",
+        "--location",
+        "ward",
+    ],
+    "celltherapy show": ["CHA999926000001"],
+    "celltherapy alerts": [],
+    "celltherapy ack": ["1", "--note", "courier called"],
+    "celltherapy verify": [],
+    "celltherapy export": ["CHA999926000001", "--out", "{file}"],
     "models train": ["seer-breast-os-cox"],
     "models list": [],
     "models evaluate": ["seer-breast-os-cox@1"],
@@ -114,6 +130,10 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "data": {"outcome": "accept"}},
     ("POST", "/api/v1/trials"): {"files": {"file": ("x.json", b'{"studies": []}')}},
     ("POST", "/trial-recommendations/{recommendation_id}/decision"): {"data": {"outcome": "screened"}},
+    ("POST", "/api/v1/patients/{patient_id}/trials/{nct_id}/criteria/{criterion_id}/decision"): {
+        "json": {"state": "met", "reason": "treated and stable"}},
+    ("POST", "/patients/{patient_id}/trials/{nct_id}/criteria/{criterion_id}/decision"): {
+        "data": {"state": "met", "reason": "treated and stable"}},
     ("POST", "/api/v1/patients/{patient_id}/dose-proposals"): {
         "json": {"drug": "capecitabine", "ae": "hfs", "grade": 3}},
     ("POST", "/patients/{patient_id}/dose-proposals"): {
@@ -126,6 +146,15 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/alerts/{alert_id}/actions"): {"data": {"action": "acknowledge"}},
     ("POST", "/patients/{patient_id}/symptoms/report"): {
         "data": {"questionnaire_id": "capecitabine", "idempotency_key": "k1"}},
+    ("POST", "/api/v1/patients/{patient_id}/celltherapy-cases"): {
+        "json": {"product": "autologous CAR-T", "issuing_fin": "A9999"}},
+    ("POST", "/api/v1/celltherapy/cases/{coi}/steps"): {
+        "json": {"step": "apheresis_collection", "scans": ["PT-A"], "location": "ward"}},
+    ("POST", "/api/v1/celltherapy/alerts/{alert_id}/acknowledge"): {"json": {"note": "called"}},
+    ("POST", "/celltherapy/cases"): {"data": {"patient_id": "PT-A", "product": "CAR-T"}},
+    ("POST", "/celltherapy/cases/{coi}/scan"): {
+        "data": {"step": "apheresis_collection", "scan": "PT-A", "location": "ward"}},
+    ("POST", "/celltherapy/alerts/{alert_id}/acknowledge"): {"data": {"note": "called"}},
     ("POST", "/api/v1/models"): {"json": {"spec": "seer-breast-os-cox"}},
     ("POST", "/api/v1/models/{model_id}/promote"): {"json": {"reason": "a long enough reason"}},
 }  # fmt: skip

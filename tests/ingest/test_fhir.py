@@ -15,6 +15,7 @@ from oncoboard.ingest.fhir.references import ResourceIndex
 from oncoboard.record.schemas import (
     Biomarker,
     CancerCondition,
+    ClinicalFinding,
     Demographics,
     PerformanceStatus,
     SomaticVariant,
@@ -176,7 +177,12 @@ def test_bulk_ndjson_streams_lines_with_line_locators() -> None:
     # (zcat Condition.000.ndjson.gz | grep -c '"code":"254837009"' etc.)
     cancers = _facts_of(facts, CancerCondition)
     assert sorted(c.code for c in cancers) == ["254637007", "254837009", "424132000"]
-    assert {f.patient_key for f in facts} == {"129c6ac7-8d06-89de-ad63-0204a93e76c3"}
+    cancer_keys = {f.patient_key for f in facts if isinstance(f.fact, CancerCondition)}
+    assert cancer_keys == {"129c6ac7-8d06-89de-ad63-0204a93e76c3"}
+    # every other Condition is kept as a finding (trial eligibility reads the medical history)
+    assert len(facts) == 555 and all(
+        isinstance(f.fact, CancerCondition | ClinicalFinding) for f in facts
+    )
     assert all(f.locator.startswith("line ") and "(Condition/" in f.locator for f in facts)
     patients, log = read_file(shared_file(*BULK, "Patient.000.ndjson.gz"))
     assert len(patients) == 13 and not log.problems  # 13 Patient lines
@@ -253,7 +259,10 @@ def test_jenny_bundle_imports_into_the_database_once(engine: Engine) -> None:
     assert first.status == "imported" and again.status == "unchanged"
     assert first.patients == ["cancer-patient-jenny-m"]
     # 1 Patient, 1 cancer Condition, 4 MedicationRequest + 4 Procedure, 4 TNM + 4 tumour-marker
-    # Observations, 1 Specimen, 1 ECOG, 1 PALB2 variant
+    # Observations, 1 Specimen, 1 ECOG, 1 PALB2 variant; for trial eligibility: 2 comorbidities
+    # recorded absent (obesity, disorder of lung) and the cancer disease status (improved,
+    # 2018-11-01), 1 region studied (7 genes), 4 laboratory Observations (neutrophils and three
+    # pathology results) and the body weight (155 [lb_av], a vital sign)
     assert first.fact_counts == {
         "demographics": 1,
         "condition": 1,
@@ -262,9 +271,12 @@ def test_jenny_bundle_imports_into_the_database_once(engine: Engine) -> None:
         "specimen": 1,
         "performance_status": 1,
         "variant": 1,
+        "finding": 3,
+        "gene_testing": 1,
+        "lab": 5,
     }
     assert any("4.0.1" in note for note in first.notes)
-    assert row_counts(engine)["facts"] == 21
+    assert row_counts(engine)["facts"] == 30
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from oncoboard.record.schemas import GeneTesting
 from tests.support import read_file, shared_file
 
 pytestmark = pytest.mark.shared
@@ -149,14 +150,18 @@ def test_unrepresentable_gr_variants_are_skipped_with_a_note() -> None:
         assert any("variant Observation" in n or "copy-number" in n for n in log.notes), name
 
 
-def test_pertinent_negative_is_not_a_variant() -> None:
-    # value LA9634-2 "Absent" for BRAF (grep LA9634-2 …pertinent-negative-nras-kit-braf.json)
+def test_pertinent_negative_is_a_negative_result_not_a_variant() -> None:
+    # value LA9634-2 "Absent" for NRAS, KIT and BRAF (components 48018-6 of
+    # …pertinent-negative-nras-kit-braf.json): the genes were tested, nothing was found.
     path = shared_file(
         *MCODE, "Observation-gx-genomic-variant-pertinent-negative-nras-kit-braf.json"
     )
     facts, log = read_file(path)
-    assert facts == [] and not log.problems
-    assert any("pertinent negative" in note for note in log.notes)
+    assert not log.problems
+    # not a variant: the genes it names were examined and nothing was found in them
+    (fact,) = [f.fact for f in facts]
+    assert isinstance(fact, GeneTesting) and fact.scope == "no_variant_found"
+    assert fact.genes == ("NRAS", "KIT", "BRAF")
 
 
 def test_examples_without_profile_are_classified_by_content() -> None:

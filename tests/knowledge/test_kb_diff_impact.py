@@ -39,6 +39,7 @@ from tests.actionability.test_screening import (
     write_cna,
 )
 from tests.conftest import make_user
+from tests.support import research_names
 
 ALECTINIB = kb_row(6, feature_type="Rearrangement", gene="ALK", gene1="EML4", gene2="ALK",
                    rearrangement_type="Fusion", protein_change="", chromosome="",
@@ -109,7 +110,8 @@ def test_a_researcher_sees_only_research_consented_patients(
     assert diff(engine, "kb-researcher", *releases).patients_affected.patients == []
     set_consent(engine, "PT-LUNG", Purpose.RESEARCH, "granted")
     impact = diff(engine, "kb-researcher", *releases).patients_affected
-    assert (impact.patients, impact.patients_evaluated) == (["PT-LUNG"], 1)
+    names = research_names(engine)  # research answers carry pseudonyms
+    assert ([names[p] for p in impact.patients], impact.patients_evaluated) == (["PT-LUNG"], 1)
 
 
 def test_a_role_without_record_access_gets_the_diff_without_patients(

@@ -22,6 +22,7 @@ from tests.actionability.test_screening import (
     publish,
 )
 from tests.conftest import LiveServer, make_user
+from tests.support import research_names
 from tests.web.html import table_rows
 
 
@@ -84,7 +85,8 @@ def test_screening_page_for_a_researcher_and_refused_to_a_clinician(
         assert 'id="screen-form"' in form and 'id="screen-result"' not in form
         page = client.get("/screen", params={"drug": "vemurafenib", "run": "true"}).text
     rows = table_rows(page, "screened")
-    patients = {row[0] for row in rows[1:] if row[0].startswith("PT-")}
+    names = research_names(cohort)  # research answers carry pseudonyms
+    patients = {names[row[0]] for row in rows[1:] if row[0] in names}
     assert patients == {"PT-MEL-1", "PT-MEL-2", "PT-LUNG"}  # PT-NO-CONSENT has no consent
     assert "3 matched" in page and "2 with a therapy option" in page
     assert "(resistance)" in page  # NRAS Q61K against vemurafenib is resistance, never an option

@@ -78,19 +78,26 @@ def test_patient_reports_on_a_phone_and_nurse_acknowledges(
     answers = page.locator("#pro-answers tbody")
     expect(answers).to_contain_text("severe (3)")
     expect(answers).to_contain_text("rarely (1)")
+    # the patient reads what her care team was told in PRO-CTCAE's words, never rule keys
+    told = page.locator("#pro-told")
+    expect(told).to_contain_text("Hand-Foot Syndrome (how severe: severe)")
+    expect(told).not_to_contain_text("severe-answer")
+    expect(told).not_to_contain_text("hand_foot_syndrome")
     assert page.evaluate(WIDTH) <= 360
     _shot(page, tmp_path, "pro-done-360.png")
 
     nurse = live_server.browser_page(browser, "nurse", viewport=PHONE)
     nurse.get_by_role("link", name="Alerts").click()
-    card = nurse.locator("#queue li.alert-card", has_text="severe-answer")
-    expect(card).to_contain_text("Hand-Foot Syndrome, severity: 3 (severe)")
-    expect(card).to_contain_text("PRO-CTCAE composite grade 3")
+    card = nurse.locator("#queue li.alert-card", has_text="Hand-Foot Syndrome")
+    expect(card).to_have_count(1)  # one item for the symptom, listing every reason
+    expect(card).to_contain_text("severe or frequent answer: severity 'severe' (3 of 4)")
+    expect(card).to_contain_text("PRO-CTCAE composite grade: 3 of 3")
+    expect(card).not_to_contain_text("severe-answer")  # rule keys only in the detail view
     expect(card).to_contain_text("open")
     assert nurse.evaluate(WIDTH) <= 360
     _shot(nurse, tmp_path, "pro-queue-360.png")
     card.get_by_role("button", name="Acknowledge").click()
-    expect(nurse.locator("#queue li.alert-card", has_text="severe-answer")).to_contain_text(
+    expect(nurse.locator("#queue li.alert-card", has_text="Hand-Foot Syndrome")).to_contain_text(
         "acknowledged"
     )
     with unit_of_work(engine) as session:

@@ -94,11 +94,11 @@ def test_survey_is_gated_validated_next_to_fields_and_idempotent(
     no_token = patient.post(SURVEY, data=body)
     assert no_token.status_code == 403
     body["csrf_token"] = csrf(page.text)
-    # nausea "occasionally" makes its severity asked: missing -> named next to the field
-    missing = patient.post(SURVEY, data={**body, "nausea.frequency": "2"})
-    assert missing.status_code == 422
-    assert re.search(r'id="err-nausea-severity">Please choose an answer \(asked because you reported nausea\)', missing.text)  # fmt: skip
-    assert 'value="2" checked' in missing.text  # the refused form keeps the answers
+    # a value the form did not offer (a tampered post) is named next to the field
+    wrong = patient.post(SURVEY, data={**body, "nausea.frequency": "7"})
+    assert wrong.status_code == 422
+    assert 'id="err-nausea-frequency">Choose one of the listed answers.' in wrong.text
+    assert 'value="0" checked' in wrong.text  # the refused form keeps the answers
     assert pro_counts(engine)["pro_submissions"] == 0
 
     # severity sent although nausea was "never" (a browser without JS): not asked, ignored
@@ -107,7 +107,7 @@ def test_survey_is_gated_validated_next_to_fields_and_idempotent(
     again = patient.post(SURVEY, data={**body, "nausea.severity": "4"}, follow_redirects=False)
     assert again.headers["location"] == sent.headers["location"]  # double submit: same report
     counts = pro_counts(engine)
-    assert counts["pro_submissions"] == 1 and counts["pro_alerts"] == 2
+    assert counts["pro_submissions"] == 1 and counts["pro_alerts"] == 1
     with unit_of_work(engine) as session:
         items = set(session.scalars(select(ProAnswerRow.item_id)))
         attributes = {(a.symptom, a.attribute) for a in session.scalars(select(ProAnswerRow))}
@@ -146,7 +146,10 @@ def test_queue_actions_change_state_are_audited_and_banner_shows(
     token = make_user(engine, "pat-a", [Role.PATIENT], patient="PT-A")
     make_user(engine, "nurse", [Role.NURSE])
     make_user(engine, "res", [Role.RESEARCHER])
-    _submit(live_server, token, ANSWERS, datetime.now(UTC) - timedelta(hours=1))
+    # hand-foot syndrome severe (severe answer + composite 3) and diarrhoea "frequently"
+    # (severe answer; frequency-only 3 -> composite 2): one queue item per symptom
+    two = {**ANSWERS, "diarrhea.frequency": 3}
+    _submit(live_server, token, two, datetime.now(UTC) - timedelta(hours=1))
     assert login("res").get("/alerts").status_code == 403
     assert login("pat-a").get("/alerts").status_code == 403
 
@@ -157,14 +160,16 @@ def test_queue_actions_change_state_are_audited_and_banner_shows(
     )
     cards = re.findall(r'<li class="alert-card[^"]*" id="alert-([0-9a-f-]+)"', page.text)
     assert len(cards) == 2
-    assert "Hand-Foot Syndrome, severity: 3 (severe)" in page.text
-    assert "Hand-Foot Syndrome: PRO-CTCAE composite grade 3" in page.text
-    assert (
-        "<code>severe-answer</code> v1" in page.text
-        and "<code>composite-grade</code> v1" in page.text
-    )
+    titles = re.findall(r'<h2><a href="/alerts/[^"]+">([^<]+)</a></h2>', page.text)
+    assert sorted(titles) == ["Diarrhea", "Hand-Foot Syndrome"]
+    assert "severe or frequent answer: severity &#39;severe&#39; (3 of 4)" in page.text
+    assert "PRO-CTCAE composite grade: 3 of 3" in page.text
+    assert "severe or frequent answer: frequency &#39;frequently&#39; (3 of 4)" in page.text
+    assert "severe-answer" not in page.text and "hand_foot_syndrome." not in page.text
     assert re.search(r"\b2 d 2[23] h \d\d min left", page.text)  # normal priority: 72 h SLA
     first, second = cards
+    detail = nurse.get(f"/alerts/{first}").text  # keys only in the detail view
+    assert "<code>severe-answer</code> v1" in detail and 'id="alert-keys"' in detail
     token_ = csrf(page.text)
     url = f"/alerts/{first}/actions"
     assert nurse.post(url, data={"action": "acknowledge"}).status_code == 403  # no CSRF token
@@ -256,15 +261,26 @@ def test_patient_page_trajectory_and_dose_proposal_from_alert(
 
     alerts = api.get("/alerts", params={"patient": "PT-A"}).text
     ids = re.findall(r'id="alert-([0-9a-f-]+)"', alerts)
-    # 2nd report: severe-answer, composite-grade, and worsening (1 -> 3 is a rise of 2)
-    assert len(ids) == 3 and "previous report: 1 on 2026-10-05" in alerts
+    # 2nd report: one item for hand-foot syndrome listing severe answer, composite grade 3 and
+    # worsening (1 -> 3 is a rise of 2)
+    assert len(ids) == 1
+    assert (
+        "worse than the last report: severity &#39;mild&#39; → &#39;severe&#39; (1 → 3 of 4, "
+        "last report 2026-10-05)" in alerts
+    )
     detail = api.get(f"/alerts/{ids[0]}").text
-    assert f"Start a dose proposal: capecitabine · {PPE}" in detail
+    assert 'id="dose-link"' in detail and "The patient is on capecitabine." in detail
     form = api.get(f"/alerts/{ids[0]}/dose-proposal", params={"drug": "capecitabine"}).text
-    assert '<input type="hidden" name="grade_source" value="patient_reported">' in form
-    assert f'<option value="{PPE}">' in form
-    # no PRO -> CTCAE grade mapping in the facts: the clinician must choose the grade
-    assert '<option value="" selected>choose the CTCAE grade</option>' in form
+    assert '<option value="capecitabine" selected>capecitabine (recorded: capecitabine)' in form
+    # the alert's adverse event (as its CTCAE term) and its composite grade are preselected,
+    # labelled patient-reported for the clinician to confirm
+    assert (
+        f'name="ae" required list="ctcae-terms" autocomplete="off" maxlength="200" value="{PPE}"'
+        in form
+    )
+    assert '<option value="3" selected>3</option>' in form
+    assert "patient-reported PRO-CTCAE composite grade (3 of 3)" in form
+    assert 'name="grade_source" value="patient_reported" checked' in form
     made = api.post(
         "/patients/PT-A/dose-proposals",
         data={
@@ -305,6 +321,6 @@ def test_api_submit_with_a_cookie_session_needs_the_csrf_header(
     assert outcomes == []  # the refusal rolled back the whole unit, the gate's entry included
     stored = patient.post(url, json=body, headers={"X-CSRF-Token": token_})
     assert stored.status_code == 201, stored.text
-    assert pro_counts(engine)["pro_submissions"] == 1 and pro_counts(engine)["pro_alerts"] == 2
+    assert pro_counts(engine)["pro_submissions"] == 1 and pro_counts(engine)["pro_alerts"] == 1
     anonymous = httpx.post(f"{live_server.url}{url}", json=body, timeout=30)
     assert anonymous.status_code == 401

@@ -51,7 +51,7 @@ def _surveys(patients: list[str]) -> dict[str, list[Survey]]:
                     "urgent": False,
                     "authored_at": (start + timedelta(days=7 * week)).isoformat(),
                 },
-                rules,
+                {"hand_foot_syndrome": rules} if rules else {},
             )
             for week, (severity, rules) in enumerate(WEEKS)
         ]
@@ -82,6 +82,8 @@ def test_sigkill_mid_load_loses_and_doubles_nothing(engine: Engine) -> None:
     assert check.accepted == check.stored == PATIENTS * len(WEEKS)
     assert check.lost == [] and check.duplicated == 0 and check.unexpected == 0
     assert check.id_mismatch == 0  # each retry answered with the id stored for its key
-    assert check.alerts_expected == PATIENTS * 7
+    # one queue item per report and symptom (hand-foot syndrome, weeks 2 and 4), listing the
+    # 3 + 4 rules that fired
+    assert (check.alerts_expected, check.reasons_expected) == (PATIENTS * 2, PATIENTS * 7)
     assert (check.alerts_missing, check.alerts_extra, check.alerts_repeated) == (0, 0, 0)
-    assert check.recommendations == check.alerts == PATIENTS * 7
+    assert check.recommendations == check.alerts == PATIENTS * 2

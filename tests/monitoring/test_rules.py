@@ -144,3 +144,34 @@ def test_duplicate_rule_ids_are_refused() -> None:
     doc["rules"].append(doc["rules"][0])  # type: ignore[attr-defined, index]
     with pytest.raises(InputError, match="not unique"):
         parse_ruleset(doc, source="r.json")
+
+
+def _groups(sequence: list[Report]):  # type: ignore[no-untyped-def]
+    from oncoboard.monitoring.rules import evaluate, group
+
+    *history, current = sequence
+    return {g.symptom: g for g in group(evaluate(RULES, current, history))}
+
+
+def test_alerts_of_one_report_are_grouped_per_symptom_with_their_own_priority() -> None:
+    # HFS severity 4 (high) and nausea frequently 3 (normal): one item each; the threshold
+    # draft's "high" belongs to hand-foot syndrome only
+    got = _groups([report(0, {"hand_foot_syndrome.severity": 4, "nausea.frequency": 3,
+                              "nausea.severity": 1}, {"hand_foot_syndrome": 3, "nausea": 1})])  # fmt: skip
+    assert set(got) == {"hand_foot_syndrome", "nausea"}
+    hfs, nausea = got["hand_foot_syndrome"], got["nausea"]
+    assert [r.rule.id for r in hfs.reasons] == ["severe-answer", "composite-grade"]
+    assert (hfs.priority, nausea.priority) == ("high", "normal")
+    assert [t.item for t in nausea.triggers] == ["nausea.frequency"]
+
+
+def test_the_urgent_answer_joins_every_symptom_or_stands_alone() -> None:
+    with_symptom = _groups([report(0, {"diarrhea.frequency": 3}, {"diarrhea": 2}, urgent=True)])
+    assert list(with_symptom) == ["diarrhea"]
+    assert [r.rule.id for r in with_symptom["diarrhea"].reasons] == [
+        "severe-answer",
+        "patient-urgent",
+    ]
+    assert with_symptom["diarrhea"].priority == "high"
+    alone = _groups([report(0, {"diarrhea.frequency": 1}, {"diarrhea": 1}, urgent=True)])
+    assert list(alone) == ["urgent"] and alone["urgent"].priority == "high"

@@ -49,25 +49,37 @@ def nurse(engine: Engine, patients: list[str]) -> str:
     return "nurse"
 
 
-def test_submission_stores_three_layers_and_one_alert_per_rule(
+def test_submission_stores_three_layers_and_one_alert_per_symptom(
     engine: Engine, config: MonitoringConfig, nurse: str
 ) -> None:
     out = _submit(engine, config, "k1", {**CAPE, "nausea.frequency": 3, "nausea.severity": 4})
     assert not out.replayed
     assert out.grades["nausea"] == 3  # frq 3 + sev 4 -> 3 (Basch 2021 frq+sev table)
     assert out.grades["diarrhea"] == 0
-    assert {a.rule_id for a in out.alerts} == {"severe-answer", "composite-grade"}
-    severe = next(a for a in out.alerts if a.rule_id == "severe-answer")
-    assert severe.priority == "high" and severe.due_at - severe.created_at == timedelta(hours=24)
+    [alert] = out.alerts  # one queue item for nausea, listing both reasons
+    assert alert.symptom == "nausea"
+    assert [r.rule_id for r in alert.reasons] == ["severe-answer", "composite-grade"]
+    assert alert.priority == "high" and alert.due_at - alert.created_at == timedelta(hours=24)
+    assert alert.summary == (
+        "Nausea — severe or frequent answer: frequency 'frequently' (3 of 4), severity "
+        "'very severe' (4 of 4); PRO-CTCAE composite grade: 3 of 3"
+    )
+    assert alert.patient_summary == "Nausea (how often: frequently; how severe: very severe)"
     with unit_of_work(engine) as session:
-        rec = session.get(RecommendationRow, severe.recommendation_id)
+        rec = session.get(RecommendationRow, alert.recommendation_id)
         assert rec is not None and rec.kind == "alert"
         basis = rec.payload["basis"]
-        assert {b["label"].split(" =")[0] for b in basis} == {"nausea.frequency", "nausea.severity"}
+        assert [b["label"].split(" (patient-reported")[0] for b in basis] == [
+            "Nausea, frequency: 'frequently' (3 of 4)",
+            "Nausea, severity: 'very severe' (4 of 4)",
+            "Nausea: PRO-CTCAE composite grade 3",
+        ]
         assert basis[0]["provenance"]["import_id"] == out.submission_id
-        cited = rec.payload["evidence"][0]
-        assert "rule severe-answer v1" in cited["knowledge_version"]
-        assert "SYMPATHY" in cited["source"]
+        cited = [e["knowledge_version"] for e in rec.payload["evidence"]]
+        assert any("rule severe-answer v1" in c for c in cited)
+        assert any("rule composite-grade v1" in c for c in cited)
+        assert "SYMPATHY" in rec.payload["evidence"][0]["source"]
+        assert "hand_foot" not in rec.payload["statement"] and "=" not in rec.payload["statement"]
         # the engine proposed through the gate as a named system actor
         assert session.scalar(
             select(AuditRow.id).where(
@@ -85,28 +97,28 @@ def test_retry_with_same_key_returns_the_same_submission_and_one_alert(
     assert again.replayed and again.submission_id == first.submission_id
     counts = pro_counts(engine)
     assert counts["pro_submissions"] == 1
-    assert counts["pro_alerts"] == 2  # severe-answer + composite-grade, once each
+    assert counts["pro_alerts"] == 1  # hand-foot syndrome: severe answer + composite, once
     with pytest.raises(Conflict, match=r"already used .* for different content"):
         _submit(engine, config, "same", {**answers, "hand_foot_syndrome.severity": 2})
     assert pro_counts(engine) == counts
 
 
-def test_the_database_refuses_a_second_alert_for_the_same_submission_and_rule(
+def test_the_database_refuses_a_second_alert_for_the_same_submission_and_symptom(
     engine: Engine, config: MonitoringConfig, nurse: str
 ) -> None:
     out = _submit(engine, config, "k", {**CAPE, "hand_foot_syndrome.severity": 3})
-    alert = out.alerts[0]
+    copy = (
+        "INSERT INTO pro_alerts (id, patient_id, submission_id, rule_id, rule_version, ruleset,"
+        " rule_type, audience, priority, status, summary, triggers, trigger_key, created_at,"
+        " due_at, symptom) SELECT :id, patient_id, submission_id, rule_id, 2, ruleset, rule_type,"
+        " audience, priority, status, summary, triggers, :key, created_at, due_at,"
+        " 'nausea' FROM pro_alerts WHERE id = :source"
+    )
+    source = {"source": out.alerts[0].alert_id}
+    with engine.begin() as connection:
+        connection.execute(text(copy), {**source, "id": "x1", "key": "key-1"})
     with pytest.raises(IntegrityError, match=r"(?i)unique|duplicate"), engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO pro_alerts (id, patient_id, submission_id, rule_id, rule_version,"
-                " ruleset, rule_type, audience, priority, status, summary, triggers, trigger_key,"
-                " created_at, due_at) SELECT 'x', patient_id, submission_id, rule_id, 2, ruleset,"
-                " rule_type, audience, priority, status, summary, triggers, 'other-key', created_at,"
-                " due_at FROM pro_alerts WHERE id = :id"
-            ),
-            {"id": alert.alert_id},
-        )
+        connection.execute(text(copy), {**source, "id": "x2", "key": "key-2"})
 
 
 def test_branching_violation_writes_nothing(
@@ -205,7 +217,7 @@ def test_sla_breach_escalates_then_the_patient_is_told_to_call(
         after = queue.escalate_overdue(
             session, access=granted, config=config, now=created + timedelta(hours=72)
         )
-        assert after.escalated == 2  # both normal-priority alerts of the submission
+        assert after.escalated == 1  # the one hand-foot syndrome item of the submission
         status = queue.patient_status(
             session, access=access(session, "nurse", Action.VIEW_RECORD, "PT-A"), config=config,
             now=created + timedelta(hours=95),
@@ -214,7 +226,7 @@ def test_sla_breach_escalates_then_the_patient_is_told_to_call(
         lapsed = queue.escalate_overdue(
             session, access=granted, config=config, now=created + timedelta(hours=96)
         )
-        assert lapsed.patients_told == 2
+        assert lapsed.patients_told == 1
         status = queue.patient_status(
             session, access=access(session, "nurse", Action.VIEW_RECORD, "PT-A"), config=config,
             now=created + timedelta(hours=96),

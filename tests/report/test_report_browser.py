@@ -28,9 +28,11 @@ def test_board_decides_on_recommendations_from_the_report_page(
     page.goto(f"{live_server.url}/patients/demo-002/report?kb={RELEASE}")
     expect(page.locator("#tumor-type")).to_contain_text("LUAD")
     expect(page.locator("#releases")).to_contain_text("research use only")
-    tier_one = page.locator("#actionable table").first
+    tier_one = page.locator("#actionable table.rows").first
     expect(tier_one).to_contain_text("Osimertinib")
-    expect(tier_one).to_contain_text("demo-002.vep.vcf · line 18")
+    detail = page.locator("#actionable details.detail").first  # per-finding detail, collapsed
+    detail.locator("summary").click()
+    expect(detail).to_contain_text("demo-002.vep.vcf · line 18")
     expect(page.locator("#resistance")).to_contain_text("MET amplification")
     expect(page.locator("#not-evaluated-table")).to_contain_text("gene-level rules off")
     expect(page.locator("#board article")).to_have_count(0)

@@ -8,7 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine
 
 from oncoboard.store.migrate import current_revision, head_revision, upgrade
-from oncoboard.store.tables import metadata
+from oncoboard.tables import metadata
 
 
 def test_migrated_schema_matches_the_models(engine: Engine) -> None:

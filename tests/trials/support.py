@@ -49,7 +49,8 @@ def record(patient_id: str, *facts: AnyFact) -> PatientRecord:
     names = {"demographics": "demographics", "condition": "conditions", "variant": "variants",
              "copy_number": "copy_numbers", "fusion": "fusions", "biomarker": "biomarkers",
              "performance_status": "performance_status", "treatment": "treatments",
-             "specimen": "specimens"}  # fmt: skip
+             "specimen": "specimens", "lab": "labs", "finding": "findings",
+             "gene_testing": "gene_tests"}  # fmt: skip
     for fact in recorded:
         sections.setdefault(names[fact.fact.kind], []).append(fact)
     return PatientRecord(

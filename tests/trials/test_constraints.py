@@ -16,6 +16,7 @@ from oncoboard.trials.schemas import (
     EcogConstraint,
     GeneAlterationConstraint,
     LabConstraint,
+    PriorLinesConstraint,
     PriorTherapyConstraint,
     StageConstraint,
 )
@@ -48,7 +49,10 @@ def test_kras_g12c_requirement_and_ecog_of_nct05288205() -> None:
     assert gene == GeneAlterationConstraint(
         gene="KRAS", alteration="mutation", protein_changes=("p.G12C",)
     )
-    assert c["I2"].partial  # "who have failed or lack standard-of-care" is left for review
+    # "who have failed [or lack standard-of-care … or are unwilling …]": a prior line with
+    # progression; the alternatives only widen it (a failing line is left for review)
+    lines = [s.constraint for s in c["I2"].constraints if s.constraint.type == "prior_lines"]
+    assert lines == [PriorLinesConstraint(min_lines=1, progressed=True)] and c["I2"].widened
     # grep -o 'Eastern Cooperative Oncology Group(ECOG) performance status 0-1' …
     assert [s.constraint for s in c["I5"].constraints] == [EcogConstraint(allowed=(0, 1))]
     assert not c["I5"].partial
@@ -73,7 +77,10 @@ def test_exclusion_prior_kras_g12c_inhibitor_is_a_therapy_not_a_biomarker() -> N
 def test_pallas_stage_exclusion_and_lab_units() -> None:
     c = criteria_of("NCT02513394")
     # grep -o 'Stage I or IV breast cancer are not eligible' NCT02513394.json
-    assert c["E3"].constraints[0].constraint == StageConstraint(stages=("I", "IV"))
+    # the stage is the breast cancer's stage: the item names the tumour type
+    assert c["E3"].constraints[0].constraint == StageConstraint(
+        stages=("I", "IV"), oncotree_codes=("BREAST",)
+    )
     # grep -o 'Absolute neutrophil count ≥ 1,500/µL' → 1.5 × 10^9/L
     anc = c["I16"].constraints[0].constraint
     assert isinstance(anc, LabConstraint) and (anc.analyte, anc.op, anc.value, anc.unit) == (
@@ -114,14 +121,17 @@ def test_unit_conversions(analyte: str, value: float, unit: str, expected: objec
     assert labs.convert(analyte, value, unit) == expected
 
 
-def test_recist_solid_tumours_and_cohort_items_are_not_structured() -> None:
+def test_recist_solid_tumours_and_cohort_items_are_conditional() -> None:
     c = criteria_of("NCT04956640")
     # "Response Evaluation Criteria in Solid Tumors" is RECIST, not a tumour type
     assert "cancer_type" not in _types(c["I1"])
-    # "For some parts of the study, …" applies to one cohort: never structured
-    assert c["I9"].constraints == () and "cohort" in (c["I9"].not_structured_because or "")
-    # an informed-consent item has no rule: needs review
-    assert criteria_of("NCT05288205")["I1"].constraints == ()
+    # "For some parts of the study, …" applies to one cohort: read, but conditional (the
+    # engine only concludes what holds whichever cohort the patient joins)
+    assert c["I9"].conditional and c["I9"].constraints
+    assert not any(s.subject for s in c["I9"].constraints)
+    # an informed-consent item is administrative: shown apart, never counted as undecided
+    consent = criteria_of("NCT05288205")["I1"]
+    assert consent.constraints == () and consent.category == "administrative"
 
 
 def test_ages_in_months_and_na_mean_what_ctgov_says() -> None:

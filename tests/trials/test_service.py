@@ -24,7 +24,7 @@ from oncoboard.trials import service
 from oncoboard.trials.models import TrialRow, TrialVersionRow
 from tests.actionability.test_screening import set_consent
 from tests.conftest import make_user
-from tests.support import shared_file
+from tests.support import research_names, shared_file
 from tests.trials.support import PALLAS, SEARCH_PAGE, write_facts
 
 pytestmark = pytest.mark.shared
@@ -153,7 +153,8 @@ def test_feasibility_needs_research_consent(admin: Engine) -> None:
         )
     # PT-2 has no research consent: not screened; PT-3 (G12D) is excluded
     assert result.screened == 2
-    assert [p.patient_id for p in result.possibly_eligible] == ["PT-1"]
+    names = research_names(admin)  # research answers carry pseudonyms
+    assert [names[p.patient_id] for p in result.possibly_eligible] == ["PT-1"]
     assert result.possibly_eligible[0].open_criteria
     with pytest.raises(ConsentDenied), unit_of_work(admin) as session:
         gate.authorize(session, actor=actor_for(session, "res-c"), action=Action.VIEW_RECORD,
@@ -180,3 +181,40 @@ def test_a_newer_version_is_screened_at_once(admin: Engine) -> None:
     study["protocolSection"]["eligibilityModule"]["maximumAge"] = "40 Years"
     _import(admin, json.dumps(study).encode(), "newer.json")
     assert "M-age" in excluded_by()
+
+
+def test_a_clinician_overrides_a_criterion_with_a_reason_a_nurse_cannot(admin: Engine) -> None:
+    _import(admin, shared_file(*SEARCH_PAGE).read_bytes())
+    _patient(admin, "PT-9", "p.G12D")
+    make_user(admin, "dr-o", [Role.CLINICIAN])
+    make_user(admin, "nurse-o", [Role.NURSE])
+
+    def decide(user: str, state: str, reason: str) -> object:
+        with unit_of_work(admin) as session:
+            actor = actor_for(session, user)
+            view = gate.authorize(session, actor=actor, action=Action.VIEW_RECORD,
+                                  purpose=Purpose.TREATMENT, obj="t", patient_id="PT-9")  # fmt: skip
+            decide_access = gate.authorize(session, actor=actor, action=Action.DECIDE,
+                                           purpose=Purpose.TREATMENT, obj="t", patient_id="PT-9")  # fmt: skip
+            return service.override_criterion(
+                session=session, access=view, decide=decide_access, nct_id="NCT05288205",
+                criterion_id="I2", state=state, reason=reason,
+            )  # fmt: skip
+
+    with pytest.raises(PermissionDenied):
+        decide("nurse-o", "met", "nurses do not decide eligibility")
+    with pytest.raises(InputError, match="reason is required"):
+        decide("dr-o", "met", "  ")
+    match = decide("dr-o", "met", "G12C on the second biopsy")
+    i2 = next(c for c in match.criteria if c.criterion_id == "I2")  # type: ignore[attr-defined]
+    assert i2.state.value == "met" and i2.override.reader_state.value == "not_met"
+    assert "I2" not in match.excluded_by  # type: ignore[attr-defined]
+    # every later screening applies it; withdrawing restores the reader's state
+    with unit_of_work(admin) as session:
+        actor = actor_for(session, "dr-o")
+        view = gate.authorize(session, actor=actor, action=Action.VIEW_RECORD,
+                              purpose=Purpose.TREATMENT, obj="t", patient_id="PT-9")  # fmt: skip
+        again = {m.nct_id: m for m in service.match_patient(session=session, access=view).matches}
+    assert "I2" not in again["NCT05288205"].excluded_by
+    withdrawn = decide("dr-o", "reader", "withdrawn: biopsy report not confirmed")
+    assert "I2" in withdrawn.excluded_by  # type: ignore[attr-defined]

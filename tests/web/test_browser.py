@@ -124,9 +124,11 @@ def test_no_horizontal_overflow_at_360px(
     browser: object, engine: Engine, live_server: LiveServer, tmp_path: Path, path: str
 ) -> None:
     import_file(engine, _cohort(tmp_path))
-    context = browser.new_context(viewport={"width": 360, "height": 780})  # type: ignore[attr-defined]
-    page = context.new_page()
+    # logged in: the pages themselves, not the login form they would redirect to
+    page = live_server.browser_page(browser, viewport={"width": 360, "height": 780})
+    context = page.context
     page.goto(live_server.url + path)
+    assert page.url.split("?")[0] == live_server.url + path
     for details in page.locator("details.prov").all()[:1]:
         details.evaluate("d => { d.open = true; }")  # an open provenance box must fit too
     widths = page.evaluate(

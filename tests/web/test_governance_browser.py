@@ -59,6 +59,8 @@ def test_clinician_records_a_decision_with_reason(
     expect(card).to_contain_text("Consider osimertinib")
     expect(card).to_contain_text("not AI-generated")
     expect(card.locator(".badge.status-proposed")).to_be_visible()
+    expect(card.locator("form.decide")).to_be_hidden()  # the form waits behind its button
+    card.locator("summary", has_text="Record a decision").click()
     card.get_by_role("radio", name="Reject").check()
     card.get_by_role(
         "button", name="Record decision"
@@ -66,6 +68,8 @@ def test_clinician_records_a_decision_with_reason(
     expect(page.locator("[role=alert]")).to_contain_text("reason is required to reject")
     page.go_back()
     card = page.locator("#recommendations article")
+    if not card.locator("details.behind-button").evaluate("d => d.open"):
+        card.locator("summary", has_text="Record a decision").click()
     card.get_by_role("radio", name="Reject").check()
     card.get_by_label("Reason (required to modify or reject)").fill("Patient enrolled in a trial")
     card.get_by_role("button", name="Record decision").click()
@@ -114,21 +118,23 @@ def test_patient_sees_only_own_record_manages_consent_and_sees_accesses(
     page = live_server.browser_page(
         browser, username="pat-a", viewport={"width": 360, "height": 780}
     )
-    expect(page.get_by_role("link", name="My record")).to_be_visible()
-    expect(page.locator("#patients tbody tr")).to_have_count(1)
+    # a patient's home: no staff table, no API link, no "(patient)" after the name
+    expect(page.get_by_role("link", name="My home")).to_be_visible()
+    expect(page.locator("#patients")).to_have_count(0)
+    expect(page.get_by_role("link", name="API documentation")).to_have_count(0)
+    expect(page.locator("#current-user")).not_to_contain_text("(patient)")
     assert page.goto(live_server.url + "/patients/PT-B").status == 404
-    page.goto(live_server.url + "/patients/PT-A")
-    expect(page.locator("#recommendations article")).to_contain_text("not AI-generated")
-    expect(page.locator("#recommendations form.decide")).to_have_count(0)  # patients do not decide
-    page.goto(live_server.url + "/patients/PT-A/consent")
-    page.locator("#consent tbody tr", has_text="research").get_by_role(
-        "button", name="Grant"
-    ).click()
-    expect(page.locator("#consent-history")).to_contain_text(
-        "research granted by pat-a (patient self-service)"
-    )
-    page.goto(live_server.url + "/patients/PT-A/access-log")
-    expect(page.locator("#access-log")).to_contain_text("dr-test")
+    page.goto(live_server.url + "/patients/PT-A")  # the staff record sends the patient home
+    assert page.url == live_server.url + "/"
+    assert page.goto(live_server.url + "/patients/PT-A/report").status == 403
+    expect(page.locator("#error-message")).to_contain_text("for your care team")
+    page.goto(live_server.url + "/")
+    page.locator("#consent-research").get_by_role("button", name="Give consent").click()
+    expect(page.locator("#consent-changed")).to_be_visible()
+    expect(page.locator("#consent-research .consent-state")).to_have_text("yes")
+    page.locator("#consent-history summary").click()
+    expect(page.locator("#consent-history")).to_contain_text("Research given (by you)")
+    expect(page.locator("#access-list")).to_contain_text("dr-test (clinician): view record")
     overflow = page.evaluate(
         "document.documentElement.scrollWidth > document.documentElement.clientWidth"
     )

@@ -162,7 +162,9 @@ def test_fhir_patient_page_reads_as_one_record(engine: Engine, live_server: Live
     assert re.search(r"<h1[^>]*>Jenny M ", page)
     assert "<dd>1965-01-01</dd>" in page and "<dd>female</dd>" in page
     # Condition.stage.summary: SNOMED 1222806003 "American Joint Committee on Cancer stage IIIC"
-    assert re.search(r"<dt>Stage</dt><dd>IIIC", page)
+    # shown once on the first screen, "Stage" written once (#17: not "stage Stage IIIC")
+    assert re.search(r'<p id="fs-stage">Stage IIIC', page)
+    assert "Stage Stage" not in page and "stage Stage" not in page
     treatments = table_rows(page, "treatments")
     # Procedure radiotherapy-treatment-summary-chest-wall-jenny-m: performedPeriod 2018-08-15..2018-10-25
     radiotherapy = [r for r in treatments if r[0] == "radiotherapy"]

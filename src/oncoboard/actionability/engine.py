@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from oncoboard import __version__
+from oncoboard.actionability.contraindications import Contraindication, split_options
 from oncoboard.actionability.facts import PatientFacts
 from oncoboard.actionability.matching import EngineOptions, RuleResult, evaluate
 from oncoboard.actionability.tiering import TierCall, tier
@@ -24,8 +25,10 @@ from oncoboard.governance.recommendation import (
     Recommendation,
     RecommendationKind,
 )
-from oncoboard.knowledge.oncotree import DiseaseMatch, agnostic_relation, relation
+from oncoboard.knowledge.disease_map import oncotree_for
+from oncoboard.knowledge.oncotree import DiseaseMatch, MatchKind, agnostic_relation, relation
 from oncoboard.knowledge.schemas import Assertion, KbReleaseInfo
+from oncoboard.record.schemas import RecordedFact
 
 INTENDED_USE = (
     "For oncologists and molecular tumour boards reviewing a patient's tumour "
@@ -63,6 +66,9 @@ class Assessment:
     other: list[Finding] = field(default_factory=list)
     not_evaluated: dict[str, list[Assertion]] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
+    filtered: tuple[RecordedFact, ...] = ()
+    contraindicated: list[Contraindication] = field(default_factory=list)
+    facts: PatientFacts | None = None
 
 
 def assess(
@@ -72,19 +78,20 @@ def assess(
 ) -> Assessment:
     """Evaluate every assertion of the given releases for one patient."""
     tumor_type = facts.tumor_types[0] if facts.tumor_types else None
+    facts = facts.with_filtered(options.include_filtered)
     result = Assessment(patient_id=facts.patient_id, tumor_type=tumor_type)
+    result.filtered = facts.filtered
+    result.facts = facts
     unevaluated: dict[str, list[Assertion]] = defaultdict(list)
     for assertion, release in assertions:
-        outcome = evaluate(assertion.rule, facts, options)
+        outcome = _supported(evaluate(assertion.rule, facts, options))
         result.counts[outcome.status] += 1
         if outcome.status == "not_evaluated":
             unevaluated[outcome.reason].append(assertion)
             continue
         if not outcome.matched:
             continue
-        disease = agnostic_relation(tumor_type, assertion.disease.name) or relation(
-            tumor_type, assertion.disease.oncotree_code
-        )
+        disease = _disease_match(tumor_type, assertion)
         finding = Finding(
             assertion, outcome, disease, tier(assertion.evidence_class, disease), release
         )
@@ -92,7 +99,45 @@ def assess(
     result.not_evaluated = dict(unevaluated)
     for bucket in (result.options, result.resistance, result.other):
         bucket.sort(key=_rank)
+    result.options, result.contraindicated = split_options(
+        result.options, result.resistance, facts.treatment_facts()
+    )
     return result
+
+
+_MATCH_ORDER = [
+    MatchKind.EXACT,
+    MatchKind.PATIENT_DESCENDANT,
+    MatchKind.PATIENT_ANCESTOR,
+    MatchKind.NONE,
+    MatchKind.UNKNOWN,
+]
+
+
+def _disease_match(tumor_type: str | None, assertion: Assertion) -> DiseaseMatch:
+    """Tumour-type relation; a source disease without an OncoTree code is mapped first
+    (CIViC DOIDs, ``knowledge/disease_map.py``) and the mapping is named in the reason."""
+    agnostic = agnostic_relation(tumor_type, assertion.disease.name)
+    if agnostic is not None:
+        return agnostic
+    candidates = []
+    for code, how in oncotree_for(assertion.disease):
+        found = relation(tumor_type, code)
+        candidates.append(found if how is None else replace(found, reason=f"{how}; {found.reason}"))
+    return min(candidates, key=lambda match: _MATCH_ORDER.index(match.kind))
+
+
+def _supported(outcome: RuleResult) -> RuleResult:
+    """A match must name the patient facts it rests on; a rule that matched on nothing (any
+    KB content the engine cannot support) is listed as not evaluated, never a crash."""
+    if outcome.matched and not outcome.facts:
+        return RuleResult(
+            "not_evaluated",
+            None,
+            (),
+            f"rule matched without a supporting patient fact ({outcome.reason}); not used",
+        )
+    return outcome
 
 
 def _bucket(result: Assessment, finding: Finding) -> list[Finding]:
@@ -201,7 +246,8 @@ def _limitations(found: Sequence[Finding]) -> str:
     notices = {f.release.notice for f in found if f.release.notice}
     notes.extend(sorted(notices))
     notes.append(
-        "Only the listed knowledge-base releases were consulted; co-occurring "
-        "alterations and prior treatment are not weighed."
+        "Only the listed knowledge-base releases were consulted; options undone by a "
+        "co-occurring resistance alteration or documented progression on the drug were "
+        "removed (the report lists them), other treatment history is not weighed."
     )
     return " ".join(notes)

@@ -9,17 +9,24 @@ silently treating the biomarker as absent.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
 
+from oncoboard.actionability import absence
 from oncoboard.actionability.facts import PatientFacts
+from oncoboard.actionability.results import (
+    SILENT,
+    EngineOptions,
+    RuleResult,
+    Status,
+    protein_altering,
+)
+from oncoboard.actionability.results import no as _no
+from oncoboard.actionability.results import unknown as _unknown
+from oncoboard.actionability.results import yes as _yes
 from oncoboard.errors import InputError
 from oncoboard.knowledge import rules as r
 from oncoboard.knowledge.rules import MatchLevel
 from oncoboard.record.genomics import ProteinChange
 from oncoboard.record.schemas import RecordedFact, SomaticVariant
-
-Status = Literal["matched", "not_matched", "not_evaluated"]
 
 # Truncating or otherwise inactivating consequences: Sequence Ontology terms (VEP/SnpEff)
 # and their MAF Variant_Classification names.
@@ -28,21 +35,6 @@ LOSS_OF_FUNCTION = frozenset({
     "start_lost", "transcript_ablation", "Nonsense_Mutation", "Frame_Shift_Del",
     "Frame_Shift_Ins", "Splice_Site", "Translation_Start_Site",
 })  # fmt: skip
-# Changes that leave the protein sequence unchanged never satisfy an "any alteration" rule.
-SILENT = frozenset(
-    {
-        "synonymous_variant",
-        "Silent",
-        "intron_variant",
-        "Intron",
-        "3'UTR",
-        "5'UTR",
-        "3_prime_UTR_variant",
-        "5_prime_UTR_variant",
-        "IGR",
-        "intergenic_variant",
-    }
-)
 # Consequence → the variant class a rule may require (LossOfFunctionRule / GeneAnyRule
 # ``variant_class``, e.g. MOAlmanac rows "TP53 Nonsense" vs "TP53 Frameshift"): MAF
 # Variant_Classification names and Sequence Ontology terms (VEP/SnpEff).
@@ -57,37 +49,6 @@ VARIANT_CLASSES: dict[str, r.VariantClass] = {
     "inframe_deletion": "inframe_indel", "inframe_insertion": "inframe_indel",
 }  # fmt: skip
 MSI_HIGH = ("msi-h", "msi high", "instability high", "high", "unstable", "dmmr")
-
-
-@dataclass(frozen=True)
-class EngineOptions:
-    """Visible opt-ins; conservative by default (no gene-level evidence)."""
-
-    gene_level: bool = False
-
-
-@dataclass(frozen=True)
-class RuleResult:
-    status: Status
-    level: MatchLevel | None
-    facts: tuple[RecordedFact, ...]
-    reason: str
-
-    @property
-    def matched(self) -> bool:
-        return self.status == "matched"
-
-
-def _yes(level: MatchLevel, facts: list[RecordedFact], reason: str) -> RuleResult:
-    return RuleResult("matched", level, tuple(facts), reason)
-
-
-def _no(reason: str) -> RuleResult:
-    return RuleResult("not_matched", None, (), reason)
-
-
-def _unknown(reason: str) -> RuleResult:
-    return RuleResult("not_evaluated", None, (), reason)
 
 
 def evaluate(rule: r.AnyRule, facts: PatientFacts, options: EngineOptions) -> RuleResult:
@@ -108,11 +69,43 @@ def _protein(change: str | None) -> ProteinChange | None:
 def _gene_variants(
     facts: PatientFacts, gene: str, origin: str = "any"
 ) -> list[tuple[RecordedFact, SomaticVariant]]:
+    """A gene's variants a rule of this origin may use: a germline rule only germline calls,
+    a somatic rule somatic calls and calls of unknown origin (they are in the tumour)."""
+    wanted = {"germline": ("germline",), "somatic": ("somatic", "unknown")}.get(origin)
     return [
-        (f, v)
-        for f, v in facts.gene_variant_facts(gene)
-        if origin == "any" or v.origin in (origin, "unknown")
+        (f, v) for f, v in facts.gene_variant_facts(gene) if wanted is None or v.origin in wanted
     ]
+
+
+Predicate = Callable[[SomaticVariant], bool]
+
+
+def _germline_unknown(
+    facts: PatientFacts, gene: str, origin: str, predicate: Predicate
+) -> RuleResult | None:
+    """A germline rule that a variant of unknown origin would satisfy: not evaluated, never a
+    silent match (clinical safety invariant 7)."""
+    if origin != "germline":
+        return None
+    pending = [
+        v for _, v in facts.gene_variant_facts(gene) if v.origin == "unknown" and predicate(v)
+    ]
+    if not pending:
+        return None
+    names = ", ".join(sorted({v.hgvs_p or v.hgvs_c or "variant" for v in pending}))
+    return _unknown(
+        f"germline status unknown: the rule requires a germline {gene} variant; {gene} {names} "
+        "is of unknown origin (somatic or germline not recorded)"
+    )
+
+
+def _variant_hits(
+    facts: PatientFacts, gene: str, origin: str, predicate: Predicate
+) -> list[RecordedFact] | RuleResult:
+    hits = [f for f, v in _gene_variants(facts, gene, origin) if predicate(v)]
+    if hits:
+        return hits
+    return _germline_unknown(facts, gene, origin, predicate) or []
 
 
 def _no_variants(facts: PatientFacts) -> RuleResult | None:
@@ -128,9 +121,9 @@ def _eval_protein(rule: r.ProteinRule, facts: PatientFacts, _: EngineOptions) ->
     wanted = _protein(rule.protein_change)
     if wanted is None:
         return _unknown(f"rule protein change {rule.protein_change!r} is not valid HGVS p.")
-    hits = [
-        f for f, v in _gene_variants(facts, rule.gene, rule.origin) if _protein(v.hgvs_p) == wanted
-    ]
+    hits = _variant_hits(facts, rule.gene, rule.origin, lambda v: _protein(v.hgvs_p) == wanted)
+    if isinstance(hits, RuleResult):
+        return hits
     if hits:
         return _yes(MatchLevel.PROTEIN_CHANGE, hits, f"{rule.gene} {wanted.short} present")
     return _no(f"no {rule.gene} {wanted.short}")
@@ -141,11 +134,14 @@ def _eval_codon(rule: r.CodonRule, facts: PatientFacts, _: EngineOptions) -> Rul
     if missing:
         return missing
     codon = f"{rule.ref}{rule.position}"
-    hits = []
-    for fact, variant in _gene_variants(facts, rule.gene, rule.origin):
+
+    def at_codon(variant: SomaticVariant) -> bool:
         change = _protein(variant.hgvs_p)
-        if change is not None and change.codon == codon and not change.change.endswith("="):
-            hits.append(fact)
+        return change is not None and change.codon == codon and not change.change.endswith("=")
+
+    hits = _variant_hits(facts, rule.gene, rule.origin, at_codon)
+    if isinstance(hits, RuleResult):
+        return hits
     if hits:
         return _yes(MatchLevel.CODON, hits, f"{rule.gene} codon {codon} altered")
     return _no(f"no {rule.gene} codon {codon} change")
@@ -208,11 +204,11 @@ def _eval_lof(rule: r.LossOfFunctionRule, facts: PatientFacts, _: EngineOptions)
     missing = _no_variants(facts)
     if missing:
         return missing
-    hits = [
-        f
-        for f, v in _gene_variants(facts, rule.gene, rule.origin)
-        if _truncating(v) and _of_class(v, rule.variant_class)
-    ]
+    hits = _variant_hits(
+        facts, rule.gene, rule.origin, lambda v: _truncating(v) and _of_class(v, rule.variant_class)
+    )
+    if isinstance(hits, RuleResult):
+        return hits
     what = f"{rule.gene} truncating variant" + _class_label(rule.variant_class)
     if hits:
         return _yes(MatchLevel.GENE_LOSS_OF_FUNCTION, hits, what)
@@ -261,11 +257,14 @@ def _eval_gene_any(rule: r.GeneAnyRule, facts: PatientFacts, options: EngineOpti
     missing = _no_variants(facts)
     if missing:
         return missing
-    hits = [
-        f
-        for f, v in _gene_variants(facts, rule.gene, rule.origin)
-        if not set((v.consequence or "").split(",")) <= SILENT and _of_class(v, rule.variant_class)
-    ]
+    hits = _variant_hits(
+        facts,
+        rule.gene,
+        rule.origin,
+        lambda v: protein_altering(v) and _of_class(v, rule.variant_class),
+    )
+    if isinstance(hits, RuleResult):
+        return hits
     label = _class_label(rule.variant_class)
     if hits:
         return _yes(
@@ -337,25 +336,6 @@ def _eval_expression(rule: r.ExpressionRule, facts: PatientFacts, _: EngineOptio
     )
 
 
-def _eval_wild_type(rule: r.WildTypeRule, facts: PatientFacts, _: EngineOptions) -> RuleResult:
-    missing = _no_variants(facts)
-    if missing:
-        return missing
-    altered = [
-        f
-        for f, v in _gene_variants(facts, rule.gene)
-        if not set((v.consequence or "").split(",")) <= SILENT
-    ]
-    if altered:
-        return _no(f"{rule.gene} is altered")
-    return _yes(
-        MatchLevel.GENE_ANY,
-        [],
-        f"no {rule.gene} alteration reported (assumed wild-type; "
-        "panel coverage of the gene is not recorded)",
-    )
-
-
 def _eval_unsupported(rule: r.UnsupportedRule, _f: PatientFacts, _o: EngineOptions) -> RuleResult:
     return _unknown(f"not evaluated: {rule.reason}")
 
@@ -363,17 +343,21 @@ def _eval_unsupported(rule: r.UnsupportedRule, _f: PatientFacts, _o: EngineOptio
 def _eval_composite(
     rule: r.CompositeRule, facts: PatientFacts, options: EngineOptions
 ) -> RuleResult:
-    parts = [evaluate(child, facts, options) for child in rule.rules]
     if rule.operator == "not":
-        inner = parts[0]
-        flipped: Status = {"matched": "not_matched", "not_matched": "matched"}.get(
-            inner.status, "not_evaluated"
-        )  # type: ignore[assignment]
-        return RuleResult(flipped, inner.level, (), f"not ({inner.reason})")
-    joined = f" {rule.operator} ".join(f"({p.reason})" for p in parts)
+        return absence.eval_not(rule, facts, options, evaluate)
+    parts = [evaluate(child, facts, options) for child in rule.rules]
     facts_used = tuple(f for p in parts if p.matched for f in p.facts)
     level = min((p.level for p in parts if p.level), default=None, key=_specificity)
     status = _all(parts) if rule.operator == "and" else _any(parts)
+    # a matched "or" is about the branches that held; the others would read as findings
+    said = (
+        [p for p in parts if p.matched] if rule.operator == "or" and status == "matched" else parts
+    )
+    joined = (
+        said[0].reason
+        if len(said) == 1
+        else f" {rule.operator} ".join(f"({p.reason})" for p in said)
+    )
     return RuleResult(status, level if status == "matched" else None, facts_used, joined)
 
 
@@ -409,7 +393,7 @@ _EVALUATORS: dict[str, Callable[..., RuleResult]] = {
     "tmb": _eval_tmb,
     "msi": _eval_msi,
     "expression": _eval_expression,
-    "wild_type": _eval_wild_type,
+    "wild_type": absence.eval_wild_type,
     "composite": _eval_composite,
     "unsupported": _eval_unsupported,
 }

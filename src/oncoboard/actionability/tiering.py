@@ -19,7 +19,10 @@ AmpTier = Literal["Tier I", "Tier II", "Tier III", "Tier IV"]
 AmpLevel = Literal["A", "B", "C", "D"]
 EscatTier = Literal["I-A", "I-B", "I-C", "II-A", "II-B", "III-A", "III-B", "IV-A", "IV-B", "V", "X"]
 
-# Crosswalk: approximate AMP/ASCO/CAP evidence level of each normalised class.
+# Crosswalk: approximate AMP/ASCO/CAP evidence level of each normalised class. A case report
+# is level D: Li 2017 (J Mol Diagn 19:4-23) defines D as "preclinical trials or a few
+# case reports without consensus"; the shared crosswalk's "C" for CIViC C / CGI "Case report"
+# over-called a single case (clinical review, issue 13).
 _AMP_LEVEL: dict[EvidenceClass, AmpLevel] = {
     EvidenceClass.REGULATORY_APPROVAL: "A",
     EvidenceClass.GUIDELINE: "A",
@@ -27,7 +30,7 @@ _AMP_LEVEL: dict[EvidenceClass, AmpLevel] = {
     EvidenceClass.CLINICAL_STRONG: "B",
     EvidenceClass.CLINICAL_STRONG_OR_LIMITED: "B",
     EvidenceClass.CLINICAL_LIMITED: "C",
-    EvidenceClass.CASE_REPORT: "C",
+    EvidenceClass.CASE_REPORT: "D",
     EvidenceClass.PRECLINICAL: "D",
     EvidenceClass.INFERENTIAL: "D",
 }
@@ -53,7 +56,7 @@ def tier(evidence: EvidenceClass, disease: DiseaseMatch) -> TierCall:
     """Tier one matched assertion for one patient's tumour type."""
     level = _AMP_LEVEL[evidence]
     on_label = disease.on_label
-    amp_tier, amp_level, amp_rule_id, amp_rule = _amp(level, on_label)
+    amp_tier, amp_level, amp_rule_id, amp_rule = _amp(level, on_label, evidence)
     escat, escat_rule = _escat(evidence, on_label)
     return TierCall(
         amp_tier=amp_tier,
@@ -65,7 +68,9 @@ def tier(evidence: EvidenceClass, disease: DiseaseMatch) -> TierCall:
     )
 
 
-def _amp(level: AmpLevel, on_label: bool) -> tuple[AmpTier, AmpLevel, str, str]:
+def _amp(
+    level: AmpLevel, on_label: bool, evidence: EvidenceClass
+) -> tuple[AmpTier, AmpLevel, str, str]:
     if level in ("A", "B") and on_label:
         what = (
             "approved therapy or professional guideline"
@@ -87,10 +92,18 @@ def _amp(level: AmpLevel, on_label: bool) -> tuple[AmpTier, AmpLevel, str, str]:
             "amp-IIC",
             "investigational therapy, clinical trials or small studies (level C)",
         )
+    if evidence is EvidenceClass.CASE_REPORT:
+        return "Tier II", "D", "amp-IID-case-report", "case report(s) without consensus (level D)"
     return "Tier II", "D", "amp-IID", "preclinical or inferential evidence (level D)"
 
 
 def _escat(evidence: EvidenceClass, on_label: bool) -> tuple[EscatTier, str]:
+    if evidence is EvidenceClass.CASE_REPORT:
+        return (
+            "X",
+            "ESCAT X: ESCAT I-III rest on trials or cohort studies; case reports are not among "
+            "its levels (not up-graded to II-B)",
+        )
     if evidence in (EvidenceClass.PRECLINICAL,):
         return "IV-A", "ESCAT IV-A: preclinical (in vitro / in vivo) evidence"
     if evidence is EvidenceClass.INFERENTIAL:

@@ -11,23 +11,68 @@ docs/benchmarks.md).
 
 from __future__ import annotations
 
+import itertools
+import time
+
 import anyio
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 
+class AdmissionState:
+    """What the health check reads: requests being worked on, and how long the oldest of
+    those waiting for a slot has waited (a stuck server shows here before anywhere else)."""
+
+    def __init__(self) -> None:
+        self.active = 0
+        self.waiting: dict[int, float] = {}
+        self.served = 0
+
+    def oldest_wait_s(self) -> float:
+        return time.monotonic() - min(self.waiting.values()) if self.waiting else 0.0
+
+
 class AdmissionLimit:
     """ASGI middleware; ``limit`` 0 admits everything. ``exempt`` paths (the health check)
-    never wait, so a probe sees a busy server as up."""
+    never wait, so a probe can say how long the others wait. Bodies are read before a request
+    gets here (``api/bodies.py``): a slot is held for work, not for a client still sending."""
 
-    def __init__(self, app: ASGIApp, *, limit: int, exempt: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        limit: int,
+        exempt: tuple[str, ...] = (),
+        state: AdmissionState | None = None,
+    ) -> None:
         self.app, self.limit, self.exempt = app, limit, exempt
+        self.state = state or AdmissionState()
         self._slots: anyio.Semaphore | None = None
+        self._tickets = itertools.count()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.limit <= 0 or scope.get("path") in self.exempt:
+        if scope["type"] != "http" or scope.get("path") in self.exempt:
             await self.app(scope, receive, send)
+            return
+        if self.limit <= 0:
+            await self._work(scope, receive, send)
             return
         if self._slots is None:  # created on the running loop, at the first request
             self._slots = anyio.Semaphore(self.limit)
-        async with self._slots:
+        ticket = next(self._tickets)
+        self.state.waiting[ticket] = time.monotonic()
+        try:
+            await self._slots.acquire()
+        finally:
+            del self.state.waiting[ticket]
+        try:
+            await self._work(scope, receive, send)
+        finally:
+            self._slots.release()
+
+    async def _work(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.state.active += 1
+        try:
             await self.app(scope, receive, send)
+        finally:
+            self.state.active -= 1
+            self.state.served += 1

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -17,6 +18,8 @@ from oncoboard.errors import PermissionDenied
 from oncoboard.governance.users import SITE_ADMIN, actor_for, ensure_site_admin
 from oncoboard.ingest import service
 from oncoboard.ingest.schemas import ImportOptions, SourceFile
+from oncoboard.knowledge import service as kb
+from oncoboard.knowledge.sources import reader_for
 from oncoboard.monitoring.config import default_config
 from oncoboard.settings import Settings
 from oncoboard.store.db import unit_of_work
@@ -26,6 +29,26 @@ DEMO_PATIENT = "ana"  # the demo patient account (demo-001), see demo/users.py
 
 def demo_folder() -> Path:
     return Path(str(resources.files("oncoboard.demo") / "data"))
+
+
+def load_demo_kb(*, engine: Engine, manifest: dict[str, Any], folder: Path) -> Iterator[str]:
+    """Publish the shipped CC0 knowledge-base releases (CIViC, CGI); idempotent by content."""
+    for entry in manifest.get("kb", []):
+        path = folder / entry["file"]
+        with unit_of_work(engine) as session:
+            actor = actor_for(session, SITE_ADMIN)
+            report = kb.publish(
+                session=session,
+                access=kb.authorize_import(session, actor, entry["source"]),
+                reader=reader_for(entry["source"]),
+                path=path,
+                reader_name=entry["source"],
+            )
+        verb = "already loaded" if report.status == "already imported" else "loaded"
+        yield (
+            f"demo: {verb} knowledge base {report.release.release_id} "
+            f"({report.release.assertion_count} assertions, {report.release.licence})"
+        )
 
 
 def load_demo(*, engine: Engine, settings: Settings) -> Iterator[str]:
@@ -52,6 +75,7 @@ def load_demo(*, engine: Engine, settings: Settings) -> Iterator[str]:
             )
         verb = "already loaded" if report.status == "unchanged" else "loaded"
         yield f"demo: {verb} {source.name} ({sum(report.fact_counts.values())} facts)"
+    yield from load_demo_kb(engine=engine, manifest=manifest, folder=folder)
     with unit_of_work(engine) as session:
         created = ensure_demo_users(session)
         seeded = ensure_demo_recommendation(session, actor_for(session, SITE_ADMIN))

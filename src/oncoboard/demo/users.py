@@ -18,10 +18,10 @@ DEMO_USERS: tuple[tuple[str, str, tuple[Role, ...], str | None], ...] = (
     ("board", "Dr Samir Haddad", (Role.TUMOR_BOARD,), None),
     ("nurse", "Nurse Ines Novak", (Role.NURSE,), None),
     ("researcher", "Dr Yuki Tanaka", (Role.RESEARCHER,), None),
-    ("quality", "Marta Ruiz (quality & regulatory)", (Role.QUALITY_OFFICER,), None),
-    ("celltherapy", "Tom Becker (cell therapy)", (Role.CELL_THERAPY_COORDINATOR,), None),
-    ("admin", "Site IT (admin)", (Role.ADMIN,), None),
-    ("ana", "Ana Rivera (patient)", (Role.PATIENT,), "demo-001"),
+    ("quality", "Marta Ruiz", (Role.QUALITY_OFFICER,), None),
+    ("celltherapy", "Tom Becker", (Role.CELL_THERAPY_COORDINATOR,), None),
+    ("admin", "Sam Okafor", (Role.ADMIN,), None),
+    ("ana", "Ana Rivera", (Role.PATIENT,), "demo-001"),
 )
 
 
@@ -35,7 +35,7 @@ def ensure_demo_users(session: Session) -> list[str]:
                 username=username,
                 display_name=name,
                 roles=list(roles),
-                granted_by="demo",
+                granted_by=users.DEMO_GRANTOR,
                 password=DEMO_PASSWORD,
                 patient_id=patient,
             )

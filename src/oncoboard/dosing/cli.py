@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import typer
+from pydantic import ValidationError
 from rich.table import Table
 
-from oncoboard.cli.context import cli_context
-from oncoboard.cli.output import console, emit_json
 from oncoboard.dosing import engine, service
-from oncoboard.dosing.schemas import DoseProposalIn, DrugRules
+from oncoboard.dosing.schemas import GRADE_EXPECTED, DoseProposalIn, DrugRules
+from oncoboard.edge.cli_context import cli_context
+from oncoboard.edge.cli_output import console, emit_json
+from oncoboard.errors import InputError, Problem
 from oncoboard.governance import gate
 from oncoboard.governance.vocabulary import Action, Purpose
 from oncoboard.store.db import unit_of_work
@@ -20,6 +22,8 @@ dose_app = typer.Typer(
     help="Label-based dose-modification proposals (a clinician decides).", no_args_is_help=True
 )
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
+OPTIONS = {"drug": "--drug", "ae": "--ae", "grade": "--grade", "indication": "--indication",
+           "current_level": "--level", "grade_source": "--source"}  # fmt: skip
 SOURCES: dict[str, Literal["clinician", "patient_reported"]] = {
     "clinician": "clinician",
     "patient-reported": "patient_reported",
@@ -32,7 +36,7 @@ def propose(
     patient: str,
     drug: Annotated[str, typer.Option("--drug", help=" | ".join(engine.DRUGS))],
     ae: Annotated[str, typer.Option("--ae", help="CTCAE v5.0 term, MedDRA code or alias")],
-    grade: Annotated[int, typer.Option("--grade", help="CTCAE grade 1-4")],
+    grade: Annotated[str, typer.Option("--grade", help="CTCAE grade: a whole number 1-4")],
     indication: Annotated[
         str | None, typer.Option("--indication", help="dose-level set (see dose rules DRUG)")
     ] = None,
@@ -47,7 +51,7 @@ def propose(
     """Propose a dose change for a graded adverse event; it waits for a clinician's decision."""
     if source not in SOURCES:
         raise typer.BadParameter(f"--source must be one of {', '.join(SOURCES)}")
-    proposal_in = DoseProposalIn(
+    proposal_in = _proposal_in(
         drug=drug,
         ae=ae,
         grade=grade,
@@ -78,6 +82,27 @@ def propose(
         console.print(f"alternative: {alternative}", markup=False)
     for limitation in p.limitations:
         console.print(f"limitation: {limitation}", markup=False)
+
+
+def _proposal_in(**values: object) -> DoseProposalIn:
+    """The options as a request; a bad value is an InputError naming its option (exit 3)."""
+    try:
+        return DoseProposalIn.model_validate(values)
+    except ValidationError as error:
+        problems = [
+            Problem(
+                source="dose propose",
+                locator="command line",
+                field=OPTIONS.get(str(e["loc"][0]), str(e["loc"][0])) if e["loc"] else "options",
+                value=str(e.get("input", "")),
+                expected=GRADE_EXPECTED
+                if e["loc"] and e["loc"][0] == "grade"
+                else str(e["msg"]).removeprefix("Value error, "),
+            )
+            for e in error.errors()
+        ]
+        names = ", ".join(p.field for p in problems)
+        raise InputError(f"invalid {names}", problems=problems) from None
 
 
 @dose_app.command("rules")
@@ -117,7 +142,7 @@ def _print_table(table: DrugRules, *, full: bool) -> None:
     for column in ("rule", "AE", "grade", "occurrence", "action", "hold until", "resume", "status"):
         grid.add_column(column)
     for rule in table.rules:
-        ae = "any" if rule.ae == "any" else "; ".join(rule.ae)
+        ae = "any" if rule.ae == "any" else (rule.ae_label or "; ".join(rule.ae))
         occurrence = f"{rule.occurrence_min}-{rule.occurrence_max or '…'}"
         hold = f"≤G{rule.hold_until_grade}" if rule.hold_until_grade is not None else ""
         grid.add_row(rule.id, ae, f"{rule.grade_min}-{rule.grade_max}", occurrence,

@@ -11,10 +11,10 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from oncoboard.dosing.schemas import (
     AeTerm,
-    AeVocabulary,
     DoseAction,
     DoseProposal,
     DrugRules,
@@ -22,6 +22,7 @@ from oncoboard.dosing.schemas import (
     Indication,
     Rule,
 )
+from oncoboard.dosing.vocabulary import find_term, vocabulary
 from oncoboard.errors import InputError, Problem
 
 DRUGS = ("capecitabine", "osimertinib", "cabozantinib", "sunitinib")
@@ -36,14 +37,36 @@ BASE_LIMITATIONS = (
 )
 
 
-def _json(name: str) -> object:
+REVIEW_NOTE = (
+    "No automatic resume for a grade 4 or life-threatening event: resuming (at the reduced dose "
+    "the label allows) or discontinuing permanently is the clinician's decision."
+)
+__all__ = ["find_term", "vocabulary"]
+
+
+def _json(name: str) -> Any:
     return json.loads(resources.files("oncoboard.dosing").joinpath("rules", name).read_text())
 
 
 @cache
-def vocabulary() -> AeVocabulary:
-    """The CTCAE v5.0 terms the tables use."""
-    return AeVocabulary.model_validate(_json("ctcae_terms.json"))
+def ae_classes() -> dict[str, tuple[str, ...]]:
+    """Named event classes (haemorrhage, GI perforation, …) as CTCAE terms and label events."""
+    return {k: tuple(v["terms"]) for k, v in _json("ae_classes.json")["classes"].items()}
+
+
+def _expand(names: list[str]) -> list[str]:
+    """``class:haemorrhage`` → the class's terms; other names stay."""
+    found: list[str] = []
+    for name in names:
+        found += ae_classes()[name[6:]] if name.startswith("class:") else [name]
+    return list(dict.fromkeys(found))
+
+
+def _label(name: str) -> str:
+    if not name.startswith("class:"):
+        return name
+    found = _json("ae_classes.json")["classes"][name[6:]]
+    return f"{found['label']} ({len(found['terms'])} terms)"
 
 
 @cache
@@ -59,7 +82,13 @@ def drug_rules(drug: str) -> DrugRules:
 
 @cache
 def _table(name: str) -> DrugRules:
-    return DrugRules.model_validate(_json(f"{name}.json"))
+    doc = _json(f"{name}.json")
+    for rule in doc["rules"]:
+        if rule["ae"] != "any" and any(n.startswith("class:") for n in rule["ae"]):
+            rule["ae_label"] = "; ".join(_label(n) for n in rule["ae"])
+            rule["ae"] = _expand(rule["ae"])
+    doc["ae_groups"] = {k: _expand(v) for k, v in doc.get("ae_groups", {}).items()}
+    return DrugRules.model_validate(doc)
 
 
 def treats_with(table: DrugRules, treatment_name: str) -> bool:
@@ -76,20 +105,9 @@ def treats_with(table: DrugRules, treatment_name: str) -> bool:
     return any(name in text for name in (table.drug, *(b.lower() for b in table.brands)))
 
 
-def find_term(text: str) -> AeTerm:
-    """A CTCAE term by name, MedDRA code or alias (case-insensitive)."""
-    key = text.strip().lower()
-    for term in vocabulary().terms:
-        if key in (term.ctcae_term.lower(), term.meddra_code, *term.aliases):
-            return term
-    allowed = ", ".join(t.ctcae_term for t in vocabulary().terms)
-    raise _problem("ae", text, allowed, f"adverse event {text!r} is not a CTCAE v5.0 term we know")
-
-
 def drug_terms(table: DrugRules) -> list[str]:
-    """The AE terms a drug's table answers for (all known terms when it has an 'any AE' row)."""
-    if table.has_catch_all:
-        return [t.ctcae_term for t in vocabulary().terms]
+    """The terms a drug's table names in its own rows (every other term gets an answer too:
+    its general row, or the label's general rule)."""
     return sorted(table.named_terms())
 
 
@@ -135,11 +153,6 @@ def propose(request: ProposalInput) -> DoseProposal:
     """The label table's answer for one graded adverse event (pure)."""
     table = drug_rules(request.drug)
     term = find_term(request.ae)
-    if term.ctcae_term not in drug_terms(table):
-        allowed = ", ".join(drug_terms(table))
-        raise _problem(
-            "ae", request.ae, allowed, f"the {table.drug} table has no rule for {term.ctcae_term}"
-        )
     check_grade(term, request.grade)
     indication = resolve_indication(table, request.indication)
     if request.current_level not in [lv.level for lv in indication.levels]:
@@ -149,9 +162,26 @@ def propose(request: ProposalInput) -> DoseProposal:
     rule = next(
         (r for r in table.rules if r.covers(term.ctcae_term, request.grade, occurrence)), None
     )
-    if rule is None:  # the table tests prove every defined grade is covered
-        raise _problem("grade", request.grade, "a graded row", f"no {table.drug} row matches")
+    if rule is None:
+        return _proposal(table, indication, term, request, occurrence, _no_row(table, term))
     return _proposal(table, indication, term, request, occurrence, rule)
+
+
+def _no_row(table: DrugRules, term: AeTerm) -> Rule:
+    """The answer where the label has no row for the event: clinical judgement, told the
+    label's general rule (never "unknown term")."""
+    general = table.general_rule
+    return Rule(
+        id=f"{table.drug}-no-row",
+        ae=(term.ctcae_term,),
+        grade_min=1,
+        grade_max=4,
+        action=DoseAction.CLINICAL_JUDGEMENT,
+        citation=f"no label dose-modification row for {term.ctcae_term}; general rule: "
+        f"{general.citation}",
+        sources=general.sources,
+        verification=general.verification,
+    )
 
 
 def _next_level(
@@ -161,6 +191,8 @@ def _next_level(
     notes: list[str] = []
     if rule.resume is None:
         return rule.action, None, notes
+    if rule.resume == "review":
+        return rule.action, None, [REVIEW_NOTE]
     if rule.resume == "same":
         target = current
     elif rule.resume == "one_lower":
@@ -229,6 +261,15 @@ def _occurrence_key(table: DrugRules, term: str, grade: int) -> str:
     return f"{group}|grade {grade}" if table.occurrence_scope == "ae_and_grade" else group
 
 
+def same_toxicity(table: DrugRules, stored_key: str, key: str) -> bool:
+    """Whether an approved change (its stored occurrence key) is an earlier appearance of the
+    toxicity ``key`` names. Keys stored as ``term|grade N`` (occurrences once counted per
+    grade) count toward their term, as the label's "appearance" of the toxicity does."""
+    if table.occurrence_scope == "ae":
+        return stored_key.partition("|")[0] == key.partition("|")[0]
+    return stored_key == key
+
+
 def occurrence_key(drug: str, ae: str, grade: int) -> str:
     table = drug_rules(drug)
     return _occurrence_key(table, find_term(ae).ctcae_term, grade)
@@ -247,6 +288,11 @@ def _statement(
     if request.grade_source == "patient_reported":
         what += " (patient-reported)"
     what += f", occurrence {occurrence}"
+    if action == DoseAction.CLINICAL_JUDGEMENT:
+        return (
+            f"{what} — no label dose-modification row for {term.ctcae_term} on {table.drug}: "
+            f"clinical judgement; the label's general rule is: {table.general_rule.text}"
+        )
     if action == DoseAction.CONTINUE:
         return f"{what} — continue at the current dose"
     if action == DoseAction.DISCONTINUE:
@@ -256,6 +302,11 @@ def _statement(
         if rule.hold_until_grade is not None
         else (rule.resume_when or "resolution")
     )
+    if next_dose is None:
+        return (
+            f"{what} — withhold {table.drug} until {until}; no automatic resume: resuming as the "
+            "label allows or discontinuing permanently is the clinician's decision"
+        )
     return f"{what} — hold until {until}, then resume at {next_dose}"
 
 
@@ -265,6 +316,11 @@ def _limitations(
     found = list(BASE_LIMITATIONS)
     if request.grade_source == "patient_reported":
         found.insert(0, PRO_LIMITATION)
+    if rule.action == DoseAction.CLINICAL_JUDGEMENT:
+        found.append(
+            f"The {table.drug} label has no dose-modification row for {request.ae!r}: its general "
+            "rule is quoted, not applied; the dose decision is the clinician's."
+        )
     if rule.verification != "seen_in_source":
         found.append(f"Rule {rule.id} is {rule.verification}: needs clinical verification.")
     if rule.condition:

@@ -29,7 +29,7 @@ class DoseProposalRow(Base):
     occurrence_key: Mapped[str] = mapped_column(String(160), nullable=False)
     grade: Mapped[int] = mapped_column(Integer, nullable=False)
     grade_source: Mapped[str] = mapped_column(String(32), nullable=False)
-    action: Mapped[str] = mapped_column(String(16), nullable=False)
+    action: Mapped[str] = mapped_column(String(32), nullable=False)
     next_level: Mapped[int | None] = mapped_column(Integer)
     next_dose: Mapped[str | None] = mapped_column(String(200))
     # the treatment fact the proposal is about; no foreign key: re-imports may replace facts
@@ -55,7 +55,7 @@ class DoseChangeRow(Base):
     occurrence_key: Mapped[str] = mapped_column(String(160), nullable=False)
     grade: Mapped[int] = mapped_column(Integer, nullable=False)
     grade_source: Mapped[str] = mapped_column(String(32), nullable=False)
-    action: Mapped[str] = mapped_column(String(16), nullable=False)
+    action: Mapped[str] = mapped_column(String(32), nullable=False)
     # the approved level; None when a clinician modified the proposal (dose is their text)
     level: Mapped[int | None] = mapped_column(Integer)
     dose: Mapped[str] = mapped_column(Text, nullable=False)

@@ -6,8 +6,6 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
-from oncoboard.api.deps import SessionDep
-from oncoboard.api.problems import problem_responses
 from oncoboard.dosing import engine, service
 from oncoboard.dosing.schemas import (
     DoseHistory,
@@ -16,6 +14,8 @@ from oncoboard.dosing.schemas import (
     DrugRules,
     DrugSummary,
 )
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.problems import problem_responses
 from oncoboard.governance import gate
 from oncoboard.governance.gate import Access, Actor
 from oncoboard.governance.http import ActorDep

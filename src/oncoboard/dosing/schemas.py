@@ -13,7 +13,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Grade = Annotated[int, Field(ge=1, le=4)]
@@ -29,6 +36,8 @@ class DoseAction(StrEnum):
     HOLD = "hold"
     REDUCE = "reduce"
     DISCONTINUE = "discontinue"
+    # the label has no row for this event: the clinician decides, told the label's general rule
+    CLINICAL_JUDGEMENT = "clinical_judgement"
 
 
 class Frozen(BaseModel):
@@ -36,12 +45,16 @@ class Frozen(BaseModel):
 
 
 class AeTerm(Frozen):
-    """A CTCAE v5.0 term the rule tables use (term, MedDRA LLT code, grades that exist)."""
+    """A CTCAE v5.0 term (term, MedDRA LLT code, grades that exist), or a label event that
+    CTCAE v5.0 has no single term for (e.g. DRESS, GI perforation; no MedDRA code here)."""
 
     ctcae_term: Text
-    meddra_code: Text
+    meddra_code: Text | None
     grades: tuple[int, ...] = Field(description="grades defined in CTCAE v5.0 (empty = '-')")
     aliases: tuple[str, ...] = ()
+    soc: str | None = Field(default=None, description="MedDRA System Organ Class")
+    kind: Literal["ctcae", "label_event"] = "ctcae"
+    note: str | None = None
 
 
 class AeVocabulary(Frozen):
@@ -87,6 +100,9 @@ class Rule(Frozen):
 
     id: Text
     ae: tuple[str, ...] | Literal["any"] = Field(description="CTCAE terms or the term group")
+    ae_label: str | None = Field(
+        default=None, description="how the row names its events when it uses a class"
+    )
     grade_min: Grade
     grade_max: Grade
     occurrence_min: int = Field(default=1, ge=1)
@@ -97,8 +113,9 @@ class Rule(Frozen):
     resume_when: str | None = None
     max_hold: str | None = None
     # "same": current level; "one_lower": current - 1; an integer: that level (never above
-    # the current one when the label forbids re-escalation)
-    resume: Literal["same", "one_lower"] | int | None = None
+    # the current one when the label forbids re-escalation); "review": no automatic resume
+    # (a grade 4 or life-threatening event: resuming or discontinuing is the clinician's call)
+    resume: Literal["same", "one_lower", "review"] | int | None = None
     alternatives: tuple[Text, ...] = ()
     citation: Text
     sources: tuple[Text, ...] = Field(min_length=1)
@@ -129,6 +146,15 @@ class Rule(Frozen):
         return in_ae and self.grade_min <= grade <= self.grade_max and in_occurrence
 
 
+class GeneralRule(Frozen):
+    """What the label says for adverse reactions its table does not name (or that it has none)."""
+
+    text: Text
+    citation: Text
+    sources: tuple[Text, ...] = Field(min_length=1)
+    verification: Verification
+
+
 class DrugRules(Frozen):
     """One drug's table: versioned, with its label source; rows are matched in order."""
 
@@ -142,6 +168,7 @@ class DrugRules(Frozen):
     # "ae": occurrences of the AE (or its group) at any grade; "ae_and_grade": at this grade
     occurrence_scope: Literal["ae", "ae_and_grade"]
     never_re_escalate: bool
+    general_rule: GeneralRule
     grading_note: str | None = None
     ae_groups: dict[str, tuple[str, ...]] = {}
     indications: tuple[Indication, ...] = Field(min_length=1)
@@ -164,11 +191,34 @@ class DrugRules(Frozen):
         return any(rule.ae == "any" for rule in self.rules)
 
 
+GRADE_EXPECTED = "a CTCAE grade: a whole number 1-4 (5 = death is refused)"
+
+
+def whole_grade(value: object) -> int:
+    """A grade as typed or sent: a whole number, never a bool, a fraction or a word.
+
+    Examples
+    --------
+    >>> whole_grade(" 3 ")
+    3
+    >>> whole_grade("2.5")
+    Traceback (most recent call last):
+    ValueError: a CTCAE grade: a whole number 1-4 (5 = death is refused); got '2.5'
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
+        return int(value.strip())
+    raise ValueError(f"{GRADE_EXPECTED}; got {value!r}")
+
+
 class GradeInput(Frozen):
     """A graded adverse event: who graded it decides how it is labelled, never what it is."""
 
     ae: Text = Field(max_length=200, description="CTCAE v5.0 term, MedDRA code or alias")
-    grade: int = Field(description="CTCAE grade 1-4 (5 = death is refused)")
+    grade: Annotated[int, BeforeValidator(whole_grade)] = Field(
+        description="CTCAE grade: a whole number 1-4 (5 = death is refused)"
+    )
     grade_source: GradeSource = "clinician"
     ctcae_version: Literal["5.0"] = CTCAE_VERSION
     graded_at: datetime | None = None
@@ -191,7 +241,7 @@ class DoseProposal(Frozen):
     drug: str
     indication: str
     ae_term: str
-    meddra_code: str
+    meddra_code: str | None
     grade: int
     grade_source: GradeSource
     ctcae_version: str

@@ -67,7 +67,11 @@ def propose_dose_change(
     history = _changes(session, patient_pk, table.drug)
     _refuse_if_discontinued(history, table.drug)
     key = engine.occurrence_key(table.drug, proposal_in.ae, proposal_in.grade)
-    prior = sum(1 for row in history if row.occurrence_key == key and row.action != "continue")
+    prior = sum(
+        1
+        for row in history
+        if engine.same_toxicity(table, row.occurrence_key, key) and row.action != "continue"
+    )
     indication = proposal_in.indication or (history[-1].indication if history else None)
     treatment = _current_treatment(session, access, table)
     proposal = engine.propose(
@@ -114,6 +118,8 @@ def apply_decision(session: Session, recommendation: Recommendation, decision: D
         return
     proposal = DoseProposal.model_validate(row.payload)
     accepted = decision.outcome == "accept"
+    if accepted and proposal.action == DoseAction.CLINICAL_JUDGEMENT:
+        return  # "no label row: clinical judgement" names no dose to apply
     session.add(
         DoseChangeRow(
             recommendation_id=row.recommendation_id,
@@ -183,6 +189,24 @@ def approved_changes(session: Session, *, access: Access) -> list[DoseChange]:
     return [_change(row) for row in rows]
 
 
+def discontinued_drugs(session: Session, *, access: Access) -> set[str]:
+    """Drugs whose last approved change discontinued them (no more proposals are offered).
+
+    The caller may hold an edit proof (the proposal forms) or a view proof."""
+    if access.action not in (Action.EDIT_RECORD, Action.VIEW_RECORD):
+        gate.require(access, Action.EDIT_RECORD)
+    gate.require(access, access.action)
+    patient_pk = gate.record_key(session, access)
+    last: dict[str, DoseChangeRow] = {}
+    for row in session.scalars(
+        select(DoseChangeRow)
+        .where(DoseChangeRow.patient_id == patient_pk)
+        .order_by(DoseChangeRow.id)
+    ):
+        last[row.drug] = row
+    return {d for d, row in last.items() if row.outcome == "accept" and row.action == "discontinue"}
+
+
 def _change(row: DoseChangeRow) -> DoseChange:
     return DoseChange(
         recommendation_id=row.recommendation_id,
@@ -218,6 +242,8 @@ def _dose_text(proposal: DoseProposal) -> str:
         if proposal.hold_until_grade is not None
         else proposal.resume_when
     )
+    if proposal.next_dose is None:
+        return f"withheld until {until}; the resume dose is the clinician's decision"
     return f"hold until {until}, then {proposal.next_dose}"
 
 
@@ -248,7 +274,9 @@ def _current_level(proposal_in: DoseProposalIn, history: Sequence[DoseChangeRow]
         return 0
     if history[-1].level is None:
         raise InputError(
-            "the last dose change was modified by a clinician; give the current dose level",
+            "the last approved dose change has no dose level (a clinician modified it, or it "
+            "withheld the drug and left the resume dose to the clinician); give the current "
+            "dose level",
             problems=[
                 Problem(source="dose proposal", locator="request", field="current_level",
                         value="", expected="the current dose level (0, -1, -2, …)")

@@ -7,13 +7,15 @@ without importing the pages that import its templates.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from pydantic import ValidationError
 
 from oncoboard.dosing import engine
 from oncoboard.dosing.schemas import DoseProposalIn
+from oncoboard.dosing.vocabulary import vocabulary
 from oncoboard.errors import InputError, Problem
 from oncoboard.governance.gate import Actor
 from oncoboard.governance.vocabulary import Action, Purpose, allowed_purposes
@@ -33,7 +35,7 @@ EXPECTED = {
     "drug": "a drug with a dose-modification table",
     "indication": "one of the drug's dose-level sets",
     "current_level": "a dose level: 0, -1, -2, …",
-    "ae": "an adverse event from the drug's table",
+    "ae": "a CTCAE v5.0 term, its MedDRA code or a common synonym",
     "grade": "a CTCAE grade 1-4",
     "grade_source": "clinician or patient_reported",
 }
@@ -58,12 +60,39 @@ class DoseForm:
     problems: tuple[Problem, ...] = ()
 
     @property
+    def all_terms(self) -> list[str]:
+        """Every term the engine answers for (CTCAE v5.0 and label events), for the datalist."""
+        return [t.ctcae_term for t in vocabulary().terms]
+
+    @property
     def levels(self) -> list[int]:
         """Every dose level any offered table has (0, -1, …); the engine checks the pair."""
         return sorted({lv for d in self.drugs for lv in d.levels}, reverse=True)
 
     def invalid(self, name: str) -> bool:
         return any(p.field == name for p in self.problems)
+
+
+# FHIR MedicationStatement/MedicationRequest/Procedure statuses of a treatment no longer given
+ENDED = frozenset({"completed", "stopped", "cancelled", "entered-in-error", "not-taken", "revoked"})
+
+
+def is_current(treatment: object, today: date | None = None) -> bool:
+    """A recorded treatment the patient is on: not ended (status or an end date before today).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as T
+    >>> is_current(T(status="active", end=None)), is_current(T(status="completed", end=None))
+    (True, False)
+    >>> is_current(T(status=None, end="2020-01-31"), date(2026, 1, 1))
+    False
+    """
+    status = str(getattr(treatment, "status", None) or "").lower()
+    if status in ENDED:
+        return False
+    end = str(getattr(treatment, "end", None) or "")[:10]
+    return not end or end >= (today or date.today()).isoformat()
 
 
 def may_propose(actor: Actor) -> bool:
@@ -78,16 +107,18 @@ def proposal_form(
     actor: Actor,
     values: Mapping[str, str] | None = None,
     problems: Sequence[Problem] = (),
+    discontinued: Collection[str] = (),
 ) -> DoseForm | None:
-    """The form for a patient, or None when the actor may not propose or no drug has a table."""
+    """The form for a patient, or None when the actor may not propose or no current drug has a
+    table. Only current treatments are offered, and none whose discontinuation was approved."""
     if not may_propose(actor):
         return None
-    names = [str(getattr(t.fact, "name", "")) for t in treatments]
+    names = [str(getattr(t.fact, "name", "")) for t in treatments if is_current(t.fact)]
     choices = []
     for drug in engine.DRUGS:
         table = engine.drug_rules(drug)
         recorded = next((n for n in names if engine.treats_with(table, n)), None)
-        if recorded is None:
+        if recorded is None or table.drug in discontinued:
             continue
         choices.append(
             DrugChoice(

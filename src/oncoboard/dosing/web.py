@@ -14,16 +14,16 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from oncoboard.api.deps import SessionDep
-from oncoboard.api.problems import status_for
 from oncoboard.dosing import engine, service, views
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.problems import status_for
+from oncoboard.edge.templates import templates
 from oncoboard.errors import Conflict, InputError, NotFound, Problem
 from oncoboard.governance import gate
 from oncoboard.governance.gate import Access, Actor
 from oncoboard.governance.http import ActorDep
 from oncoboard.governance.vocabulary import Action, Purpose
 from oncoboard.record import service as record_service
-from oncoboard.web.routes import templates
 
 router = APIRouter(include_in_schema=False)
 Field = Annotated[str, Form(max_length=200)]

@@ -18,9 +18,10 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy import event as orm_events
 from sqlalchemy.orm import Session, SessionTransaction
 
+from oncoboard.governance import anchor
 from oncoboard.governance.models import AuditHeadRow, AuditRow
 from oncoboard.store.base import Base
-from oncoboard.store.db import core, insert_or_skip
+from oncoboard.store.db import core, insert_or_skip, on_unit_failure
 
 GENESIS = "0" * 64
 # order matters: it is the canonical serialisation that the hash covers
@@ -81,6 +82,15 @@ class _Pending:
     scope: SessionTransaction | None
 
 
+@on_unit_failure
+def _record_refusal(session: Session, error: BaseException) -> None:
+    """A refused access rolls back, then its audit entry is committed on its own."""
+    event = getattr(error, "audit_event", None)
+    if isinstance(event, AuditEvent):
+        append(session, event)
+        session.commit()
+
+
 _PENDING = "oncoboard_audit_pending"
 
 
@@ -112,6 +122,8 @@ def _chain_pending(session: Session) -> None:
         rows.append({**values, "entry_hash": prev})
     chain.execute(_INSERT_ENTRIES, rows)
     chain.execute(_MOVE_HEAD, {"seq": seq, "hash": prev})
+    # written to the anchor file once the commit succeeds (governance/anchor.py)
+    session.info[anchor.NEW_HEAD] = (seq, prev, rows[-1]["at"])
 
 
 # every audited transaction runs these three: built once
@@ -257,6 +269,18 @@ def _check_head(connection: Connection, checked: int, last_seq: int, last_hash: 
             f"entries after {last_seq} were deleted (the chain head records entry {head[0]})",
         )
     return ChainReport(checked, True)
+
+
+def with_anchor(connection: Connection, report: ChainReport) -> ChainReport:
+    """``report``, failed when the chain lost entries its anchor file signed (a deleted tail
+    with the head moved back verifies as a shorter, intact chain otherwise)."""
+    found = anchor.configured(connection.engine)
+    if not report.ok or found is None:
+        return report
+    problem = anchor.check(connection, found, report.checked)
+    if problem is None:
+        return report
+    return ChainReport(report.checked, False, problem[0], problem[1])
 
 
 def verify_parallel(

@@ -11,8 +11,8 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from oncoboard.cli.context import CliContext, cli_context
-from oncoboard.cli.output import console, emit_json
+from oncoboard.edge.cli_context import CliContext, cli_context
+from oncoboard.edge.cli_output import console, emit_json
 from oncoboard.errors import Conflict, InputError
 from oncoboard.governance import audit, gate, service, users
 from oncoboard.governance.consent import ConsentIn, ConsentStatus
@@ -94,8 +94,50 @@ def set_password(ctx: typer.Context, username: str) -> None:
     password = _read_password()
     with unit_of_work(context.engine) as session:
         _administer(session, context, f"user {username}: set password")
-        users.set_password(session, username=username, password=password)
-    console.print(f"password set for {username}", markup=False)
+        ended, revoked = users.set_password(session, username=username, password=password)
+    console.print(
+        f"password set for {username}; ended {ended} session(s), revoked {revoked} token(s)",
+        markup=False,
+    )
+
+
+@users_app.command("disable")
+def disable_user(
+    ctx: typer.Context,
+    username: Annotated[str | None, typer.Argument()] = None,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Disable every account the demo loader created")
+    ] = False,
+) -> None:
+    """Disable an account: it cannot log in, and every session and token it has ends now."""
+    if (username is None) == (not demo):
+        raise InputError("give a user name or --demo (not both)")
+    context = cli_context(ctx)
+    with unit_of_work(context.engine) as session:
+        names = users.demo_accounts(session) if demo else [str(username)]
+        who = _administer(
+            session, context, f"user {'demo accounts' if demo else username}: disable"
+        )
+        if who.username in names:
+            raise Conflict(f"{who.username} is the account this command acts as; use another")
+        for name in names:
+            ended, revoked = users.set_active(session, username=name, active=False)
+            console.print(
+                f"{name} disabled; ended {ended} session(s), revoked {revoked} token(s)",
+                markup=False,
+            )
+    if demo and not names:
+        console.print("no active demo accounts", markup=False)
+
+
+@users_app.command("enable")
+def enable_user(ctx: typer.Context, username: str) -> None:
+    """Enable a disabled account again (its old sessions and tokens stay ended)."""
+    context = cli_context(ctx)
+    with unit_of_work(context.engine) as session:
+        _administer(session, context, f"user {username}: enable")
+        users.set_active(session, username=username, active=True)
+    console.print(f"{username} enabled", markup=False)
 
 
 @users_app.command("list")
@@ -178,6 +220,8 @@ def verify_chain(ctx: typer.Context) -> None:
     report = audit.verify_parallel(
         context.engine.url.render_as_string(hide_password=False), workers=2
     )
+    with context.engine.connect() as connection:
+        report = audit.with_anchor(connection, report)
     if not report.ok:
         raise Conflict(
             f"audit chain broken after {report.checked} intact entries: {report.problem}"

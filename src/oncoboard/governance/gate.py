@@ -24,6 +24,7 @@ from oncoboard.governance.vocabulary import (
     Role,
     allowed_purposes,
 )
+from oncoboard.record.ids import check_patient_id
 from oncoboard.record.models import PatientRow
 
 MIN_BREAK_GLASS_REASON = 10
@@ -71,7 +72,10 @@ def authorize(
     patient_id: str | None = None,
     break_glass_reason: str | None = None,
 ) -> Access:
-    """Allow or refuse one access and audit it either way."""
+    """Allow or refuse one access and audit it either way. A patient id that no patient can
+    have (record/ids.py) is bad input, refused before anything is looked up."""
+    if patient_id is not None:
+        check_patient_id(patient_id)
     event = audit.AuditEvent(
         actor=actor.username,
         roles=actor.roles_text,
@@ -109,6 +113,20 @@ def authorize(
         patient_id=patient_id,
         break_glass=glass,
         patient_pk=patient_pk,
+    )
+
+
+def authorize_export(session: Session, *, actor: Actor, patient_id: str, obj: str) -> Access:
+    """Taking a patient's data out of OncoBoard (a report file, its JSON or FHIR form) is
+    ``export``, not just ``view_record``: a nurse or board member may read the report on the
+    page but not download it (docs/security.md, permission matrix)."""
+    return authorize(
+        session,
+        actor=actor,
+        action=Action.EXPORT,
+        purpose=Purpose.TREATMENT,
+        obj=f"{obj}: export"[:256],
+        patient_id=patient_id,
     )
 
 

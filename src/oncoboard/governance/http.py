@@ -13,12 +13,12 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
-from oncoboard.api.deps import SessionDep
+from oncoboard.edge.deps import SessionDep
 from oncoboard.errors import NotAuthenticated, PermissionDenied
-from oncoboard.governance import users
+from oncoboard.governance import sessions, users
 from oncoboard.governance.audit import AuditEvent
 from oncoboard.governance.gate import Actor
-from oncoboard.store.db import unit_of_work
+from oncoboard.store.db import begin_unit, end_unit, read_only, unit_of_work
 
 T = TypeVar("T")
 
@@ -37,6 +37,12 @@ def request_id(request: Request) -> str:
     return str(existing)
 
 
+def client_address(request: Request) -> str:
+    """The client's address as the server saw it (behind a proxy: what uvicorn's
+    ``--forwarded-allow-ips`` lets the proxy say); the key for login back-off."""
+    return request.client.host if request.client else "unknown"
+
+
 def csrf_token(request: Request) -> str:
     """The session's CSRF token, created on first use (templates put it in every form)."""
     token = request.session.get(CSRF_FIELD)
@@ -52,13 +58,16 @@ def session_actor(request: Request, session: Session) -> Actor:
     No CSRF check here: a route that accepts cookie-authenticated writes calls ``check_csrf``.
     """
     rid = request_id(request)
+    known = getattr(request.state, "authenticated", None)
+    if isinstance(known, Actor):  # checked before the body was read (api/bodies.py)
+        return known
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         actor = users.actor_for_token(session, header[7:].strip(), request_id=rid)
         request.state.actor = actor
         return actor
-    username = request.session.get("user") if "session" in request.scope else None
-    if not username:
+    session_id = request.session.get(sessions.SESSION_KEY) if "session" in request.scope else None
+    if not session_id:
         raise NotAuthenticated(
             "authentication required: log in, or send 'Authorization: Bearer <token>'",
             audit_event=AuditEvent(
@@ -73,9 +82,9 @@ def session_actor(request: Request, session: Session) -> Actor:
             ),
         )
     try:
-        actor = users.actor_for(session, str(username), request_id=rid)
+        actor = sessions.actor_for_session(session, str(session_id), request_id=rid)
     except NotAuthenticated:
-        request.session.clear()  # the account was disabled or removed: end the session
+        request.session.clear()  # ended, expired, or the account was disabled: drop the cookie
         raise
     request.state.actor = actor
     return actor
@@ -105,6 +114,30 @@ async def current_actor(request: Request, session: SessionDep) -> Actor:
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+async def preauthenticate(request: Request) -> NotAuthenticated | None:
+    """Authenticate from the headers alone, before the body is read (``api/bodies.py``); the
+    route then reuses the actor instead of looking it up again. A refusal is audited."""
+    engine = request.app.state.engine
+
+    def check() -> None:
+        # a read: on SQLite it must not take the write lock the route's own unit will take
+        with read_only(engine) as connection, Session(bind=connection) as session:
+            try:
+                request.state.authenticated = session_actor(request, session)
+            except NotAuthenticated as error:
+                refused = error
+            else:
+                return
+        end_unit(begin_unit(engine), refused)  # the refusal is audited, as in a route
+        raise refused
+
+    try:
+        await run_in_threadpool(check)
+    except NotAuthenticated as error:
+        return error
+    return None
 
 
 async def in_one_unit(request: Request, work: Callable[[Session, Actor], T]) -> T:

@@ -138,3 +138,39 @@ class DecisionRow(Base):
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (UniqueConstraint("recommendation_id", name="uq_decisions_recommendation"),)
+
+
+class WebSessionRow(Base):
+    """A logged-in browser session; the cookie carries only its random id (stored as SHA-256),
+    so logging out, a password change or a disabled account ends it on the server at once."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (Index("ix_web_sessions_user", "user_id"),)
+
+
+class LoginThrottleRow(Base):
+    """Recent failed logins per account name or client address, for back-off (not a lock)."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, nullable=False)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (Index("ix_login_throttle_last", "last_failure_at"),)
+
+
+class SiteSecretRow(Base):
+    """Per-database random keys that must survive restarts (the research pseudonym key)."""
+
+    __tablename__ = "site_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

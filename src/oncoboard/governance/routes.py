@@ -12,13 +12,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from oncoboard.api.deps import SessionDep
-from oncoboard.api.problems import problem_responses
-from oncoboard.governance import audit, decisions, gate, service, users
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.problems import problem_responses
+from oncoboard.governance import audit, decisions, gate, login, service, users
 from oncoboard.governance.consent import ConsentEvent, ConsentIn
 from oncoboard.governance.decisions import Decision, DecisionIn, ReviewedRecommendation
-from oncoboard.governance.http import ActorDep, request_id
+from oncoboard.governance.http import ActorDep, client_address, request_id
 from oncoboard.governance.vocabulary import Action, Purpose, Role
+from oncoboard.store.db import unit_of_work
 
 router = APIRouter(tags=["governance"])
 PUBLIC_PATHS = frozenset({"/api/v1/auth/token"})
@@ -56,20 +57,23 @@ class ChainStatus(BaseModel):
     status_code=201,
     responses=problem_responses(401, 422, 429),
 )
-def issue_token(credentials: Credentials, request: Request, session: SessionDep) -> IssuedToken:
-    """Exchange a username and password for a bearer token (rate-limited)."""
-    actor = users.authenticate(
-        session,
+def issue_token(credentials: Credentials, request: Request) -> IssuedToken:
+    """Exchange a username and password for a bearer token (failures back off)."""
+    engine = request.app.state.engine
+    actor = login.login(
+        engine,
         username=credentials.username,
         password=credentials.password,
+        client=client_address(request),
         request_id=request_id(request),
     )
-    secret, token = users.create_token(
-        session,
-        username=actor.username,
-        name=credentials.token_name,
-        valid_for=timedelta(days=credentials.days),
-    )
+    with unit_of_work(engine) as session:
+        secret, token = users.create_token(
+            session,
+            username=actor.username,
+            name=credentials.token_name,
+            valid_for=timedelta(days=credentials.days),
+        )
     return IssuedToken(token=secret, detail=token)
 
 
@@ -205,7 +209,7 @@ def verify_audit(request: Request, actor: ActorDep, session: SessionDep) -> Chai
         purpose=Purpose.OPERATIONS,
         obj="audit chain: verify",
     )
-    report = audit.verify(session.connection())
+    report = audit.with_anchor(session.connection(), audit.verify(session.connection()))
     return ChainStatus(
         ok=report.ok,
         checked=report.checked,

@@ -12,23 +12,29 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import Engine, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from oncoboard.errors import Conflict, InputError, NotAuthenticated, NotFound, RateLimited
+from oncoboard.errors import Conflict, InputError, NotAuthenticated, NotFound
 from oncoboard.governance.audit import AuditEvent, append
 from oncoboard.governance.gate import Actor
-from oncoboard.governance.models import ApiTokenRow, AuditRow, UserRoleRow, UserRow
+from oncoboard.governance.models import ApiTokenRow, UserRoleRow, UserRow, WebSessionRow
+from oncoboard.governance.passwords import check_password_policy
 from oncoboard.governance.vocabulary import Role
+from oncoboard.record.ids import check_patient_id
 from oncoboard.record.models import PatientRow
+from oncoboard.store.db import unit_of_work
 
 SITE_ADMIN = "site-admin"
 TOKEN_PREFIX = "obt_"
-MAX_FAILED_LOGINS = 5
-LOGIN_WINDOW = timedelta(minutes=15)
+# what the demo loader writes as the grantor of its accounts' roles: how prod finds them
+DEMO_GRANTOR = "demo"
 MIN_PASSWORD = 12
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _hasher = PasswordHasher()
+# Verified when the name is unknown, disabled or has no password, so every failed login costs
+# one argon2 verification: an unknown name no longer answers 50× faster than a known one.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(24))
 
 
 class UserOut(BaseModel):
@@ -68,6 +74,7 @@ def create_user(
         raise Conflict(f"user {username!r} already exists")
     patient_pk = None
     if patient_id is not None:
+        check_patient_id(patient_id, locator="--patient")
         patient_pk = session.scalar(
             select(PatientRow.id).where(PatientRow.external_id == patient_id)
         )
@@ -77,7 +84,7 @@ def create_user(
         username=username,
         display_name=display_name,
         patient_id=patient_pk,
-        password_hash=hash_password(password) if password else None,
+        password_hash=hash_password(password, username=username) if password else None,
         active=True,
     )
     session.add(row)
@@ -88,14 +95,67 @@ def create_user(
     return user_out(session, row)
 
 
-def hash_password(password: str) -> str:
+def hash_password(password: str, *, username: str | None = None) -> str:
     if len(password) < MIN_PASSWORD:
         raise InputError(f"password: expected at least {MIN_PASSWORD} characters")
+    check_password_policy(password, username=username)
     return _hasher.hash(password)
 
 
-def set_password(session: Session, *, username: str, password: str) -> None:
-    _user_row(session, username).password_hash = hash_password(password)
+def set_password(session: Session, *, username: str, password: str) -> tuple[int, int]:
+    """A new password ends every session and token of the user (a thief's copy included)."""
+    row = _user_row(session, username)
+    row.password_hash = hash_password(password, username=username)
+    return end_all_sessions(session, user_id=row.id)
+
+
+def set_active(session: Session, *, username: str, active: bool) -> tuple[int, int]:
+    """Disable (or enable) an account; disabling ends its sessions and tokens at once."""
+    row = _user_row(session, username)
+    row.active = active
+    session.flush()
+    return end_all_sessions(session, user_id=row.id) if not active else (0, 0)
+
+
+def end_all_sessions(session: Session, *, user_id: int) -> tuple[int, int]:
+    """End every web session and revoke every live API token of a user; (sessions, tokens)."""
+    ended = session.execute(delete(WebSessionRow).where(WebSessionRow.user_id == user_id))
+    revoked = session.execute(
+        update(ApiTokenRow)
+        .where(ApiTokenRow.user_id == user_id, ApiTokenRow.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+    return int(getattr(ended, "rowcount", 0) or 0), int(getattr(revoked, "rowcount", 0) or 0)
+
+
+def demo_accounts(session: Session) -> list[str]:
+    """Active accounts the demo loader created (roles granted by it), by name."""
+    return list(
+        session.scalars(
+            select(UserRow.username)
+            .join(UserRoleRow, UserRoleRow.user_id == UserRow.id)
+            .where(UserRow.active.is_(True), UserRoleRow.granted_by == DEMO_GRANTOR)
+            .distinct()
+            .order_by(UserRow.username)
+        )
+    )
+
+
+def refuse_demo_accounts(engine: Engine) -> None:
+    """Production refuses to start while an account with the published demo password is
+    active; the message names the command that ends them."""
+    with unit_of_work(engine) as session:
+        names = demo_accounts(session)
+    if names:
+        raise Conflict(
+            f"ONCOBOARD_ENV=prod refuses to start: {len(names)} demo account(s) are active "
+            f"({', '.join(names)}) and their password is published. Run `oncoboard users "
+            "disable --demo` (it also ends their sessions and tokens), then start again."
+        )
+
+
+def user_id(session: Session, username: str) -> int:
+    return _user_row(session, username).id
 
 
 def grant(session: Session, *, username: str, role: Role, granted_by: str) -> UserOut:
@@ -107,10 +167,13 @@ def grant(session: Session, *, username: str, role: Role, granted_by: str) -> Us
 
 
 def revoke(session: Session, *, username: str, role: Role) -> UserOut:
+    """Removing a role ends the user's sessions and tokens: none keeps the old permissions."""
     row = _user_row(session, username)
-    session.execute(
+    removed = session.execute(
         delete(UserRoleRow).where(UserRoleRow.user_id == row.id, UserRoleRow.role == role.value)
     )
+    if getattr(removed, "rowcount", 0):
+        end_all_sessions(session, user_id=row.id)
     return user_out(session, row)
 
 
@@ -141,7 +204,7 @@ def actor_for(session: Session, username: str, *, request_id: str | None = None)
     found = session.execute(_NAMED_USER, {"username": username}).first()
     if found is None or not found.active:
         raise NotAuthenticated(f"unknown or disabled user {username!r}")
-    return _actor(found, request_id)
+    return actor_from_row(found, request_id)
 
 
 # every request runs these, so they are built once (building costs more than running):
@@ -153,7 +216,7 @@ _ROLES_TEXT = (
     .correlate(UserRow)
     .scalar_subquery()
 )
-_ACTING_USER = select(
+ACTING_USER = select(
     UserRow.id,
     UserRow.username,
     UserRow.display_name,
@@ -161,16 +224,16 @@ _ACTING_USER = select(
     PatientRow.external_id,
     _ROLES_TEXT.label("roles"),
 ).outerjoin(PatientRow, PatientRow.id == UserRow.patient_id)
-_NAMED_USER = _ACTING_USER.where(UserRow.username == bindparam("username"))
+_NAMED_USER = ACTING_USER.where(UserRow.username == bindparam("username"))
 _TOKEN_USER = (
-    _ACTING_USER.add_columns(ApiTokenRow.revoked_at, ApiTokenRow.expires_at)
+    ACTING_USER.add_columns(ApiTokenRow.revoked_at, ApiTokenRow.expires_at)
     .join(ApiTokenRow, ApiTokenRow.user_id == UserRow.id)
     .where(ApiTokenRow.token_hash == bindparam("digest"))
 )
 
 
-def _actor(user: Any, request_id: str | None) -> Actor:
-    """``user``: a row of ``_ACTING_USER`` (possibly with more columns)."""
+def actor_from_row(user: Any, request_id: str | None) -> Actor:
+    """``user``: a row of ``ACTING_USER`` (possibly with more columns)."""
     roles = (user.roles or "").split()
     return Actor(
         username=user.username,
@@ -196,17 +259,16 @@ def ensure_site_admin(session: Session) -> None:
 def authenticate(
     session: Session, *, username: str, password: str, request_id: str | None = None
 ) -> Actor:
-    """Check a password; five failures within 15 minutes lock the name for the window.
+    """Check a password; successful and failed logins are audit entries.
 
-    Failed and successful logins are audit entries, which is also what the limit counts, so it
-    holds across workers and restarts.
+    Every failure costs the same argon2 verification whether or not the name exists, and
+    says the same thing. Back-off after repeated failures is ``governance.login``'s job.
     """
     name = username[:64]
-    if _recent_failures(session, name) >= MAX_FAILED_LOGINS:
-        raise RateLimited("too many failed logins; try again in 15 minutes")
     row = session.scalar(select(UserRow).where(UserRow.username == name))
-    ok = row is not None and row.active and bool(row.password_hash)
-    if not ok or not _matches(row.password_hash or "", password):  # type: ignore[union-attr]
+    usable = row is not None and row.active and bool(row.password_hash)
+    stored = row.password_hash if usable and row is not None else _DUMMY_HASH
+    if not _matches(stored or _DUMMY_HASH, password) or not usable:
         event = AuditEvent(
             actor=name,
             roles="",
@@ -232,29 +294,6 @@ def authenticate(
         ),
     )
     return actor
-
-
-def _recent_failures(session: Session, username: str) -> int:
-    since = (datetime.now(UTC) - LOGIN_WINDOW).isoformat(timespec="microseconds")
-    last_success = (
-        select(func.coalesce(func.max(AuditRow.id), 0))
-        .where(
-            AuditRow.actor == username, AuditRow.action == "login", AuditRow.outcome == "allowed"
-        )
-        .scalar_subquery()
-    )
-    return int(
-        session.scalar(
-            select(func.count()).where(
-                AuditRow.actor == username,
-                AuditRow.action == "login",
-                AuditRow.outcome == "denied",
-                AuditRow.at >= since,
-                AuditRow.id > last_success,
-            )
-        )
-        or 0
-    )
 
 
 def _matches(stored: str, password: str) -> bool:
@@ -311,7 +350,7 @@ def actor_for_token(session: Session, secret: str, *, request_id: str | None = N
         raise NotAuthenticated("token expired")
     if not found.active:
         raise NotAuthenticated(f"unknown or disabled user {found.username!r}")
-    return _actor(found, request_id)
+    return actor_from_row(found, request_id)
 
 
 def _aware(moment: datetime) -> datetime:

@@ -118,7 +118,12 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.TRAIN_MODELS: _OPS,
         Action.PROMOTE_MODELS: _OPS,
     },
-    Role.CELL_THERAPY_COORDINATOR: {Action.VIEW_RECORD: _CARE, Action.EDIT_RECORD: _CARE},
+    # export: the batch record (JSON/PDF) goes to QA and the manufacturer
+    Role.CELL_THERAPY_COORDINATOR: {
+        Action.VIEW_RECORD: _CARE,
+        Action.EDIT_RECORD: _CARE,
+        Action.EXPORT: _CARE,
+    },
     # site IT: imports data and manages accounts; reads records only to check imports
     Role.ADMIN: {
         Action.VIEW_RECORD: _CARE,

@@ -11,16 +11,24 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from oncoboard.api.deps import SessionDep
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.problems import retry_headers
+from oncoboard.edge.templates import templates
 from oncoboard.errors import NotAuthenticated, RateLimited
-from oncoboard.governance import audit, decisions, gate, service, users
+from oncoboard.governance import audit, decisions, gate, service, sessions, users
 from oncoboard.governance.consent import ConsentIn
 from oncoboard.governance.decisions import DecisionIn
 from oncoboard.governance.gate import Access
-from oncoboard.governance.http import ActorDep, check_csrf, csrf_token, request_id
+from oncoboard.governance.http import (
+    ActorDep,
+    check_csrf,
+    client_address,
+    csrf_token,
+    request_id,
+)
+from oncoboard.governance.login import login as login_with_backoff
 from oncoboard.governance.vocabulary import Action, Purpose
 from oncoboard.store.db import unit_of_work
-from oncoboard.web.routes import templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -48,25 +56,43 @@ def login(
     csrf: Annotated[str, Form(alias="csrf_token", max_length=128)] = "",
     next: Annotated[str, Form(max_length=512)] = "/",
 ) -> Response:
-    """Check the password in its own unit of work so a failure is audited and counted."""
+    """Check the password (with back-off), then start a server-side session."""
+    engine = request.app.state.engine
     try:
         check_csrf(request, csrf)
-        with unit_of_work(request.app.state.engine) as session:
-            actor = users.authenticate(
-                session, username=username, password=password, request_id=request_id(request)
-            )
+        actor = login_with_backoff(
+            engine,
+            username=username,
+            password=password,
+            client=client_address(request),
+            request_id=request_id(request),
+        )
     except (NotAuthenticated, RateLimited) as error:
         status = 429 if isinstance(error, RateLimited) else 401
         context = {"next": _safe_next(next), "error": str(error)}
-        return templates.TemplateResponse(request, "login.html", context, status_code=status)
-    request.session.clear()
-    request.session["user"] = actor.username
+        response = templates.TemplateResponse(request, "login.html", context, status_code=status)
+        response.headers.update(retry_headers(error))
+        return response
+    settings = request.app.state.settings
+    with unit_of_work(engine) as session:
+        sessions.purge_expired(session)
+        session_id = sessions.start(
+            session,
+            user_id=users.user_id(session, actor.username),
+            max_age_s=settings.session_max_age_s,
+        )
+    request.session.clear()  # a fresh cookie: nothing from before the login carries over
+    request.session[sessions.SESSION_KEY] = session_id
     csrf_token(request)
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request, actor: ActorDep) -> Response:
+def logout(request: Request, actor: ActorDep, session: SessionDep) -> Response:
+    """End this session on the server: a saved copy of the cookie no longer works."""
+    session_id = request.session.get(sessions.SESSION_KEY)
+    if session_id:
+        sessions.end(session, str(session_id))
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -196,5 +222,5 @@ def audit_page(request: Request, actor: ActorDep, session: SessionDep) -> HTMLRe
         purpose=Purpose.OPERATIONS,
         obj="audit chain: verify",
     )
-    report = audit.verify(session.connection())
+    report = audit.with_anchor(session.connection(), audit.verify(session.connection()))
     return templates.TemplateResponse(request, "audit.html", {"report": report})

@@ -13,8 +13,8 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from oncoboard.cli.context import cli_context
-from oncoboard.cli.output import console, emit_json, err_console
+from oncoboard.edge.cli_context import cli_context
+from oncoboard.edge.cli_output import console, emit_json, err_console
 from oncoboard.errors import InputError, OncoBoardError, Problem
 from oncoboard.ingest import service
 from oncoboard.ingest.schemas import ImportOptions, ImportReport, SourceFile
@@ -80,6 +80,7 @@ def import_files(
                     options=options,
                     batch_size=context.settings.import_batch_size,
                     progress=tick,
+                    limits=context.settings.ingest_limits(),
                 )
         except OncoBoardError as error:
             failed, last_error = True, error
@@ -96,7 +97,7 @@ def import_files(
 
 
 def _exit_code(error: OncoBoardError) -> int:
-    from oncoboard.cli.main import exit_code_for
+    from oncoboard.edge.cli_output import exit_code_for
 
     return exit_code_for(error)
 
@@ -137,6 +138,24 @@ class _RichProgress(AbstractContextManager[Callable[[int], None]]):
         self._bar.stop()
 
 
+def _counts_text(fact_counts: object) -> str:
+    """``{'variant': 2, 'specimen': 1}`` as people read it: "1 specimen, 2 variants"."""
+    if not isinstance(fact_counts, dict) or not fact_counts:
+        return "no facts"
+    return ", ".join(
+        _plural(int(n), str(k).replace("_", " ")) for k, n in sorted(fact_counts.items())
+    )
+
+
+_NOUNS = {"demographics": "demographic records", "performance status": "performance statuses"}
+
+
+def _plural(count: int, noun: str) -> str:
+    if count == 1:
+        return f"{count} {noun}"
+    return f"{count} {_NOUNS.get(noun, noun + 's')}"
+
+
 def _print_report(report: ImportReport) -> None:
     counts = ", ".join(f"{n} {k}" for k, n in sorted(report.fact_counts.items())) or "no facts"
     if report.status == "unchanged":
@@ -156,6 +175,7 @@ def _print_report(report: ImportReport) -> None:
 
 
 def validate_files(
+    ctx: typer.Context,
     paths: PathsArg,
     patient: PatientOpt = None,
     genome_build: BuildOpt = None,
@@ -170,7 +190,9 @@ def validate_files(
     for path in paths:
         try:
             report, log = service.validate_source(
-                source=SourceFile.from_path(path), options=options
+                source=SourceFile.from_path(path),
+                options=options,
+                limits=cli_context(ctx).settings.ingest_limits(),
             )
             problems = list(log.problems)
             summary: dict[str, object] = report.model_dump()
@@ -195,8 +217,15 @@ def validate_files(
 
 def _print_validation(path: Path, summary: dict[str, object], problems: list[Problem]) -> None:
     if not problems:
-        counts = summary.get("fact_counts") or {}
-        console.print(f"{path.name}: OK ({summary.get('source_format')}; {counts})", markup=False)
+        patients = summary.get("patients") or []
+        who = f" for {_plural(len(patients), 'patient')}" if isinstance(patients, list) else ""
+        console.print(
+            f"{path.name}: OK, {summary.get('source_format')}: "
+            f"{_counts_text(summary.get('fact_counts'))}{who} would be imported",
+            markup=False,
+        )
+        for note in summary.get("notes") or []:  # type: ignore[attr-defined]
+            console.print(f"  note: {note}", markup=False)
         return
     console.print(f"{path.name}: {len(problems)} problem(s)", markup=False)
     for problem in problems:

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Response, UploadFile
 
-from oncoboard.api.deps import SessionDep, SettingsDep
-from oncoboard.api.problems import problem_responses
+from oncoboard.edge.deps import SessionDep, SettingsDep
+from oncoboard.edge.problems import problem_responses
 from oncoboard.governance import gate
 from oncoboard.governance.http import ActorDep
 from oncoboard.governance.vocabulary import Action, Purpose
@@ -29,15 +29,15 @@ def list_imports(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[ImportReport]:
-    """List imports, newest first."""
-    gate.authorize(
+    """List the imports the caller may see, newest first (a patient: only their own)."""
+    access = gate.authorize(
         session,
         actor=actor,
         action=Action.VIEW_RECORD,
         purpose=Purpose.TREATMENT,
         obj="import ledger",
     )
-    return service.list_imports(session=session, limit=limit, offset=offset)
+    return service.list_imports(session=session, access=access, limit=limit, offset=offset)
 
 
 @router.post(

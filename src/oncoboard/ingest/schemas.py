@@ -76,16 +76,32 @@ class ParsedFact:
     raw: str | None = None
 
 
+# A file with this many problems is not going to be fixed one line at a time: reading stops
+# there, so a file of millions of bad records cannot fill memory with their descriptions.
+MAX_PROBLEMS = 1000
+
+
+class TooManyProblems(InputError):
+    """Raised by :class:`ProblemLog` at ``MAX_PROBLEMS``: reading stops, nothing is stored."""
+
+
 @dataclass
 class ProblemLog:
-    """Collects every problem of one file; readers keep going after each."""
+    """Collects the problems of one file; readers keep going after each, up to ``limit``."""
 
     source: str
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    limit: int = MAX_PROBLEMS
 
     def add(self, locator: str, field_name: str, value: object, expected: str) -> None:
         self.problems.append(Problem(self.source, locator, field_name, str(value), expected))
+        if len(self.problems) >= self.limit:
+            raise TooManyProblems(
+                f"{self.source}: reading stopped at {locator} after {len(self.problems)} "
+                "problems; nothing was imported",
+                self.problems,
+            )
 
     def __bool__(self) -> bool:
         return bool(self.problems)

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Literal, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from oncoboard.errors import InputError, PermissionDenied
@@ -16,6 +16,7 @@ from oncoboard.governance import gate
 from oncoboard.governance.gate import Access, Actor
 from oncoboard.governance.vocabulary import Action, Purpose
 from oncoboard.ingest import tumor_type
+from oncoboard.ingest.limits import DuplicateRecords, IngestLimits, check_source
 from oncoboard.ingest.models import ImportRow
 from oncoboard.ingest.reader import Reader
 from oncoboard.ingest.registry import reader_for
@@ -25,9 +26,12 @@ from oncoboard.ingest.schemas import (
     ProblemLog,
     Progress,
     SourceFile,
+    TooManyProblems,
 )
 from oncoboard.ingest.sniff import sniff
 from oncoboard.ingest.writer import FactWriter, Prepared, prepare
+from oncoboard.record.ids import EXPECTED, check_patient_id, patient_id_problem
+from oncoboard.record.models import FactRow, PatientRow
 
 ReaderFactory = Callable[[str], Reader]
 _Item = TypeVar("_Item")
@@ -42,12 +46,18 @@ def import_source(
     progress: Progress | None = None,
     actor: str | None = None,
     readers: ReaderFactory = reader_for,
+    import_id: str | None = None,
+    limits: IngestLimits | None = None,
 ) -> ImportReport:
     """Import one file inside the caller's unit of work; raise on any problem (caller rolls back).
 
-    Re-importing the same content with the same options changes nothing and says so.
+    Re-importing the same content with the same options changes nothing and says so. The file
+    is checked against the size and line caps first; a record repeated exactly is a problem.
     """
     source_format = sniff(source.path)
+    check_source(source.path, source.name, source_format, limits or IngestLimits())
+    if options.patient is not None:
+        check_patient_id(options.patient, source=source.name, locator="--patient")
     reader = readers(source_format)
     condition = tumor_type.check(options, source.name)
     existing = session.scalar(
@@ -60,7 +70,7 @@ def import_source(
     if existing is not None:
         return _report(existing, status="unchanged")
     row = ImportRow(
-        id=str(uuid.uuid4()),
+        id=import_id or str(uuid.uuid4()),
         source_name=source.name,
         source_sha256=source.sha256,
         source_format=source_format,
@@ -78,11 +88,8 @@ def import_source(
         session=session, import_id=row.id, batch_size=batch_size, patient_override=options.patient
     )
     log = ProblemLog(source=source.name)
-    seen = 0
-    for prepared in _with_progress(_prepared(reader, source, options, log), progress, batch_size):
-        seen += 1
-        if not log:
-            writer.add_row(prepared)
+    rows = _with_progress(_prepared(reader, source, options, log), progress, batch_size)
+    seen = _write_checked(rows, writer, log, options)
     if log:
         # records read = good ones plus the distinct records that had problems
         records = seen + len({p.locator for p in log.problems})
@@ -101,6 +108,57 @@ def import_source(
     return _report(row, status="imported")
 
 
+def _write_checked(
+    rows: Iterator[Prepared], writer: FactWriter, log: ProblemLog, options: ImportOptions
+) -> int:
+    """Hand the rows to the writer until the first problem (then only read on, to list them
+    all); patient ids and exact repeats are checked here. Returns the rows read."""
+    seen = 0
+    repeats = DuplicateRecords()
+    patients = _PatientKeys(log, options.patient)
+    try:
+        for prepared in rows:
+            seen += 1
+            patients.check(prepared.patient_key, prepared.locator)
+            earlier = repeats.add(prepared.patient_key, prepared.locator, prepared.raw)
+            if earlier is not None:
+                _repeated(log, prepared.locator, earlier, prepared.raw)
+            if not log:
+                writer.add_row(prepared)
+        for locator, earlier in repeats.finish():
+            _repeated(log, locator, earlier, None)
+    except TooManyProblems as stopped:
+        problems = max(stopped.problems, log.problems, key=len)
+        raise InputError(str(stopped.args[0]), problems) from None
+    return seen
+
+
+class _PatientKeys:
+    """Each patient id a file names, checked once (record/ids.py); ``--patient`` replaces them."""
+
+    def __init__(self, log: ProblemLog, override: str | None) -> None:
+        self._log, self._override = log, override
+        self._seen: set[str] = set()
+
+    def check(self, key: str, locator: str) -> None:
+        if self._override is not None or key in self._seen:
+            return
+        self._seen.add(key)
+        if patient_id_problem(key) is not None:
+            self._log.add(locator, "patient id", key[:200], EXPECTED)
+
+
+def _repeated(log: ProblemLog, locator: str, earlier: str, raw: str | None) -> None:
+    """An exact duplicate record would store every fact twice (a 5 MB gzip of one record
+    repeated stored 2.4 million): a located problem, like any other."""
+    log.add(
+        locator,
+        "record",
+        (raw or "")[:80] or "(same text)",
+        f"a record that is not an exact repeat of {earlier}",
+    )
+
+
 def import_as(
     *,
     session: Session,
@@ -109,6 +167,8 @@ def import_as(
     options: ImportOptions,
     batch_size: int = 5000,
     progress: Progress | None = None,
+    import_id: str | None = None,
+    limits: IngestLimits | None = None,
 ) -> ImportReport:
     """Import on behalf of a user who passed the gate to edit records.
 
@@ -124,6 +184,8 @@ def import_as(
         batch_size=batch_size,
         progress=progress,
         actor=access.actor.username,
+        import_id=import_id,
+        limits=limits,
     )
     if report.status == "imported":
         for patient in report.patients:
@@ -150,18 +212,37 @@ def authorize_import(session: Session, actor: Actor, name: str) -> Access:
 
 
 def validate_source(
-    *, source: SourceFile, options: ImportOptions, readers: ReaderFactory = reader_for
+    *,
+    source: SourceFile,
+    options: ImportOptions,
+    readers: ReaderFactory = reader_for,
+    limits: IngestLimits | None = None,
 ) -> tuple[ImportReport, ProblemLog]:
-    """Read a source fully without storing anything; return counts and every problem."""
+    """Read a source fully without storing anything; return counts and every problem (up to
+    ``MAX_PROBLEMS``, then reading stops and the log says so)."""
     source_format = sniff(source.path)
+    check_source(source.path, source.name, source_format, limits or IngestLimits())
+    if options.patient is not None:
+        check_patient_id(options.patient, source=source.name, locator="--patient")
     reader = readers(source_format)
     tumor_type.check(options, source.name)
     log = ProblemLog(source=source.name)
     counts: Counter[str] = Counter()
     patients: set[str] = set()
-    for parsed in reader.read(source, options, log):
-        counts[parsed.fact.kind] += 1
-        patients.add(options.patient or parsed.patient_key)
+    repeats = DuplicateRecords()
+    keys = _PatientKeys(log, options.patient)
+    try:
+        for parsed in reader.read(source, options, log):
+            keys.check(parsed.patient_key, parsed.locator)
+            counts[parsed.fact.kind] += 1
+            patients.add(options.patient or parsed.patient_key)
+            earlier = repeats.add(parsed.patient_key, parsed.locator, parsed.raw)
+            if earlier is not None:
+                _repeated(log, parsed.locator, earlier, parsed.raw)
+        for locator, earlier in repeats.finish():
+            _repeated(log, locator, earlier, None)
+    except TooManyProblems as stopped:
+        log.notes.append(str(stopped.args[0]))
     report = ImportReport(
         import_id="",
         source_name=source.name,
@@ -177,15 +258,79 @@ def validate_source(
     return report, log
 
 
-def list_imports(*, session: Session, limit: int = 100, offset: int = 0) -> list[ImportReport]:
+def list_imports(
+    *, session: Session, access: Access, limit: int = 100, offset: int = 0
+) -> list[ImportReport]:
+    """The import ledger as the caller may see it, newest first.
+
+    A patient sees only the imports that hold facts about them, with only their own id and
+    fact counts; staff see every import, without the ids of patients whose treatment consent
+    is withdrawn (as every patient list hides them).
+    """
+    gate.require(access, Action.VIEW_RECORD, patient_scoped=False)
     rows = session.scalars(
-        select(ImportRow).order_by(ImportRow.imported_at.desc()).limit(limit).offset(offset)
+        _ledger_query(access)
+        .order_by(ImportRow.imported_at.desc(), ImportRow.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    if access.actor.is_patient_only:
+        return [_own_view(session, row, access.actor.patient_external_id or "") for row in rows]
+    hidden = _hidden_patients(session, access)
+    return [_staff_view(row, hidden) for row in rows]
+
+
+def count_imports(*, session: Session, access: Access) -> int:
+    gate.require(access, Action.VIEW_RECORD, patient_scoped=False)
+    query = _ledger_query(access).with_only_columns(func.count()).order_by(None)
+    return int(session.scalar(query) or 0)
+
+
+def _ledger_query(access: Access) -> Select[ImportRow]:
+    query = select(ImportRow)
+    if access.actor.is_patient_only:
+        own = (
+            select(FactRow.import_id)
+            .join(PatientRow, PatientRow.id == FactRow.patient_id)
+            .where(PatientRow.external_id == (access.actor.patient_external_id or ""))
+        )
+        query = query.where(ImportRow.id.in_(own))
+    return query
+
+
+def _own_view(session: Session, row: ImportRow, patient: str) -> ImportReport:
+    counts = dict(
+        session.execute(
+            select(FactRow.kind, func.count())
+            .join(PatientRow, PatientRow.id == FactRow.patient_id)
+            .where(FactRow.import_id == row.id, PatientRow.external_id == patient)
+            .group_by(FactRow.kind)
+        ).all()
     )
-    return [_report(row, status="imported") for row in rows]
+    report = _report(row, status="imported")
+    return report.model_copy(
+        update={"patients": [patient], "fact_counts": counts, "notes": [], "importer": row.importer}
+    )
 
 
-def count_imports(*, session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(ImportRow)) or 0)
+def _hidden_patients(session: Session, access: Access) -> set[str]:
+    return set(
+        session.scalars(
+            select(PatientRow.external_id).where(
+                ~gate.visible_patients(access.actor, Purpose.TREATMENT)
+            )
+        )
+    )
+
+
+def _staff_view(row: ImportRow, hidden: set[str]) -> ImportReport:
+    report = _report(row, status="imported")
+    shown = [p for p in report.patients if p not in hidden]
+    if len(shown) == len(report.patients):
+        return report
+    withheld = len(report.patients) - len(shown)
+    note = f"{withheld} patient id(s) not shown: treatment consent withdrawn"
+    return report.model_copy(update={"patients": shown, "notes": [*report.notes, note]})
 
 
 def _prepared(

@@ -3,29 +3,26 @@
 
 from __future__ import annotations
 
-import json
+import fcntl
+import os
 import re
 import shutil
-import tempfile
 import uuid
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import BinaryIO
 
-from sqlalchemy.orm import Session
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from sqlalchemy import Engine, event, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from oncoboard.errors import InputError, PayloadTooLarge, Problem
 from oncoboard.governance.gate import Access
 from oncoboard.ingest import service
+from oncoboard.ingest.models import ImportRow
 from oncoboard.ingest.schemas import ImportOptions, ImportReport, SourceFile
 from oncoboard.settings import Settings
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,200}$")
-# Room for the multipart boundaries and form fields around the file itself.
-MULTIPART_OVERHEAD = 64 * 1024
-# How much of an oversized body is read and thrown away so the client sees the 413 answer
-# instead of a reset connection; past this the connection is simply closed.
-_DRAIN_LIMIT = 64 * 1024 * 1024
+_UPLOAD_FOLDER = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 def check_upload_name(name: str | None) -> str:
@@ -46,10 +43,15 @@ def check_upload_name(name: str | None) -> str:
     return name
 
 
-def save_upload(stream: BinaryIO, *, name: str, folder: Path, max_bytes: int) -> Path:
-    """Copy an upload to ``folder/<uuid>/<name>``, refusing it once it passes ``max_bytes``."""
+def save_upload(
+    stream: BinaryIO, *, name: str, folder: Path, max_bytes: int, import_id: str | None = None
+) -> Path:
+    """Copy an upload to ``folder/<import id>/<name>``, refusing it once it passes ``max_bytes``.
+
+    The folder is named by the import it is for, so at start-up a folder whose import was
+    never committed (a crash mid-import) is known for an orphan and removed."""
     safe = check_upload_name(name)
-    target_dir = folder / str(uuid.uuid4())
+    target_dir = folder / (import_id or str(uuid.uuid4()))
     target_dir.mkdir(parents=True, exist_ok=False)
     target = target_dir / safe
     written = 0
@@ -79,12 +81,19 @@ def import_upload(
     """Store an uploaded file and import it inside the caller's unit of work.
 
     API and web form both come here. The stored copy is kept only when it was imported:
-    a rejected or unchanged upload leaves nothing in the upload folder.
+    a rejected or unchanged upload leaves nothing in the upload folder. The copy is locked
+    until the caller's transaction ends, so another worker starting meanwhile leaves it be.
     """
     name = check_upload_name(filename)
+    import_id = str(uuid.uuid4())
     path = save_upload(
-        stream, name=name, folder=settings.upload_dir, max_bytes=settings.max_upload_bytes
+        stream,
+        name=name,
+        folder=settings.upload_dir,
+        max_bytes=settings.max_upload_bytes,
+        import_id=import_id,
     )
+    _lock_until_transaction_ends(session, path)
     try:
         report = service.import_as(
             session=session,
@@ -92,6 +101,8 @@ def import_upload(
             source=SourceFile.from_path(path, name=name),
             options=options,
             batch_size=settings.import_batch_size,
+            import_id=import_id,
+            limits=settings.ingest_limits(),
         )
     except BaseException:
         shutil.rmtree(path.parent, ignore_errors=True)
@@ -101,93 +112,54 @@ def import_upload(
     return report
 
 
-class UploadSizeLimit:
-    """ASGI middleware: answer 413 before the app parses an upload body over ``max_bytes``.
+def _lock_until_transaction_ends(session: Session, path: Path) -> None:
+    """Hold an exclusive ``flock`` on the stored copy until the unit of work commits or rolls
+    back (the kernel drops it if the process dies), marking the upload as in progress."""
+    descriptor = os.open(path, os.O_RDONLY)
+    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    held = [descriptor]
 
-    Checks ``Content-Length`` and, for chunked bodies without one, counts what arrives.
-    The body is spooled (memory, then a temporary file) and replayed to the app, so
-    form parsing never sees more than the limit.
-    """
+    def release(_session: Session, transaction: SessionTransaction) -> None:
+        if transaction.parent is None and held:
+            os.close(held.pop())
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, paths: tuple[str, ...]) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-        self.limit = max_bytes + MULTIPART_OVERHEAD
-        self.paths = paths
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in self.paths:
-            await self.app(scope, receive, send)
-            return
-        declared = _content_length(scope)
-        with tempfile.SpooledTemporaryFile(max_size=1 << 20) as spool:
-            size = await self._read(receive, spool, store=declared <= self.limit)
-            if max(size, declared) > self.limit:
-                await _too_large(scope, send, max(size, declared), self.max_bytes)
-                return
-            spool.seek(0)
-            await self.app(scope, _replay(spool, size, receive), send)
-
-    async def _read(self, receive: Receive, spool: IO[bytes], *, store: bool) -> int:
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return size
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            store = store and size <= self.limit
-            if store:
-                spool.write(chunk)
-            if not message.get("more_body", False) or size > self.limit + _DRAIN_LIMIT:
-                return size
+    event.listen(session, "after_transaction_end", release)
 
 
-def _content_length(scope: Scope) -> int:
-    for key, value in scope["headers"]:
-        if key == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return 0
-    return 0
+def remove_orphaned_uploads(*, engine: Engine, folder: Path) -> list[str]:
+    """Remove stored uploads whose import was never committed (the server stopped mid-import);
+    return their folder names. Uploads another process is importing right now are locked and
+    left alone; folders that are not upload folders are never touched."""
+    if not folder.is_dir():
+        return []
+    candidates = [p for p in folder.iterdir() if p.is_dir() and _UPLOAD_FOLDER.match(p.name)]
+    if not candidates:
+        return []
+    with engine.connect() as connection:
+        kept = set(
+            connection.scalars(
+                select(ImportRow.id).where(ImportRow.id.in_([p.name for p in candidates]))
+            )
+        )
+    removed = []
+    for candidate in candidates:
+        if candidate.name in kept or _in_progress(candidate):
+            continue
+        shutil.rmtree(candidate, ignore_errors=True)
+        removed.append(candidate.name)
+    return removed
 
 
-def _replay(spool: IO[bytes], size: int, receive: Receive) -> Receive:
-    """Hand the spooled body to the app, then pass on whatever the client sends next."""
-    done = False
-
-    async def replay() -> Message:
-        nonlocal done
-        if done:
-            return await receive()
-        chunk = spool.read(1 << 16)
-        done = spool.tell() >= size
-        return {"type": "http.request", "body": chunk, "more_body": not done}
-
-    return replay
-
-
-async def _too_large(scope: Scope, send: Send, size: int, limit: int) -> None:
-    error = PayloadTooLarge(f"upload is {size} bytes, larger than the limit of {limit} bytes")
-    body = json.dumps(
-        {
-            "type": "about:blank",
-            "title": error.title,
-            "status": 413,
-            "detail": str(error),
-            "instance": scope["path"],
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+def _in_progress(folder: Path) -> bool:
+    for file in folder.iterdir():
+        try:
+            descriptor = os.open(file, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(descriptor)
+    return False

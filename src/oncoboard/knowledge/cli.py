@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from oncoboard.cli.context import cli_context
-from oncoboard.cli.output import console, emit_json
+from oncoboard.edge.cli_context import cli_context
+from oncoboard.edge.cli_output import console, emit_json
 from oncoboard.knowledge import service
 from oncoboard.knowledge.schemas import DroppedRow, KbDiff, KbReleaseInfo
 from oncoboard.knowledge.sources import READERS, reader_for

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from oncoboard.api.deps import SessionDep
-from oncoboard.api.problems import problem_responses
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.problems import problem_responses
 from oncoboard.governance.http import ActorDep
 from oncoboard.knowledge import service
 from oncoboard.knowledge.schemas import KbDiff, KbReleaseDetail, KbReleaseInfo

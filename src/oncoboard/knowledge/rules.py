@@ -35,6 +35,8 @@ class MatchLevel(StrEnum):
     COPY_NUMBER = "copy number"
     SIGNATURE = "genomic signature"
     EXPRESSION = "expression"
+    # A recorded negative result (the gene was tested, nothing found): wild-type and "not"
+    WILD_TYPE = "tested negative (wild type)"
     GENE_ANY = "gene, any alteration (low specificity)"
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from oncoboard.errors import Conflict, InputError, NotFound, PermissionDenied
-from oncoboard.governance import gate
+from oncoboard.governance import gate, pseudonyms
 from oncoboard.governance.gate import Access, Actor
 from oncoboard.governance.vocabulary import Action, Purpose, allowed_purposes
 from oncoboard.knowledge import qc
@@ -383,7 +383,7 @@ def patients_affected(
         purpose=purpose,
         obj=f"knowledge base: diff {a} {b}: patients affected"[:256],
     )
-    return diff_impact(
+    impact = diff_impact(
         session=session,
         access=patient_access,
         a=release_info(session, a),
@@ -391,6 +391,8 @@ def patients_affected(
         before=before if before is not None else load_assertions(session, a),
         after=after if after is not None else load_assertions(session, b),
     )
+    # research answers carry pseudonyms, never direct identifiers (governance/pseudonyms.py)
+    return pseudonyms.for_research(session, impact, access=patient_access)
 
 
 def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:

@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from oncoboard.api.deps import SessionDep
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.templates import templates
 from oncoboard.governance.http import ActorDep
 from oncoboard.knowledge import service
-from oncoboard.web.routes import templates
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 100

@@ -13,6 +13,7 @@ import hashlib
 import uuid
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -22,17 +23,15 @@ from oncoboard import __version__
 from oncoboard.governance import decisions, gate
 from oncoboard.governance.gate import Access, Actor
 from oncoboard.governance.recommendation import (
-    Alternative,
-    Citation,
     FactReference,
-    Recommendation,
-    RecommendationKind,
 )
 from oncoboard.governance.vocabulary import Action, Purpose, Role
+from oncoboard.monitoring import wording
+from oncoboard.monitoring.alert_recommendation import alert_basis, alert_recommendation
 from oncoboard.monitoring.config import MonitoringConfig
 from oncoboard.monitoring.models import AlertEventRow, AlertRow, ProSubmissionRow
-from oncoboard.monitoring.rules import AlertDraft, PersonalChangeRule, Trigger, evaluate
-from oncoboard.monitoring.views import ReportOrigin, patient_reports, utc
+from oncoboard.monitoring.rules import AlertGroup, Trigger, evaluate, group
+from oncoboard.monitoring.views import patient_reports, utc
 from oncoboard.record.schemas import Provenance
 from oncoboard.store.base import Base
 from oncoboard.store.db import core
@@ -43,15 +42,6 @@ SYSTEM_ACTOR = Actor(
     roles=frozenset({Role.NURSE}),
 )
 MISSED = "missed_report"
-LIMITATIONS = (
-    "Patient-reported answers and the PRO-CTCAE composite grade (0-3) supplement clinician CTCAE "
-    "grading and do not replace it. Thresholds are site-configurable defaults from the trials' "
-    "'severe or worsening' description, not validated cut-offs."
-)
-INTENDED_USE = (
-    "Prompt a nurse or clinician to review a patient's self-reported symptoms and contact the "
-    "patient; not a diagnosis and not an instruction to change treatment."
-)
 
 
 def system_access(session: Session, patient_id: str, request_id: str | None, obj: str) -> Access:
@@ -67,25 +57,13 @@ def system_access(session: Session, patient_id: str, request_id: str | None, obj
     )
 
 
-def provenance(row: ReportOrigin, item: str) -> Provenance:
-    return Provenance(
-        source_name=row.source_name,
-        source_sha256=row.source_sha256,
-        locator=f"{row.locator}; {item}",
-        importer=f"oncoboard.monitoring.{row.channel}",
-        importer_version=__version__,
-        import_id=row.id,
-        imported_at=utc(row.received_at),
-    )
-
-
 def store_alert(
     session: Session,
     *,
     config: MonitoringConfig,
     patient_pk: int,
     patient_id: str,
-    draft: AlertDraft,
+    draft: AlertGroup,
     trigger_key: str,
     basis: list[FactReference],
     now: datetime,
@@ -96,6 +74,9 @@ def store_alert(
     new_cause: bool = False,
 ) -> AlertRow | None:
     """Store one alert (and its Recommendation for staff alerts); None if it already exists.
+
+    ``draft``: one symptom's reasons from one report (``rules.group``), or a missed report
+    (``symptom`` empty, one reason whose summary is already in words).
 
     ``access``: the engine's gate proof when the caller already holds one for this patient;
     ``new_cause``: the cause was created in this transaction (no other can have alerted on it),
@@ -127,7 +108,7 @@ def _write_alert(
     config: MonitoringConfig,
     patient_pk: int,
     patient_id: str,
-    draft: AlertDraft,
+    draft: AlertGroup,
     trigger_key: str,
     basis: list[FactReference],
     now: datetime,
@@ -137,12 +118,18 @@ def _write_alert(
     audience: str,
     access: Access | None,
 ) -> AlertRow:
-    rule = draft.rule
+    rule = draft.lead.rule
+    reasons = reasons_json(draft) if draft.symptom else None
+    summary = (
+        wording.staff_summary(config.library, draft.symptom, reasons)
+        if reasons
+        else draft.lead.summary
+    )
     recommendation_id = None
     if audience == "staff":
         if access is None:
             access = system_access(session, patient_id, request_id, f"PRO alert {rule.id}")
-        recommendation = _recommendation(config, patient_id, draft, basis, now)
+        recommendation = alert_recommendation(config, patient_id, draft, summary, basis, now)
         recommendation_id = decisions.propose(session, access=access, recommendation=recommendation)
     values = {
         "id": str(uuid.uuid4()),
@@ -152,10 +139,12 @@ def _write_alert(
         "rule_version": rule.version,
         "ruleset": config.ruleset.label,
         "rule_type": rule.type,
+        "symptom": draft.symptom or None,
+        "reasons": reasons,
         "audience": audience,
         "priority": draft.priority,
         "status": "open",
-        "summary": draft.summary,
+        "summary": summary,
         "triggers": [_trigger_json(t) for t in draft.triggers],
         "trigger_key": trigger_key,
         "recommendation_id": recommendation_id,
@@ -185,55 +174,23 @@ def _trigger_json(trigger: Trigger) -> dict[str, object]:
     }
 
 
-def _recommendation(
-    config: MonitoringConfig,
-    patient_id: str,
-    draft: AlertDraft,
-    basis: list[FactReference],
-    now: datetime,
-) -> Recommendation:
-    rule = draft.rule
-    hours = int(config.sla(draft.priority).total_seconds() // 3600)
-    limitations = LIMITATIONS
-    if isinstance(rule, PersonalChangeRule):
-        limitations += (
-            " The change-from-own-best rule is Moovcare-like only: Moovcare's algorithm is "
-            "proprietary and this rule is not claimed equivalent."
+def reasons_json(draft: AlertGroup) -> list[dict[str, Any]]:
+    """Every rule that fired for the symptom: its key, version, priority, clinical words and
+    the answers it compared."""
+    found = []
+    for reason in draft.reasons:
+        triggers = [_trigger_json(t) for t in reason.triggers]
+        found.append(
+            {
+                "rule_id": reason.rule.id,
+                "rule_version": reason.rule.version,
+                "rule_type": reason.rule.type,
+                "priority": reason.priority,
+                "text": wording.staff_reason(reason.rule.type, triggers),
+                "triggers": triggers,
+            }
         )
-    return Recommendation(
-        patient_id=patient_id,
-        kind=RecommendationKind.ALERT,
-        statement=(
-            f"Review the patient's symptom report and contact the patient within {hours} h "
-            f"({draft.priority} priority): {draft.summary}."
-        ),
-        basis=tuple(basis),
-        evidence=(
-            Citation(
-                source=rule.source,
-                identifier=rule.identifier,
-                level="design default (no published verbatim alert threshold; facts §0.2)",
-                knowledge_version=(
-                    f"rules {config.ruleset.label}; rule {rule.id} v{rule.version}; "
-                    f"items {config.library.version}"
-                ),
-            ),
-        ),
-        alternatives=(
-            Alternative(
-                statement="Review the report at the next scheduled visit",
-                why_not_first=(
-                    "STAR and PRO-TECT alerted nurses between visits on severe or worsening "
-                    "symptoms"
-                ),
-            ),
-        ),
-        limitations=limitations,
-        intended_use=INTENDED_USE,
-        generated_by=f"monitoring rule {rule.id} v{rule.version} ({config.ruleset.label})",
-        ai_generated=False,
-        created_at=now,
-    )
+    return found
 
 
 def enrolment_provenance(enrolment_id: int, enrolled_at: datetime, locator: str) -> Provenance:
@@ -252,7 +209,8 @@ def enrolment_provenance(enrolment_id: int, enrolled_at: datetime, locator: str)
 def raise_for_submission(
     session: Session, *, config: MonitoringConfig, row: ProSubmissionRow, access: Access
 ) -> list[AlertRow]:
-    """Evaluate the rules on a new submission against the patient's earlier reports.
+    """Evaluate the rules on a new submission against the patient's earlier reports; one alert
+    per symptom lists every rule that fired for it (``rules.group``).
 
     One gated, audited access of the engine covers the alerts of one submission (it names
     their rules); the earlier submissions the alerts cite come from the same read.
@@ -274,15 +232,15 @@ def raise_for_submission(
         f"PRO alerts for submission {row.id}: {', '.join(d.rule.id for d in drafts)}",
     )
     stored: list[AlertRow] = []
-    for draft in drafts:
+    for draft in group(drafts):
         alert = store_alert(
             session,
             config=config,
             patient_pk=row.patient_id,
             patient_id=patient_id,
             draft=draft,
-            trigger_key=f"{row.id}:{draft.rule.id}",
-            basis=_basis(draft, origins[row.id], origins),
+            trigger_key=f"{row.id}:{draft.symptom}",
+            basis=alert_basis(config, draft, origins[row.id], origins),
             now=utc(row.received_at),
             request_id=request_id,
             submission_id=row.id,
@@ -292,37 +250,6 @@ def raise_for_submission(
         if alert is not None:
             stored.append(alert)
     return stored
-
-
-def _basis(
-    draft: AlertDraft, row: ReportOrigin, rows: dict[str, ReportOrigin]
-) -> list[FactReference]:
-    """The triggering answers with their provenance, and the answers they were compared with."""
-    found: list[FactReference] = []
-    for trigger in draft.triggers:
-        kind = "pro_composite_grade" if trigger.item.endswith(".composite") else "pro_answer"
-        found.append(
-            FactReference(
-                label=f"{trigger.item} = {trigger.value} (reported {utc(row.authored_at):%Y-%m-%d})",
-                kind=kind,
-                provenance=provenance(row, trigger.item),
-                match=f"rule {draft.rule.id} v{draft.rule.version}",
-            )
-        )
-        before = rows.get(trigger.previous_submission_id or "")
-        if before is not None and trigger.previous is not None:
-            found.append(
-                FactReference(
-                    label=(
-                        f"previous {trigger.item} = {trigger.previous} "
-                        f"(reported {utc(before.authored_at):%Y-%m-%d})"
-                    ),
-                    kind=f"{kind}_previous",
-                    provenance=provenance(before, trigger.item),
-                    match="compared with",
-                )
-            )
-    return found
 
 
 # run on every submission: built once

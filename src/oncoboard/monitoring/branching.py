@@ -3,7 +3,14 @@
 
 Skip logic (facts §1.1, ProAE ``toxScores``): when a term's first item (frequency, else
 severity) is "never"/"none" the follow-on items are not asked, so an answer to them is a
-contradiction; when it is above 0 they are asked and must be answered.
+contradiction; when it is above 0 they are asked.
+
+A partial report still protects the patient (clinical-safety invariant 8): an item left blank is
+stored as ``not_answered`` (missing, never 0) and is not a refusal; the composite grade of that
+term cannot be computed, but every answer given is stored and can alert. When the first item is
+blank, follow-on answers the patient did give are kept (a very severe answer must not be lost
+because "how often" was skipped). Only what cannot be an answer is refused: an unknown item, a
+value off the scale, or an answer to an item skip logic did not ask.
 """
 
 from __future__ import annotations
@@ -14,6 +21,8 @@ from dataclasses import dataclass
 from oncoboard.errors import Problem
 from oncoboard.monitoring.grading import MAX_SCORE, Attribute, composite_grade
 from oncoboard.monitoring.library import SCALES, ItemLibrary, Questionnaire, SymptomDef
+
+NOT_ANSWERED = "not_answered"  # an asked item left blank: missing, never 0
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,10 @@ class Answer:
     @property
     def key(self) -> str:
         return f"{self.symptom}.{self.attribute}"
+
+    @property
+    def blank(self) -> bool:
+        return self.missing_code == NOT_ANSWERED
 
 
 def item_key(symptom: str, attribute: Attribute) -> str:
@@ -70,44 +83,45 @@ def _check_symptom(
 ) -> list[Answer]:
     first, *follow_ons = symptom.items
     first_key = item_key(symptom.key, first.attribute)
-    if first_key not in answers:
-        problems.append(Problem(source, locator, first_key, "", _expected(symptom, first)))
-        return []
-    head = _parse(symptom, first.attribute, answers[first_key], problems, source, locator)
-    if head is None:
-        return []
+    if first_key in answers:
+        head = _parse(symptom, first.attribute, answers[first_key], problems, source, locator)
+        if head is None:
+            return []
+    else:
+        head = Answer(symptom.key, first.attribute, first.item_id, None, NOT_ANSWERED)
     found = [head]
-    gated = head.value is None or head.value == 0
     for item in follow_ons:
         key = item_key(symptom.key, item.attribute)
-        if gated:
+        if head.value == 0:
             if key in answers:
-                shown = "never/none" if head.value == 0 else str(head.missing_code)
                 problems.append(
                     Problem(
                         source,
                         locator,
                         key,
                         _show(answers[key]),
-                        f"no answer: not asked when {first_key} is {shown} (PRO-CTCAE skip logic)",
+                        f"no answer: not asked when {first_key} is never/none "
+                        "(PRO-CTCAE skip logic)",
                     )
                 )
             continue
-        if key not in answers:
-            problems.append(
-                Problem(
-                    source,
-                    locator,
-                    key,
-                    "",
-                    f"{_expected(symptom, item)} (asked because {first_key} is {head.value})",
-                )
-            )
-            continue
-        answer = _parse(symptom, item.attribute, answers[key], problems, source, locator)
-        if answer is not None:
-            found.append(answer)
+        if key in answers:
+            answer = _parse(symptom, item.attribute, answers[key], problems, source, locator)
+            if answer is not None:
+                found.append(answer)
+        elif head.value is not None:  # asked (the first item is above 0) but left blank
+            found.append(Answer(symptom.key, item.attribute, item.item_id, None, NOT_ANSWERED))
     return found
+
+
+def missing_items(answers: list[Answer]) -> list[str]:
+    """The asked items the patient left blank (``<term>.<attribute>``), in asking order."""
+    return [a.key for a in answers if a.blank]
+
+
+def answered(answers: list[Answer]) -> bool:
+    """Whether anything was answered (a score or an explicit non-scored option)."""
+    return any(not a.blank for a in answers)
 
 
 def _parse(
@@ -148,14 +162,20 @@ def _show(value: object) -> str:
 def effective_scores(
     symptom: SymptomDef, answers: Mapping[str, Answer]
 ) -> dict[Attribute, int | None]:
-    """Scores of one term; follow-ons skipped because the first item was 0 count as 0."""
+    """Scores of one term; follow-ons skipped because the first item was 0 count as 0, blank or
+    unasked ones are missing (None). Empty when nothing of the term was stored."""
     first = answers.get(item_key(symptom.key, symptom.items[0].attribute))
-    if first is None:
+    follow = {
+        item.attribute: answers.get(item_key(symptom.key, item.attribute))
+        for item in symptom.items[1:]
+    }
+    if first is None and not any(follow.values()):
         return {}
-    scores: dict[Attribute, int | None] = {first.attribute: first.value}
-    for item in symptom.items[1:]:
-        given = answers.get(item_key(symptom.key, item.attribute))
-        scores[item.attribute] = given.value if given else (0 if first.value == 0 else None)
+    scores: dict[Attribute, int | None] = {
+        symptom.items[0].attribute: first.value if first else None
+    }
+    for attribute, given in follow.items():
+        scores[attribute] = given.value if given else (0 if first and first.value == 0 else None)
     return scores
 
 

@@ -9,8 +9,8 @@ from typing import Annotated, get_args
 
 import typer
 
-from oncoboard.cli.context import cli_context
-from oncoboard.cli.output import console, emit_json
+from oncoboard.edge.cli_context import cli_context
+from oncoboard.edge.cli_output import console, emit_json
 from oncoboard.governance import gate
 from oncoboard.governance.vocabulary import Action, Purpose
 from oncoboard.monitoring import imports, queue

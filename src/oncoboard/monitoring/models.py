@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """Tables of symptom monitoring: enrolments, submissions with raw answers and composite grades,
-alerts (one per submission and rule, enforced by a unique constraint) and their event history."""
+alerts (one per submission and symptom, enforced by a unique constraint) and their history."""
 
 from __future__ import annotations
 
@@ -105,17 +105,23 @@ class AlertRow(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), nullable=False)
     submission_id: Mapped[str | None] = mapped_column(ForeignKey("pro_submissions.id"))
+    # the leading rule (highest priority, then rule order); ``reasons`` lists every rule that
+    # fired for this symptom in this submission (NULL on alerts stored before grouping)
     rule_id: Mapped[str] = mapped_column(String(64), nullable=False)
     rule_version: Mapped[int] = mapped_column(Integer, nullable=False)
     ruleset: Mapped[str] = mapped_column(String(100), nullable=False)
     rule_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    # the symptom key (e.g. ``hand_foot_syndrome``), ``urgent`` for the urgent answer alone
+    symptom: Mapped[str | None] = mapped_column(String(64))
+    reasons: Mapped[list[dict[str, object]] | None] = mapped_column(JSON)
     # 'staff' alerts are in the queue; 'patient' ones are reminders shown to the patient
     audience: Mapped[str] = mapped_column(String(8), nullable=False)
     priority: Mapped[str] = mapped_column(String(8), nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     summary: Mapped[str] = mapped_column(Text, nullable=False)
     triggers: Mapped[list[dict[str, object]]] = mapped_column(JSON, nullable=False)
-    # exactly once per cause: '<submission>:<rule>' or 'missed:<enrolment>:<due>:<stage>'
+    # exactly once per cause: '<submission>:<symptom>' ('<submission>:<rule>' before grouping)
+    # or 'missed:<enrolment>:<due>:<stage>'
     trigger_key: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
     recommendation_id: Mapped[str | None] = mapped_column(ForeignKey("recommendations.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
@@ -128,7 +134,7 @@ class AlertRow(Base):
     outcome: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (
-        UniqueConstraint("submission_id", "rule_id", name="uq_pro_alerts_submission_rule"),
+        UniqueConstraint("submission_id", "symptom", name="uq_pro_alerts_submission_symptom"),
         Index("ix_pro_alerts_queue", "status", "priority", "created_at"),
         Index("ix_pro_alerts_patient", "patient_id", "created_at"),
     )

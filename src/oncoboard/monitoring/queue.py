@@ -21,7 +21,12 @@ from oncoboard.governance.vocabulary import Action, Purpose
 from oncoboard.monitoring import alerting
 from oncoboard.monitoring.config import MonitoringConfig
 from oncoboard.monitoring.models import AlertEventRow, AlertRow, ProEnrolmentRow, ProSubmissionRow
-from oncoboard.monitoring.rules import AlertDraft, MissedReportRule, missed_report_stage
+from oncoboard.monitoring.rules import (
+    AlertDraft,
+    AlertGroup,
+    MissedReportRule,
+    missed_report_stage,
+)
 from oncoboard.monitoring.schemas import (
     AlertActionIn,
     AlertDetail,
@@ -298,7 +303,9 @@ def _missed_alert(
     now: datetime,
     audience: str,
 ) -> int:
-    summary = f"no {enrolment.questionnaire_id} report since it was due on {due:%Y-%m-%d %H:%M} UTC"
+    found = config.questionnaires.get(enrolment.questionnaire_id)
+    title = found.title if found else enrolment.questionnaire_id
+    summary = f"No report on '{title}' since it was due on {due:%Y-%m-%d %H:%M} UTC"
     locator = f"enrolment {enrolment.id}, report due {due.isoformat()}"
     basis = [
         FactReference(
@@ -315,7 +322,7 @@ def _missed_alert(
         config=config,
         patient_pk=enrolment.patient_id,
         patient_id=patient_id,
-        draft=AlertDraft(rule, rule.priority, summary),
+        draft=AlertGroup("", rule.priority, (AlertDraft(rule, rule.priority, summary),)),
         trigger_key=f"missed:{enrolment.id}:{due:%Y%m%dT%H%M}:{stage}",
         basis=basis,
         now=now,
@@ -340,9 +347,7 @@ def patient_status(
         )
     )
     call_now = any(_lapsed(a, moment) for a in alerts)
-    reminders = [
-        f"Your symptom report is overdue: {a.summary}." for a in alerts if a.audience == "patient"
-    ]
+    reminders = [_reminder(a) for a in alerts if a.audience == "patient"]
     phone = config.settings.site_phone or None
     return PatientStatus(
         patient_id=access.patient_id or "",
@@ -352,6 +357,17 @@ def patient_status(
         reminders=reminders,
         next_due_at=None,
     )
+
+
+def _reminder(alert: AlertRow) -> str:
+    """A missed-report reminder in the patient's words (the due time is in the cause's key:
+    ``missed:<enrolment>:<due>:<stage>``)."""
+    parts = alert.trigger_key.split(":")
+    try:
+        due = datetime.strptime(parts[2], "%Y%m%dT%H%M")
+    except (IndexError, ValueError):
+        return "Your symptom report is overdue: please send it when you can."
+    return f"Your symptom report was due on {due:%d %b %Y}: please send it when you can."
 
 
 def _lapsed(alert: AlertRow, now: datetime) -> bool:

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from oncoboard.errors import NotFound, PermissionDenied
@@ -40,6 +40,26 @@ def submission(session: Session, *, access: Access, submission_id: str) -> Submi
         # never confirm that another patient's report exists
         raise NotFound(f"symptom report {submission_id!r} not found for {access.patient_id}")
     return views.submission_out(session, row, replayed=False)
+
+
+def submissions(
+    session: Session, *, access: Access, limit: int = 20, offset: int = 0
+) -> tuple[list[SubmissionOut], int]:
+    """The patient's reports, newest first, and how many there are ("My symptom reports")."""
+    gate.require(access, access.action)
+    if access.action not in READERS:
+        raise PermissionDenied(f"access was granted for {access.action.value}, not a report read")
+    pk = gate.record_key(session, access)
+    where = ProSubmissionRow.patient_id == pk
+    total = session.scalar(select(func.count()).where(where)) or 0
+    rows = session.scalars(
+        select(ProSubmissionRow)
+        .where(where)
+        .order_by(ProSubmissionRow.authored_at.desc(), ProSubmissionRow.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [views.submission_out(session, row, replayed=False) for row in rows], total
 
 
 def patient_alerts(session: Session, *, access: Access, now: datetime) -> list[AlertOut]:

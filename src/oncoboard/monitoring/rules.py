@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -222,11 +222,66 @@ def _threshold(rule: ThresholdRule, current: Report, _: Sequence[Report]) -> Ale
     )
     if not hits:
         return None
-    high = any(
-        t.item.endswith(".severity") and t.value >= rule.high_priority_min_severity for t in hits
-    )
-    priority: Priority = "high" if high else rule.priority
+    priority = _priority(rule, hits)
     return AlertDraft(rule, priority, f"{_list(hits)} at or above {rule.min_value}", hits)
+
+
+def _priority(rule: Any, hits: Sequence[Trigger]) -> Priority:
+    """A threshold alert is high priority when a severity reaches the rule's second bar."""
+    if isinstance(rule, ThresholdRule) and any(
+        t.item.endswith(".severity") and t.value >= rule.high_priority_min_severity for t in hits
+    ):
+        return "high"
+    return cast(Priority, rule.priority)
+
+
+URGENT_KEY = "urgent"
+
+
+@dataclass(frozen=True)
+class AlertGroup:
+    """One queue item: every rule that fired for one symptom of one report (alert fatigue is
+    the known failure of ePRO programmes: one symptom, one item, every reason listed)."""
+
+    symptom: str
+    priority: Priority
+    reasons: tuple[AlertDraft, ...]
+
+    @property
+    def lead(self) -> AlertDraft:
+        return self.reasons[0]
+
+    @property
+    def triggers(self) -> tuple[Trigger, ...]:
+        return tuple(dict.fromkeys(t for r in self.reasons for t in r.triggers))
+
+
+def group(drafts: Sequence[AlertDraft]) -> list[AlertGroup]:
+    """Drafts of one report regrouped per symptom, in order of first appearance.
+
+    A draft's triggers are split by symptom (``nausea.frequency`` → ``nausea``). The patient's
+    "urgent" answer concerns the whole report: it joins every symptom's item (raising it to high
+    priority), and is an item of its own only when nothing else alerted.
+    """
+    found: dict[str, list[AlertDraft]] = {}
+    for draft in drafts:
+        by_symptom: dict[str, list[Trigger]] = {}
+        for trigger in draft.triggers:
+            by_symptom.setdefault(trigger.item.partition(".")[0], []).append(trigger)
+        for symptom, hits in by_symptom.items():
+            part = AlertDraft(draft.rule, _priority(draft.rule, hits), _list(hits), tuple(hits))
+            found.setdefault(symptom, []).append(part)
+    urgent = found.pop(URGENT_KEY, [])
+    if urgent and not found:
+        found[URGENT_KEY] = urgent
+    groups = []
+    for symptom, reasons in found.items():
+        # the symptom's own reasons, high priority first (stable: rule order), then "urgent"
+        ordered = sorted(reasons, key=lambda r: PRIORITY_RANK[r.priority])
+        ordered += [] if symptom == URGENT_KEY else urgent
+        high = any(r.priority == "high" for r in ordered)
+        groups.append(AlertGroup(symptom, "high" if high else "normal", tuple(ordered)))
+    return groups
 
 
 def _previous(history: Sequence[Report], key: str) -> Report | None:

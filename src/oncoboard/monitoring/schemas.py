@@ -76,20 +76,39 @@ class TriggerOut(BaseModel):
     previous_at: datetime | None = None
 
 
+class ReasonOut(BaseModel):
+    """One rule that fired for the alert's symptom, in clinical words, with its key."""
+
+    model_config = ConfigDict(frozen=True)
+    rule_id: str
+    rule_version: int
+    rule_type: str
+    priority: Literal["normal", "high"]
+    text: str
+    triggers: list[TriggerOut]
+
+
 class AlertOut(BaseModel):
-    """An alert as the queue shows it."""
+    """An alert as the queue shows it: one symptom of one report, with every reason."""
 
     model_config = ConfigDict(frozen=True)
     alert_id: str
     patient_id: str
     submission_id: str | None
-    rule_id: str
+    symptom: str | None = Field(
+        default=None, description="symptom key; 'urgent' for the urgent answer alone"
+    )
+    rule_id: str = Field(description="the leading rule (highest priority, then rule order)")
     rule_version: int
     ruleset: str
     audience: Literal["staff", "patient"]
     priority: Literal["normal", "high"]
     status: AlertStatus
-    summary: str
+    summary: str = Field(description="clinical wording for the care team")
+    patient_summary: str | None = Field(
+        default=None, description="PRO-CTCAE wording for the patient (where the reader has it)"
+    )
+    reasons: list[ReasonOut] = Field(default_factory=list)
     triggers: list[TriggerOut]
     recommendation_id: str | None
     created_at: datetime
@@ -163,6 +182,11 @@ class SubmissionOut(BaseModel):
     urgent: bool | None
     answers: list[AnswerOut]
     grades: dict[str, int | None]
+    missing: list[str] = Field(
+        default_factory=list,
+        description="asked items left blank (stored as not_answered; their composite grade "
+        "cannot be computed)",
+    )
     alerts: list[AlertOut]
     replayed: bool = Field(description="true when this key was already stored (nothing written)")
 

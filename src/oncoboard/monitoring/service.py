@@ -20,7 +20,7 @@ from oncoboard.governance import gate
 from oncoboard.governance.gate import Access
 from oncoboard.governance.vocabulary import Action
 from oncoboard.monitoring import alerting, views
-from oncoboard.monitoring.branching import Answer, check_answers, grades
+from oncoboard.monitoring.branching import Answer, answered, check_answers, grades, missing_items
 from oncoboard.monitoring.config import MonitoringConfig
 from oncoboard.monitoring.library import Questionnaire
 from oncoboard.monitoring.models import (
@@ -95,11 +95,14 @@ def submit(
 ) -> SubmissionOut:
     """Store one questionnaire once; a retry with the same key returns the stored one.
 
+    Items left blank are stored as missing (``not_answered``), never refused: a partial report
+    still alerts on what was answered (clinical-safety invariant 8).
+
     Raises
     ------
     InputError
-        Unknown questionnaire or item, an out-of-scale answer or a skip-logic violation
-        (every problem, located); nothing is written.
+        Unknown questionnaire or item, an out-of-scale answer, a skip-logic violation or a report
+        with nothing answered at all (every problem, located); nothing is written.
     Conflict
         The key was already used for different content.
     """
@@ -113,22 +116,23 @@ def submit(
         # a retry of a report stored under earlier settings is answered with what was stored
         if (stored := _replay(session, pk, submission.idempotency_key, digest)) is None:
             raise
-        return views.submission_out(session, stored, replayed=True)
+        return views.submission_out(session, stored, replayed=True, library=config.library)
     if not _claim_key(session, values):
         # the key is taken: a retry (the stored report) or other content (Conflict); a retry
         # racing the first send waits here for that transaction, then finds its report
         stored = _replay(session, pk, submission.idempotency_key, digest)
         if stored is None:
             raise Conflict(f"idempotency key {submission.idempotency_key!r} is in use; retry")
-        return views.submission_out(session, stored, replayed=True)
+        return views.submission_out(session, stored, replayed=True, library=config.library)
     row = ProSubmissionRow(**values)  # what was stored, for the alerts and the answer
     grade_map = _insert(session, config, row, answers)
     alerting.close_missed_reminders(session, pk, row.received_at, access.actor.username)
     alerts = alerting.raise_for_submission(session, config=config, row=row, access=access)
-    return _new_submission_out(row, access.patient_id or "", answers, grade_map, alerts)
+    return _new_submission_out(config, row, access.patient_id or "", answers, grade_map, alerts)
 
 
 def _new_submission_out(
+    config: MonitoringConfig,
     row: ProSubmissionRow,
     patient_id: str,
     answers: list[Answer],
@@ -154,7 +158,8 @@ def _new_submission_out(
             for a in answers
         ],
         grades=grade_map,
-        alerts=[views.alert_out(a, patient_id) for a in sorted(alerts, key=lambda a: a.rule_id)],
+        missing=missing_items(answers),
+        alerts=[views.alert_out(a, patient_id, library=config.library) for a in alerts],
         replayed=False,
     )
 
@@ -209,6 +214,10 @@ def _validated_row(
     answers, problems = check_answers(
         questionnaire, config.library, submission.answers, source=name, locator=source.locator
     )
+    if not problems and not answered(answers) and submission.urgent is not True:
+        problems.append(
+            Problem(name, source.locator, "answers", "", "at least one answer (or urgent: yes)")
+        )
     authored = alerting.utc(submission.authored_at) if submission.authored_at else received
     if authored > received + CLOCK_SKEW:
         problems.append(

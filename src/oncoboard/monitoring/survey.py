@@ -2,9 +2,10 @@
 """The patient survey as a web form: what it shows and how a posted form becomes answers.
 
 Skip logic is enforced here, on the server, so the form works without JavaScript: a follow-on
-item (severity, interference) is only read when the term's first item is above 0 (facts §1.1,
-ProAE ``toxScores``); otherwise whatever the browser sent for it is ignored, because it was
-not asked. Item wording is not bundled (its terms of use are unconfirmed, facts §1.1), so the
+item (severity, interference) is ignored when the term's first item is 0 ("never"/"none"),
+because it was not asked (facts §1.1, ProAE ``toxScores``). A question left blank is not an
+error: the report is sent with what was answered, the blank items are stored as missing and the
+confirmation page tells the patient which ones (clinical-safety invariant 8). Item wording is not bundled (its terms of use are unconfirmed, facts §1.1), so the
 form shows the term and the attribute as short labels with the published response options.
 """
 
@@ -27,6 +28,7 @@ ATTRIBUTE_LABELS = {
     "presence": "Did you have it",
 }
 MISSING_LABELS = {
+    "not_answered": "Not answered",
     "not_applicable": "Not applicable",
     "not_sexually_active": "Not sexually active",
     "prefer_not_to_answer": "Prefer not to answer",
@@ -115,19 +117,19 @@ def _parse(question: Question, raw: str) -> int | str | None:
 def parse(
     form: SurveyForm,
 ) -> tuple[dict[str, int | str], bool | None, dict[str, str]]:
-    """Answers for ``SubmissionIn``, the urgent answer, and an error message per field."""
+    """Answers for ``SubmissionIn``, the urgent answer, and an error message per field that
+    holds something other than an offered answer (a blank question is not an error)."""
     answers: dict[str, int | str] = {}
     errors: dict[str, str] = {}
     for block in form.blocks:
         first, *follow_ons = block.questions
-        head = _answer(first, form.values, errors, None)
+        head = _answer(first, form.values, errors)
         if head is not None:
             answers[first.name] = head
-        if not isinstance(head, int) or head == 0:
+        if head == 0:
             continue  # not asked (PRO-CTCAE skip logic): anything sent for them is ignored
-        reason = f"asked because you reported {block.term.lower()}"
         for question in follow_ons:
-            value = _answer(question, form.values, errors, reason)
+            value = _answer(question, form.values, errors)
             if value is not None:
                 answers[question.name] = value
     urgent_raw = form.values.get("urgent", "")
@@ -137,16 +139,21 @@ def parse(
 
 
 def _answer(
-    question: Question, values: Mapping[str, str], errors: dict[str, str], reason: str | None
+    question: Question, values: Mapping[str, str], errors: dict[str, str]
 ) -> int | str | None:
     raw = values.get(question.name, "")
+    if raw == "":
+        return None  # left blank: stored as not answered, never refused
     value = _parse(question, raw)
     if value is None:
-        why = f" ({reason})" if reason else ""
-        errors[question.name] = (
-            f"Please choose an answer{why}." if raw == "" else "Choose one of the listed answers."
-        )
+        errors[question.name] = "Choose one of the listed answers."
     return value
+
+
+def blank_questions(form: SurveyForm, missing: list[str]) -> list[tuple[str, str]]:
+    """(symptom term, question label) of the items a stored report left blank."""
+    labels = {q.name: (b.term, q.label) for b in form.blocks for q in b.questions}
+    return [labels[item] for item in missing if item in labels]
 
 
 def problem_errors(problems: list[Problem]) -> dict[str, str]:

@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from oncoboard.monitoring.branching import Answer, effective_scores, item_key
+from oncoboard.monitoring import wording
+from oncoboard.monitoring.branching import NOT_ANSWERED, Answer, effective_scores, item_key
 from oncoboard.monitoring.config import MonitoringConfig
 from oncoboard.monitoring.grading import Attribute
 from oncoboard.monitoring.library import SCALES, ItemLibrary, Questionnaire
@@ -29,6 +31,7 @@ from oncoboard.monitoring.schemas import (
     AnswerOut,
     ItemOut,
     QuestionnaireOut,
+    ReasonOut,
     ScaleOption,
     SubmissionOut,
     SymptomOut,
@@ -199,12 +202,43 @@ def external_id(session: Session, patient_pk: int) -> str:
     return session.scalar(select(PatientRow.external_id).where(PatientRow.id == patient_pk)) or ""
 
 
-def alert_out(alert: AlertRow, patient_id: str, now: datetime | None = None) -> AlertOut:
+def reasons(alert: AlertRow) -> list[dict[str, Any]]:
+    """The rules that fired for the alert; an alert stored before grouping had one."""
+    if alert.reasons:
+        return list(alert.reasons)
+    return [
+        {
+            "rule_id": alert.rule_id,
+            "rule_version": alert.rule_version,
+            "rule_type": alert.rule_type,
+            "priority": alert.priority,
+            "text": alert.summary,
+            "triggers": alert.triggers,
+        }
+    ]
+
+
+def alert_out(
+    alert: AlertRow,
+    patient_id: str,
+    now: datetime | None = None,
+    library: ItemLibrary | None = None,
+) -> AlertOut:
+    """The alert as the API and pages show it; with ``library``, also in the patient's words."""
     moment = utc(now or datetime.now(UTC))
+    found = reasons(alert)
+    patient = (
+        wording.patient_summary(library, alert.symptom, found)
+        if library is not None and alert.symptom
+        else None
+    )
     return AlertOut(
         alert_id=alert.id,
         patient_id=patient_id,
         submission_id=alert.submission_id,
+        symptom=alert.symptom,
+        patient_summary=patient,
+        reasons=[ReasonOut.model_validate(r) for r in found],
         rule_id=alert.rule_id,
         rule_version=alert.rule_version,
         ruleset=alert.ruleset,
@@ -246,7 +280,14 @@ def _maybe(value: datetime | None) -> datetime | None:
     return utc(value) if value is not None else None
 
 
-def submission_out(session: Session, row: ProSubmissionRow, *, replayed: bool) -> SubmissionOut:
+def submission_out(
+    session: Session,
+    row: ProSubmissionRow,
+    *,
+    replayed: bool,
+    library: ItemLibrary | None = None,
+) -> SubmissionOut:
+    """A stored report; with ``library`` its alerts also carry the patient's wording."""
     answers = _stored_answers(session, row.id)
     grades = _stored_grades(session, row.id)
     patient = external_id(session, row.patient_id)
@@ -276,7 +317,8 @@ def submission_out(session: Session, row: ProSubmissionRow, *, replayed: bool) -
             for a in answers
         ],
         grades=dict(grades),
-        alerts=[alert_out(a, patient) for a in alerts],
+        missing=[f"{a.symptom}.{a.attribute}" for a in answers if a.missing_code == NOT_ANSWERED],
+        alerts=[alert_out(a, patient, library=library) for a in alerts],
         replayed=replayed,
     )
 

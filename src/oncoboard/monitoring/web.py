@@ -9,6 +9,7 @@ report. The nurse queue is in ``web_alerts`` and is included below.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
@@ -17,22 +18,23 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from oncoboard.api.deps import SessionDep
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.templates import templates
 from oncoboard.errors import Conflict, InputError, NotFound
 from oncoboard.governance import gate
 from oncoboard.governance.gate import Access, Actor
 from oncoboard.governance.http import ActorDep
 from oncoboard.governance.vocabulary import Action, Purpose
-from oncoboard.monitoring import queue, reads, service, survey
+from oncoboard.monitoring import queue, reads, service, survey, wording
 from oncoboard.monitoring.config import MonitoringConfig
 from oncoboard.monitoring.routes import ConfigDep
-from oncoboard.monitoring.schemas import PatientStatus, QuestionnaireOut, SubmissionIn
+from oncoboard.monitoring.schemas import QuestionnaireOut, SubmissionIn, SubmissionOut
 from oncoboard.monitoring.service import SubmissionSource
 from oncoboard.monitoring.web_alerts import router as alert_pages
-from oncoboard.web.routes import templates
 
 router = APIRouter(include_in_schema=False)
 SOURCE = SubmissionSource(channel="web", source_name="web form", locator="survey form")
+PAGE = 20
 
 
 async def _form_values(request: Request) -> dict[str, str]:
@@ -138,6 +140,12 @@ def survey_submit(
     if errors:
         form.errors = errors
         return _survey(request, session, access, config, form, status_code=422)
+    if not answers and urgent is not True:
+        message = (
+            "Nothing was answered yet: answer at least one question (questions you skip are "
+            "fine) before sending."
+        )
+        return _survey(request, session, access, config, form, message=message, status_code=422)
     try:
         submission = SubmissionIn(
             questionnaire_id=chosen.id, idempotency_key=key, answers=answers, urgent=urgent
@@ -165,6 +173,61 @@ def survey_submit(
     return RedirectResponse(target, status_code=303)
 
 
+# what an alert's status means to the patient
+STATUS_WORDS = {
+    "open": "sent to your care team",
+    "acknowledged": "a nurse has seen it",
+    "escalated": "passed on to a doctor",
+    "resolved": "dealt with by your care team",
+}
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """One report as the patient reads it: her answers, the questions left blank, and what her
+    care team was told (PRO-CTCAE words, never keys or grades)."""
+
+    submission: SubmissionOut
+    blanks: list[tuple[str, str]]
+    told: list[tuple[str, str]]
+    respond_hours: int | None
+
+
+def report_view(config: MonitoringConfig, out: SubmissionOut) -> ReportView:
+    blanks: list[tuple[str, str]] = []
+    if out.questionnaire_id in config.questionnaires:
+        questionnaire = service.get_questionnaire(
+            config=config, questionnaire_id=out.questionnaire_id
+        )
+        blanks = survey.blank_questions(survey.build(questionnaire, ""), out.missing)
+    staff = [a for a in out.alerts if a.audience == "staff"]
+    told = [
+        (
+            wording.patient_summary(config.library, a.symptom, [r.model_dump() for r in a.reasons])
+            if a.symptom
+            else "your report",
+            STATUS_WORDS.get(a.status, a.status),
+        )
+        for a in staff
+    ]
+    high = any(a.priority == "high" for a in staff)
+    hours = int(config.sla("high" if high else "normal").total_seconds() // 3600) if staff else None
+    return ReportView(out, blanks, told, hours)
+
+
+def _patient_context(
+    session: Session, access: Access, config: MonitoringConfig, patient_id: str
+) -> dict[str, object]:
+    return {
+        "patient_id": patient_id,
+        "status": queue.patient_status(session, access=access, config=config),
+        "terms": {k: s.term for k, s in config.library.symptoms.items()},
+        "scales": survey.ATTRIBUTE_LABELS,
+        "answer_text": survey.answer_text,
+        "survey_url": _survey_url,
+    }
+
+
 @router.get("/patients/{patient_id}/symptoms/reports/{submission_id}", response_class=HTMLResponse)
 def survey_done(
     request: Request,
@@ -174,22 +237,36 @@ def survey_done(
     session: SessionDep,
     config: ConfigDep,
 ) -> HTMLResponse:
-    """The confirmation: what was received, when, and what to do if it cannot wait."""
+    """The confirmation: what was received, what was left blank, who was told, and what to do
+    if it cannot wait."""
     access = _report_access(session, actor, patient_id, f"PRO submission {submission_id}")
     out = reads.submission(session, access=access, submission_id=submission_id)
-    chosen = config.questionnaires.get(out.questionnaire_id)
-    terms = {s: config.library.symptoms[s].term for s in (chosen.symptoms if chosen else ())}
-    status: PatientStatus = queue.patient_status(session, access=access, config=config)
-    context = {
-        "patient_id": patient_id,
+    context = _patient_context(session, access, config, patient_id) | {
         "submission": out,
-        "terms": terms,
-        "status": status,
-        "scales": survey.ATTRIBUTE_LABELS,
-        "answer_text": survey.answer_text,
-        "survey_url": _survey_url,
+        "view": report_view(config, out),
     }
     return templates.TemplateResponse(request, "pro_done.html", context)
+
+
+@router.get("/patients/{patient_id}/symptoms/reports", response_class=HTMLResponse)
+def my_reports(
+    request: Request,
+    patient_id: str,
+    actor: ActorDep,
+    session: SessionDep,
+    config: ConfigDep,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> HTMLResponse:
+    """The patient's symptom reports, newest first, with what the care team was told."""
+    access = _report_access(session, actor, patient_id, "PRO submissions (my reports)")
+    found, total = reads.submissions(session, access=access, limit=PAGE, offset=(page - 1) * PAGE)
+    context = _patient_context(session, access, config, patient_id) | {
+        "reports": [report_view(config, out) for out in found],
+        "total": total,
+        "page": page,
+        "pages": max(1, -(-total // PAGE)),
+    }
+    return templates.TemplateResponse(request, "pro_reports.html", context)
 
 
 router.include_router(alert_pages)

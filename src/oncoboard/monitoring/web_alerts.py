@@ -4,9 +4,10 @@ and starting a dose proposal from an alert.
 
 Actions post to the same service as ``POST /api/v1/alerts/{id}/actions`` (CSRF-checked by
 ``ActorDep`` for cookie sessions); each is an append-only event shown in the alert's history.
-A dose proposal started here is labelled patient-reported and pre-fills only the drug and the
-CTCAE term: the facts give no PRO-CTCAE → CTCAE grade mapping (the composite "supplements
-clinician CTCAE grading; it does not replace it", facts §1.2), so the clinician picks the grade.
+A dose proposal started here offers only the patient's current drugs and preselects the alert's
+symptom as its CTCAE term and its PRO-CTCAE composite grade (intended to align with CTCAE grading,
+Basch 2021), labelled patient-reported: the composite "supplements clinician CTCAE grading; it
+does not replace it" (facts §1.2), so the form asks the clinician to confirm or change it.
 """
 
 from __future__ import annotations
@@ -20,22 +21,22 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from oncoboard.api.deps import SessionDep
-from oncoboard.dosing import engine
+from oncoboard.dosing import service as dosing_service
 from oncoboard.dosing import views as dosing_views
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.templates import templates
 from oncoboard.errors import Conflict
 from oncoboard.governance import gate
-from oncoboard.governance.gate import Access
+from oncoboard.governance.gate import Access, Actor
 from oncoboard.governance.http import ActorDep
 from oncoboard.governance.vocabulary import Action, Purpose
-from oncoboard.monitoring import queue, reads
+from oncoboard.monitoring import queue, reads, wording
 from oncoboard.monitoring.config import MonitoringConfig
 from oncoboard.monitoring.grading import Attribute
 from oncoboard.monitoring.library import SCALES
 from oncoboard.monitoring.routes import ConfigDep
 from oncoboard.monitoring.schemas import AlertActionIn, AlertDetail, AlertOut, AlertStatus
 from oncoboard.record import service as record_service
-from oncoboard.web.routes import templates
 
 router = APIRouter(include_in_schema=False)
 FILTERS: dict[str, tuple[AlertStatus, ...]] = {
@@ -90,26 +91,19 @@ def item_label(config: MonitoringConfig, item: str, value: int | None) -> str:
     return f"{term}, {attribute}: {value}{label}"
 
 
+def alert_title(config: MonitoringConfig, alert: AlertOut) -> str:
+    """The queue item's heading: the symptom in PRO-CTCAE words, else the summary."""
+    if alert.symptom == wording.URGENT:
+        return "Patient marked the symptom report urgent"
+    if alert.symptom:
+        return wording.term(config.library, alert.symptom)
+    return alert.summary
+
+
 def alert_symptoms(alert: AlertOut) -> list[str]:
     """The symptom keys an alert's triggers name, in order."""
     keys = [t.item.partition(".")[0] for t in alert.triggers if "." in t.item]
     return list(dict.fromkeys(keys))
-
-
-def dose_terms(config: MonitoringConfig, alert: AlertOut) -> list[tuple[str, str]]:
-    """(drug, CTCAE term) pairs with a label table for the alert's symptoms, via the item
-    library's CTCAE term (e.g. Hand-Foot Syndrome → Palmar-plantar erythrodysesthesia syndrome).
-    """
-    found = []
-    for key in alert_symptoms(alert):
-        symptom = config.library.symptoms.get(key)
-        if symptom is None or not symptom.ctcae_term:
-            continue
-        for drug in engine.DRUGS:
-            terms = {t.lower(): t for t in engine.drug_terms(engine.drug_rules(drug))}
-            if symptom.ctcae_term.lower() in terms:
-                found.append((drug, terms[symptom.ctcae_term.lower()]))
-    return found
 
 
 def _context(config: MonitoringConfig, now: datetime) -> dict[str, object]:
@@ -117,6 +111,7 @@ def _context(config: MonitoringConfig, now: datetime) -> dict[str, object]:
         "now": now,
         "sla": lambda a: sla_text(a, now),
         "item_label": lambda item, value: item_label(config, item, value),
+        "title": lambda a: alert_title(config, a),
         "symptoms_of": alert_symptoms,
         "terms": {k: s.term for k, s in config.library.symptoms.items()},
     }
@@ -181,11 +176,19 @@ def _detail(
         "grades": grades.get(alert.submission_id or "", {}),
         "error": error,
         "outcomes": OUTCOMES,
-        "dose_terms": dose_terms(config, alert) if dosing_views.may_propose(access.actor) else [],
+        "dose_drugs": _dose_drugs(session, access, alert),
     }
     return templates.TemplateResponse(
         request, "alerts_detail.html", context, status_code=status_code
     )
+
+
+def _dose_drugs(session: Session, triage: Access, alert: AlertOut) -> list[str]:
+    """The current drugs with a dose table the viewer may propose for (none if not allowed)."""
+    if not dosing_views.may_propose(triage.actor):
+        return []
+    _, form = _current_drugs(session, triage.actor, alert.patient_id, f"alert {alert.alert_id}")
+    return [d.drug for d in form.drugs] if form else []
 
 
 @router.get("/alerts/{alert_id}", response_class=HTMLResponse)
@@ -227,6 +230,33 @@ def alert_action(
     return RedirectResponse(target, status_code=303)
 
 
+def preselect(
+    config: MonitoringConfig, alert: AlertOut, grades: dict[str, int | None]
+) -> tuple[str, int | None]:
+    """The alert's adverse event as its CTCAE v5.0 term (via the item library) and its
+    patient-reported PRO-CTCAE composite grade (1-3), for the dose form to preselect."""
+    keys = [alert.symptom] if alert.symptom else alert_symptoms(alert)
+    for key in keys:
+        symptom = config.library.symptoms.get(key or "")
+        if symptom is not None and symptom.ctcae_term:
+            grade = grades.get(symptom.key)
+            return symptom.ctcae_term, grade if grade in (1, 2, 3) else None
+    return "", None
+
+
+def _current_drugs(
+    session: Session, actor: Actor, patient_id: str, obj: str
+) -> tuple[Access, dosing_views.DoseForm | None]:
+    access = gate.authorize(
+        session, actor=actor, action=Action.EDIT_RECORD, purpose=Purpose.TREATMENT,
+        obj=obj, patient_id=patient_id,
+    )  # fmt: skip
+    treatments = record_service.treatments(session=session, access=access)
+    stopped = dosing_service.discontinued_drugs(session, access=access)
+    form = dosing_views.proposal_form(patient_id, treatments, actor=actor, discontinued=stopped)
+    return access, form
+
+
 @router.get("/alerts/{alert_id}/dose-proposal", response_class=HTMLResponse)
 def dose_from_alert(
     request: Request,
@@ -236,26 +266,22 @@ def dose_from_alert(
     config: ConfigDep,
     drug: Annotated[str, Query(max_length=64)] = "",
 ) -> HTMLResponse:
-    """A dose-proposal form pre-filled from the alert: drug and CTCAE term, patient-reported."""
+    """A dose-proposal form from the alert: the patient's current drugs, with the alert's adverse
+    event and its patient-reported grade preselected (the clinician confirms both)."""
     triage = queue.authorize_alert(session, actor, alert_id)
     alert = queue.get_alert(session, access=triage, alert_id=alert_id)
-    access = gate.authorize(
-        session, actor=actor, action=Action.EDIT_RECORD, purpose=Purpose.TREATMENT,
-        obj=f"dose proposal from alert {alert_id}", patient_id=alert.patient_id,
-    )  # fmt: skip
-    treatments = record_service.treatments(session=session, access=access)
-    form = dosing_views.proposal_form(alert.patient_id, treatments, actor=actor)
-    recorded = {d.drug: d for d in form.drugs} if form else {}
-    pairs = [
-        (d, t) for d, t in dose_terms(config, alert) if d in recorded and (not drug or d == drug)
-    ]
+    _, form = _current_drugs(
+        session, actor, alert.patient_id, f"dose proposal from alert {alert_id}"
+    )
     grades = reads.composite_grades(session, access=triage, alerts=[alert])
+    submission_grades = grades.get(alert.submission_id or "", {})
+    ae, grade = preselect(config, alert, submission_grades)
     context = _context(config, datetime.now(UTC)) | {
         "alert": alert,
-        "pairs": pairs,
-        "drugs": [recorded[d] for d in dict.fromkeys(d for d, _ in pairs)],
-        "levels": form.levels if form else [],
-        "grades": grades.get(alert.submission_id or "", {}),
-        "candidates": dose_terms(config, alert),
+        "form": form,
+        "chosen": drug if form and drug in {d.drug for d in form.drugs} else "",
+        "ae": ae,
+        "grade": grade,
+        "grades": submission_grades,
     }
     return templates.TemplateResponse(request, "pro_dose.html", context)

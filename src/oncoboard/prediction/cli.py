@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from oncoboard.cli.context import cli_context
-from oncoboard.cli.output import console, emit_json
+from oncoboard.edge.cli_context import cli_context
+from oncoboard.edge.cli_output import console, emit_json
 from oncoboard.errors import InputError
 from oncoboard.governance import gate
 from oncoboard.governance.gate import Access, Actor

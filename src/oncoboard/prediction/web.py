@@ -14,7 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from oncoboard.api.deps import SessionDep
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.templates import templates
 from oncoboard.errors import InputError
 from oncoboard.governance import gate
 from oncoboard.governance.gate import Access, Actor
@@ -28,7 +29,6 @@ from oncoboard.prediction.schemas import (
     ModelStatus,
     PromoteIn,
 )
-from oncoboard.web.routes import templates
 
 router = APIRouter(include_in_schema=False)
 

@@ -1,21 +1,23 @@
 # SPDX-License-Identifier: Apache-2.0
-"""``oncoboard patients list|show``."""
+"""``oncoboard patients list|show``.
+
+The database, the gate and the record service are imported when a command runs, so that
+``oncoboard patients --help`` starts without them (docs/benchmarks.md, CLI start-up).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from oncoboard.cli.context import cli_context
-from oncoboard.cli.output import console, emit_json
-from oncoboard.governance import gate
+from oncoboard.edge.cli_context import cli_context
+from oncoboard.edge.cli_output import console, emit_json
 from oncoboard.governance.vocabulary import Action, Purpose
-from oncoboard.record import service
-from oncoboard.record.schemas import PatientRecord
-from oncoboard.record.service import describe
-from oncoboard.store.db import unit_of_work
+
+if TYPE_CHECKING:
+    from oncoboard.record.schemas import PatientRecord
 
 patients = typer.Typer(help="Browse patient records.", no_args_is_help=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
@@ -30,6 +32,10 @@ def list_patients(
     as_json: JsonOpt = False,
 ) -> None:
     """List patients (paged)."""
+    from oncoboard.governance import gate
+    from oncoboard.record import service
+    from oncoboard.store.db import unit_of_work
+
     context = cli_context(ctx)
     with unit_of_work(context.engine) as session:
         access = gate.authorize(
@@ -73,6 +79,10 @@ def show_patient(
     as_json: JsonOpt = False,
 ) -> None:
     """Show one patient's record with the source of every fact."""
+    from oncoboard.governance import gate
+    from oncoboard.record import service
+    from oncoboard.store.db import unit_of_work
+
     context = cli_context(ctx)
     with unit_of_work(context.engine) as session:
         access = gate.authorize(
@@ -94,6 +104,8 @@ def show_patient(
 
 
 def _print_record(record: PatientRecord) -> None:
+    from oncoboard.record.service import describe
+
     console.print(f"Patient {record.patient_id}", style="bold", markup=False)
     if record.genome_builds:
         console.print(f"Genome build: {', '.join(record.genome_builds)}", markup=False)
@@ -133,6 +145,14 @@ def _print_record(record: PatientRecord) -> None:
                 f"{item.provenance.source_name} {item.provenance.locator}",
             )
         console.print(table)
+        shown = len(record.variants)
+        if shown < record.variant_total:
+            console.print(
+                f"Showing the first {shown} of {record.variant_total} variants: "
+                f"--variant-limit {record.variant_total} shows all, --json gives them as data.",
+                style="bold",
+                markup=False,
+            )
 
 
 def _fmt(value: float | None) -> str:

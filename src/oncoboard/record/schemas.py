@@ -131,6 +131,49 @@ class Treatment(Fact):
     start: str | None = None
     end: str | None = None
     intent: str | None = None
+    # what it was given for (FHIR reasonReference/reasonCode): a cancer, or e.g. hypertension
+    reason: str | None = None
+
+
+class LabResult(Fact):
+    """A laboratory result as reported, with the lab's own reference range (ULN = ``reference_high``)."""
+
+    kind: Literal["lab"] = "lab"
+    name: str
+    code: str | None = None
+    value_number: float | None = None
+    value_text: str | None = None
+    unit: str | None = None
+    reference_low: float | None = None
+    reference_high: float | None = None
+    effective: str | None = None
+
+
+class ClinicalFinding(Fact):
+    """A condition other than the cancer being treated, or a status such as pregnancy; ``present``
+    is False for an explicit negative (refuted Condition, mCODE comorbidity recorded absent)."""
+
+    kind: Literal["finding"] = "finding"
+    code_system: str | None = None
+    code: str | None = None
+    display: str
+    present: bool = True
+    clinical_status: str | None = None
+    onset: str | None = None
+    abatement: str | None = None
+    effective: str | None = None
+
+
+class GeneTesting(Fact):
+    """Genes a test examined (panel coverage, or a pertinent negative): in these genes, no
+    reported variant is a result, not missing data."""
+
+    kind: Literal["gene_testing"] = "gene_testing"
+    test: str | None = None
+    genes: tuple[str, ...]
+    scope: Literal["region_studied", "no_variant_found"] = "region_studied"
+    method: str | None = None
+    effective: str | None = None
 
 
 AnyFact = (
@@ -143,6 +186,9 @@ AnyFact = (
     | Biomarker
     | PerformanceStatus
     | Treatment
+    | LabResult
+    | ClinicalFinding
+    | GeneTesting
 )
 
 
@@ -206,6 +252,9 @@ class PatientRecord(BaseModel):
     treatments: list[RecordedFact]
     timeline: list[TimelineEntry]
     genome_builds: list[str]
+    labs: list[RecordedFact] = Field(default_factory=list)
+    findings: list[RecordedFact] = Field(default_factory=list)
+    gene_tests: list[RecordedFact] = Field(default_factory=list)
 
 
 VariantSort = Literal["file", "gene", "-gene", "vaf", "-vaf", "depth", "-depth"]

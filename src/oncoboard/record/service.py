@@ -5,36 +5,35 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session, defer
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, defer
 
 from oncoboard.errors import NotFound
 from oncoboard.governance import gate
 from oncoboard.governance.gate import Access
 from oncoboard.governance.vocabulary import Action
 from oncoboard.ingest.models import ImportRow
+from oncoboard.record.labels import describe
 from oncoboard.record.models import FactRow, PatientRow, RawBlockRow
 from oncoboard.record.schemas import (
     AnyFact,
-    Biomarker,
-    CancerCondition,
-    CopyNumberChange,
-    Demographics,
     FactDetail,
     PatientRecord,
     PatientSummary,
-    PerformanceStatus,
     Provenance,
     RecordedFact,
-    SomaticVariant,
-    Specimen,
     TimelineEntry,
     Treatment,
     VariantPage,
     VariantSort,
+)
+from oncoboard.record.variants import (
+    VariantFilter,
+    count_variants,
+    gene_spellings,
+    variant_query,
 )
 
 _FACT = TypeAdapter(AnyFact)
@@ -48,6 +47,9 @@ _SECTIONS = {
     "biomarker": "biomarkers",
     "performance_status": "performance_status",
     "treatment": "treatments",
+    "lab": "labs",
+    "finding": "findings",
+    "gene_testing": "gene_tests",
 }
 _GENOMIC = ("variant", "copy_number", "fusion")
 # Listed rather than ``kind != 'variant'`` so the (patient, kind) index skips the variants.
@@ -108,7 +110,7 @@ def _str(value: object) -> str | None:
 def _count(session: Session, patient_id: int, kind: str, gene: str | None = None) -> int:
     query = select(func.count()).where(FactRow.patient_id == patient_id, FactRow.kind == kind)
     if gene:
-        query = query.where(FactRow.gene.in_(_gene_spellings(gene)))
+        query = query.where(FactRow.gene.in_(gene_spellings(gene)))
     return int(session.scalar(query) or 0)
 
 
@@ -129,6 +131,8 @@ def get_patient_record(
     variant_offset: int = 0,
     gene: str | None = None,
     sort: VariantSort = "file",
+    passed_only: bool = False,
+    consequence: str | None = None,
 ) -> PatientRecord:
     """The whole record of one patient; variants paged (a tumour can carry tens of thousands).
 
@@ -142,8 +146,9 @@ def get_patient_record(
         .where(FactRow.patient_id == patient.id, FactRow.kind.in_(_NOT_VARIANTS))
         .order_by(FactRow.id)
     ).all()
+    chosen = VariantFilter(gene=gene, passed_only=passed_only, consequence=consequence)
     variants = session.scalars(
-        _variant_query(patient.id, gene, sort).limit(variant_limit).offset(variant_offset)
+        variant_query(patient.id, chosen, sort).limit(variant_limit).offset(variant_offset)
     ).all()
     recorded = _recorded_all(session, [*other, *variants])
     sections: dict[str, list[RecordedFact]] = defaultdict(list)
@@ -155,7 +160,7 @@ def get_patient_record(
         conditions=sections["conditions"],
         specimens=sections["specimens"],
         variants=sections["variants"],
-        variant_total=_count(session, patient.id, "variant", gene),
+        variant_total=count_variants(session, patient.id, chosen),
         copy_numbers=sections["copy_numbers"],
         fusions=sections["fusions"],
         biomarkers=sections["biomarkers"],
@@ -163,6 +168,9 @@ def get_patient_record(
         treatments=sections["treatments"],
         timeline=_timeline(recorded),
         genome_builds=_builds(session, patient.id),
+        labs=sections["labs"],
+        findings=sections["findings"],
+        gene_tests=sections["gene_tests"],
     )
 
 
@@ -177,50 +185,19 @@ def list_variants(
 ) -> VariantPage:
     """One page of a patient's variants, optionally of one gene, in the order asked for."""
     patient = _patient(session, access)
-    rows = session.scalars(_variant_query(patient.id, gene, sort).limit(limit).offset(offset)).all()
+    chosen = VariantFilter(gene=gene)
+    rows = session.scalars(
+        variant_query(patient.id, chosen, sort).limit(limit).offset(offset)
+    ).all()
     return VariantPage(
         patient_id=patient.external_id,
         items=_recorded_all(session, rows),
-        total=_count(session, patient.id, "variant", gene),
+        total=count_variants(session, patient.id, chosen),
         limit=limit,
         offset=offset,
         gene=gene or None,
         sort=sort,
     )
-
-
-def _gene_spellings(gene: str) -> tuple[str, ...]:
-    """HGNC symbols are upper case except a few (``C11orf95``): match as typed and upper-cased."""
-    text = gene.strip()
-    return (text, text.upper())
-
-
-def _variant_query(patient_id: int, gene: str | None, sort: VariantSort) -> Select[Any]:
-    query = (
-        select(FactRow)
-        .options(defer(FactRow.raw))
-        .where(FactRow.patient_id == patient_id, FactRow.kind == "variant")
-    )
-    if gene:
-        query = query.where(FactRow.gene.in_(_gene_spellings(gene)))
-        if sort == "file":
-            # same order for one gene, but lets SQLite walk the gene index instead of all rows
-            return query.order_by(FactRow.gene, FactRow.id)
-    return query.order_by(*_order(sort))
-
-
-def _order(sort: VariantSort) -> list[ColumnElement[Any] | InstrumentedAttribute[Any]]:
-    """Gene order walks the (patient, kind, gene, id) index; VAF and depth read the payload."""
-    descending = sort.startswith("-")
-    key = sort.lstrip("-")
-    if key == "gene":
-        if descending:
-            return [FactRow.gene.desc(), FactRow.id.desc()]
-        return [FactRow.gene, FactRow.id]
-    if key in ("vaf", "depth"):
-        value = FactRow.payload[key].as_float()
-        return [(value.desc() if descending else value.asc()).nulls_last(), FactRow.id]
-    return [FactRow.id]
 
 
 def _builds(session: Session, patient_id: int) -> list[str]:
@@ -371,27 +348,3 @@ def _dated(fact: AnyFact) -> list[tuple[str, str]]:
     if isinstance(fact, Treatment) and fact.end:
         events.append((str(fact.end), f"{describe(fact)} (ended)"))
     return events
-
-
-def describe(fact: AnyFact) -> str:
-    """A one-line clinical label for a fact."""
-    if isinstance(fact, CancerCondition):
-        stage = f" (stage {fact.stage})" if fact.stage else ""
-        return f"Diagnosis: {fact.display or fact.code}{stage}"
-    if isinstance(fact, Treatment):
-        return f"{fact.category.title()}: {fact.name}"
-    if isinstance(fact, Specimen):
-        kind = f" ({fact.specimen_type})" if fact.specimen_type else ""
-        return f"Specimen {fact.specimen_id}{kind}"
-    if isinstance(fact, Biomarker):
-        value = fact.value_text if fact.value_text is not None else fact.value_number
-        return f"{fact.name}: {value}" + (f" {fact.unit}" if fact.unit else "")
-    if isinstance(fact, PerformanceStatus):
-        return f"{fact.scale} {fact.score}"
-    if isinstance(fact, Demographics):
-        return f"{fact.name or 'unnamed'}, born {fact.birth_date or '?'}, sex {fact.sex or '?'}"
-    if isinstance(fact, SomaticVariant):
-        return f"{fact.gene or '?'} {fact.hgvs_p or fact.hgvs_c or ''}".strip()
-    if isinstance(fact, CopyNumberChange):
-        return f"{fact.gene} {fact.change.replace('_', ' ')}"
-    return f"{fact.gene_5p or '?'}::{fact.gene_3p or '?'} fusion"

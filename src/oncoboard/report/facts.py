@@ -59,12 +59,19 @@ class Findings:
     other: list[Finding]
 
 
-def findings(runs: Sequence[PatientAssessment]) -> Findings:
+def findings(
+    runs: Sequence[PatientAssessment], options: Sequence[engine.Finding] | None = None
+) -> Findings:
+    """Report entries; ``options``: the options that stand after the whole-tumour check."""
+
     def convert(pick: str) -> list[Finding]:
         found = [finding(f) for run in runs for f in getattr(run.assessment, pick)]
         return sorted(found, key=_sort_key)
 
-    return Findings(convert("options"), convert("resistance"), convert("other"))
+    if options is None:
+        return Findings(convert("options"), convert("resistance"), convert("other"))
+    kept = sorted((finding(f) for f in options), key=_sort_key)
+    return Findings(kept, convert("resistance"), convert("other"))
 
 
 def finding(found: engine.Finding) -> Finding:

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
+from oncoboard.edge.templates import templates
 from oncoboard.report.schemas import Report
-from oncoboard.web.routes import templates
 
 
 def standalone_html(report: Report) -> str:

@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from oncoboard.actionability.service import propose_new
-from oncoboard.api.deps import SessionDep
-from oncoboard.api.problems import problem_responses
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.problems import problem_responses
+from oncoboard.edge.templates import templates
 from oncoboard.errors import NotFound
 from oncoboard.governance import decisions, gate
 from oncoboard.governance.decisions import ReviewedRecommendation
@@ -25,7 +26,6 @@ from oncoboard.report import service
 from oncoboard.report.output import MEDIA_TYPES, render
 from oncoboard.report.render_fhir import bundle, validate
 from oncoboard.report.schemas import Format, Report
-from oncoboard.web.routes import templates
 
 api = APIRouter(tags=["reports"])
 pages = APIRouter(include_in_schema=False)
@@ -35,6 +35,9 @@ KbQuery = Annotated[
 ]
 GeneLevel = Annotated[
     bool, Query(description="Include gene-level ('any mutation') evidence, low specificity")
+]
+IncludeFiltered = Annotated[
+    bool, Query(description="Include variant calls whose FILTER is not PASS (flagged)")
 ]
 
 
@@ -60,10 +63,14 @@ def report_json(
     session: SessionDep,
     kb: KbQuery = None,
     gene_level: GeneLevel = False,
+    include_filtered: IncludeFiltered = False,
 ) -> Report:
     """Get the tumour-board report for one patient against the selected KB releases."""
     access = service.authorize(session, actor, patient_id, "report json")
-    return service.build_report(session, access=access, kb=kb, gene_level=gene_level)
+    gate.authorize_export(session, actor=actor, patient_id=patient_id, obj="report json")
+    return service.build_report(
+        session, access=access, kb=kb, gene_level=gene_level, include_filtered=include_filtered
+    )
 
 
 @api.get(
@@ -77,18 +84,26 @@ def report_fhir(
     session: SessionDep,
     kb: KbQuery = None,
     gene_level: GeneLevel = False,
+    include_filtered: IncludeFiltered = False,
 ) -> FhirBundle:
     """Get the report as a FHIR R4 Bundle with a genomic-report DiagnosticReport."""
     access = service.authorize(session, actor, patient_id, "report fhir")
-    data = bundle(service.build_report(session, access=access, kb=kb, gene_level=gene_level))
+    gate.authorize_export(session, actor=actor, patient_id=patient_id, obj="report fhir")
+    data = bundle(
+        service.build_report(
+            session, access=access, kb=kb, gene_level=gene_level, include_filtered=include_filtered
+        )
+    )
     validate(data)
     return FhirBundle.model_validate(data)
 
 
-def _query(kb: list[str] | None, gene_level: bool) -> str:
+def _query(kb: list[str] | None, gene_level: bool, include_filtered: bool = False) -> str:
     params: list[tuple[str, str]] = [("kb", k) for k in kb or []]
     if gene_level:
         params.append(("gene_level", "true"))
+    if include_filtered:
+        params.append(("include_filtered", "true"))
     return "?" + urlencode(params) if params else "?"
 
 
@@ -106,15 +121,18 @@ def report_page(
     session: SessionDep,
     kb: KbQuery = None,
     gene_level: GeneLevel = False,
+    include_filtered: IncludeFiltered = False,
 ) -> HTMLResponse:
     """The report with the board's decision forms for its proposed recommendations."""
     access = service.authorize(session, actor, patient_id, "report page")
-    report = service.build_report(session, access=access, kb=kb, gene_level=gene_level)
+    report = service.build_report(
+        session, access=access, kb=kb, gene_level=gene_level, include_filtered=include_filtered
+    )
     context = {
         "report": report,
         "available": service.release_ids(session, None),
         "selected": [r.release_id for r in report.releases],
-        "query": _query(kb, gene_level),
+        "query": _query(kb, gene_level, include_filtered),
         "board": _board(session, access, report),
         "can_propose": bool(allowed_purposes(actor.roles, Action.EDIT_RECORD)),
         "can_decide": bool(allowed_purposes(actor.roles, Action.DECIDE)),
@@ -130,10 +148,14 @@ def report_download(
     format: Format = "pdf",
     kb: KbQuery = None,
     gene_level: GeneLevel = False,
+    include_filtered: IncludeFiltered = False,
 ) -> Response:
     """The report as a file named ``<patient>.oncoboard.<build>.<kind>.<ext>``."""
     access = service.authorize(session, actor, patient_id, f"report {format}")
-    report = service.build_report(session, access=access, kb=kb, gene_level=gene_level)
+    gate.authorize_export(session, actor=actor, patient_id=patient_id, obj=f"report {format}")
+    report = service.build_report(
+        session, access=access, kb=kb, gene_level=gene_level, include_filtered=include_filtered
+    )
     name = service.file_name(report, format)
     return Response(
         render(report, format),

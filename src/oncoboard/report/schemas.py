@@ -115,6 +115,8 @@ class TierSection(_Frozen):
 
     tier: str
     findings: list[Finding]
+    rationale: list[str] = Field(default_factory=list, description="the tier rules, once each")
+    rows: list[OptionRow] = Field(default_factory=list)
 
 
 class Alternative(_Frozen):
@@ -190,5 +192,97 @@ class Report(_Frozen):
     )
     not_evaluated: list[NotEvaluatedGroup]
     counts: list[ReleaseCounts]
+    key_alterations: list[KeyAlteration] = Field(default_factory=list)
+    contraindicated: list[ContraindicatedOption] = Field(default_factory=list)
+    germline: list[GermlineNote] = Field(default_factory=list)
+    variant_tiers: VariantTiers | None = None
+    filtered_calls: FilteredCalls | None = None
     stamp: Stamp
     generated_at: datetime = Field(description="the only field that differs between two runs")
+
+
+# --- Readable report (issue 13): summary rows, contraindications, germline, Tier III/IV ---
+
+
+class OptionRow(_Frozen):
+    """One (alteration, therapy) of a tier: duplicate assertions merged with all their evidence."""
+
+    alteration: str = Field(description="the patient's alteration(s), e.g. 'EGFR p.L858R'")
+    therapy: str
+    on_label: bool
+    amp_tier: str
+    amp_level: str
+    escat: str
+    tumour_types: list[str] = Field(description="tumour types of the merged evidence")
+    evidence: list[str] = Field(description="one line per assertion: release, id, level, source")
+    releases: list[str]
+    assertions: int
+    filtered_call: bool = Field(description="rests on a call whose FILTER is not PASS")
+
+
+class ContraindicatedOption(_Frozen):
+    """An option undone by co-occurring resistance or documented progression: both facts."""
+
+    alteration: str
+    therapy: str
+    amp_tier: str
+    why: str
+    option: Finding
+    resistance: Finding | None = None
+    treatment: str | None = None
+    assertions: int = Field(default=1, description="option assertions merged into this row")
+    assertion_ids: list[str] = Field(default_factory=list)
+
+
+class KeyAlteration(_Frozen):
+    gene: str
+    change: str
+    kind: str
+    vaf: float | None = None
+    origin: str | None = None
+    filter: str | None = Field(default=None, description="FILTER as called; None: not applied")
+    passed: bool = True
+    germline_significance: bool = False
+
+
+class GermlineNote(_Frozen):
+    """A variant in a gene with germline significance: its origin and any testing prompt."""
+
+    gene: str
+    change: str
+    vaf: float | None
+    origin: str
+    prompt: str | None
+    why: str
+    citation: str
+
+
+class UncertainVariant(_Frozen):
+    """A variant in a cancer gene without actionable evidence: AMP Tier III or IV."""
+
+    gene: str
+    change: str
+    consequence: str | None
+    vaf: float | None
+    oncogenicity: str
+    points: int
+    criteria: list[str]
+
+
+class VariantTiers(_Frozen):
+    tier3: list[UncertainVariant]
+    tier4: list[UncertainVariant]
+    other_genes: int = Field(description="variants outside the cancer-gene list (not listed)")
+    cancer_genes: int = Field(description="size of the cancer-gene list used")
+    gene_list: str = Field(description="where the cancer-gene list comes from")
+    not_scored: str
+
+
+class FilteredCalls(_Frozen):
+    count: int
+    included: bool
+    values: dict[str, int]
+
+
+TierSection.model_rebuild()
+Report.model_rebuild()

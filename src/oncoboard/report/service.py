@@ -25,11 +25,13 @@ from oncoboard.governance import gate
 from oncoboard.governance.gate import Access, Actor
 from oncoboard.governance.recommendation import Recommendation
 from oncoboard.governance.vocabulary import Action, Purpose
-from oncoboard.knowledge.models import KbReleaseRow
+from oncoboard.knowledge import germline
+from oncoboard.knowledge.models import KbAssertionRow, KbReleaseRow
 from oncoboard.knowledge.schemas import KbReleaseInfo
 from oncoboard.record import service as record_service
 from oncoboard.record.schemas import PatientRecord
 from oncoboard.report import facts as report_facts
+from oncoboard.report import summary
 from oncoboard.report.notes import not_evaluated_groups, notes_for
 from oncoboard.report.schemas import (
     TIME_FIELD,
@@ -44,6 +46,8 @@ from oncoboard.report.schemas import (
 )
 
 TIERS = ("Tier I", "Tier II", "Tier III", "Tier IV")
+# Match levels that name the variant itself ("known pathogenic" for the germline prompt).
+_EXACT = ("exact genomic", "protein change")
 _EXTENSIONS: dict[str, tuple[str, str]] = {
     "html": ("report", "html"),
     "pdf": ("report", "pdf"),
@@ -72,10 +76,15 @@ def release_ids(session: Session, wanted: Sequence[str] | None) -> list[str]:
 
 
 def assess_all(
-    session: Session, *, access: Access, releases: Sequence[str], gene_level: bool
+    session: Session,
+    *,
+    access: Access,
+    releases: Sequence[str],
+    gene_level: bool,
+    include_filtered: bool = False,
 ) -> list[PatientAssessment]:
     """The engine once per release (exact per-release counts)."""
-    options = EngineOptions(gene_level=gene_level)
+    options = EngineOptions(gene_level=gene_level, include_filtered=include_filtered)
     return [
         assess_patient(session, access=access, release_ids=[rid], options=options)
         for rid in releases
@@ -88,15 +97,41 @@ def build_report(
     access: Access,
     kb: Sequence[str] | None = None,
     gene_level: bool = False,
+    include_filtered: bool = False,
     now: datetime | None = None,
 ) -> Report:
     """One report for the gate-approved patient against the selected (default: all) releases."""
     gate.require(access, Action.VIEW_RECORD)
     record = record_service.get_patient_record(session=session, access=access, variant_limit=1)
+    chosen = release_ids(session, kb)
     runs = assess_all(
-        session, access=access, releases=release_ids(session, kb), gene_level=gene_level
+        session,
+        access=access,
+        releases=chosen,
+        gene_level=gene_level,
+        include_filtered=include_filtered,
     )
-    return assemble(record, runs, gene_level=gene_level, now=now)
+    genes = cancer_genes(session, chosen)
+    return assemble(
+        record, runs, gene_level=gene_level, now=now, genes=genes, include_filtered=include_filtered
+    )
+
+
+def cancer_genes(
+    session: Session, releases: Sequence[str]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """(cancer genes, tumour suppressors) of the consulted releases plus the germline list."""
+    rows = session.execute(
+        select(KbAssertionRow.gene, KbAssertionRow.rule_kind).where(
+            KbAssertionRow.release_id.in_(list(releases)), KbAssertionRow.gene.is_not(None)
+        )
+    ).all()
+    named = {str(gene) for gene, _ in rows}
+    lof = {str(gene) for gene, kind in rows if kind == "loss_of_function"}
+    return (
+        frozenset(named | set(germline.GENES)),
+        frozenset(lof | germline.TUMOUR_SUPPRESSORS),
+    )
 
 
 def merged_recommendations(
@@ -106,9 +141,8 @@ def merged_recommendations(
     if not runs:
         return []
     merged = engine.Assessment(patient_id=patient_id, tumor_type=runs[0].assessment.tumor_type)
-    merged.options = sorted(
-        (f for run in runs for f in run.assessment.options), key=report_facts.finding_key
-    )
+    kept, _ = summary.whole_tumour(runs)
+    merged.options = sorted(kept, key=report_facts.finding_key)
     return engine.recommendations(merged)
 
 
@@ -118,10 +152,24 @@ def assemble(
     *,
     gene_level: bool,
     now: datetime | None = None,
+    genes: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset()),
+    include_filtered: bool = False,
 ) -> Report:
     """Pure: the record summary and the engine runs → a sorted, stamped report."""
     releases = [run.releases[0] for run in runs]
-    findings = report_facts.findings(runs)
+    kept, moved = summary.whole_tumour(runs)
+    findings = report_facts.findings(runs, options=kept)
+    rows = summary.option_rows(kept)
+    facts = summary.patient_facts(runs)
+    exact = {
+        f.fact_id
+        for found in kept
+        if found.result.level is not None and found.result.level.value in _EXACT
+        for f in found.result.facts
+    }
+    tiered = {f.fact_id for found in kept for f in found.result.facts} | {
+        f.fact_id for run in runs for found in run.assessment.resistance for f in found.result.facts
+    }
     recommendations = [_recommendation(r) for r in merged_recommendations(record.patient_id, runs)]
     builds = sorted(record.genome_builds)
     draft = Report(
@@ -129,7 +177,12 @@ def assemble(
         releases=[_release(r) for r in releases],
         notes=notes_for(record, runs, gene_level=gene_level),
         tiers=[
-            TierSection(tier=t, findings=[f for f in findings.options if f.amp_tier == t])
+            TierSection(
+                tier=t,
+                findings=[f for f in findings.options if f.amp_tier == t],
+                rationale=summary.rationale(kept, t),
+                rows=rows.get(t, []),
+            )
             for t in TIERS
             if any(f.amp_tier == t for f in findings.options)
         ],
@@ -138,6 +191,11 @@ def assemble(
         other=findings.other,
         not_evaluated=not_evaluated_groups(runs),
         counts=report_facts.counts(runs),
+        key_alterations=summary.key_alterations(runs),
+        contraindicated=summary.contraindicated(moved),
+        germline=summary.germline_notes(facts, exact),
+        variant_tiers=summary.variant_tiers(facts, tiered, genes[0], genes[1]),
+        filtered_calls=summary.filtered_calls(runs),
         stamp=Stamp(
             software_version=__version__,
             kb_releases=[f"{r.release_id} sha256:{r.sha256}" for r in releases],

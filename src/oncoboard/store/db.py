@@ -4,15 +4,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Executable, create_engine, event
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+
+from oncoboard.errors import InputError
 
 
 class RawJSON(str):
@@ -45,8 +45,35 @@ def make_engine(database_url: str) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
-        return engine
-    return create_engine(database_url, pool_pre_ping=True, json_serializer=_json_serializer)
+    else:
+        engine = create_engine(database_url, pool_pre_ping=True, json_serializer=_json_serializer)
+    event.listen(engine, "before_cursor_execute", _integers_in_range)
+    return engine
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _integers_in_range(
+    _connection: Any,
+    _cursor: Any,
+    _statement: str,
+    parameters: Any,
+    _context: Any,
+    executemany: bool,
+) -> None:
+    """An id or offset of 2^63 or more reached the driver as a 500 (``OverflowError`` on
+    SQLite, "out of range" on PostgreSQL): refuse it as bad input (422, exit 3), for every
+    route and command at once. Bulk inserts (executemany) carry only values we built."""
+    if executemany or not parameters:
+        return
+    values = parameters.values() if isinstance(parameters, dict) else parameters
+    for value in values:
+        if type(value) is int and not INT64_MIN <= value <= INT64_MAX:
+            raise InputError(
+                f"the number {value} is out of range: ids, offsets and counts must lie "
+                f"between {INT64_MIN} and {INT64_MAX}"
+            )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -97,6 +124,10 @@ def insert_or_skip(
     key = (dialect, model.__tablename__, conflict, returning)
     statement = _SKIPPING_INSERTS.get(key)
     if statement is None:
+        # imported here: loading both dialects cost every CLI command start-up time (#17)
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
         table = model.__table__
         insert = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(table)
         insert = insert.on_conflict_do_nothing(index_elements=list(conflict))
@@ -147,11 +178,18 @@ def end_unit(session: Session, error: BaseException | None) -> None:
         session.close()
 
 
-def _record_denial(session: Session, error: BaseException) -> None:
-    """A refused access rolls back, then its audit entry is committed on its own."""
-    from oncoboard.governance.audit import AuditEvent, append
+# What a failed unit of work records after its rollback, registered by a higher layer: governance
+# commits a refused access's audit entry on its own (the store never imports governance).
+FailureRecorder = Callable[[Session, BaseException], None]
+_failure_recorders: list[FailureRecorder] = []
 
-    event = getattr(error, "audit_event", None)
-    if isinstance(event, AuditEvent):
-        append(session, event)
-        session.commit()
+
+def on_unit_failure(recorder: FailureRecorder) -> FailureRecorder:
+    """Register ``recorder`` to run after every rolled-back unit of work (decorator)."""
+    _failure_recorders.append(recorder)
+    return recorder
+
+
+def _record_denial(session: Session, error: BaseException) -> None:
+    for recorder in _failure_recorders:
+        recorder(session, error)

@@ -21,21 +21,32 @@ from oncoboard.trials.schemas import (
     BiomarkerStatusConstraint,
     BrainMetastasesConstraint,
     CancerTypeConstraint,
+    ConditionHistoryConstraint,
     Criterion,
+    DiseaseExtentConstraint,
     EcogConstraint,
     GeneAlterationConstraint,
+    InfectionConstraint,
     LabConstraint,
+    MeasurableDiseaseConstraint,
     PregnancyConstraint,
     PriorLinesConstraint,
+    PriorMalignancyConstraint,
     PriorTherapyConstraint,
     SexConstraint,
     StageConstraint,
 )
 
-FORMAT = 1
-# (inclusion?, partial, has exceptions, ((constraint, any-of group, constraint type), ...)); the
-# criterion id is left out so equal criteria of different trials share one plan (and one state)
-Plan = tuple[bool, bool, bool, tuple[tuple[Any, int, str], ...]]
+FORMAT = 3
+# (inclusion?, partial, has exceptions, open alternatives, conditional, subject partial, widened,
+#  ((constraint, any-of group, constraint type, negated, subject?), ...)): the flags of
+# ``FLAGS`` in order, then the parts; the criterion id is left out so equal criteria of
+# different trials share one plan (and one state)
+FLAGS = (
+    "inclusion", "partial", "has_exceptions", "open_alternatives", "conditional",
+    "subject_partial", "widened",
+)  # fmt: skip
+Plan = tuple[Any, ...]
 Model = TypeVar("Model", bound=BaseModel)
 
 _KINDS: dict[str, type[BaseModel]] = {
@@ -44,7 +55,8 @@ _KINDS: dict[str, type[BaseModel]] = {
         AgeConstraint, SexConstraint, CancerTypeConstraint, StageConstraint,
         GeneAlterationConstraint, BiomarkerStatusConstraint, EcogConstraint,
         PriorTherapyConstraint, PriorLinesConstraint, LabConstraint, BrainMetastasesConstraint,
-        PregnancyConstraint,
+        PregnancyConstraint, DiseaseExtentConstraint, MeasurableDiseaseConstraint,
+        InfectionConstraint, PriorMalignancyConstraint, ConditionHistoryConstraint,
     )
 }  # fmt: skip
 _CONSTRAINTS: dict[tuple[Any, ...], BaseModel] = {}
@@ -63,11 +75,14 @@ def encode(criteria: Sequence[Criterion]) -> dict[str, Any]:
     """The payload stored next to the criteria at import (JSON)."""
     return {
         "format": FORMAT,
-        "unstructured": sum(1 for c in criteria if not c.constraints),
+        "unstructured": sum(
+            1 for c in criteria if not c.constraints and c.category != "administrative"
+        ),
         "criteria": [
             [
-                c.id, c.section == "inclusion", c.partial, c.has_exceptions,
-                [[s.group, s.constraint.model_dump(mode="json")] for s in c.constraints],
+                c.id, [c.section == "inclusion", *(getattr(c, f) for f in FLAGS[1:])],
+                [[s.group, s.constraint.model_dump(mode="json"), s.negated, s.subject]
+                 for s in c.constraints],
             ]
             for c in criteria
             if c.constraints
@@ -80,9 +95,12 @@ def decode(payload: Mapping[str, Any] | None) -> Compact | None:
     if not payload or payload.get("format") != FORMAT:
         return None
     entries = tuple(
-        (str(cid), plan(inclusion, partial, exceptions, [(constraint(v), g) for g, v in parts]))
-        for cid, inclusion, partial, exceptions, parts in payload["criteria"]
-    )
+        (
+            str(cid),
+            plan(flags, [(constraint(v), g, negated, subject) for g, v, negated, subject in parts]),
+        )
+        for cid, flags, parts in payload["criteria"]
+    )  # fmt: skip
     return Compact(int(payload["unstructured"]), entries)
 
 
@@ -101,17 +119,16 @@ def constraint(values: Mapping[str, Any]) -> Any:
     return found
 
 
-def plan(
-    inclusion: bool, partial: bool, exceptions: bool, parts: Sequence[tuple[Any, int]]
-) -> Plan:
-    """One interned plan per distinct criterion logic (constraints are interned: keyed by id)."""
-    key = (inclusion, partial, exceptions, tuple((id(c), g) for c, g in parts))
+def plan(flags: Sequence[bool], parts: Sequence[tuple[Any, int, bool, bool]]) -> Plan:
+    """One interned plan per distinct criterion logic (constraints are interned: keyed by id).
+    ``flags``: in the order of ``FLAGS``."""
+    key = (*map(bool, flags), tuple((id(c), g, n, s) for c, g, n, s in parts))
     found = _PLANS.get(key)
     if found is None:
         found = _PLANS[key] = (
-            bool(inclusion), bool(partial), bool(exceptions),
-            tuple((c, int(g), str(c.type)) for c, g in parts),
-        )  # fmt: skip
+            *map(bool, flags),
+            tuple((c, int(g), str(c.type), bool(n), bool(s)) for c, g, n, s in parts),
+        )
     return found
 
 

@@ -2,8 +2,10 @@
 """Eligibility items → typed constraints, rule-based and deliberately narrow.
 
 A phrase is structured only when a rule reads it exactly; everything else stays a criterion for
-review. Cohort-specific or conditional items ("Part 1A: …", "patients with X must …", "… are
-eligible if …") are never structured: they do not apply to every patient.
+review. Conditional items ("Patients with X must …", "For some parts of the study, …") are read
+with their subject apart and marked conditional (``scope``); permissions and subgroup
+alternatives are set aside as exceptions; items only a clinician can judge get their own
+category.
 """
 
 from __future__ import annotations
@@ -11,27 +13,36 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from oncoboard.trials import labs, read_disease, read_molecular, read_person, read_therapy
+from oncoboard.trials import (
+    administrative,
+    labs,
+    negation,
+    read_disease,
+    read_history,
+    read_molecular,
+    read_person,
+    read_therapy,
+    scope,
+)
 from oncoboard.trials.criteria import Item, split
 from oncoboard.trials.schemas import (
     AgeConstraint,
+    CancerTypeConstraint,
+    Constraint,
     Criterion,
+    DiseaseExtentConstraint,
     Eligibility,
     Found,
     SexConstraint,
+    StageConstraint,
     Structured,
 )
-
-_CONDITIONAL = re.compile(
-    r"^(?:part|cohort|arm)\s*\w*\s*:|\bfor (?:some|one|select|certain) (?:parts?|patients|arms?|"
-    r"cohorts?)\b|\bsome parts of the study\b|\b(?:are|is) (?:also )?eligible\b|"
-    r"\bpatients with [^,;:]{3,60}? must\b|\bcohort\b|(?:cancer|tumou?rs?)\s*:",
-    re.IGNORECASE,
-)
+from oncoboard.trials.vocabulary import GENES
 
 _ECOG_LONG = re.compile(r"Eastern Cooperative Oncology Group\s*\(\s*ECOG\s*\)\s*", re.IGNORECASE)
 
 _ANY_OF_TYPES = ("cancer_type", "gene_alteration")
+_LISTED = frozenset({"infection", "condition_history", "brain_metastases", "prior_malignancy"})
 
 _EXCEPTION = re.compile(r"\b(?:except|unless|excluding|other than|allowed|permitted)\b", re.I)
 
@@ -47,9 +58,49 @@ _STOP = frozenset((
     "group", "ecog", "level", "count", "absolute", "prior", "previous", "previously", "received",
     "receive", "treatment", "therapy", "also", "only", "locally", "advanced", "metastatic",
     "unresectable", "recurrent", "mutation", "mutations", "tumor", "tumors", "tumour", "tumours",
-    "cancer", "confirmed", "either",
+    "cancer", "confirmed", "either", "following", "first", "dose", "doses", "study", "drug",
+    "days", "weeks", "months", "week", "month", "day", "initiation", "enrollment", "enrolment",
+    "randomization", "randomisation", "screening", "start", "time", "within", "since", "before",
+    "after", "past", "last", "diseases", "virus", "infection", "infections", "antibody",
+    "antigen", "seropositive", "seronegative", "active", "current", "concurrent", "ongoing",
+    "such", "including", "etc", "following", "those", "participants", "can", "per", "criteria",
+    "version", "recist", "response", "evaluation", "solid", "defined", "one", "lesion",
+    "lesions", "measurable", "who", "with", "their", "from", "have", "has", "been", "clinical",
+    # no requirement in these: specimens and assays, the subject of a pregnancy item, fillers
+    "specifically", "harboring", "harbouring", "tissue", "circulating", "deoxyribonucleic",
+    "acid", "dna", "ctdna", "child", "bearing",
+    "childbearing", "potential", "wocbp", "form", "mean", "calculated", "electrocardiograms",
+    "electrocardiogram", "ecg", "ecgs", "triplicate", "long", "term", "equivalent", "drugs",
+    "include", "including", "includes", "dose", "levels", "serum", "institutional",
+    "containing", "regimen", "regimens", "part", "coagulation", "function", "normalised",
+    "normalized",
 ))  # fmt: skip
 _WORD = re.compile(r"[A-Za-z]{3,}")
+# phrases in these families can sit under a negation ("no prior …", "without …")
+_NEGATABLE = frozenset({
+    "prior_therapy", "brain_metastases", "condition_history", "infection", "prior_malignancy",
+    "pregnancy", "gene_alteration", "measurable_disease",
+})  # fmt: skip
+_TRIGGER = re.compile(
+    r"\b(?:except(?: for)?|excluding|other than|with the exception of|unless|no|not|without|"
+    r"never|free of|absence of|negative for)\b(?:\s+(?:the|any|a))?[\s(:,]*$",
+    re.IGNORECASE,
+)
+_EXPLANATION = re.compile(
+    r"\bbecause\b[^;]*|\(\s*(?:The|This|These|i\.e\.|e\.g\.|eg|such as|for example|"
+    r"including but not limited to)"
+    r"[^)]*\)|\bdue to the\b[^;]*|"
+    r"at the time of (?:signing )?(?:the )?(?:informed consent|ICF)|"
+    r"(?:^|(?<=[.;] ))(?:Subjects|Patients|Participants) may be transfused[^.;]*",
+    re.IGNORECASE,
+)
+_ALTERNATIVE = re.compile(
+    r"carcinoma|cancer|tumou?r|neoplasm|malignan|sarcoma|lymphoma|leuka?emia|melanoma|"
+    r"mesothelioma|glioma|\w+oma$|mutation|alteration|fusion|amplification|rearrangement",
+    re.IGNORECASE,
+)
+# a gene symbol: a known one, or letters followed by a number ("RAF1", "FGFR2", "NTRK3")
+_GENE_LIKE = re.compile(rf"(?:{'|'.join(sorted(GENES))})|[A-Z]{{2,5}}\d{{1,2}}[A-Z]?")
 
 
 def structure(eligibility: Eligibility) -> tuple[Criterion, ...]:
@@ -91,20 +142,80 @@ def _criterion(item: Item, criterion_id: str) -> Criterion:
         "end": item.end,
         "depth": item.depth,
     }
-    if _CONDITIONAL.search(text) or _CONDITIONAL.search(item.context):
+    if scope.unreadable(text, item.context):
         return Criterion(**base, not_structured_because="applies to one cohort or condition only")
-    work = _ECOG_LONG.sub(lambda m: "ECOG".ljust(len(m.group(0))), text)
-    found = extract(work, item.section)
-    if not found:
-        return Criterion(**base, not_structured_because="no rule reads this text")
-    found = _dedupe(found)
-    residual = _residual(work, [(s, e) for s, e, _ in found])
+    shaped = scope.shape(text, item.context)
+    work = _ECOG_LONG.sub(lambda m: "ECOG".ljust(len(m.group(0))), shaped.work)
+    body, subject_text = _split_subject(work, shaped)
+    found = extract(body, item.section)
+    subject = _subject(subject_text) if shaped.subject else []
+    if not found and not subject:
+        return _unread(base, text, shaped)
+    spans = [(s, e) for s, e, _ in found]
+    scoped = _scoped(body, _dedupe(found), item.section)
+    kept = [(s, e, c, negated) for s, e, c, negated, excepted in scoped if not excepted]
+    if not kept and not subject:
+        return Criterion(**base, not_structured_because="only exceptions were read")
+    kept = _linked(kept)
+    extra = _consumed_triggers(body, scoped) + _qualifier_spans(body, kept)
+    residual = _residual(body, spans, extra)
+    exceptions = bool(_EXCEPTION.search(" ".join(residual))) or shaped.loosened
+    # words after an exception trigger only loosen an inclusion / narrow an exclusion: the
+    # engine treats the exception itself; only words before it can add requirements
+    trigger = _EXCEPTION.search(body)
+    before = residual
+    if exceptions and trigger is not None:
+        cut = trigger.start()
+        clipped = [(s, min(e, cut)) for s, e in [*spans, *extra] if s < cut]
+        before = _residual(body[:cut], clipped, [])
+    subject_residual = _residual(subject_text, [(s, e) for s, e, _, _ in subject], [])
     return Criterion(
         **base,
-        constraints=_grouped(text, found),
-        partial=bool(residual),
-        has_exceptions=bool(_EXCEPTION.search(" ".join(residual))),
+        constraints=(
+            *_grouped(body, kept, item.section),
+            *_grouped(subject_text, subject, "inclusion", subject=True),
+        ),
+        partial=bool(before),
+        has_exceptions=exceptions,
+        open_alternatives=_alternatives(body, residual),
+        unread=" ".join(residual) or None,
+        conditional=shaped.conditional,
+        subject_partial=bool(subject_residual) or (shaped.subject is not None and not subject),
+        widened=shaped.widened,
     )
+
+
+def _split_subject(work: str, shaped: scope.Shape) -> tuple[str, str]:
+    """(the body with the subject clause blanked, the subject clause alone)."""
+    if shaped.subject is None:
+        return work, ""
+    start, end = shaped.subject
+    blank = list(work)
+    for s, e in (shaped.subject, *shaped.consumed):
+        blank[s:e] = " " * (e - s)
+    subject = " " * start + work[start:end] + " " * (len(work) - end)
+    return "".join(blank), subject
+
+
+def _subject(subject_text: str) -> list[Kept]:
+    """The readable phrases of a subject clause ("with metastatic colorectal cancer")."""
+    found = _dedupe(extract(subject_text, "inclusion"))
+    scoped = _scoped(subject_text, found, "inclusion")
+    return _linked([(s, e, c, negated) for s, e, c, negated, excepted in scoped if not excepted])
+
+
+def _unread(base: dict[str, object], text: str, shaped: scope.Shape) -> Criterion:
+    if shaped.judgement:
+        return Criterion(
+            **base, category="clinician_judgement",
+            not_structured_because="clinician judgement: no record decides it",
+        )  # fmt: skip
+    if administrative.is_administrative(text):
+        return Criterion(
+            **base, category="administrative",
+            not_structured_because="administrative (consent, willingness, logistics)",
+        )  # fmt: skip
+    return Criterion(**base, not_structured_because="no rule reads this text")
 
 
 def extract(text: str, section: str) -> list[Found]:
@@ -112,30 +223,122 @@ def extract(text: str, section: str) -> list[Found]:
     masked = text
     found: list[Found] = []
     therapy = list(read_therapy.prior_therapies(text, section))
+    therapy += list(read_therapy.lines(text))
     for start, end, _ in therapy:  # "KRAS G12C inhibitor" is a drug class, not a biomarker
         masked = masked[:start] + " " * (end - start) + masked[end:]
     found += therapy
+    malignancy = list(read_history.prior_malignancy(masked))
+    for start, end, _ in malignancy:  # "other malignancy except DCIS": not a breast cancer type
+        masked = masked[:start] + " " * (end - start) + masked[end:]
+    found += malignancy
     readers: list[Callable[[str], Iterator[Found]]] = [
-        read_person.age, read_person.ecog, read_molecular.genes, read_molecular.markers,
-        read_therapy.lines,
+        read_person.age, read_person.ecog, read_molecular.genes, read_molecular.families,
+        read_molecular.markers, read_disease.cancer_types, read_disease.stages,
+        read_disease.extents, read_disease.measurable, read_disease.brain,
+        read_person.pregnancy, read_history.infections, read_history.conditions,
     ]  # fmt: skip
-    if section == "inclusion":
-        readers += [read_disease.cancer_types, read_disease.stages]
-    else:
-        readers += [read_disease.brain, read_person.pregnancy, read_disease.stages]
     for reader in readers:
         found += list(reader(masked))
     found += labs.find(masked)
     return sorted(found, key=lambda f: f[0])
 
 
+Kept = tuple[int, int, Constraint, bool]
+
+
+def _linked(found: list[Kept]) -> list[Kept]:
+    """A stage or extent in the same item as a tumour type is that tumour's stage ("Stage I or
+    IV breast cancer")."""
+    codes = tuple(
+        code
+        for _, _, c, _ in found
+        if isinstance(c, CancerTypeConstraint) and not c.any_solid_tumour
+        for code in c.oncotree_codes
+    )
+    if not codes:
+        return found
+    return [
+        (s, e, c.model_copy(update={"oncotree_codes": codes}), n)
+        if isinstance(c, StageConstraint | DiseaseExtentConstraint)
+        else (s, e, c, n)
+        for s, e, c, n in found
+    ]
+
+
+def _qualifier_spans(text: str, kept: list[Kept]) -> list[tuple[int, int]]:
+    """Words a reader took into account without a span of their own: the time window and the
+    judgement words of a comorbidity, "active" of an infection."""
+    kinds = {c.type for _, _, c, _ in kept}
+    spans: list[tuple[int, int]] = []
+    if kinds & {"condition_history", "prior_malignancy", "infection"}:
+        for pattern in (read_history.WITHIN, read_history.QUALIFIED):
+            spans += [(m.start(), m.end()) for m in pattern.finditer(text)]
+    return spans
+
+
+def _scoped(
+    text: str, found: list[Found], section: str
+) -> list[tuple[int, int, Constraint, bool, bool]]:
+    """Each constraint with its negation and exception scope; tumour types in an exception
+    ("solid tumors (excluding NSCLC and CRC)") become carve-outs of the tumour type before.
+    No protocol requires pregnancy: a pregnancy phrase in an inclusion is always a negation."""
+    scopes = negation.scopes(text, [(s, e) for s, e, _ in found])
+    out: list[tuple[int, int, Constraint, bool, bool]] = []
+    for (start, end, constraint), where in zip(found, scopes, strict=True):
+        negated = where.negated and constraint.type in _NEGATABLE
+        if constraint.type == "pregnancy" and section == "inclusion":
+            negated = True
+        if where.excepted and isinstance(constraint, CancerTypeConstraint):
+            _carve_out(out, constraint)
+        out.append((start, end, constraint, negated, where.excepted))
+    return out
+
+
+def _carve_out(
+    out: list[tuple[int, int, Constraint, bool, bool]], excepted: CancerTypeConstraint
+) -> None:
+    for i in range(len(out) - 1, -1, -1):
+        s, e, c, negated, is_excepted = out[i]
+        if isinstance(c, CancerTypeConstraint) and not is_excepted:
+            codes = (*c.excluded_codes, *excepted.oncotree_codes)
+            out[i] = (s, e, c.model_copy(update={"excluded_codes": codes}), negated, False)
+            return
+
+
+def _consumed_triggers(
+    text: str, scoped: list[tuple[int, int, Constraint, bool, bool]]
+) -> list[tuple[int, int]]:
+    """The "except"/"excluding" word before read exceptions, and negation words before negated
+    phrases, count as read."""
+    spans = []
+    for start, _, _, negated, excepted in scoped:
+        if excepted or negated:
+            before = text[max(0, start - 45) : start]
+            trigger = _TRIGGER.search(before)
+            if trigger:
+                offset = start - len(before)
+                spans.append((offset + trigger.start(), offset + trigger.end()))
+    return spans
+
+
+def _alternatives(text: str, residual: list[str]) -> bool:
+    """Unread words of the same kind as the read ones, joined by "or" ("NSCLC or mesothelioma")."""
+    if not re.search(r"\bor\b|\beither\b|/", text):
+        return False
+    return any(_ALTERNATIVE.search(word) or _GENE_LIKE.fullmatch(word) for word in residual)
+
+
 def _dedupe(found: list[Found]) -> list[Found]:
-    """Drop repeats and a constraint inside a longer one of the same type ("breast cancer" in
-    "early invasive breast cancer")."""
+    """Drop repeats and a constraint inside a longer one of the same kind ("breast cancer" in
+    "early invasive breast cancer"); two analytes sharing one threshold are both kept."""
+
+    def kind(c: Constraint) -> tuple[str, str]:
+        return c.type, str(getattr(c, "analyte", ""))
+
     kept: list[Found] = []
     for start, end, constraint in found:
         inside = any(
-            s <= start and end <= e and (s, e) != (start, end) and c.type == constraint.type
+            s <= start and end <= e and (s, e) != (start, end) and kind(c) == kind(constraint)
             for s, e, c in found
         )
         if not inside and all(c != constraint for _, _, c in kept):
@@ -143,25 +346,41 @@ def _dedupe(found: list[Found]) -> list[Found]:
     return kept
 
 
-def _grouped(text: str, found: list[Found]) -> tuple[Structured, ...]:
-    """Neighbours joined only by "or" / "and/or" form one any-of group; others are AND-ed."""
+def _grouped(
+    text: str, found: list[Kept], section: str, subject: bool = False
+) -> tuple[Structured, ...]:
+    """Neighbours joined only by "or" / "and/or" form one any-of group; others are AND-ed. The
+    comorbidities an exclusion lists ("HIV, hepatitis B, or hepatitis C positive") are any-of."""
     out: list[Structured] = []
     group, previous_end = 0, None
     shared: dict[str, int] = {}
-    for start, end, constraint in found:
+    for start, end, constraint, negated in found:
         gap = text[previous_end:start] if previous_end is not None else ""
-        if previous_end is not None and not re.fullmatch(r"[\s,]*(?:and/)?or[\s,]*", gap):
+        if previous_end is not None and not re.fullmatch(r"[\s,\-–]*(?:and/)?or[\s,]*", gap):
             group += 1
         mine = group
         if constraint.type in _ANY_OF_TYPES:
             mine = shared.setdefault(constraint.type, group)
-        out.append(Structured(constraint=constraint, evidence=text[start:end], group=mine))
+        elif section == "exclusion" and not negated and constraint.type in _LISTED:
+            mine = shared.setdefault("listed", group)
+        out.append(
+            Structured(
+                constraint=constraint,
+                evidence=text[start:end],
+                group=mine + 1000 * subject,
+                negated=negated,
+                subject=subject,
+            )
+        )
         previous_end = max(end, previous_end or 0)
     return tuple(out)
 
 
-def _residual(text: str, spans: list[tuple[int, int]]) -> list[str]:
-    chars = list(text)
-    for start, end in spans:
+def _residual(
+    text: str, spans: list[tuple[int, int]], triggers: list[tuple[int, int]]
+) -> list[str]:
+    """Words no rule read, stop words and explanations ("because …", "(The … )") left out."""
+    chars = list(_EXPLANATION.sub(lambda m: " " * len(m.group(0)), text))
+    for start, end in [*spans, *triggers]:
         chars[start:end] = " " * (end - start)
     return [w for w in _WORD.findall("".join(chars)) if w.lower() not in _STOP]

@@ -17,7 +17,7 @@ from datetime import date
 from oncoboard.actionability.facts import PatientFacts
 from oncoboard.record.schemas import PatientRecord
 from oncoboard.runtime import collector_paused
-from oncoboard.trials import compact
+from oncoboard.trials import compact, decide
 from oncoboard.trials.compact import Plan
 from oncoboard.trials.evaluate import PatientView, evaluate
 from oncoboard.trials.index import Head, ScreenIndex
@@ -29,10 +29,6 @@ from oncoboard.trials.schemas import (
     TrialMatch,
     Verdict,
 )
-
-# An unlisted tumour type, drug or line count in the leftover words may be the alternative
-# that fits: a "does not hold" of these types in a partial inclusion is needs-review.
-_OR_PRONE = frozenset({"cancer_type", "prior_therapy", "prior_lines"})
 
 
 @dataclass(frozen=True)
@@ -108,7 +104,11 @@ def match_trial(trial: TrialCriteria, screening: Screening) -> TrialMatch:
         excluded_by=excluded_by,
         met=sum(1 for r in structured if _favourable(r)),
         unknown=sum(1 for r in results if r.state is CriterionState.UNKNOWN),
-        needs_review=sum(1 for r in results if r.state is CriterionState.NEEDS_REVIEW),
+        needs_review=sum(
+            1
+            for r in results
+            if r.state is CriterionState.NEEDS_REVIEW and r.category != "administrative"
+        ),
         criteria=results,
     )
 
@@ -172,25 +172,43 @@ def _favourable(result: CriterionResult) -> bool:
 def judge(criterion: Criterion, screening: Screening) -> CriterionResult:
     """One criterion's state with its reason; for exclusions MET means "applies: excludes"."""
     if not criterion.constraints:
+        if criterion.category == "administrative":
+            return _result(
+                criterion, CriterionState.NEEDS_REVIEW,
+                "administrative: confirmed at enrolment, not from the record",
+            )  # fmt: skip
+        if criterion.category == "clinician_judgement":
+            return _result(
+                criterion, CriterionState.NEEDS_REVIEW,
+                "clinician judgement: no record decides this (life expectancy, the "
+                "investigator's opinion, a function the registry text does not define)",
+            )  # fmt: skip
         return _result(
             criterion,
             CriterionState.NEEDS_REVIEW,
             f"not structured ({criterion.not_structured_because or 'no rule'}): review the text",
         )
     answers = tuple(screening.answer(s.constraint) for s in criterion.constraints)
-    groups: dict[int, list[bool | None]] = {}
-    for structured, answer in zip(criterion.constraints, answers, strict=True):
-        groups.setdefault(structured.group, []).append(answer.holds)
-    holds = _all([_any(values) for values in groups.values()])
-    failing: set[str] = {
-        s.constraint.type
+    parts = [
+        (
+            s.group,
+            decide.flip(a.holds, s.negated),
+            s.constraint.type,
+            decide.DECISIVE in a.flags,
+            s.subject,
+        )
         for s, a in zip(criterion.constraints, answers, strict=True)
-        if a.holds is False
-    }
-    state = _state_of(criterion, holds, failing)
-    reason = _reason(criterion, state, holds, answers)
-    flags = tuple(dict.fromkeys(f for a in answers for f in a.flags))
+    ]
+    state, holds, mode = decide.evaluate(_flags(criterion), parts)
+    reason = _reason(criterion, state, holds, answers, mode)
+    flags = tuple(dict.fromkeys(f for a in answers for f in a.flags if f != decide.DECISIVE))
+    if any(s.negated for s in criterion.constraints):
+        flags = (*flags, "negated")
     return _result(criterion, state, reason, answers, flags)
+
+
+def _flags(criterion: Criterion) -> tuple[bool, ...]:
+    return (criterion.section == "inclusion", *(getattr(criterion, f) for f in compact.FLAGS[1:]))
 
 
 def plan_state(plan: Plan, screening: Screening) -> CriterionState:
@@ -202,37 +220,20 @@ def plan_state(plan: Plan, screening: Screening) -> CriterionState:
 
 
 def _plan_state(plan: Plan, screening: Screening) -> CriterionState:
-    inclusion, partial, exceptions, parts = plan
-    groups: dict[int, list[bool | None]] = {}
-    failing: set[str] = set()
-    for constraint, group, kind in parts:
-        holds = screening.answer(constraint).holds
-        groups.setdefault(group, []).append(holds)
-        if holds is False:
-            failing.add(kind)
-    holds_all = _all([_any(v) for v in groups.values()])
-    return _decide(inclusion, partial, exceptions, holds_all, failing)
-
-
-def _state_of(criterion: Criterion, holds: bool | None, failing: set[str]) -> CriterionState:
-    inclusion = criterion.section == "inclusion"
-    return _decide(inclusion, criterion.partial, criterion.has_exceptions, holds, failing)
-
-
-def _decide(
-    inclusion: bool, partial: bool, exceptions: bool, holds: bool | None, failing: set[str]
-) -> CriterionState:
-    """Inclusion: leftover words can only add requirements; exclusion: only add reasons."""
-    if holds is None:
-        return CriterionState.UNKNOWN
-    if inclusion:
-        if holds:
-            return CriterionState.NEEDS_REVIEW if partial else CriterionState.MET
-        soft = partial and (exceptions or failing <= _OR_PRONE)
-        return CriterionState.NEEDS_REVIEW if soft else CriterionState.NOT_MET
-    if holds:
-        return CriterionState.NEEDS_REVIEW if partial and exceptions else CriterionState.MET
-    return CriterionState.NEEDS_REVIEW if partial else CriterionState.NOT_MET
+    flags, parts = plan[:-1], plan[-1]
+    answered: list[decide.Part] = []
+    for constraint, group, kind, negated, subject in parts:
+        answer = screening.answer(constraint)
+        answered.append(
+            (
+                group,
+                decide.flip(answer.holds, negated),
+                kind,
+                decide.DECISIVE in answer.flags,
+                subject,
+            )
+        )
+    return decide.evaluate(flags, answered)[0]
 
 
 def _reason(
@@ -240,8 +241,31 @@ def _reason(
     state: CriterionState,
     holds: bool | None,
     answers: Sequence[ConstraintResult],
+    mode: str = "",
 ) -> str:
-    said = "; ".join(a.reason for a in answers)
+    said = "; ".join(
+        f"{'negated — ' if s.negated else ''}{a.reason}"
+        for s, a in zip(criterion.constraints, answers, strict=True)
+        if not s.subject
+    )
+    about = "; ".join(
+        a.reason for s, a in zip(criterion.constraints, answers, strict=True) if s.subject
+    )
+    if mode == "mixed":
+        return (
+            f"some parts apply, some do not ({said}); whether the protocol lists them as "
+            "alternatives or joint conditions needs review"
+        )
+    if mode == "not applicable":
+        whom = " ".join(s.evidence for s in criterion.constraints if s.subject) or "others"
+        if not about:
+            return f"does not apply to this patient: {said}"
+        return f"applies only to patients with: {whom.strip()}; this patient: {about}"
+    if mode == "narrowing" and state in (CriterionState.MET, CriterionState.NOT_MET):
+        verb = "is met" if state is CriterionState.MET else "does not apply"
+        return f"{verb} whether or not it applies to this patient ({said})"
+    if mode == "narrowing" and state is CriterionState.NEEDS_REVIEW:
+        return f"applies to some patients only ({about or 'a cohort'}); {said or 'the text needs review'}"
     if state is CriterionState.UNKNOWN:
         missing = ", ".join(dict.fromkeys(a.missing for a in answers if a.missing))
         return f"data missing: {missing or 'not recorded'} ({said})"
@@ -251,21 +275,12 @@ def _reason(
             return f"structured part {verb} ({said}), but the text lists exceptions"
         part = "met" if holds == (criterion.section == "inclusion") else "not met"
         return f"structured part {part} ({said}); the rest of the text needs review"
+    rest = (
+        " (decided on the structured part; the rest is shown unread)" if criterion.partial else ""
+    )
     if criterion.section == "exclusion":
-        return f"exclusion {'applies' if holds else 'does not apply'}: {said}"
-    return said
-
-
-def _any(values: list[bool | None]) -> bool | None:
-    if any(v is True for v in values):
-        return True
-    return False if all(v is False for v in values) else None
-
-
-def _all(values: list[bool | None]) -> bool | None:
-    if any(v is False for v in values):
-        return False
-    return True if all(v is True for v in values) else None
+        return f"exclusion {'applies' if holds else 'does not apply'}: {said}{rest}"
+    return f"{said}{rest}"
 
 
 def _result(
@@ -280,6 +295,7 @@ def _result(
     )
     if criterion.section == "exclusion" and answers:
         flags = tuple(dict.fromkeys((*flags, "exclusion")))
+    decided = state in (CriterionState.MET, CriterionState.NOT_MET)
     return compact.build(
         CriterionResult,
         dict(
@@ -291,5 +307,7 @@ def _result(
             excludes=excludes,
             results=answers,
             flags=flags,
+            category=criterion.category,
+            unread=criterion.unread if decided and criterion.partial else None,
         ),
     )

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from oncoboard.errors import InputError
 from oncoboard.record.genomics import ProteinChange
-from oncoboard.record.schemas import Biomarker, RecordedFact
-from oncoboard.record.service import describe
+from oncoboard.record.labels import describe
+from oncoboard.record.schemas import Biomarker, RecordedFact, SomaticVariant
 from oncoboard.trials.schemas import (
     BiomarkerStatusConstraint,
     ConstraintResult,
@@ -29,42 +29,58 @@ _TMB_HIGH = 10.0
 
 
 def gene_alteration(c: GeneAlterationConstraint, view: PatientView) -> ConstraintResult:
+    """Found when a reported alteration fits; "not found" only where the record shows the gene
+    was examined (a panel listing it, a pertinent negative, or a reported variant in it)."""
+    tested = view.tested(c.gene)
     if c.alteration == "amplification":
         hits = [
             f
             for f, cna in view.facts.cna_facts()
             if cna.gene == c.gene and cna.change == "amplification"
         ]
-        return _genomic(c, view, hits, f"{c.gene} amplification")
+        return _genomic(c, view, hits, f"{c.gene} amplification", tested)
     if c.alteration == "fusion":
         hits = [f for f, fu in view.facts.fusion_facts() if c.gene in (fu.gene_5p, fu.gene_3p)]
-        return _genomic(c, view, hits, f"{c.gene} fusion")
+        return _genomic(c, view, hits, f"{c.gene} fusion", tested)
     variants = [(f, v) for f, v in view.facts.gene_variant_facts(c.gene) if v.origin != "germline"]
     if c.alteration == "wild_type":
-        if variants:
-            return _r(
-                False,
-                f"{c.gene} variant recorded: not wild-type",
-                *(f for f, _ in variants),
-                flags=("wild_type",),
-                kind=c.type,
-            )
-        if not view.has_genomics:
-            return _r(
-                None,
-                "no sequencing results recorded",
-                missing=f"{c.gene} testing",
-                flags=("wild_type",),
-                kind=c.type,
-            )
+        return _wild_type(c, view, variants, tested)
+    hits = [f for f, v in variants if _protein_fits(v.hgvs_p, c)]
+    if c.alteration == "any":
+        hits += [f for f, cna in view.facts.cna_facts() if cna.gene == c.gene]
+        hits += [f for f, fu in view.facts.fusion_facts() if c.gene in (fu.gene_5p, fu.gene_3p)]
+    return _genomic(c, view, hits, _label(c), tested)
+
+
+def _wild_type(
+    c: GeneAlterationConstraint,
+    view: PatientView,
+    variants: list[tuple[RecordedFact, SomaticVariant]],
+    tested: tuple[str, tuple[RecordedFact, ...]] | None,
+) -> ConstraintResult:
+    if variants:
         return _r(
-            True,
-            f"no {c.gene} variant among the recorded results (wild-type inferred; confirm the panel covers {c.gene})",
-            flags=("wild_type", "inferred_from_absence"),
+            False,
+            f"{c.gene} variant recorded: not wild-type",
+            *(f for f, _ in variants),
+            flags=("wild_type",),
             kind=c.type,
         )
-    hits = [f for f, v in variants if _protein_fits(v.hgvs_p, c)]
-    return _genomic(c, view, hits, _label(c))
+    if tested is None:
+        why = (
+            "no sequencing results recorded"
+            if not view.has_genomics
+            else (f"no {c.gene} variant reported, but nothing shows {c.gene} was tested")
+        )
+        return _r(None, why, missing=f"{c.gene} testing (panel coverage)", flags=("wild_type",),
+                  kind=c.type)  # fmt: skip
+    return _r(
+        True,
+        f"no {c.gene} variant: {tested[0]}",
+        *tested[1],
+        flags=("wild_type",),
+        kind=c.type,
+    )
 
 
 def _protein_fits(hgvs_p: str | None, c: GeneAlterationConstraint) -> bool:
@@ -78,6 +94,8 @@ def _protein_fits(hgvs_p: str | None, c: GeneAlterationConstraint) -> bool:
 
 
 def _label(c: GeneAlterationConstraint) -> str:
+    if c.alteration == "any":
+        return f"{c.gene} alteration"
     if c.protein_changes:
         return f"{c.gene} {' or '.join(c.protein_changes)}"
     if c.excluded_changes:
@@ -86,7 +104,11 @@ def _label(c: GeneAlterationConstraint) -> str:
 
 
 def _genomic(
-    c: GeneAlterationConstraint, view: PatientView, hits: list[RecordedFact], what: str
+    c: GeneAlterationConstraint,
+    view: PatientView,
+    hits: list[RecordedFact],
+    what: str,
+    tested: tuple[str, tuple[RecordedFact, ...]] | None,
 ) -> ConstraintResult:
     flags = ("negated",) if c.excluded_changes else ()
     if hits:
@@ -97,15 +119,21 @@ def _genomic(
             flags=flags,
             kind=c.type,
         )
-    if not view.has_genomics:
-        return _r(
-            None,
-            f"{what}: no sequencing results recorded",
-            missing="molecular testing",
-            flags=flags,
-            kind=c.type,
+    if tested is None:
+        why = (
+            "no sequencing results recorded"
+            if not view.has_genomics
+            else (f"not reported, and nothing shows {c.gene} was tested")
         )
-    return _r(False, f"{what}: not among the recorded results", flags=flags, kind=c.type)
+        return _r(None, f"{what}: {why}", missing=f"{c.gene} testing (panel coverage)",
+                  flags=flags, kind=c.type)  # fmt: skip
+    return _r(
+        False,
+        f"{what}: not found ({tested[0]})",
+        *tested[1],
+        flags=(*flags, "decisive"),
+        kind=c.type,
+    )
 
 
 def biomarker_status(c: BiomarkerStatusConstraint, view: PatientView) -> ConstraintResult:

@@ -1,23 +1,51 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Age, sex, ECOG, pregnancy and laboratory constraints against one patient."""
+"""Age, sex, ECOG and pregnancy constraints against one patient."""
 
 from __future__ import annotations
+
+import re
 
 from oncoboard.trials.schemas import (
     AgeConstraint,
     ConstraintResult,
     EcogConstraint,
-    LabConstraint,
     PregnancyConstraint,
     SexConstraint,
 )
 from oncoboard.trials.view import PatientView
 from oncoboard.trials.view import answer as _r
 
+_PREGNANT = re.compile(r"\bpregnan", re.IGNORECASE)
+_NOT_PREGNANT = re.compile(r"\bnot pregnant\b|\bnon-?pregnant\b", re.IGNORECASE)
+_LACTATING = re.compile(r"breast-?feeding|lactat", re.IGNORECASE)
+
+
+def age_bounds(c: AgeConstraint) -> str:
+    """``18–72 years``, ``≥ 18 years``, ``< 75 years`` (never ``18.0–-``).
+
+    Examples
+    --------
+    >>> age_bounds(AgeConstraint(min_years=18.0))
+    '≥ 18 years'
+    >>> age_bounds(AgeConstraint(min_years=18, max_years=72))
+    '18–72 years'
+    """
+    low, high = c.min_years, c.max_years
+    if low is not None and high is not None and c.min_inclusive and c.max_inclusive:
+        return f"{low:g}–{high:g} years"
+    parts = []
+    if low is not None:
+        parts.append(f"{'≥' if c.min_inclusive else '>'} {low:g}")
+    if high is not None:
+        parts.append(f"{'≤' if c.max_inclusive else '<'} {high:g}")
+    return (" and ".join(parts) or "any age") + " years"
+
 
 def age(c: AgeConstraint, view: PatientView) -> ConstraintResult:
+    demo = view.demographics
     if view.age is None:
-        return _r(None, "age not recorded", missing="age or birth date", kind=c.type)
+        said = "; ".join(demo.conflicts) or "age not recorded"
+        return _r(None, said, missing="age or birth date", kind=c.type)
     years, fact = view.age
     low_ok = c.min_years is None or (
         years >= c.min_years if c.min_inclusive else years > c.min_years
@@ -25,14 +53,24 @@ def age(c: AgeConstraint, view: PatientView) -> ConstraintResult:
     high_ok = c.max_years is None or (
         years <= c.max_years if c.max_inclusive else years < c.max_years
     )
-    bounds = f"{c.min_years if c.min_years is not None else '-'}–{c.max_years if c.max_years is not None else '-'}"
-    return _r(low_ok and high_ok, f"age {years:g} years vs {bounds}", fact, kind=c.type)
+    source = "from the birth date" if demo.age_from_birth_date else "as the source states it"
+    flags = () if demo.age_from_birth_date else ("age_as_recorded",)
+    return _r(
+        low_ok and high_ok,
+        f"age {years:g} years ({source}) vs {age_bounds(c)}",
+        fact,
+        flags=flags,
+        kind=c.type,
+    )
 
 
 def sex(c: SexConstraint, view: PatientView) -> ConstraintResult:
     if view.sex is None:
-        return _r(None, "sex not recorded", missing="sex", kind=c.type)
-    return _r(view.sex[0] == c.sex, f"sex {view.sex[0]} (trial: {c.sex})", view.sex[1], kind=c.type)
+        said = "; ".join(x for x in view.demographics.conflicts if x.startswith("sex"))
+        return _r(None, said or "sex not recorded", missing="sex", kind=c.type)
+    holds = view.sex[0] == c.sex
+    flags = () if holds else ("decisive",)
+    return _r(holds, f"sex {view.sex[0]} (trial: {c.sex})", view.sex[1], flags=flags, kind=c.type)
 
 
 def ecog(c: EcogConstraint, view: PatientView) -> ConstraintResult:
@@ -45,19 +83,35 @@ def ecog(c: EcogConstraint, view: PatientView) -> ConstraintResult:
     )
 
 
-def lab(c: LabConstraint, view: PatientView) -> ConstraintResult:
-    # the record model has no laboratory facts yet: every lab threshold is unknown
-    return _r(
-        None,
-        f"{c.analyte} {c.op} {c.value:g} {c.unit}: no laboratory results in the record",
-        missing=f"{c.analyte} result",
-        kind=c.type,
-    )
-
-
 def pregnancy(c: PregnancyConstraint, view: PatientView) -> ConstraintResult:
+    """Pregnant or breastfeeding: never for a male patient; for a female patient only from a
+    recorded pregnancy status and breastfeeding status (both needed to say "neither")."""
     if view.sex is not None and view.sex[0] == "male":
-        return _r(False, "male patient", view.sex[1], kind=c.type)
+        return _r(False, "male patient", view.sex[1], flags=("decisive",), kind=c.type)
+    pregnant = [(f, fact) for f, fact in view.findings if _PREGNANT.search(f.display)]
+    lactating = [(f, fact) for f, fact in view.findings if _LACTATING.search(f.display)]
+    yes = [
+        fact
+        for f, fact in pregnant + lactating
+        if f.present and not _NOT_PREGNANT.search(f.display)
+    ]
+    if yes:
+        return _r(True, "pregnancy or breastfeeding recorded", *yes, kind=c.type)
+    not_pregnant = [
+        fact for f, fact in pregnant if _NOT_PREGNANT.search(f.display) or not f.present
+    ]
+    not_lactating = [fact for f, fact in lactating if not f.present]
+    if c.breastfeeding and not_pregnant and not not_lactating:
+        return _r(
+            None,
+            "not pregnant; breastfeeding status not recorded",
+            *not_pregnant,
+            missing="breastfeeding status",
+            kind=c.type,
+        )
+    if not_pregnant:
+        said = "not pregnant" + (", not breastfeeding" if not_lactating else "")
+        return _r(False, said, *not_pregnant, *not_lactating, kind=c.type)
     return _r(
         None,
         "pregnancy / breastfeeding status not recorded",

@@ -49,3 +49,26 @@ class TrialVersionRow(Base):
         UniqueConstraint("trial_id", "content_sha256", name="uq_trial_versions_content"),
         Index("ix_trial_versions_trial", "trial_id", "id"),
     )
+
+
+class CriterionOverrideRow(Base):
+    """A clinician's decision on one criterion for one patient and trial version; the latest row
+    per (patient, trial, criterion) applies, earlier ones stay as history."""
+
+    __tablename__ = "trial_criterion_overrides"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    patient_id: Mapped[str] = mapped_column(String(128), nullable=False)
+    nct_id: Mapped[str] = mapped_column(String(16), nullable=False)
+    trial_version: Mapped[str] = mapped_column(String(32), nullable=False)
+    criterion_id: Mapped[str] = mapped_column(String(16), nullable=False)
+    # met / not_met, or "reader" to withdraw an earlier override
+    state: Mapped[str] = mapped_column(String(16), nullable=False)
+    reader_state: Mapped[str] = mapped_column(String(16), nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    decided_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        Index("ix_trial_overrides_patient", "patient_id", "nct_id", "criterion_id", "id"),
+    )

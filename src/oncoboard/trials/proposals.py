@@ -100,5 +100,5 @@ def _limitations(match: TrialMatch) -> str:
     return (
         f"{match.unknown} criteria unknown (missing: {', '.join(missing) or 'none'}); "
         f"{match.needs_review} need a person to read them. Criteria were read from the registry's "
-        "free text by rules; the record holds no laboratory results, so lab thresholds are unknown."
+        "free text by rules; a threshold without a recorded result stays unknown."
     )

@@ -9,7 +9,9 @@ from collections.abc import Iterator
 from oncoboard.trials.schemas import (
     BrainMetastasesConstraint,
     CancerTypeConstraint,
+    DiseaseExtentConstraint,
     Found,
+    MeasurableDiseaseConstraint,
     StageConstraint,
 )
 from oncoboard.trials.vocabulary import CANCER_TYPES, SOLID_TUMOUR
@@ -40,15 +42,15 @@ def cancer_types(text: str) -> Iterator[Found]:
         return
     for pattern, codes, label in CANCER_TYPES:
         for m in pattern.finditer(text):
-            if not _EXCEPT_BEFORE.search(text[: m.start()]):
-                yield m.start(), m.end(), CancerTypeConstraint(oncotree_codes=codes, label=label)
+            if re.search(r"\bnon-\s*$", text[: m.start()], re.IGNORECASE):
+                continue
+            yield m.start(), m.end(), CancerTypeConstraint(oncotree_codes=codes, label=label)
     for m in SOLID_TUMOUR.finditer(text):
-        if not _EXCEPT_BEFORE.search(text[: m.start()]):
-            yield (
-                m.start(),
-                m.end(),
-                CancerTypeConstraint(any_solid_tumour=True, label="any solid tumour"),
-            )
+        yield (
+            m.start(),
+            m.end(),
+            CancerTypeConstraint(any_solid_tumour=True, label="any solid tumour"),
+        )
 
 
 def stages(text: str) -> Iterator[Found]:
@@ -71,3 +73,59 @@ def brain(text: str) -> Iterator[Found]:
     for m in _BRAIN.finditer(text):
         qualifier = (m["q"] or "any").lower()
         yield m.start(), m.end(), BrainMetastasesConstraint(qualifier=qualifier)
+
+
+_EXTENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern, re.IGNORECASE))
+    for name, pattern in (
+        ("locally_advanced_unresectable", r"locally advanced\s*(?:and\s*)?(?:\(\s*)?unresectable\)?"),
+        ("unresectable", r"locally advanced,\s*(?:and/or\s*)?(?:\(\s*)?unresectable\)?"),
+        ("locally_advanced", r"\blocally[- ]advanced\b"),
+        ("unresectable", r"\bunresectable\b|\binoperable\b|\bnot amenable to (?:curative )?"
+         r"(?:surgery|resection)\b"),
+        ("borderline_resectable", r"\bborderline[- ]resectable\b"),
+        ("resectable", r"(?<!un)(?<!borderline )(?<!borderline-)\bresectable\b|\bcandidate for "
+         r"(?:definitive )?(?:surgical )?resection\b|\bsuitable for (?:local|curative) (?:therapy|"
+         r"treatment)(?: administered)? with curative intent|\bamenable to curative (?:local )?"
+         r"(?:therapy|treatment|resection)"),
+        ("metastatic", r"\bmetastatic\b(?! (?:to the )?(?:brain|CNS))|(?<!brain )(?<!CNS )"
+         r"\bmetastases\b(?! (?:to|in) the (?:brain|CNS))|\bstage IV\b"),
+        ("advanced", r"(?<!locally )(?<!locally-)\badvanced\b(?! (?:age|directive|directives))"),
+    )
+)  # fmt: skip
+
+_MEASURABLE = re.compile(
+    r"\bmeasurable (?:disease|lesions?|tumou?r lesions?)\b(?:[^.;]{0,30}?"
+    r"(?:RECIST|Response Evaluation Criteria in Solid Tumou?rs)[^.;,]{0,25}?1\.1\)?"
+    r"(?:\s*criteria)?\)?)?",
+    re.IGNORECASE,
+)
+
+
+def extents(text: str) -> Iterator[Found]:
+    """One any-of constraint for the extents an item names ("locally advanced or metastatic")."""
+    if _OTHER_CANCER.search(text):
+        return
+    spans: list[tuple[int, int, str]] = [(m.start(), m.end(), "") for m in _BRAIN.finditer(text)]
+    for name, pattern in _EXTENTS:
+        for m in pattern.finditer(text):
+            if not any(s <= m.start() < e for s, e, _ in spans):
+                spans.append((m.start(), m.end(), name))
+    if not spans:
+        return
+    spans = [span for span in spans if span[2]]
+    if not spans:
+        return
+    names = tuple(dict.fromkeys(n for _, _, n in sorted(spans)))
+    yield (
+        min(s for s, _, _ in spans),
+        max(e for _, e, _ in spans),
+        DiseaseExtentConstraint(extents=names),
+    )
+
+
+def measurable(text: str) -> Iterator[Found]:
+    for m in _MEASURABLE.finditer(text):
+        if re.search(r"\bnon-?$", text[: m.start()]):
+            continue
+        yield m.start(), m.end(), MeasurableDiseaseConstraint()

@@ -31,6 +31,14 @@ _GENE_EVENT = re.compile(
     r"rearrangements?)\b"
 )
 
+# Gene families named in eligibility text. RAF = BRAF and CRAF (RAF1), as NCT05786924 spells
+# out its "RAS or RAF" cohorts (KRAS, HRAS, NRAS, BRAF, CRAF (RAF1)); RAS = KRAS, NRAS, HRAS.
+FAMILIES = {"RAS": ("KRAS", "NRAS", "HRAS"), "RAF": ("BRAF", "RAF1")}
+_FAMILY_EVENT = re.compile(
+    r"\b(?P<families>(?:RAS|RAF)(?:\s*(?:,|or|and|and/or|/)\s*(?:RAS|RAF))*)\s+"
+    r"(?P<event>mutations?|mutated|alterations?)(?:\s*(?:or|and|and/or)\s*alterations?)?",
+)
+
 _MARKERS: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (re.compile(r"\bMSI-H\b|microsatellite instability[- ]high", re.I), "MSI", "high"),
     (re.compile(r"\bdMMR\b|mismatch repair[- ]deficien\w*", re.I), "MMR", "deficient"),
@@ -82,6 +90,15 @@ def genes(text: str) -> Iterator[Found]:
         kind = "amplification" if event.startswith("amplif") else "mutation"
         kind = "fusion" if event.startswith(("fusion", "rearrang")) else kind
         yield m.start(), m.end(), GeneAlterationConstraint(gene=m["gene"], alteration=kind)
+
+
+def families(text: str) -> Iterator[Found]:
+    """ "RAS or RAF mutations or alterations": one any-of constraint per member gene."""
+    for m in _FAMILY_EVENT.finditer(text):
+        kind = "any" if "alteration" in m.group(0).lower() else "mutation"
+        for family in re.findall(r"RAS|RAF", m["families"]):
+            for gene in FAMILIES[family]:
+                yield m.start(), m.end(), GeneAlterationConstraint(gene=gene, alteration=kind)
 
 
 def markers(text: str) -> Iterator[Found]:

@@ -29,7 +29,12 @@ _ECOG = re.compile(
     re.IGNORECASE,
 )
 
-_PREGNANT = re.compile(r"\bpregnant\b|\bbreast-?feeding\b|\blactating\b", re.IGNORECASE)
+_PREGNANT = re.compile(
+    r"\bpregnan(?:t|cy)\b|\bbreast-?feeding\b|\blactating\b|\bnursing\b", re.IGNORECASE
+)
+_LACTATION = re.compile(r"breast-?feeding|lactating|nursing", re.IGNORECASE)
+# "expecting to conceive or father children": applies to men too, never read as pregnancy
+_CONCEPTION = re.compile(r"\bfather\b|\bconceive\b|\bsperm\b", re.IGNORECASE)
 
 
 def age(text: str) -> Iterator[Found]:
@@ -72,6 +77,9 @@ def ecog(text: str) -> Iterator[Found]:
 
 
 def pregnancy(text: str) -> Iterator[Found]:
-    first = _PREGNANT.search(text)
-    if first:
-        yield first.start(), first.end(), PregnancyConstraint()
+    """ "Pregnant or lactating women": one constraint over every pregnancy/lactation word."""
+    found = list(_PREGNANT.finditer(text))
+    if not found or _CONCEPTION.search(text):
+        return
+    lactation = any(_LACTATION.search(m.group(0)) for m in found)
+    yield found[0].start(), found[-1].end(), PregnancyConstraint(breastfeeding=lactation)

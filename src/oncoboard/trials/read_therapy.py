@@ -1,48 +1,290 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Readers for prior-therapy and prior-line phrases in one eligibility item."""
+"""Readers for prior-therapy, timing and prior-line phrases in one eligibility item.
+
+A therapy phrase names a class (``drugs.CLASSES`` after MOAlmanac, the cited KRAS/EGFR/CDK
+classes of ``vocabulary.py``, corticosteroids, radiotherapy) or one drug. Words around it set
+what is asked: a window ("within 21 days", "4 weeks prior to the first dose"), an ongoing
+therapy ("concurrent", "receiving"), all of it finished ("completed any prior systemic therapy":
+none ongoing), or a reaction to it ("side effects with prior immunotherapy").
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 
+from oncoboard.trials import drugs
 from oncoboard.trials.schemas import Found, PriorLinesConstraint, PriorTherapyConstraint
 from oncoboard.trials.vocabulary import DRUG_CLASS_PATTERNS, DRUG_CLASSES
 
-_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4}
+_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_N = r"(?P<n>one|two|three|four|\d)"
 
 _LINES_MIN = re.compile(
-    r"\bat least (?P<n>one|two|three|\d) (?:prior )?(?:lines? of )?systemic "
-    r"(?:chemotherapy )?(?:therap(?:y|ies)|regimens?)",
+    rf"\bat least {_N} (?:prior )?(?:lines? of )?(?:standard )?(?:systemic )?(?:chemotherapy )?"
+    r"(?:therap(?:y|ies)|regimens?|lines?)",
     re.IGNORECASE,
 )
-
 _LINES_MAX = re.compile(
-    r"\bno more than (?P<n>one|two|three|four|\d) (?:prior )?lines? of systemic", re.I
+    rf"\bno more than {_N} (?:prior )?(?:lines? of systemic|systemic (?:therap|regimen))", re.I
 )
+_RECEIVED_AND_PROGRESSED = re.compile(
+    r"\bpreviously received (?:standard )?systemic therapy\b[^.;]{0,60}?\b(?:non-?responders|"
+    r"recurred|progressed|refractory)(?:\s+or\s+(?:have\s+)?(?:recurred|progressed|relapsed))?",
+    re.IGNORECASE,
+)
+# "who have failed [standard-of-care]", "must be refractory [to standard treatment]"
+_FAILED = re.compile(
+    r"\b(?:failed|refractory)\b(?:\s+(?:to\s+)?(?:prior\s+|previous\s+)?(?:standard(?:-of-care)?"
+    r"(?:\s*\(SOC\))?|SOC)(?:\s+(?:treatment|therapy|therapies))?)?",
+    re.IGNORECASE,
+)
+_PROGRESSION = re.compile(r"\b(?:failed|progressed|refractory|recurred|non-?responders)\b", re.I)
 
-_PRIOR = re.compile(r"\b(?:prior|previous(?:ly)?|received|treatment with|therapy with)\b", re.I)
+# phrase → class; longer phrases first so "platinum-based chemotherapy" wins over "chemotherapy"
+_CLASS_PHRASES: tuple[tuple[str, str], ...] = (
+    (r"(?:systemic\s+)?anti-?\s*(?:cancer|tumou?r|neoplastic)\s+(?:therap\w*|treatments?|drugs?|"
+     r"agents?)|\bsystemic\s+(?:anti-?cancer\s+)?(?:therap(?:y|ies)|treatments?)|"
+     r"\b(?:previous|prior)\s+treatments?\s+for\s+cancer", "systemic anticancer therapy"),
+    (r"\bplatinum[- ]based\s+(?:chemotherap\w*|doublets?|regimens?)|\bplatinum\b",
+     "platinum-based chemotherapy"),
+    (r"\bchemotherap(?:y|ies)\b", "chemotherapy"),
+    (r"\bimmunotherap(?:y|ies)\b", "immunotherapy"),
+    (r"\banti-?angiogeni\w+(?:\s+(?:therap\w*|drugs?|agents?))?", "anti-angiogenic therapy"),
+    (r"(?<!exogenous )\b(?:endocrine|hormonal)\s+(?:therap\w*|treatments?)", "endocrine therapy"),
+    (r"\b(?:systemic\s+)?(?:cortico)?steroids?(?:\s+(?:therapy|hormones?|treatment))?|"
+     r"\bglucocorticoids?\b|\b(?:systemic\s+)?hormone therapy at immunosuppressive doses?"
+     r"(?:\s+levels)?", "corticosteroid"),
+    (r"\bfilgrastim\b|\bG-?CSF\b|\b(?:ha?ematopoietic\s+)?growth factors?\b|"
+     r"\bcolony[- ]stimulating factors?\b", "haematopoietic growth factor"),
+    (r"\bleucovorin\b|\bfolinic acid\b", "leucovorin"),
+    (r"\bantiretroviral(?:\s+(?:therapy|treatment|drugs?|agents?))?|\bHAART\b|\bART\b",
+     "antiretroviral therapy"),
+    (r"\bfluoropyrimidine(?:-based)?(?:\s+agents?)?", "fluoropyrimidine"),
+)  # fmt: skip
+# filgrastim and the other G-CSFs: prescribing information of Neupogen / Neulasta (not verified
+# offline); leucovorin: a modulator of fluorouracil (drugs.SUPPORTIVE)
+_FIXED_MEMBERS = {
+    # antiretrovirals by generic name (HIV treatment guidelines, recalled; not verified offline)
+    "antiretroviral therapy": (
+        "abacavir",
+        "atazanavir",
+        "bictegravir",
+        "cabotegravir",
+        "darunavir",
+        "dolutegravir",
+        "doravirine",
+        "efavirenz",
+        "elvitegravir",
+        "emtricitabine",
+        "etravirine",
+        "lamivudine",
+        "lopinavir",
+        "nevirapine",
+        "raltegravir",
+        "rilpivirine",
+        "ritonavir",
+        "tenofovir",
+        "zidovudine",
+    ),
+    "haematopoietic growth factor": ("filgrastim", "pegfilgrastim", "lenograstim", "sargramostim"),
+    "leucovorin": ("leucovorin", "levoleucovorin", "folinic acid"),
+}
+_DRUG_ALIASES = {"5fu": "fluorouracil", "5-fu": "fluorouracil", "5-fluorouracil": "fluorouracil"}
+# surgery of a named site ("adequate breast surgery", "mastectomy")
+_SURGERY = re.compile(
+    r"\bbreast (?:surgery|resection)|(?<!post-)(?<!post )\b(?:mastectomy|lumpectomy|breast[- ]"
+    r"conserving surgery)\b",
+    re.IGNORECASE,
+)
+_SITES = {"breast": ("breast", "mastectomy", "lumpectomy", "quadrantectomy")}
+_RADIOTHERAPY = re.compile(
+    r"\b(?:radical\s+|palliative\s+|curative\s+)?(?:radiation(?:\s+therapy)?|radiotherapy)\b", re.I
+)
+_TIMING = re.compile(
+    r"\bwithin\s+(?:the\s+)?(?:past\s+|last\s+|prior\s+)?(?P<a>\d+|one|two|three|four|six)\s*"
+    r"(?P<ua>days?|weeks?|months?)|\b(?P<b>\d+|one|two|three|four|six)\s*(?P<ub>days?|weeks?)\s+"
+    r"(?:prior to|before)\b",
+    re.IGNORECASE,
+)
+_CURRENT = re.compile(
+    r"\b(?:concurrent|concomitant|currently\s+(?:receiving|on)|ongoing|receiving|use of|"
+    r"requiring|support of)\s+"
+    r"(?:\w+\s+){0,3}$",
+    re.IGNORECASE,
+)
+_COMPLETED = re.compile(
+    r"\b(?:completed|discontinued|stopped|finished)\s+(?:all\s+|any\s+)?(?:prior\s+|previous\s+)?"
+    r"(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+_REACTION = re.compile(
+    r"(?:(?:experienced|had|history of)\s+)?(?:(?:certain|serious|severe|significant|"
+    r"immune-related|any)\s+)*(?:side effects?|toxicit\w+|adverse (?:events?|reactions?)|intolerance|hypersensitivity|"
+    r"allergic reactions?)\s+(?:\w+\s+){0,3}?(?:with|to|from|of|caused by|related to|after|due "
+    r"to)\s+(?:the\s+)?(?:any\s+)?(?:prior\s+|previous\s+)?(?:[\w]+-?\s+){0,2}$",
+    re.IGNORECASE,
+)
+_ABOUT_THERAPY = re.compile(
+    r"\b(?:prior|previous(?:ly)?|received|receiving|treatment with|therapy with|treated with|"
+    r"concurrent|concomitant|completed|discontinued|within|ongoing|side effects|toxicit|"
+    r"history of|use of|weeks|days|requir\w*|support|without|had|regimens?|includ\w*)\b",
+    re.IGNORECASE,
+)
+_HALF_LIVES = re.compile(
+    r"\bor\s+\d+\s+half-?lives\b(?:,?\s*if known)?(?:\s*\([^)]*\))?(?:,?\s*\(?whichever is "
+    r"(?:shorter|longer)[^;.)]*\)?)?",
+    re.IGNORECASE,
+)
+# "within 5 years prior to diagnosis of the current malignancy": the whole anchor is timing
+_TIMING_PHRASE = re.compile(
+    r"\s*within\s+\d+\s+(?:days?|weeks?|months?|years?)\s+(?:prior to|before|of)\s+(?:the\s+)?"
+    r"(?:\w+\s+){0,5}?(?:dose|diagnosis of (?:the )?(?:current )?(?:malignancy|cancer)|"
+    r"enrol\w*|randomi[sz]ation|registration|study drug|study treatment)",
+    re.IGNORECASE,
+)
+_DOSE = re.compile(r"[<>≥≤]\s*\d+(?:\.\d+)?\s*mg", re.IGNORECASE)
+# "contraindication to the use of chemotherapy" is not about having received it
+_NOT_RECEIVING = re.compile(r"contra-?\s*indicat\w*[^.;]{0,40}$", re.IGNORECASE)
+# "infection requiring systemic therapy": a bare "systemic therapy" that is not anticancer
+_OTHER_SYSTEMIC = re.compile(
+    r"infect|autoimmun|steroid|immunosuppress|disease|illness|syndrome", re.IGNORECASE
+)
+_HORMONE_FOR_IMMUNOSUPPRESSION = re.compile(r"immunosuppress|prednisone|steroid", re.IGNORECASE)
 
-_NEGATION = re.compile(r"\b(?:no|without|not (?:have )?(?:received|had))\s+(?:\w+\s+){0,2}$", re.I)
+
+def _n(raw: str) -> int:
+    return _NUMBERS.get(raw.lower()) or int(raw)
 
 
 def lines(text: str) -> Iterator[Found]:
+    progressed = bool(_PROGRESSION.search(text))
     for m in _LINES_MIN.finditer(text):
-        n = _NUMBERS.get(m["n"].lower()) or int(m["n"])
-        yield m.start(), m.end(), PriorLinesConstraint(min_lines=n)
+        yield m.start(), m.end(), PriorLinesConstraint(min_lines=_n(m["n"]), progressed=progressed)
     for m in _LINES_MAX.finditer(text):
-        n = _NUMBERS.get(m["n"].lower()) or int(m["n"])
-        yield m.start(), m.end(), PriorLinesConstraint(max_lines=n)
+        yield m.start(), m.end(), PriorLinesConstraint(max_lines=_n(m["n"]))
+    received = list(_RECEIVED_AND_PROGRESSED.finditer(text))
+    for m in received:
+        yield m.start(), m.end(), PriorLinesConstraint(min_lines=1, progressed=True)
+    if received or _LINES_MIN.search(text):
+        return
+    for m in _FAILED.finditer(text):
+        yield m.start(), m.end(), PriorLinesConstraint(min_lines=1, progressed=True)
+
+
+def _class_spans(text: str) -> list[tuple[int, int, str, tuple[str, ...]]]:
+    """(start, end, class, members) of every therapy phrase."""
+    spans: list[tuple[int, int, str, tuple[str, ...]]] = []
+    classes = drugs.members()
+    for pattern, name in DRUG_CLASS_PATTERNS:
+        spans += [(m.start(), m.end(), name, DRUG_CLASSES[name]) for m in pattern.finditer(text)]
+    for phrase, name in _CLASS_PHRASES:
+        for m in re.finditer(phrase, text, re.IGNORECASE):
+            if name == "endocrine therapy" and _HORMONE_FOR_IMMUNOSUPPRESSION.search(
+                text[m.end() : m.end() + 60]
+            ):
+                continue
+            members = _FIXED_MEMBERS.get(name) or tuple(sorted(classes.get(name, frozenset())))
+            spans.append((m.start(), m.end(), name, members))
+    for drug, _, _, _ in drugs.MOALMANAC:
+        for m in re.finditer(rf"\b{re.escape(drug)}\b", text, re.IGNORECASE):
+            spans.append((m.start(), m.end(), drug, (drug,)))
+    for alias, drug in _DRUG_ALIASES.items():
+        for m in re.finditer(rf"(?<![\w-]){re.escape(alias)}\b", text, re.IGNORECASE):
+            spans.append((m.start(), m.end(), drug, (drug,)))
+    return _outermost(spans)
+
+
+def _outermost(
+    spans: list[tuple[int, int, str, tuple[str, ...]]],
+) -> list[tuple[int, int, str, tuple[str, ...]]]:
+    spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
+    kept: list[tuple[int, int, str, tuple[str, ...]]] = []
+    for span in spans:
+        if not any(k[0] <= span[0] and span[1] <= k[1] for k in kept):
+            kept.append(span)
+    return kept
+
+
+def _clause(text: str, start: int, end: int) -> tuple[int, int]:
+    left = max(text.rfind(";", 0, start), text.rfind(". ", 0, start)) + 1
+    ends = [i for i in (text.find(";", end), text.find(". ", end)) if i != -1]
+    return left, min(ends) if ends else len(text)
+
+
+_ANY_TIME = re.compile(
+    r"\bwithin\b|\bprior to\b|\bbefore\b|\bafter\b|\bsince\b|\b(?:last|past)\s+\d|\byears?\b",
+    re.IGNORECASE,
+)
+# a window counts back from the study start (screening); other anchors are not read
+_OTHER_ANCHOR = re.compile(r"\bdiagnosis\b|\bsurgery\b|\bprogression\b", re.IGNORECASE)
+
+
+def _window(clause: str) -> tuple[int | None, bool]:
+    """(days, unread): the window in days, and whether a time qualifier was left unread."""
+    found = _TIMING.search(clause)
+    if not found or _OTHER_ANCHOR.search(clause[found.end() : found.end() + 40]):
+        return None, bool(_ANY_TIME.search(clause))
+    n = _n(found["a"] or found["b"])
+    unit = (found["ua"] or found["ub"]).lower()
+    return n * {"d": 1, "w": 7, "m": 30}[unit[0]], False
 
 
 def prior_therapies(text: str, section: str) -> Iterator[Found]:
-    if not _PRIOR.search(text):
+    del section  # negation ("no prior …") is read by ``negation`` for every constraint
+    if not _ABOUT_THERAPY.search(text):
         return
-    for pattern, name in DRUG_CLASS_PATTERNS:
-        for m in pattern.finditer(text):
-            negated = section == "inclusion" and bool(_NEGATION.search(text[: m.start()]))
-            yield (
-                m.start(),
-                m.end(),
-                PriorTherapyConstraint(drug_class=name, drugs=DRUG_CLASSES[name], negated=negated),
-            )
+    for start, end, name, members in _class_spans(text):
+        left, right = _clause(text, start, end)
+        before = text[left:start]
+        if _NOT_RECEIVING.search(before):
+            continue
+        bare = re.fullmatch(r"systemic\s+(?:therap(?:y|ies)|treatments?)", text[start:end], re.I)
+        if bare and _OTHER_SYSTEMIC.search(text[left:right]):
+            continue
+        completed = _COMPLETED.search(before)
+        reaction = _REACTION.search(before)
+        clause = text[left:right]
+        window, unread = _window(clause)
+        half_lives = _HALF_LIVES.search(text, end, right)
+        timing = _TIMING_PHRASE.match(text, end)
+        tail = max(end, half_lives.end() if half_lives else 0, timing.end() if timing else 0)
+        lead = reaction or completed or _CURRENT.search(before)
+        yield (
+            left + lead.start() if lead else start,
+            tail,
+            PriorTherapyConstraint(
+                drug_class=name,
+                drugs=members,
+                within_days=window,
+                timing_unread=(unread and not completed) or bool(_DOSE.search(clause)),
+                current=bool(completed) or bool(_CURRENT.search(before)),
+                negated=bool(completed),
+                presupposed=reaction is not None,
+                half_lives=half_lives is not None and window is not None,
+            ),
+        )
+    for m in _SURGERY.finditer(text):
+        yield (
+            m.start(),
+            m.end(),
+            PriorTherapyConstraint(
+                drug_class="breast surgery", drugs=_SITES["breast"], modality="surgery"
+            ),
+        )
+    for m in _RADIOTHERAPY.finditer(text):
+        left, right = _clause(text, m.start(), m.end())
+        window, unread = _window(text[left:right])
+        prior = re.search(
+            r"\b(?:prior|previous|received|receiving|underg\w+|had)\b[^.;]{0,60}$",
+            text[left : m.start()],
+        )
+        if unread or (window is None and not prior):
+            continue  # "treated with radiotherapy" describes something else
+        yield (
+            m.start(),
+            m.end(),
+            PriorTherapyConstraint(
+                drug_class="radiotherapy", drugs=(), within_days=window, modality="radiotherapy"
+            ),
+        )

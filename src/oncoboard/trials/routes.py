@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, UploadFile
+from pydantic import BaseModel, ConfigDict, Field
 
-from oncoboard.api.deps import SessionDep
-from oncoboard.api.problems import problem_responses
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.problems import problem_responses
 from oncoboard.errors import PayloadTooLarge
 from oncoboard.governance import gate
 from oncoboard.governance.http import ActorDep
@@ -20,6 +21,7 @@ from oncoboard.trials.schemas import (
     TrialDetail,
     TrialImportReport,
     TrialList,
+    TrialMatch,
 )
 
 router = APIRouter(tags=["trials"])
@@ -98,6 +100,39 @@ def match_and_propose(patient_id: str, actor: ActorDep, session: SessionDep) -> 
         obj="trial recommendations", patient_id=patient_id,
     )  # fmt: skip
     return service.match_patient(session=session, access=access, propose_with=edit)
+
+
+class CriterionDecisionIn(BaseModel):
+    """A clinician's decision on one criterion: ``met``, ``not_met``, or ``reader`` (withdraw)."""
+
+    model_config = ConfigDict(extra="forbid")
+    state: Literal["met", "not_met", "reader"]
+    reason: Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+@router.post(
+    "/patients/{patient_id}/trials/{nct_id}/criteria/{criterion_id}/decision",
+    response_model=TrialMatch,
+    responses=problem_responses(401, 403, 404, 422),
+)
+def decide_criterion(
+    patient_id: str,
+    nct_id: str,
+    criterion_id: str,
+    body: CriterionDecisionIn,
+    actor: ActorDep,
+    session: SessionDep,
+) -> TrialMatch:
+    """Record a clinician's decision on one criterion of a trial for the patient, with reason."""
+    access = _view(session, actor, patient_id)
+    decide = gate.authorize(
+        session, actor=actor, action=Action.DECIDE, purpose=Purpose.TREATMENT,
+        obj=f"trial criterion {nct_id} {criterion_id}"[:256], patient_id=patient_id,
+    )  # fmt: skip
+    return service.override_criterion(
+        session=session, access=access, decide=decide, nct_id=nct_id,
+        criterion_id=criterion_id, state=body.state, reason=body.reason,
+    )  # fmt: skip
 
 
 def _view(session: SessionDep, actor: ActorDep, patient_id: str) -> gate.Access:

@@ -5,135 +5,59 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
+
+# the constraint types live in constraint_types; re-exported here for callers
+from oncoboard.trials.constraint_types import (  # noqa: F401
+    AgeConstraint,
+    BiomarkerStatusConstraint,
+    BrainMetastasesConstraint,
+    CancerTypeConstraint,
+    ConditionHistoryConstraint,
+    Constraint,
+    DiseaseExtentConstraint,
+    EcogConstraint,
+    Extent,
+    GeneAlterationConstraint,
+    InfectionConstraint,
+    LabConstraint,
+    MeasurableDiseaseConstraint,
+    Op,
+    PregnancyConstraint,
+    PriorLinesConstraint,
+    PriorMalignancyConstraint,
+    PriorTherapyConstraint,
+    SexConstraint,
+    StageConstraint,
+)
 
 Section = Literal["inclusion", "exclusion"]
-Op = Literal[">=", ">", "<=", "<"]
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-# ---------------------------------------------------------------- constraints (discriminated)
-
-
-class AgeConstraint(_Frozen):
-    type: Literal["age"] = "age"
-    min_years: float | None = None
-    min_inclusive: bool = True
-    max_years: float | None = None
-    max_inclusive: bool = True
-
-
-class SexConstraint(_Frozen):
-    type: Literal["sex"] = "sex"
-    sex: Literal["female", "male"]
-
-
-class CancerTypeConstraint(_Frozen):
-    """Any of the OncoTree codes (a patient's narrower type is covered), or any solid tumour."""
-
-    type: Literal["cancer_type"] = "cancer_type"
-    oncotree_codes: tuple[str, ...] = ()
-    any_solid_tumour: bool = False
-    label: str
-
-
-class StageConstraint(_Frozen):
-    type: Literal["stage"] = "stage"
-    stages: tuple[Literal["0", "I", "II", "III", "IV"], ...]
-
-
-class GeneAlterationConstraint(_Frozen):
-    """A gene alteration; ``protein_changes`` any-of (canonical ``p.G12C``); ``wild_type`` none."""
-
-    type: Literal["gene_alteration"] = "gene_alteration"
-    gene: str
-    alteration: Literal["mutation", "amplification", "fusion", "wild_type"]
-    protein_changes: tuple[str, ...] = ()
-    excluded_changes: tuple[str, ...] = ()
-
-
-class BiomarkerStatusConstraint(_Frozen):
-    """A measured marker: MSI-H, dMMR/pMMR, TMB-high, or an IHC status such as ER+ / HER2-."""
-
-    type: Literal["biomarker_status"] = "biomarker_status"
-    marker: Literal["MSI", "MMR", "TMB", "ER", "PR", "HER2"]
-    status: Literal["high", "stable", "deficient", "proficient", "positive", "negative"]
-    threshold: float | None = None
-
-
-class EcogConstraint(_Frozen):
-    type: Literal["ecog"] = "ecog"
-    allowed: tuple[int, ...]
-
-
-class PriorTherapyConstraint(_Frozen):
-    """Received a drug class; ``negated`` for "no prior …" in an inclusion criterion."""
-
-    type: Literal["prior_therapy"] = "prior_therapy"
-    drug_class: str
-    drugs: tuple[str, ...]
-    negated: bool = False
-
-
-class PriorLinesConstraint(_Frozen):
-    type: Literal["prior_lines"] = "prior_lines"
-    min_lines: int | None = None
-    max_lines: int | None = None
-
-
-class LabConstraint(_Frozen):
-    """A threshold in a canonical unit (counts 10^9/L, haemoglobin g/dL, CrCl mL/min, × ULN)."""
-
-    type: Literal["lab"] = "lab"
-    analyte: Literal[
-        "anc", "platelets", "hemoglobin", "wbc", "lymphocytes", "creatinine_clearance",
-        "creatinine", "bilirubin", "alt", "ast",
-    ]  # fmt: skip
-    op: Op
-    value: float
-    unit: Literal["10^9/L", "g/dL", "mL/min", "mg/dL", "x ULN"]
-    as_written: str
-
-
-class BrainMetastasesConstraint(_Frozen):
-    type: Literal["brain_metastases"] = "brain_metastases"
-    qualifier: Literal["any", "active", "untreated", "symptomatic"]
-
-
-class PregnancyConstraint(_Frozen):
-    type: Literal["pregnancy"] = "pregnancy"
-
-
-Constraint = Annotated[
-    AgeConstraint
-    | SexConstraint
-    | CancerTypeConstraint
-    | StageConstraint
-    | GeneAlterationConstraint
-    | BiomarkerStatusConstraint
-    | EcogConstraint
-    | PriorTherapyConstraint
-    | PriorLinesConstraint
-    | LabConstraint
-    | BrainMetastasesConstraint
-    | PregnancyConstraint,
-    Field(discriminator="type"),
-]
 # a constraint read from an eligibility item, with the span of the words it was read from
 Found = tuple[int, int, Constraint]
 
 
 class Structured(_Frozen):
-    """One constraint with the words it was read from (``evidence``) and its OR-group."""
+    """One constraint with the words it was read from (``evidence``) and its OR-group;
+    ``negated``: the words sit in a negation ("no prior …", "without …")."""
 
     constraint: Constraint
     evidence: str
     group: int = 0
+    negated: bool = False
+    # part of the subject clause of a conditional item ("Patients with metastatic CRC must …")
+    subject: bool = False
+
+
+# clinician_judgement: no record decides it (life expectancy, the investigator's opinion)
+Category = Literal["clinical", "administrative", "clinician_judgement"]
 
 
 class Criterion(_Frozen):
@@ -152,7 +76,21 @@ class Criterion(_Frozen):
     partial: bool = False
     # the leftover words carry an exception ("except", "unless"): never conclude against it
     has_exceptions: bool = False
+    # leftover words name alternatives of the same kind ("NSCLC or mesothelioma"): a structured
+    # part that does not hold is then not decisive
+    open_alternatives: bool = False
+    # the words no rule read, shown next to a decision taken on the structured part alone
+    unread: str | None = None
     not_structured_because: str | None = None
+    # administrative (consent, willingness, logistics): shown apart, never counted as undecided
+    category: Category = "clinical"
+    # applies to some patients only (a subject clause or a cohort): read narrowing only unless
+    # the subject is known to fit; ``subject_partial``: the subject has words no rule read
+    conditional: bool = False
+    subject_partial: bool = False
+    # alternatives that only widen a therapy or age requirement were read ("or similar agents",
+    # "or are unwilling …"): such a requirement that does not hold is left for review
+    widened: bool = False
 
 
 # ---------------------------------------------------------------- registry
@@ -284,6 +222,16 @@ class ConstraintResult(_Frozen):
     facts: tuple[FactUsed, ...] = ()
 
 
+class CriterionOverrideInfo(_Frozen):
+    """A clinician's recorded decision replacing the reader's state for one criterion."""
+
+    state: CriterionState
+    reason: str
+    decided_by: str
+    decided_at: datetime
+    reader_state: CriterionState
+
+
 class CriterionResult(_Frozen):
     """For an exclusion criterion MET means it applies to the patient, so it excludes."""
 
@@ -295,6 +243,10 @@ class CriterionResult(_Frozen):
     excludes: bool
     results: tuple[ConstraintResult, ...] = ()
     flags: tuple[str, ...] = ()
+    category: Category = "clinical"
+    # the words beyond the structured part, shown when the structured part decided alone
+    unread: str | None = None
+    override: CriterionOverrideInfo | None = None
 
 
 class TrialMatch(_Frozen):
@@ -307,6 +259,8 @@ class TrialMatch(_Frozen):
     unknown: int
     needs_review: int
     criteria: tuple[CriterionResult, ...]
+    # BM25 similarity of patient and trial text: orders trials of equal decided fit
+    text_score: float | None = None
 
 
 class PatientTrialMatches(_Frozen):

@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 
 from oncoboard.actionability.service import ALL_VARIANTS, propose_new
 from oncoboard.errors import InputError, NotFound, PermissionDenied, Problem
-from oncoboard.governance import gate
+from oncoboard.governance import gate, pseudonyms
 from oncoboard.governance.gate import Access, Actor
 from oncoboard.governance.vocabulary import Action, Purpose, allowed_purposes
 from oncoboard.record import service as record_service
 from oncoboard.record.models import PatientRow
-from oncoboard.trials import compact
+from oncoboard.trials import compact, overrides, similarity
 from oncoboard.trials.compact import Compact
 from oncoboard.trials.constraints import structure
 from oncoboard.trials.engine import Screening, TrialCriteria, explain, match_trial
@@ -37,6 +37,7 @@ from oncoboard.trials.schemas import (
     TrialImportItem,
     TrialImportReport,
     TrialList,
+    TrialMatch,
     TrialRecord,
     TrialSummary,
     TrialVersionInfo,
@@ -164,7 +165,7 @@ def get_trial(*, session: Session, access: Access, nct_id: str) -> TrialDetail:
     )
     return TrialDetail(
         trial=TrialRecord.model_validate(row.record),
-        criteria=_CRITERIA.validate_python(row.criteria),
+        criteria=_current_criteria(row.criteria, row.screen, row.record),
         history=tuple(
             TrialVersionInfo(
                 version=v.version, content_sha256=v.content_sha256, source_name=v.source_name,
@@ -191,11 +192,7 @@ def screen_index(session: Session) -> ScreenIndex:
     the import time) and none deletes: row count, highest id and latest import time change with
     any write, so they stand for the registry's content without reading 10,000 keys per match.
     """
-    fingerprint = tuple(
-        session.execute(
-            select(func.count(), func.max(TrialRow.id), func.max(TrialRow.imported_at))
-        ).one()
-    )
+    fingerprint = _fingerprint(session)
     cached = _INDEX.get(fingerprint)
     if cached is not None:
         return cached
@@ -255,16 +252,24 @@ def _load_full(session: Session, keys: Sequence[tuple[str, str]]) -> list[TrialC
         _FULL.clear()
     rows = select(
         TrialRow.nct_id, TrialRow.content_sha256, TrialRow.version, TrialRow.brief_title,
-        TrialRow.criteria,
+        TrialRow.criteria, TrialRow.screen, TrialRow.record,
     )  # fmt: skip
     for start in range(0, len(missing), _CHUNK):
         chunk = missing[start : start + _CHUNK]
-        for nct, sha, version, title, criteria in session.execute(
+        for nct, sha, version, title, criteria, screen, record in session.execute(
             rows.where(TrialRow.nct_id.in_([n for n, _ in chunk]))
         ):
-            parsed = _CRITERIA.validate_python(criteria)
+            parsed = _current_criteria(criteria, screen, record)
             _FULL[(nct, sha)] = TrialCriteria.of(nct, version, title, parsed)
     return [_FULL[key] for key in keys if key in _FULL]
+
+
+def _current_criteria(criteria: Any, screen: Any, record: Any) -> tuple[Criterion, ...]:
+    """The stored criteria, or, when they were read by an older reader (their matching payload
+    is of another ``compact.FORMAT``), the registry text read again by the current one."""
+    if isinstance(screen, dict) and screen.get("format") == compact.FORMAT:
+        return _CRITERIA.validate_python(criteria)
+    return structure(TrialRecord.model_validate(record).eligibility)
 
 
 def load_criteria(session: Session, nct_ids: Sequence[str] | None = None) -> list[TrialCriteria]:
@@ -298,7 +303,10 @@ def match_patient(
             for nct, version in keys
         ]
 
-    matches = explain(index, screening, detail, full)
+    decided = overrides.apply(
+        explain(index, screening, detail, full), overrides.latest(session, record.patient_id)
+    )
+    matches = _by_fit_then_text(session, record, decided, today)
     ids: list[str] = []
     if propose_with is not None:
         versions = dict(session.execute(select(TrialRow.nct_id, TrialRow.content_sha256)).all())
@@ -307,6 +315,73 @@ def match_patient(
     return PatientTrialMatches(
         patient_id=record.patient_id, matches=tuple(matches), recommendation_ids=tuple(ids)
     )
+
+
+_ORDER = {Verdict.CANDIDATE: 0, Verdict.NEEDS_REVIEW: 1, Verdict.EXCLUDED: 2}
+
+
+def _by_fit_then_text(
+    session: Session, record: Any, matches: list[TrialMatch], today: date | None
+) -> list[TrialMatch]:
+    """Decided fit first (candidates, needs review, excluded; more criteria met, fewer unknown),
+    then text similarity between the patient and the trial (explained trials only)."""
+    explained = [m.nct_id for m in matches if m.criteria]
+    if not explained:
+        return matches
+    fingerprint = _fingerprint(session)
+
+    def corpus() -> dict[str, str]:
+        rows = session.execute(select(TrialRow.nct_id, TrialRow.record))
+        return {str(nct): similarity.trial_text(rec) for nct, rec in rows}
+
+    query = similarity.patient_text(record, today or date.today())
+    scored = similarity.scores(fingerprint, corpus, query, explained)
+    with_scores = [
+        m.model_copy(update={"text_score": round(scored[m.nct_id], 4)}) if m.nct_id in scored else m
+        for m in matches
+    ]
+    return sorted(
+        with_scores,
+        key=lambda m: (
+            _ORDER[m.verdict], -m.met, m.unknown, -(m.text_score or 0.0), m.nct_id,
+        ),
+    )  # fmt: skip
+
+
+def _fingerprint(session: Session) -> tuple[object, ...]:
+    return tuple(
+        session.execute(
+            select(func.count(), func.max(TrialRow.id), func.max(TrialRow.imported_at))
+        ).one()
+    )
+
+
+def override_criterion(
+    *, session: Session, access: Access, decide: Access, nct_id: str, criterion_id: str,
+    state: str, reason: str, today: date | None = None,
+) -> TrialMatch:  # fmt: skip
+    """Record a clinician's decision on one criterion and return the trial's match with it
+    applied; ``access`` reads the record, ``decide`` allows deciding for the same patient."""
+    gate.require(decide, Action.DECIDE)
+    if decide.patient_id != access.patient_id:
+        raise PermissionDenied("the decision and the record read are for different patients")
+    trial = load_criteria(session, [nct_id.strip().upper()])
+    if not trial:
+        raise NotFound(f"trial {nct_id!r} not in the registry")
+    record = record_service.get_patient_record(
+        session=session, access=access, variant_limit=ALL_VARIANTS
+    )
+    screening = Screening.of(record, today or date.today())
+    current = overrides.apply(
+        [match_trial(trial[0], screening)], overrides.latest(session, record.patient_id)
+    )[0]
+    overrides.record_override(
+        session=session, access=decide, match=current, criterion_id=criterion_id,
+        state=state, reason=reason,
+    )  # fmt: skip
+    return overrides.apply(
+        [match_trial(trial[0], screening)], overrides.latest(session, record.patient_id)
+    )[0]
 
 
 def feasibility(
@@ -344,9 +419,11 @@ def feasibility(
                     patient_id=patient_id, verdict=match.verdict, open_criteria=still_open
                 )
             )
-    return Feasibility(
+    result = Feasibility(
         nct_id=nct_id, version=trial[0].version, screened=len(visible), possibly_eligible=tuple(out)
     )
+    # research answers carry pseudonyms, never direct identifiers (governance/pseudonyms.py)
+    return pseudonyms.for_research(session, result, access=access)
 
 
 def _require_read(access: Access) -> None:

@@ -9,13 +9,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from oncoboard.api.deps import SessionDep
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.templates import templates
 from oncoboard.governance import decisions, gate
 from oncoboard.governance.http import ActorDep
 from oncoboard.governance.vocabulary import Action, Purpose, allowed_purposes
 from oncoboard.governance.web import decide_from_form
 from oncoboard.trials import service
-from oncoboard.web.routes import templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -58,6 +58,34 @@ def propose(request: Request, patient_id: str, actor: ActorDep, session: Session
     )  # fmt: skip
     service.match_patient(session=session, access=access, propose_with=edit)
     return RedirectResponse(f"/patients/{quote(patient_id, safe='')}/trials", status_code=303)
+
+
+@router.post("/patients/{patient_id}/trials/{nct_id}/criteria/{criterion_id}/decision")
+def criterion_decision(
+    request: Request,
+    patient_id: str,
+    nct_id: str,
+    criterion_id: str,
+    actor: ActorDep,
+    session: SessionDep,
+    state: Annotated[str, Form(pattern="^(met|not_met|reader)$")],
+    reason: Annotated[str, Form(min_length=1, max_length=4000)],
+) -> Response:
+    """A clinician decides one criterion for the patient (override of the reader), with reason."""
+    access = gate.authorize(
+        session, actor=actor, action=Action.VIEW_RECORD, purpose=Purpose.TREATMENT,
+        obj="trial criterion decision", patient_id=patient_id,
+    )  # fmt: skip
+    decide = gate.authorize(
+        session, actor=actor, action=Action.DECIDE, purpose=Purpose.TREATMENT,
+        obj=f"trial criterion {nct_id} {criterion_id}"[:256], patient_id=patient_id,
+    )  # fmt: skip
+    service.override_criterion(
+        session=session, access=access, decide=decide, nct_id=nct_id,
+        criterion_id=criterion_id, state=state, reason=reason,
+    )  # fmt: skip
+    target = f"/patients/{quote(patient_id, safe='')}/trials#trial-{quote(nct_id, safe='')}"
+    return RedirectResponse(target, status_code=303)
 
 
 @router.post("/trial-recommendations/{recommendation_id}/decision")

@@ -3,24 +3,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, FastAPI, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from oncoboard import __version__
-from oncoboard.api.deps import SessionDep
-from oncoboard.api.problems import status_for
 from oncoboard.dosing import service as dosing_service
 from oncoboard.dosing import views as dosing_views
-from oncoboard.errors import AccessError, InputError, NotAuthenticated, NotFound, OncoBoardError
+from oncoboard.edge import templates as template_helpers
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.problems import status_for
+from oncoboard.edge.templates import STATIC_DIR, templates
+from oncoboard.errors import AccessError, InputError, NotFound, OncoBoardError
 from oncoboard.governance import decisions, gate
 from oncoboard.governance.gate import Actor
 from oncoboard.governance.http import (
@@ -35,15 +33,17 @@ from oncoboard.ingest import service as ingest_service
 from oncoboard.ingest.schemas import ImportOptions
 from oncoboard.ingest.uploads import import_upload
 from oncoboard.monitoring.plot import symptom_panel
+from oncoboard.portal import service as portal_service
 from oncoboard.prediction.section import prediction_section
 from oncoboard.record import service
 from oncoboard.record.genomics import parse_genome_build
+from oncoboard.record.labels import describe, stage_text
 from oncoboard.record.schemas import VariantSort
-from oncoboard.record.service import describe
 from oncoboard.store.db import unit_of_work
+from oncoboard.web import navigation
+from oncoboard.web.guards import CareTeamOnly
+from oncoboard.web.summary import first_screen
 
-HERE = Path(__file__).parent
-PAGE_SIZE = 25
 VARIANT_PAGE_SIZE = 100
 IMPORT_PAGE_SIZE = 50
 SORTS: dict[str, str] = {
@@ -57,67 +57,37 @@ SORTS: dict[str, str] = {
 }
 
 
-def _qs(**params: object) -> str:
-    """A query string without empty parameters, for pager and sort links."""
-    kept = {k: v for k, v in params.items() if v not in (None, "", "file", 1)}
-    return "?" + urlencode(kept) if kept else "?"
-
-
-def _when(value: datetime | None) -> str:
-    return "" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
-
-
-templates = Jinja2Templates(directory=str(HERE / "templates"))
-templates.env.globals.update(
-    version=__version__,
-    qs=_qs,
-    sorts=SORTS,
-    csrf_token=csrf_token,
-    actor_of=lambda request: getattr(request.state, "actor", None),
+# Common terms of the two vocabularies files use: Sequence Ontology (Ensembl VEP, SnpEff) and the
+# MAF Variant_Classification values (GDC MAF format); the filter also takes any other text.
+CONSEQUENCE_TERMS = (
+    "missense",
+    "stop_gained",
+    "frameshift",
+    "splice",
+    "inframe",
+    "start_lost",
+    "stop_lost",
+    "synonymous",
+    "Missense_Mutation",
+    "Nonsense_Mutation",
+    "Frame_Shift",
+    "In_Frame",
+    "Splice_Site",
+    "Silent",
 )
-templates.env.filters.update(
-    describe=describe, pathq=lambda value: quote(str(value), safe=""), when=_when
-)
+
+
+def consequence_terms(record: Any) -> list[str]:
+    """Suggestions for the consequence filter: the terms on this page, then common ones."""
+    seen = [getattr(f.fact, "consequence", None) for f in record.variants]
+    return list(dict.fromkeys([*(t for t in seen if t), *CONSEQUENCE_TERMS]))
+
 
 router = APIRouter(include_in_schema=False)
 
 
 def _pages(total: int, size: int) -> int:
     return max(1, -(-total // size))
-
-
-@router.get("/", response_class=HTMLResponse)
-def patient_list(
-    request: Request,
-    actor: ActorDep,
-    session: SessionDep,
-    q: Annotated[str | None, Query(max_length=100)] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-) -> HTMLResponse:
-    """The patient list: search by id or name, paged."""
-    access = gate.authorize(
-        session,
-        actor=actor,
-        action=Action.VIEW_RECORD,
-        purpose=Purpose.TREATMENT,
-        obj="patient list",
-    )
-    items, total = service.list_patients(
-        session=session,
-        access=access,
-        search=q or None,
-        limit=PAGE_SIZE,
-        offset=(page - 1) * PAGE_SIZE,
-    )
-    context = {
-        "items": items,
-        "total": total,
-        "q": q or "",
-        "page": page,
-        "pages": _pages(total, PAGE_SIZE),
-        "first": (page - 1) * PAGE_SIZE + 1,
-    }
-    return templates.TemplateResponse(request, "patients.html", context)
 
 
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
@@ -129,8 +99,12 @@ def patient_page(
     vpage: Annotated[int, Query(ge=1)] = 1,
     gene: Annotated[str | None, Query(max_length=64)] = None,
     sort: VariantSort = "file",
+    passed: bool = False,
+    consequence: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
-    """One patient's record: header card, clinical sections, paged variant table, timeline."""
+    """One patient's record: the first screen, clinical sections, variant table, timeline."""
+    if actor.is_patient_only and patient_id == actor.patient_external_id:
+        return RedirectResponse("/", status_code=303)  # a patient's own view is their home
     try:
         access = gate.authorize(
             session,
@@ -147,10 +121,15 @@ def patient_page(
             variant_offset=(vpage - 1) * VARIANT_PAGE_SIZE,
             gene=gene or None,
             sort=sort,
+            passed_only=passed,
+            consequence=consequence or None,
         )
     except NotFound as error:
         return _not_found(request, error)
     recommendations = decisions.list_for_patient(session, access=access)
+    if actor.is_patient_only:  # symptom alerts are care-team work: a patient reads hers, in her
+        # own words, on "Symptom reports" (monitoring.web.my_reports), not as rule keys here
+        recommendations = [r for r in recommendations if r.recommendation.kind.value != "alert"]
     can_decide = bool(allowed_purposes(actor.roles, Action.DECIDE))
     # approved dose changes per treatment line (dosing capability, 0007)
     dose_changes = dosing_service.approved_changes(session, access=access)
@@ -183,11 +162,27 @@ def patient_page(
         "vfirst": (vpage - 1) * VARIANT_PAGE_SIZE + 1,
         "gene": gene or "",
         "sort": sort,
+        "passed": passed,
+        "consequence": consequence or "",
+        # suggestions only: reading every variant's term would cost seconds at 50k variants
+        "consequences": consequence_terms(record),
+        "first": first_screen(
+            session,
+            access=access,
+            record=record,
+            dose_changes=dose_changes,
+            recommendations=recommendations,
+        ),
+        "shared": portal_service.released_documents(session, access=access, include_withdrawn=True),
     }
     return templates.TemplateResponse(request, "patient.html", context)
 
 
-@router.get("/patients/{patient_id}/facts/{fact_id}", response_class=HTMLResponse)
+@router.get(
+    "/patients/{patient_id}/facts/{fact_id}",
+    response_class=HTMLResponse,
+    dependencies=[CareTeamOnly],
+)
 def fact_page(
     request: Request, patient_id: str, fact_id: int, actor: ActorDep, session: SessionDep
 ) -> Response:
@@ -212,7 +207,7 @@ def fact_page(
     return templates.TemplateResponse(request, "fact.html", {"detail": detail, "values": values})
 
 
-@router.get("/imports", response_class=HTMLResponse)
+@router.get("/imports", response_class=HTMLResponse, dependencies=[CareTeamOnly])
 def imports_page(
     request: Request,
     actor: ActorDep,
@@ -292,16 +287,19 @@ def _refused(
 
 
 def _ledger(session: Session, actor: Actor, page: int) -> dict[str, Any]:
-    gate.authorize(
+    access = gate.authorize(
         session,
         actor=actor,
         action=Action.VIEW_RECORD,
         purpose=Purpose.TREATMENT,
         obj="import ledger",
     )
-    total = ingest_service.count_imports(session=session)
+    total = ingest_service.count_imports(session=session, access=access)
     items = ingest_service.list_imports(
-        session=session, limit=IMPORT_PAGE_SIZE, offset=(page - 1) * IMPORT_PAGE_SIZE
+        session=session,
+        access=access,
+        limit=IMPORT_PAGE_SIZE,
+        offset=(page - 1) * IMPORT_PAGE_SIZE,
     )
     return {
         "imports": items,
@@ -317,35 +315,41 @@ def _not_found(request: Request, error: NotFound) -> HTMLResponse:
     )
 
 
-def html_error(request: Request, error: OncoBoardError) -> Response:
-    """Errors on pages are pages: log in first, or a readable explanation with its status."""
-    if isinstance(error, NotAuthenticated):
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
-    return templates.TemplateResponse(
-        request,
-        "error.html",
-        {"title": error.title, "message": str(error.args[0]) if error.args else error.title},
-        status_code=status_for(error),
-    )
-
-
 def mount_web(app: FastAPI) -> None:
+    """The web shell: static files, error pages, the offline API docs and every page router."""
     from oncoboard.actionability.cohort.web import router as screening_pages
     from oncoboard.dosing.web import router as dosing_pages
     from oncoboard.governance.web import router as governance_pages
     from oncoboard.knowledge.web import router as knowledge_pages
     from oncoboard.monitoring.web import router as monitoring_pages
+    from oncoboard.portal.web import router as portal_pages
     from oncoboard.prediction.web import router as prediction_pages
+    from oncoboard.traceability.web import router as celltherapy_pages
     from oncoboard.trials.web import router as trials_pages
+    from oncoboard.web import docs, errors, pages
 
-    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    app.state.html_errors = html_error
+    template_helpers.register(
+        globals={
+            "sorts": SORTS,
+            "csrf_token": csrf_token,
+            "menu_for": navigation.pages_for,
+            "is_current": navigation.is_current,
+            "roles_label": navigation.roles_text,
+        },
+        filters={"describe": describe, "stage": stage_text},
+    )
+    docs.mount(app)  # before /static: its assets live under /static/api-docs
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    app.state.html_errors = errors.html_error
+    app.state.html_http_errors = errors.html_http_error
+    app.include_router(pages.router)
     app.include_router(router)
+    app.include_router(portal_pages)
     app.include_router(governance_pages)
-    app.include_router(knowledge_pages)
+    app.include_router(knowledge_pages, dependencies=[CareTeamOnly])
     app.include_router(screening_pages)
-    app.include_router(trials_pages)
-    app.include_router(dosing_pages)
+    app.include_router(trials_pages, dependencies=[CareTeamOnly])
+    app.include_router(dosing_pages, dependencies=[CareTeamOnly])
     app.include_router(monitoring_pages)
     app.include_router(prediction_pages)
+    app.include_router(celltherapy_pages)

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from oncoboard.actionability.cohort.schemas import ScreenQuery, ScreenResult
-from oncoboard.cli.context import cli_context
-from oncoboard.cli.output import console, emit_json
+from oncoboard.edge.cli_context import cli_context
+from oncoboard.edge.cli_output import console, emit_json
 from oncoboard.store.db import unit_of_work
 
 actionability_app = typer.Typer(

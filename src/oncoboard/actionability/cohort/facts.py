@@ -40,13 +40,17 @@ from oncoboard.record.schemas import (
     CopyNumberChange,
     Fact,
     Fusion,
+    GeneTesting,
     Provenance,
     RecordedFact,
     SomaticVariant,
+    Treatment,
 )
 
 # The payload fields ``matching.py`` reads from a variant; the rest (transcripts, depths) stays.
-VARIANT_FIELDS = ("chrom", "pos", "ref", "alt", "hgvs_p", "consequence", "exon", "origin")
+VARIANT_FIELDS = (
+    "chrom", "pos", "ref", "alt", "hgvs_p", "consequence", "exon", "origin", "filters"
+)  # fmt: skip
 _INTEGER_FIELDS = frozenset({"pos", "exon"})
 _MODELS: dict[str, type[Fact]] = {
     "variant": SomaticVariant,
@@ -54,9 +58,11 @@ _MODELS: dict[str, type[Fact]] = {
     "fusion": Fusion,
     "biomarker": Biomarker,
     "condition": CancerCondition,
+    "gene_testing": GeneTesting,  # pertinent negatives / panel coverage: wild-type rules
+    "treatment": Treatment,  # documented progression contraindicates a drug
 }
 Model = TypeVar("Model", bound=BaseModel)
-_SMALL_KINDS = ("fusion", "biomarker", "condition")
+_SMALL_KINDS = ("fusion", "biomarker", "condition", "gene_testing", "treatment")
 # Patients per query: their ids are bound parameters (SQLite allows 32,766 per statement).
 CHUNK = 5_000
 _REPRESENTED = ("variant", "copy_number")
@@ -229,4 +235,6 @@ def _facts(person: _Patient) -> PatientFacts:
         biomarkers=tuple(kinds["biomarker"]),
         genome_builds=frozenset(person.builds),
         tumor_types=tuple(dict.fromkeys(code for code in codes if code)),
+        treatments=tuple(kinds["treatment"]),
+        gene_tests=tuple(kinds["gene_testing"]),
     )

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 
 from oncoboard.actionability.cohort import screening
 from oncoboard.actionability.cohort.schemas import ScreenQuery, ScreenResult
-from oncoboard.api.deps import SessionDep
-from oncoboard.api.problems import problem_responses
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.problems import problem_responses
 from oncoboard.governance.http import ActorDep
 
 router = APIRouter(tags=["actionability"])

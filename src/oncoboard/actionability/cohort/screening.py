@@ -33,7 +33,7 @@ from oncoboard.actionability.engine import Assessment, Finding
 from oncoboard.actionability.facts import PatientFacts
 from oncoboard.actionability.matching import EngineOptions
 from oncoboard.errors import InputError, PermissionDenied, Problem
-from oncoboard.governance import gate
+from oncoboard.governance import gate, pseudonyms
 from oncoboard.governance.gate import Access, Actor
 from oncoboard.governance.vocabulary import Action, Purpose
 from oncoboard.knowledge import oncotree
@@ -78,7 +78,7 @@ def screen(*, session: Session, access: Access, query: ScreenQuery) -> ScreenRes
             if (entry := _entry(assessment, query)) is not None
         ]
     screened.sort(key=lambda entry: entry.patient_id)
-    return ScreenResult(
+    result = ScreenResult(
         query=query,
         purpose=PURPOSE.value,
         releases=[
@@ -94,6 +94,8 @@ def screen(*, session: Session, access: Access, query: ScreenQuery) -> ScreenRes
         patients=screened,
         seconds=time.perf_counter() - started,
     )
+    # research answers carry pseudonyms, never direct identifiers (governance/pseudonyms.py)
+    return pseudonyms.for_research(session, result, access=access)
 
 
 def _check(query: ScreenQuery) -> None:

@@ -11,9 +11,9 @@ from fastapi.responses import HTMLResponse
 
 from oncoboard.actionability.cohort import screening
 from oncoboard.actionability.cohort.schemas import ScreenQuery
-from oncoboard.api.deps import SessionDep
+from oncoboard.edge.deps import SessionDep
+from oncoboard.edge.templates import templates
 from oncoboard.governance.http import ActorDep
-from oncoboard.web.routes import templates
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str | None, Query(max_length=128)]

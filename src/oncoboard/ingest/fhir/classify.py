@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from oncoboard.ingest.fhir import codes
+from oncoboard.ingest.fhir import codes, history
 from oncoboard.ingest.fhir.values import LOINC, Json, code_keys, codings, has_code
 
 
@@ -27,6 +27,13 @@ class Kind(Enum):
     PROCEDURE = "procedure"
     RADIOTHERAPY = "radiotherapy"
     REPORT = "diagnostic report"
+    FINDING = "condition (not a cancer)"
+    COMORBIDITIES = "comorbidities"
+    PREGNANCY = "pregnancy status"
+    BREASTFEEDING = "breastfeeding status"
+    DISEASE_STATUS = "cancer disease status"
+    GENES_STUDIED = "genes studied"
+    LAB = "laboratory result"
     SKIP = "skip"
 
 
@@ -39,9 +46,14 @@ def classify(resource: Json) -> tuple[Kind, str]:
     if resource_type == "Patient":
         return Kind.PATIENT, ""
     if resource_type == "Condition":
-        if is_cancer(resource.get("code")):
+        # a refuted cancer ("brain metastases" ruled out by MRI) is a negative finding, not a
+        # diagnosis
+        refuted = has_code(
+            resource.get("verificationStatus"), codes.CONDITION_VERIFICATION, "refuted"
+        )
+        if is_cancer(resource.get("code")) and not refuted:
             return Kind.CANCER_CONDITION, ""
-        return Kind.SKIP, "Condition that is not a cancer"
+        return Kind.FINDING, ""
     if resource_type == "Observation":
         return _observation(resource)
     if resource_type == "Specimen":
@@ -72,8 +84,28 @@ def _observation(resource: Json) -> tuple[Kind, str]:
         return Kind.TUMOR_MARKER, ""
     if codes.LANSKY in keys:
         return Kind.SKIP, "Observation: Lansky play-performance (no ECOG/Karnofsky scale)"
+    eligibility = _eligibility(resource)
+    if eligibility is not None:
+        return eligibility, ""
     shown = ", ".join(c for _, c in keys[:1]) or "uncoded"
     return Kind.SKIP, f"Observation without an oncology mapping ({shown})"
+
+
+def _eligibility(resource: Json) -> Kind | None:
+    """Observations trial eligibility reads: genes studied, pregnancy, comorbidities, labs."""
+    if history.is_region_studied(resource):
+        return Kind.GENES_STUDIED
+    if history.is_pregnancy_status(resource):
+        return Kind.PREGNANCY
+    if history.is_breastfeeding_status(resource):
+        return Kind.BREASTFEEDING
+    if history.is_disease_status(resource):
+        return Kind.DISEASE_STATUS
+    if history.is_comorbidities(resource):
+        return Kind.COMORBIDITIES
+    valued = any(k.startswith("value") for k in resource)
+    measured = history.is_laboratory(resource) or history.is_clinical_measurement(resource)
+    return Kind.LAB if valued and measured else None
 
 
 def _procedure(resource: Json) -> tuple[Kind, str]:

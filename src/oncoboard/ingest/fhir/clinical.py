@@ -155,7 +155,23 @@ def medication(resource: Json, index: ResourceIndex | None) -> Treatment | None:
         or date_of(resource, "effectiveDateTime", "effectivePeriod"),
         end=period.get("end"),
         intent=_intent(resource),
+        reason=_reason(resource, index),
     )
+
+
+def _reason(resource: Json, index: ResourceIndex | None) -> str | None:
+    """What a medication was given for: the referenced Condition's label, else reasonCode."""
+    for ref in resource.get("reasonReference") or []:
+        if index is not None and isinstance(ref, dict):
+            target = index.resolve(ref, resource)
+            if target.resource is not None and label(target.resource.get("code")):
+                return label(target.resource.get("code"))
+        if isinstance(ref, dict) and ref.get("display"):
+            return str(ref["display"])
+    for concept in resource.get("reasonCode") or []:
+        if label(concept):
+            return label(concept)
+    return None
 
 
 def _bounds_period(resource: Json) -> Json:

@@ -11,6 +11,7 @@ from importlib import resources
 from oncoboard.ingest.fhir.values import LOINC, SNOMED
 
 SNOMED_SYSTEM = SNOMED
+CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 NCIT = "http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl"
 
 # Genomics Reporting / mCODE genomic variant: LOINC 69548-6 "Genetic variant assessment".

@@ -8,12 +8,17 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from oncoboard.ingest.fhir import clinical, observations, variants
+from oncoboard.ingest.fhir import clinical, history, observations, variants
 from oncoboard.ingest.fhir.classify import Kind, classify
 from oncoboard.ingest.fhir.references import ResourceIndex
 from oncoboard.ingest.fhir.values import Json, code_keys
 from oncoboard.ingest.schemas import ImportOptions, ParsedFact, ProblemLog
 from oncoboard.record.schemas import AnyFact
+
+_HISTORY = (
+    Kind.FINDING, Kind.COMORBIDITIES, Kind.PREGNANCY, Kind.BREASTFEEDING, Kind.DISEASE_STATUS,
+    Kind.GENES_STUDIED, Kind.LAB,
+)  # fmt: skip
 
 
 @dataclass
@@ -38,7 +43,9 @@ class Converter:
             return
         if kind is Kind.VARIANT:
             why = variants.skip_reason(resource)
-            if why:
+            if why and variants.is_pertinent_negative(resource):
+                kind = Kind.GENES_STUDIED  # "no variant found" in the genes it names
+            elif why:
                 self.skipped[why] += 1
                 return
         patient = self.patient_key(resource, kind, locator, index)
@@ -59,6 +66,8 @@ class Converter:
         self, resource: Json, kind: Kind, locator: str, index: ResourceIndex
     ) -> list[AnyFact]:
         fact: AnyFact | None
+        if kind in _HISTORY:
+            return self._history(resource, kind, index)
         if kind is Kind.PATIENT:
             fact = clinical.demographics(resource)
         elif kind is Kind.CANCER_CONDITION:
@@ -89,6 +98,31 @@ class Converter:
         if build is None:
             return None
         return variants.genomic_fact(resource, build, locator, self.log)
+
+    def _history(self, resource: Json, kind: Kind, index: ResourceIndex) -> list[AnyFact]:
+        """Eligibility facts: non-cancer conditions, comorbidities, pregnancy, labs, genes."""
+        found: list[AnyFact | None]
+        if kind is Kind.COMORBIDITIES:
+            found = list(history.comorbidities(resource, index))
+        elif kind is Kind.FINDING:
+            found = [history.finding(resource)]
+        elif kind is Kind.PREGNANCY:
+            found = [history.pregnancy_status(resource)]
+        elif kind is Kind.BREASTFEEDING:
+            found = [history.breastfeeding_status(resource)]
+        elif kind is Kind.DISEASE_STATUS:
+            found = [history.disease_status(resource)]
+        elif kind is Kind.GENES_STUDIED:
+            absent = resource.get(
+                "resourceType"
+            ) == "Observation" and variants.is_pertinent_negative(resource)
+            found = [history.genes_studied(resource, absent=absent)]
+        else:
+            found = [history.lab_result(resource)]
+        facts = [f for f in found if f is not None]
+        if not facts:
+            self.skipped[f"{kind.value} without a usable value"] += 1
+        return facts
 
     def _named(self, fact: AnyFact | None, resource: Json, locator: str) -> AnyFact | None:
         if fact is None:

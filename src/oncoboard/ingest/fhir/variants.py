@@ -106,6 +106,11 @@ def _parts(resource: Json) -> Parts:
     )
 
 
+def is_pertinent_negative(resource: Json) -> bool:
+    """A variant Observation valued "Absent" (LOINC LA9634-2): the genes it names were examined."""
+    return any(code == codes.ABSENT for _, code in code_keys(resource.get("valueCodeableConcept")))
+
+
 def skip_reason(resource: Json) -> str | None:
     """Why a variant Observation is not a fact OncoBoard can hold (None when it is)."""
     if any(code == codes.ABSENT for _, code in code_keys(resource.get("valueCodeableConcept"))):

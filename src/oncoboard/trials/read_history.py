@@ -1,0 +1,145 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Readers for comorbidity, infection and other-malignancy phrases in one eligibility item."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from oncoboard.trials.history import (
+    HEPATITIS_B_OR_C,
+    INFECTION_PROTOCOL,
+    MALIGNANCY_EXCEPTIONS,
+    PROTOCOL,
+)
+from oncoboard.trials.schemas import (
+    ConditionHistoryConstraint,
+    Found,
+    InfectionConstraint,
+    PriorMalignancyConstraint,
+)
+
+_NUMBER = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "twelve": 12}
+WITHIN = re.compile(
+    r"(?:within|in)\s+(?:the\s+)?(?:past|last|prior)?\s*(?P<n>\d+|one|two|three|four|five|six|"
+    r"twelve)\s*(?P<unit>years?|months?)|(?:past|last|previous|prior)\s*(?:\(?\s*≤\s*)?"
+    r"(?P<n2>\d+|one|two|three|four|five|six)\s*(?P<unit2>years?|months?)",
+    re.IGNORECASE,
+)
+QUALIFIED = re.compile(
+    r"clinically (?:significant|relevant)|uncontrolled|\bsevere\b|serious|poorly controlled|"
+    r"requir\w*|significant|symptomatic|impair\w*|(?:systemic\s+)?(?:anti-?autoimmune|"
+    r"immunosuppressive)\s+(?:treatment|therapy)",
+    re.IGNORECASE,
+)
+_ACTIVE = re.compile(r"\bactive\b|uncontrolled|current(?:ly)?|ongoing", re.IGNORECASE)
+_MALIGNANCY = re.compile(
+    r"\b(?:other|another|second|additional|prior|previous|concurrent)\s+(?P<between>(?:[\w()≤-]+"
+    r"\s+){0,6}?)(?:malignan(?:cy|cies|t tumou?rs?)|cancers?|tumou?rs?|neoplasms?)\b|\bhistory of "
+    r"(?:any )?malignan(?:cy|cies)\b|\bactive malignancy\b",
+    re.IGNORECASE,
+)
+# "previous treatments for cancer", "prior anti-cancer therapy": about treatment, not a cancer
+_TREATMENT_WORDS = re.compile(r"\b(?:treatments?|therap\w+|anti|for|regimens?|drugs?)\b", re.I)
+_EXCEPT = re.compile(
+    r"\b(?:except(?:ions?)?|excluding|other than|with the exception of|unless)\b", re.I
+)
+_OTHER_THAN_STUDY = re.compile(r"other than (?:the )?study[- ]specific", re.IGNORECASE)
+
+
+def _months(text: str) -> float | None:
+    found = WITHIN.search(text)
+    if not found:
+        return None
+    raw = found["n"] or found["n2"]
+    unit = (found["unit"] or found["unit2"]).lower()
+    n = float(_NUMBER.get(raw.lower(), 0) or raw)
+    return n * 12 if unit.startswith("year") else n
+
+
+def _sentence(text: str, at: int) -> str:
+    start = max(text.rfind(";", 0, at), text.rfind(". ", 0, at)) + 1
+    ends = [i for i in (text.find(";", at), text.find(". ", at)) if i != -1]
+    return text[start : min(ends) if ends else len(text)]
+
+
+def conditions(text: str) -> Iterator[Found]:
+    """History of a comorbidity ("interstitial lung disease", "myocardial infarction in the past
+    6 months"); the time window and judgement words count within the condition's sentence."""
+    masked = text
+    for pattern in PROTOCOL.values():
+        masked = pattern.sub(lambda m: " " * len(m.group(0)), masked)
+    for concept, pattern in PROTOCOL.items():
+        for m in pattern.finditer(text):
+            sentence = _sentence(masked, m.start())
+            yield (
+                m.start(),
+                m.end(),
+                ConditionHistoryConstraint(
+                    concept=concept,
+                    within_months=_months(sentence),
+                    qualified=bool(QUALIFIED.search(sentence)),
+                ),
+            )
+
+
+def infections(text: str) -> Iterator[Found]:
+    """HIV, hepatitis B, hepatitis C, tuberculosis ("active" only when the text says so)."""
+    active = bool(_ACTIVE.search(text))
+    both = HEPATITIS_B_OR_C.search(text)
+    if both:
+        for agent in ("HBV", "HCV"):
+            yield both.start(), both.end(), InfectionConstraint(agent=agent, active_only=active)
+    for agent, pattern in INFECTION_PROTOCOL.items():
+        for m in pattern.finditer(text):
+            if both and both.start() <= m.start() < both.end():
+                continue
+            yield m.start(), m.end(), InfectionConstraint(agent=agent, active_only=active)
+
+
+def prior_malignancy(text: str) -> Iterator[Found]:
+    """ "Other malignancy within 3 years, except basal cell carcinoma …": the span runs to the
+    end of the exception list, whose recognised kinds are carried in ``excepted``."""
+    found = next(
+        (
+            m
+            for m in _MALIGNANCY.finditer(text)
+            if not _TREATMENT_WORDS.search(m.group("between") or "")
+            and not re.search(r"anti-?\s*$", text[: m.end()].rsplit(" ", 1)[0][-6:])
+        ),
+        None,
+    )
+    if not found or _OTHER_THAN_STUDY.search(text) or re.search(r"current malignancy", text, re.I):
+        return
+    end = max(m.end() for m in _MALIGNANCY.finditer(text))  # "… or an additional malignancy"
+    excepted: list[str] = []
+    open_exceptions = False
+    exception = _EXCEPT.search(text, found.start())
+    if exception:
+        listed = text[exception.end() :]
+        for kind, (protocol, _) in MALIGNANCY_EXCEPTIONS.items():
+            if re.search(protocol, listed, re.IGNORECASE):
+                excepted.append(kind)
+        leftover = listed
+        for protocol, _ in MALIGNANCY_EXCEPTIONS.values():
+            leftover = re.sub(protocol, " ", leftover, flags=re.IGNORECASE)
+        open_exceptions = bool(
+            re.search(r"carcinoma|cancer|tumou?r|malignan|neoplas|disease|expected", leftover, re.I)
+        )
+        end = len(text)
+    yield (
+        found.start(),
+        end,
+        PriorMalignancyConstraint(
+            within_years=None if (m := _months(text)) is None else m / 12,
+            excepted=tuple(excepted),
+            open_exceptions=open_exceptions,
+            active_only=bool(
+                re.search(
+                    r"\bactive (?:primary )?malignan|\bsecond active|malignancy requiring",
+                    text,
+                    re.I,
+                )
+            ),
+        ),
+    )

@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: Apache-2.0
+"""What an eligibility item asks of whom, before its phrases are read.
+
+- **Permissions and subgroup alternatives** ("Patients with treated brain metastases are
+  eligible", "Note: … may have undergone …", "; or … ≤ 3 × ULN in patients with Gilbert's
+  syndrome", "or 5 half-lives, whichever is shorter") can only loosen an inclusion or narrow an
+  exclusion: they are blanked out of the text that is read, and the item is marked as carrying
+  exceptions (the engine never concludes against them).
+- **Conditional items** apply to some patients only: a subject clause ("Patients with metastatic
+  colorectal cancer must …", "Patients who received … radiotherapy must …") whose phrases are
+  read on their own, or a cohort ("For some parts of the study"). When the subject does not fit
+  the patient the item does not apply; when it is unknown, the item is read narrowing only (an
+  inclusion is met if its requirement holds anyway, an exclusion does not apply if its
+  condition is absent anyway).
+- **Clinician judgement**: items no record can decide (life expectancy, the investigator's
+  opinion, "adequate organ function" the registry text does not define).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_SENTENCE = re.compile(r"[^.;]+(?:[.;]|$)")
+_PERMISSION = re.compile(
+    r"\b(?:may (?:also )?(?:be|have|receive|enrol+|participate|undergo|continue|start)|(?:is|are) "
+    r"(?:also )?(?:eligible|allowed|allowable|permitted)|will (?:also )?be (?:eligible|allowed)|"
+    r"can be (?:enrolled|included)|is acceptable)\b",
+    re.IGNORECASE,
+)
+_STRICT = re.compile(
+    r"\bmust\b|\bshould\b|\brequired?\b|\bnot (?:be )?eligible\b|\bineligible\b|\bexcluded\b|"
+    r"\bonly if\b|\bprovided\b|\bas long as\b",
+    re.IGNORECASE,
+)
+_NOTE = re.compile(r"^\s*note\s*:", re.IGNORECASE)
+# "; or total bilirubin ≤ 3 × ULN … in patients with documented Gilbert's syndrome",
+# "(if patients with liver metastasis, ≤5 times the ULN)": an alternative threshold for a subgroup
+_SUBGROUP = re.compile(
+    r"(?:[;,]\s*or\b|\(\s*(?:if|for|in)\b|\bexcept\s+(?:in|for)\b)[^;()]*?\b(?:patients|subjects|"
+    r"participants)\s+with\b[^;()]*\)?|\([^()]*\b(?:were|was|are|is)\s+(?:excluded|excepted)\s*\)|"
+    r"\([^()]*\b(?:for|in|if)\s+(?:patients|subjects|participants)\s+with\b[^()]*\)",
+    re.IGNORECASE,
+)
+# alternatives that only widen what is asked: "(or similar agents)", "or have contraindications
+# to …", "(or per national guidelines)", "or lack … or are unwilling … or intolerant to SOC"
+_WIDER = re.compile(
+    r"\(?\s*\bor similar (?:agents|drugs|medications)\s*\)?|,?\s*\bor (?:have|has) (?:a )?"
+    r"contraindications?\b[^.;]*|\(\s*or per (?:national|local) (?:guidelines|regulations|"
+    r"requirements)\s*\)|\bor (?:lack|are unwilling|unwilling|are intolerant|intolerant|"
+    r"intolerable|have no standard)\b[^.;]*|,?\s*\betc\b\.?|\bfor (?:patients|subjects) with "
+    r"(?:serum )?creatinine (?:levels? )?above\b[^.;]*|\bOR\s*$",
+    re.IGNORECASE,
+)
+_SUBJECT = re.compile(
+    r"^\s*(?P<for>for\s+)?(?:(?:select|some|certain)\s+)?(?:patients|subjects|participants|those)\s+"
+    r"(?P<subject>(?:with|who|whose)\b[^;.]{3,220}?)\s*,?\s*(?P<verb>must\b|should\b|need to\b|"
+    r":(?=\s)|"
+    r"are (?:also )?(?:eligible|required)\b|is eligible\b|will (?:also )?be eligible\b)",
+    re.IGNORECASE,
+)
+_OTHERS = re.compile(
+    r"\b(?:other|all other|remaining)\s+(?:patients|subjects|participants|types|tumou?rs?|solid)",
+    re.IGNORECASE,
+)
+_COHORT = re.compile(
+    r"^(?:part|cohort|arm)\s*\w*\s*:|\bfor (?:some|one|select|certain) (?:parts?|arms?|cohorts?)\b"
+    r"|\bsome parts of the study\b|\bcohort-specific\b|\bfor (?:some|one) parts? of the study\b",
+    re.IGNORECASE,
+)
+_UNREADABLE_CONDITION = re.compile(
+    r"\bcohort\b|(?:cancer|tumou?rs?)\s*:|^\s*[ivx]+\.", re.IGNORECASE
+)
+_JUDGEMENT = re.compile(
+    r"life expectancy|expected survival|survival (?:duration )?(?:of|≥|>=|>)|"
+    r"(?:opinion|judge?ment) of the (?:investigator|treating physician|study doctor)|"
+    r"investigator'?s? (?:opinion|judge?ment)|in the (?:investigator|physician)'?s? (?:opinion|"
+    r"judge?ment)|\b(?:adequate|sufficient|normal|good)\s+(?:(?:organ|bone marrow|hepatic|renal|"
+    r"cardiac|liver|kidney)(?:,\s*|\s+and\s+|\s+)?)+functions?\b|\borgan functions? (?:of \w+ )?"
+    r"(?:meet|meets)\b|\b(?:serious|severe|uncontrolled)\b[^.;]{0,40}\b(?:comorbidit\w+|"
+    r"intercurrent illness\w*|medical (?:conditions?|illness\w*))",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The text to read (permissions blanked), the subject clause and how the item applies."""
+
+    work: str
+    loosened: bool
+    widened: bool
+    conditional: bool
+    subject: tuple[int, int] | None
+    consumed: tuple[tuple[int, int], ...]
+    judgement: bool
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
+def _permissions(text: str, start: int) -> list[tuple[int, int]]:
+    """Sentences (after the first) that only allow something, and "Note:" sentences."""
+    spans = []
+    for n, m in enumerate(_SENTENCE.finditer(text)):
+        sentence = m.group(0)
+        if m.start() < start:
+            continue
+        allows = _PERMISSION.search(sentence) and not _STRICT.search(sentence)
+        note = _NOTE.match(sentence) and not _STRICT.search(sentence.replace("as long as", ""))
+        if (allows and n > 0) or note:
+            spans.append((m.start(), m.end()))
+    return spans
+
+
+# "Subjects with histologically confirmed …": the population asked for, not a subgroup
+_POPULATION = re.compile(r"histolog|cytolog|confirmed|documented|diagnos", re.IGNORECASE)
+
+
+def _subject(text: str) -> re.Match[str] | None:
+    found = _SUBJECT.match(text)
+    if found is None or _POPULATION.search(found["subject"]):
+        return None
+    if found["verb"] == ":" and not found["for"]:
+        return None  # "For select patients with …:" only
+    return found
+
+
+def shape(text: str, context: str) -> Shape:
+    """How one item applies, and the text its phrases are read from."""
+    judgement = bool(_JUDGEMENT.search(text))
+    subject = _subject(text)
+    cohort = bool(_COHORT.search(text) or _COHORT.search(context))
+    unreadable = (
+        bool(_UNREADABLE_CONDITION.search(text) or _UNREADABLE_CONDITION.search(context))
+        and not cohort
+    )
+    if subject and (_OTHERS.search(text) or unreadable):
+        return Shape(text, False, False, False, None, (), judgement)
+    spans = _permissions(text, subject.end() if subject else 0)
+    spans += [(m.start(), m.end()) for m in _SUBGROUP.finditer(text)]
+    wider = [(m.start(), m.end()) for m in _WIDER.finditer(text)]
+    work = _blank(text, spans + wider)
+    if subject is None:
+        return Shape(work, bool(spans), bool(wider), cohort, None, (), judgement)
+    bounds = (subject.start("subject"), subject.end("subject"))
+    consumed = ((subject.start(), subject.start("subject")), (subject.start("verb"), subject.end()))
+    return Shape(work, bool(spans), bool(wider), True, bounds, consumed, judgement)
+
+
+def unreadable(text: str, context: str) -> bool:
+    """A condition the readers cannot place (a cohort list, "Cancer: …", a roman-numbered
+    sub-item): the item stays for review."""
+    if _COHORT.search(text) or _COHORT.search(context):
+        return False
+    if _subject(text) and _OTHERS.search(text):
+        return True
+    return bool(_UNREADABLE_CONDITION.search(text) or _UNREADABLE_CONDITION.search(context))
