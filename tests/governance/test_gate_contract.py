@@ -156,6 +156,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "data": {"step": "apheresis_collection", "scan": "PT-A", "location": "ward"}},
     ("POST", "/celltherapy/alerts/{alert_id}/acknowledge"): {"data": {"note": "called"}},
     ("POST", "/api/v1/models"): {"json": {"spec": "seer-breast-os-cox"}},
+    ("POST", "/models/train"): {"data": {"spec": "seer-breast-os-cox"}},
     ("POST", "/api/v1/models/{model_id}/promote"): {"json": {"reason": "a long enough reason"}},
 }  # fmt: skip
 

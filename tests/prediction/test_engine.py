@@ -201,3 +201,41 @@ def test_values_outside_the_training_range_are_flagged(cox: engine.LoadedModel) 
         f"Age at diagnosis {ranges['age_years']['max'] + 20:g} is outside the training range "
         f"[{ranges['age_years']['min']:g}, {ranges['age_years']['max']:g}]: extrapolation"
     )
+
+
+def test_stage_and_unrecorded_subgroups_are_flagged(cox: engine.LoadedModel) -> None:
+    rows = cox.artefact["validation"]["subgroups"]
+    ranges = cox.artefact["feature_ranges"]
+    values = {f: FeatureValue(ranges[f]["median"], "test") for f in cox.model.features}
+    staged = [r for r in rows if r["variable"] == "stage (AJCC 6th)"]
+    assert {r["level"] for r in staged} == {"IIA", "IIB", "IIIA", "IIIB", "IIIC"}
+    # a recorded stage group with weak validation gets that subgroup's flag
+    weak = next(r for r in staged if r["status"] != "ok")
+    flags = engine.predict(cox, values, stage=(weak["level"], f"Stage {weak['level']}")).flags
+    assert f"subgroup stage (AJCC 6th) {weak['level']}: {weak['note']}" in flags
+    # a stage group the validation never saw (SEER holds stages IIA-IIIC): said, no silence
+    flags = engine.predict(cox, values, stage=("IA", "IA (AJCC 8th)")).flags
+    assert (
+        "recorded stage IA (AJCC 8th) is not among the stage groups of the validation data "
+        "(IIA, IIB, IIIA, IIIB, IIIC): performance for this stage is unknown"
+    ) in flags
+    # race is not in OncoBoard's records: where a race level validated weakly, every
+    # prediction says that it cannot tell whether it applies
+    race_weak = [r["level"] for r in rows if r["variable"] == "race" and r["status"] != "ok"]
+    assert race_weak, "the shipped SEER hold-out has a race level with weak validation"
+    [race] = [f for f in flags if f.startswith("race is not recorded")]
+    assert all(level in race for level in race_weak) and "unknown" in race
+
+
+@pytest.mark.shared
+def test_the_stage_group_is_read_from_the_primary_condition(jenny: PatientRecord) -> None:
+    from oncoboard.prediction.record_features import recorded_stage_group
+
+    primary = next(i for i, c in enumerate(jenny.conditions) if c.fact.is_primary)
+    staged = _with(jenny, "conditions", primary, stage="Stage IIIA", stage_system="AJCC 8th")
+    assert recorded_stage_group(staged) == ("IIIA", "Stage IIIA (AJCC 8th)")
+    assert recorded_stage_group(
+        _with(jenny, "conditions", primary, stage="IIB", stage_system=None)
+    ) == ("IIB", "IIB")
+    assert recorded_stage_group(_with(jenny, "conditions", primary, stage="T2N1M0")) is None
+    assert recorded_stage_group(jenny.model_copy(update={"conditions": []})) is None

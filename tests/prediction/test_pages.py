@@ -64,6 +64,7 @@ def test_model_pages_promotion_and_drift(engine: Engine, live_server: LiveServer
     _plots_are_accessible(page, 2)
     assert page.count('class="plot-with-table"') == 2
     assert 'id="card-calibration"' in page and 'id="card-subgroups"' in page
+    assert 'id="card-subgroup-summary"' in page and "Largest drop below overall" in page
     assert "too few events" in page and 'id="promote-form"' not in page
     assert "Only a quality officer can release it" in page
     refused = quality.get(f"/models/{outside}").text
@@ -165,3 +166,27 @@ def test_patient_page_prediction_section(engine: Engine, live_server: LiveServer
     assert "AI-generated" in article and "Estimated 5-year overall survival" in article
     assert f"model {_spec().name} v1" in article
     assert nurse.post(f"/patients/{patient_id}/prediction").status_code == 403
+
+
+def test_training_from_the_page_and_no_release_by_its_trainer(
+    engine: Engine, live_server: LiveServer
+) -> None:
+    quality = live_server.client(make_user(engine, "qo", [Role.QUALITY_OFFICER]))
+    clinician = live_server.client(make_user(engine, "dr", [Role.CLINICIAN]))
+    assert 'id="train-form"' not in clinician.get("/models").text  # may review, not train
+    assert clinician.post("/models/train", data={"spec": "seer-breast-os-cox"}).status_code == 403
+    assert 'id="train-form"' in quality.get("/models").text
+    unknown = quality.post("/models/train", data={"spec": "no-such-spec"})
+    assert unknown.status_code == 404 and "bundled: seer-breast-os-boosted" in unknown.text
+    trained = quality.post(
+        "/models/train", data={"spec": "seer-breast-os-cox"}, follow_redirects=False
+    )
+    assert (
+        trained.status_code == 303 and trained.headers["location"] == "/models/seer-breast-os-cox@1"
+    )
+    page = quality.get("/models/seer-breast-os-cox@1").text
+    assert "candidate" in page and 'id="card-subgroup-summary"' in page
+    refused = quality.post(
+        "/models/seer-breast-os-cox@1/promote", data={"reason": "releasing my own candidate"}
+    )
+    assert refused.status_code == 409 and "separation of duties" in refused.text

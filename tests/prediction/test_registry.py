@@ -159,3 +159,39 @@ def test_drift_alerts_reach_the_quality_queue(engine: Engine, tmp_path: object) 
             data=bad,
             source="bad.csv",
         )  # type: ignore[attr-defined]
+
+
+def test_who_trained_a_candidate_may_not_release_it_and_a_release_is_in_the_audit_chain(
+    engine: Engine,
+) -> None:
+    own = _run(engine, QUALITY, Action.TRAIN_MODELS, service.train_model, spec=_spec())
+    assert own.status == ModelStatus.CANDIDATE  # type: ignore[attr-defined]
+    with pytest.raises(service.PromotionRefused, match="separation of duties"):
+        _run(
+            engine,
+            QUALITY,
+            Action.PROMOTE_MODELS,
+            service.promote,
+            model_id=own.id,  # type: ignore[attr-defined]
+            reason="my own candidate",
+        )
+    other = Actor("qo2", "Second Officer", frozenset({Role.QUALITY_OFFICER}))
+    released = _run(
+        engine,
+        other,
+        Action.PROMOTE_MODELS,
+        service.promote,
+        model_id=own.id,  # type: ignore[attr-defined]
+        reason="second pair of eyes: card reviewed",
+    )
+    assert released.promoted_by == "qo2"  # type: ignore[attr-defined]
+    with unit_of_work(engine) as session:
+        entries = session.scalars(
+            select(AuditRow).where(AuditRow.action.in_(["promote_models", "release_model"]))
+        ).all()
+    refused = [e for e in entries if e.outcome == "refused"]
+    assert len(refused) == 1 and "qo trained this candidate" in (refused[0].reason or "")
+    [release] = [e for e in entries if e.action == "release_model"]
+    assert (release.actor, release.outcome) == ("qo2", "allowed")
+    assert release.object == f"model {own.id} sha256 {released.artefact_sha256}"  # type: ignore[attr-defined]
+    assert release.reason == "second pair of eyes: card reviewed"

@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from oncoboard.prediction import pccp, plots
 from oncoboard.prediction.engine import LoadedModel
 from oncoboard.prediction.models import ModelEventRow, ModelVersionRow
+from oncoboard.prediction.validation import subgroup_summary
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
 
@@ -51,6 +52,10 @@ def card_data(
             "external": art["external_data"],
         },
         "metrics": art["validation"],
+        "subgroup_summary": subgroup_summary(
+            art["validation"]["subgroups"],
+            overall_c=art["validation"]["holdout"]["harrell_c"]["value"],
+        ),
         "change_control_plan": plan.model_dump(mode="json"),
         "plan_check": row.plan_check,
         "ethical_considerations": (

@@ -26,6 +26,7 @@ from oncoboard.prediction.record_features import (
     FeatureValue,
     outside_intended_use,
     record_features,
+    recorded_stage_group,
 )
 from oncoboard.prediction.schemas import (
     Estimate,
@@ -71,8 +72,11 @@ class LoadedModel:
         return float(self.artefact["spec"]["horizon_years"])
 
 
-def _subgroup_flags(loaded: LoadedModel, used: dict[str, float]) -> list[str]:
-    """Flags for this patient's subgroups whose validation was weak (few events or a gap)."""
+STAGE_VARIABLE = "stage (AJCC 6th)"
+
+
+def _patient_levels(used: dict[str, float], stage: tuple[str, str] | None) -> dict[str, str]:
+    """This patient's level of each subgroup variable the record tells (the card's labels)."""
     levels = {}
     if "age_years" in used:
         age = used["age_years"]
@@ -80,10 +84,42 @@ def _subgroup_flags(loaded: LoadedModel, used: dict[str, float]) -> list[str]:
     for feature, variable in (("er_positive", "ER status"), ("pr_positive", "PR status")):
         if feature in used:
             levels[variable] = "Positive" if used[feature] > 0 else "Negative"
-    flags = []
+    if stage is not None:
+        levels[STAGE_VARIABLE] = stage[0]
+    return levels
+
+
+def _subgroup_flags(
+    loaded: LoadedModel, used: dict[str, float], stage: tuple[str, str] | None = None
+) -> list[str]:
+    """Flags for this patient's subgroups whose validation was weak (few events or a gap), for a
+    recorded stage group the validation never saw, and for subgroup variables the record does
+    not carry (race) where some level's validation was weak: membership unknown, said so."""
+    levels = _patient_levels(used, stage)
+    by_variable: dict[str, list[dict[str, Any]]] = {}
     for row in loaded.artefact["validation"]["subgroups"]:
-        if levels.get(row["variable"]) == row["level"] and row["status"] != "ok":
-            flags.append(f"subgroup {row['variable']} {row['level']}: {row['note']}")
+        by_variable.setdefault(row["variable"], []).append(row)
+    flags = [
+        f"subgroup {row['variable']} {row['level']}: {row['note']}"
+        for group in by_variable.values()
+        for row in group
+        if levels.get(row["variable"]) == row["level"] and row["status"] != "ok"
+    ]
+    staged = {r["level"] for r in by_variable.get(STAGE_VARIABLE, [])}
+    if stage is not None and staged and stage[0] not in staged:
+        flags.append(
+            f"recorded stage {stage[1]} is not among the stage groups of the validation data "
+            f"({', '.join(sorted(staged))}): performance for this stage is unknown"
+        )
+    for variable, group in by_variable.items():
+        weak = [
+            f"{r['level']} ({r['status'].replace('_', ' ')})" for r in group if r["status"] != "ok"
+        ]
+        if variable not in levels and variable != STAGE_VARIABLE and weak:
+            flags.append(
+                f"{variable} is not recorded for this patient; validation was weak for "
+                f"{', '.join(weak)}: whether that applies here is unknown"
+            )
     return flags
 
 
@@ -114,7 +150,12 @@ def _row(
     return row, flags, used
 
 
-def predict(loaded: LoadedModel, values: dict[str, FeatureValue]) -> PredictionOut:
+def predict(
+    loaded: LoadedModel,
+    values: dict[str, FeatureValue],
+    *,
+    stage: tuple[str, str] | None = None,
+) -> PredictionOut:
     """The estimate and its interval over the bootstrap refits, the exact explanation (each
     contribution with its interval over the same refits) and the flags.
 
@@ -126,7 +167,7 @@ def predict(loaded: LoadedModel, values: dict[str, FeatureValue]) -> PredictionO
     row, flags, used = _row(loaded, values)
     if not used:
         raise InputError("no model feature is recorded for this patient: no prediction")
-    flags += _subgroup_flags(loaded, used)
+    flags += _subgroup_flags(loaded, used, stage)
     x = np.asarray([row], float)
     # exact contributions of the model and of every refit, one call each: they add up to the
     # log hazard, so no separate prediction is needed
@@ -268,7 +309,7 @@ def for_patient(loaded: LoadedModel, record: PatientRecord, today: date) -> Pati
         )
     values = record_features(record, loaded.model.features, today)
     try:
-        prediction = predict(loaded, values)
+        prediction = predict(loaded, values, stage=recorded_stage_group(record))
     except InputError as error:
         return PatientPredictionOut(
             patient_id=record.patient_id,

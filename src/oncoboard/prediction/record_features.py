@@ -147,6 +147,21 @@ def record_features(
     return found
 
 
+STAGE_GROUP = re.compile(r"^(?:STAGE\s+)?([0IV]+[ABC]?)\b")
+
+
+def recorded_stage_group(record: PatientRecord) -> tuple[str, str] | None:
+    """The primary cancer's anatomic stage group ("IIA") and how the record states it (with its
+    staging system), for the subgroup check; ``None`` when no stage group is recorded."""
+    primary = primary_condition(record)
+    stated = str(getattr(primary.fact, "stage", "") or "").strip() if primary else ""
+    found = STAGE_GROUP.match(stated.upper())
+    if primary is None or found is None:
+        return None
+    system = getattr(primary.fact, "stage_system", None)
+    return found.group(1), f"{stated} ({system})" if system else stated
+
+
 def _breast(condition: RecordedFact) -> bool:
     v = condition.fact
     texts = " ".join(

@@ -195,6 +195,8 @@ class ModelCard(BaseModel):
     training_data: dict[str, Any]
     evaluation_data: dict[str, Any]
     metrics: dict[str, Any]
+    # per subgroup variable: group min/max, difference and ratio of C (fairlearn MetricFrame style)
+    subgroup_summary: list[dict[str, Any]] = []
     change_control_plan: dict[str, Any]
     plan_check: list[dict[str, Any]]
     ethical_considerations: str

@@ -204,7 +204,7 @@ def promote(session: Session, *, access: Access, model_id: str, reason: str) -> 
     """Release a candidate (quality officer only); the previous release is retired."""
     gate.require(access, Action.PROMOTE_MODELS, patient_scoped=False)
     row = get_row(session, model_id)
-    refusal = _refusal(session, row)
+    refusal = _refusal(session, row, promoter=access.actor.username)
     if refusal:
         refused = audit.AuditEvent(
             actor=access.actor.username,
@@ -225,15 +225,36 @@ def promote(session: Session, *, access: Access, model_id: str, reason: str) -> 
     row.status = ModelStatus.RELEASED.value
     row.promoted_by, row.promoted_at = access.actor.username, now
     event(session, row.id, access.actor.username, "promoted", reason)
+    # the release is in the tamper-evident audit chain too, with the artefact's hash: a model
+    # swapped in the registry table later does not match what the quality officer released
+    replaced = f"; replaces {previous.id}" if previous is not None else ""
+    audit.append(
+        session,
+        audit.AuditEvent(
+            actor=access.actor.username,
+            roles=access.actor.roles_text,
+            action="release_model",
+            purpose=access.purpose.value,
+            object=f"model {row.id} sha256 {row.artefact_sha256}{replaced}",
+            outcome="allowed",
+            reason=reason[:2000],
+            request_id=access.actor.request_id,
+        ),
+    )
     session.flush()
     return summary(row)
 
 
-def _refusal(session: Session, row: ModelVersionRow) -> str | None:
+def _refusal(session: Session, row: ModelVersionRow, *, promoter: str) -> str | None:
     if row.status == ModelStatus.RELEASED.value:
         return "it is already the released version"
     if row.status == ModelStatus.RETIRED.value:
         return "it was retired; train a new candidate"
+    if row.created_by == promoter:
+        return (
+            f"{promoter} trained this candidate; a second person must release it "
+            "(separation of duties)"
+        )
     if row.plan_sha256 != _plan_sha256(row.plan_id):
         return f"plan {row.plan_id} changed since this candidate was validated; retrain it"
     released = _released(session, row.name)

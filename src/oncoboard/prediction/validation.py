@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -169,3 +170,38 @@ def _subgroup_row(
         status="gap" if flagged else "ok",
         note=note,
     )
+
+
+def subgroup_summary(rows: list[dict[str, Any]], *, overall_c: float) -> list[dict[str, Any]]:
+    """Per subgroup variable, the between-level spread of C as fairlearn's ``MetricFrame``
+    reports it (group minimum, maximum, difference, ratio) over the levels with a number; the
+    levels with too few events are listed, never counted, and the flagged levels named."""
+    summary = []
+    for variable in dict.fromkeys(r["variable"] for r in rows):
+        group = [r for r in rows if r["variable"] == variable]
+        rated = sorted(
+            ((r["harrell_c"]["value"], r["level"]) for r in group if r["harrell_c"]),
+            key=lambda cl: cl[0],
+        )
+        spread: dict[str, Any] = {"min": None, "max": None, "difference": None, "ratio": None}
+        if rated:
+            (low, low_level), (high, high_level) = rated[0], rated[-1]
+            spread = {
+                "min": {"level": low_level, "c": low},
+                "max": {"level": high_level, "c": high},
+                "difference": round(high - low, 4),
+                "ratio": round(low / high, 4),
+                "largest_drop": round(overall_c - low, 4),
+            }
+        summary.append(
+            {
+                "variable": variable,
+                "levels": len(group),
+                "rated": len(rated),
+                "too_few_events": [r["level"] for r in group if r["status"] == "too_few_events"],
+                "flagged": [r["level"] for r in group if r["status"] == "gap"],
+                "largest_drop": None,
+                **spread,
+            }
+        )
+    return summary

@@ -53,8 +53,21 @@ def models_page(request: Request, actor: ActorDep, session: SessionDep) -> HTMLR
         "models": service.list_models(session, access=access),
         "alerts": drift_service.alerts(session, access=access, status="open"),
         "can_acknowledge": _may(actor, Action.PROMOTE_MODELS),
+        "can_train": _may(actor, Action.TRAIN_MODELS),
+        "specs": pccp.bundled_spec_names(),
     }
     return templates.TemplateResponse(request, "models.html", context)
+
+
+@router.post("/models/train")
+def train_form(
+    actor: ActorDep, session: SessionDep, spec: Annotated[str, Form(max_length=100)] = ""
+) -> Response:
+    """Train and validate a candidate from a bundled spec (researcher, quality officer, admin);
+    it waits for a quality officer who did not train it. Takes seconds (CV and bootstraps)."""
+    access = _ops(session, actor, Action.TRAIN_MODELS, f"model train {spec}")
+    trained = service.train_model(session, access=access, spec=pccp.bundled_spec(spec.strip()))
+    return RedirectResponse(_model_url(trained.id), status_code=303)
 
 
 @router.get("/models/{model_id}", response_class=HTMLResponse)
