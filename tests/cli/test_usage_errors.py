@@ -62,6 +62,7 @@ FREE_TEXT = {
     ("celltherapy ack", "--note"): "a note",
     ("celltherapy export", "--out"): "a file to write",
     ("celltherapy verify", "--coi"): "a case's CoI, looked up (not found: exit 4)",
+    ("models card", "--out"): "a file to write",
 }
 
 # Bad values the type alone does not say (the rest are derived from the option's type below).
@@ -86,6 +87,10 @@ BAD_TEXT = {
     ("celltherapy open", "--limits"): "/no/such/limits.json",
     ("celltherapy export", "--format"): "docx",
     ("dose propose", "--grade"): "three",
+    ("models card", "--format"): "docx",
+    ("models evaluate", "--data"): "/no/such/labelled.csv",
+    ("models drift", "--data"): "/no/such/window.csv",
+    ("models promote", "--reason"): "ok",
 }
 
 # (command) -> positional arguments that exist in the demo database or on disk.
@@ -107,6 +112,10 @@ ARGUMENTS = {
     "celltherapy open": ["demo-001"],
     "celltherapy step": ["W0000 26 000001 0", "apheresis"],
     "celltherapy export": ["W0000 26 000001 0"],
+    "models card": ["seer-breast-os-cox@1"],
+    "models evaluate": ["seer-breast-os-cox@1"],
+    "models drift": ["seer-breast-os-cox@1"],
+    "models promote": ["seer-breast-os-cox@1"],
 }
 # Options a command needs before it reaches the one under test (valid values).
 REQUIRED = {

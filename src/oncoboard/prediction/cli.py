@@ -17,11 +17,13 @@ from oncoboard.governance import gate
 from oncoboard.governance.gate import Access, Actor
 from oncoboard.governance.vocabulary import Action, Purpose
 from oncoboard.prediction import card, drift_service, pccp, service
+from oncoboard.prediction.schemas import PromoteIn
 from oncoboard.store.db import unit_of_work
 
 models_app = typer.Typer(
     help="Learned models: registry, cards, change control, drift.", no_args_is_help=True
 )
+MIN_REASON = PromoteIn.model_fields["reason"].metadata[0].min_length
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
 
 
@@ -95,7 +97,10 @@ def evaluate(
     ctx: typer.Context,
     model: str,
     data: Annotated[
-        Path | None, typer.Option("--data", help="CSV: features, time_years, event")
+        Path | None,
+        typer.Option(
+            "--data", exists=True, dir_okay=False, help="CSV: features, time_years, event"
+        ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -166,11 +171,17 @@ def promote(
     model: str,
     reason: Annotated[str, typer.Option("--reason", help="why (recorded in the audit trail)")],
 ) -> None:
-    """Release a validated candidate (quality officer only; refused outside its plan)."""
+    """Release a validated candidate (a quality officer who did not train it; refused outside
+    its plan)."""
+    if len(reason.strip()) < MIN_REASON:
+        raise InputError(
+            f"--reason {reason.strip()!r}: give the reason for the release in words "
+            f"(at least {MIN_REASON} characters)"
+        )
     context = cli_context(ctx)
     with unit_of_work(context.engine) as session:
         access = _access(session, context.actor(session), Action.PROMOTE_MODELS, f"model {model}")
-        out = service.promote(session, access=access, model_id=model, reason=reason)
+        out = service.promote(session, access=access, model_id=model, reason=reason.strip())
     console.print(f"{out.id} released by {out.promoted_by}", markup=False)
 
 
@@ -179,7 +190,13 @@ def drift(
     ctx: typer.Context,
     model: str,
     data: Annotated[
-        Path, typer.Option("--data", help="CSV: features [, time_years, event, window]")
+        Path,
+        typer.Option(
+            "--data",
+            exists=True,
+            dir_okay=False,
+            help="CSV: features [, time_years, event, window]",
+        ),
     ],
     as_json: JsonOpt = False,
 ) -> None:
