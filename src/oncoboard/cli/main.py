@@ -71,6 +71,7 @@ COMMAND_HELP: dict[str, str] = {
     "trials": "Clinical-trial registry: import, show, match a patient, feasibility.",
     "dose": "Label-based dose-modification proposals (a clinician decides).",
     "celltherapy": "Cell-therapy chain of identity: cases, scanned hand-overs, signed batch record.",
+    "models": "Learned models: registry, cards, change control, drift.",
 }
 
 
