@@ -126,6 +126,23 @@ class Settings(BaseSettings):
     max_line_bytes: int = Field(default=4 << 20, ge=1 << 20)
     max_document_bytes: int = Field(default=256 << 20, ge=1 << 20)
 
+    # EHR integration (#21, docs/pharmacogenomics.md)
+    public_url: str | None = Field(
+        default=None,
+        description="OncoBoard's external base URL (CDS Hooks audience, SMART redirect, card "
+        "links); default: the URL the request came in on.",
+    )
+    cds_clients: Path | None = Field(
+        default=None,
+        description="JSON allow-list of EHRs that may call the CDS services: issuer and its JWKS "
+        "(inline, file, or a jwks_url fetched only when configured).",
+    )
+    smart_clients: Path | None = Field(
+        default=None,
+        description="JSON list of EHR FHIR servers OncoBoard may be launched from as a SMART app "
+        "(issuer, client_id, scopes).",
+    )
+
     _ephemeral_secret: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")

@@ -63,6 +63,7 @@ FREE_TEXT = {
     ("celltherapy export", "--out"): "a file to write",
     ("celltherapy verify", "--coi"): "a case's CoI, looked up (not found: exit 4)",
     ("models card", "--out"): "a file to write",
+    ("pgx import", "--patient"): "a new patient id is created",
 }
 
 # Bad values the type alone does not say (the rest are derived from the option's type below).
@@ -91,6 +92,7 @@ BAD_TEXT = {
     ("models evaluate", "--data"): "/no/such/labelled.csv",
     ("models drift", "--data"): "/no/such/window.csv",
     ("models promote", "--reason"): "ok",
+    ("pgx import", "--format"): "bam",
 }
 
 # (command) -> positional arguments that exist in the demo database or on disk.
@@ -109,6 +111,7 @@ ARGUMENTS = {
     "alerts resolve": ["{alert}"],
     "trials rank-pools": ["{folder}"],
     "dose propose": ["demo-001"],
+    "pgx import": ["{maf}"],
     "celltherapy open": ["demo-001"],
     "celltherapy step": ["W0000 26 000001 0", "apheresis"],
     "celltherapy export": ["W0000 26 000001 0"],

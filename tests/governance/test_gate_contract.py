@@ -30,6 +30,13 @@ from tests.support import api_routes
 PUBLIC = {("GET", "/api/v1/health"), ("POST", "/api/v1/auth/token"), ("GET", "/login"),
           ("POST", "/login"), ("GET", "/api/v1/openapi.json"), ("GET", "/api/v1/docs"),
           ("GET", "/api/v1/docs/oauth2-redirect")}  # fmt: skip
+# CDS Hooks (EHR-to-OncoBoard): discovery is public by the spec; the services are refused
+# without the EHR's signed JWT (tests/ehr/test_cds_hooks.py::test_bad_jwts_are_refused). The
+# SMART launch and callback run before anyone has logged in (OAuth redirects); the page they
+# lead to, /smart/open, is gated.
+EHR_FACING = {("GET", "/cds-services"), ("POST", "/cds-services/{service_id}"),
+              ("POST", "/cds-services/{service_id}/feedback"), ("GET", "/smart/launch"),
+              ("GET", "/smart/callback")}  # fmt: skip
 # Need a login but concern only the caller's own account, so no role is needed.
 OWN_ACCOUNT = {("GET", "/api/v1/me"), ("GET", "/api/v1/auth/tokens"),
                ("DELETE", "/api/v1/auth/tokens/{token_id}"), ("POST", "/logout")}  # fmt: skip
@@ -68,6 +75,9 @@ CLI_ARGS: dict[str, list[str]] = {
     "dose propose": ["PT-A", "--drug", "capecitabine", "--ae", "hfs", "--grade", "3"],
     "dose rules": ["capecitabine"],
     "dose history": ["PT-A"],
+    "dose starting": ["PT-A"],
+    "pgx import": ["{file}", "--patient", "PT-A"],
+    "pgx show": ["PT-A"],
     "pro import": ["{file}"],
     "alerts list": [],
     "alerts ack": ["PT-A"],
@@ -106,7 +116,7 @@ def _routes() -> list[tuple[str, str]]:
 
 
 ROUTES = _routes()
-GATED = [r for r in ROUTES if r not in PUBLIC and r not in OWN_ACCOUNT]
+GATED = [r for r in ROUTES if r not in PUBLIC and r not in OWN_ACCOUNT and r not in EHR_FACING]
 
 
 MAF = (

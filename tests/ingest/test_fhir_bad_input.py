@@ -126,3 +126,21 @@ def test_second_import_with_another_build_conflicts(engine: Engine) -> None:
         import_file(engine, brca1, genome_build="GRCh38")
     assert "GRCh37" in str(error.value)
     assert row_counts(engine) == before
+
+
+def test_only_the_types_oncoboard_reads_are_validated(tmp_path: Path) -> None:
+    """#21: an EHR's Claim is indexed but not validated; a kept type still is, located."""
+    bundle = _example("Bundle-mcode-patient-bundle-jenny-m.json")
+    claim = {"resourceType": "Claim", "id": "c1", "status": "not-a-status"}  # invalid R4
+    bundle["entry"].append({"fullUrl": "urn:uuid:c1", "resource": claim})
+    facts, log = read_file(
+        _write(tmp_path, "with-claim.json", json.dumps(bundle)), genome_build="GRCh38"
+    )
+    assert log.problems == [] and facts
+    assert any("not validated" in n and "Claim ×1" in n for n in log.notes)
+    bundle["entry"][0]["resource"]["birthDate"] = "1965-13-45"  # the Patient is kept: checked
+    _, log = read_file(
+        _write(tmp_path, "bad-patient.json", json.dumps(bundle)), genome_build="GRCh38"
+    )
+    assert log.problems[0].field == "Patient.birthDate"
+    assert log.problems[0].locator == "entry 0 (Patient/cancer-patient-jenny-m)"

@@ -25,6 +25,9 @@ from oncoboard.api.headers import SecurityHeaders
 from oncoboard.dosing.routes import router as dosing_router
 from oncoboard.edge import problems
 from oncoboard.edge.problems import problem_responses
+from oncoboard.ehr.http import with_cds
+from oncoboard.ehr.routes import router as cds_router
+from oncoboard.ehr.smart_routes import router as smart_router
 from oncoboard.governance.anchor import anchor_audit
 from oncoboard.governance.http import preauthenticate
 from oncoboard.governance.routes import router as governance_router
@@ -34,6 +37,7 @@ from oncoboard.ingest.uploads import remove_orphaned_uploads
 from oncoboard.knowledge.routes import router as knowledge_router
 from oncoboard.monitoring.routes import router as monitoring_router
 from oncoboard.prediction.routes import router as prediction_router
+from oncoboard.pharmacogenomics.routes import router as pgx_router
 from oncoboard.record.routes import router as record_router
 from oncoboard.report.routes import api as report_api
 from oncoboard.report.routes import pages as report_pages
@@ -92,6 +96,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(dosing_router, prefix="/api/v1")
     app.include_router(celltherapy_router, prefix="/api/v1")
     app.include_router(prediction_router, prefix="/api/v1")
+    app.include_router(pgx_router, prefix="/api/v1")
+    app.include_router(cds_router)
+    app.include_router(smart_router)
     app.state.admission = AdmissionState()
     _system_routes(app)
     mount_web(app)
@@ -118,7 +125,7 @@ def _middleware(app: FastAPI, settings: Settings) -> None:
             idle_s=settings.body_idle_s,
             min_upload_rate=settings.min_upload_bytes_per_s,
         ),
-        authenticate=preauthenticate,
+        authenticate=with_cds(preauthenticate),
         public_paths=LOGIN_PATHS,
         upload_routes=_upload_routes(app),
     )

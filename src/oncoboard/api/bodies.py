@@ -29,6 +29,7 @@ import anyio
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from oncoboard.edge.problems import MACHINE_PATHS
 from oncoboard.errors import OncoBoardError
 
 # Room for the multipart boundaries and form fields around an uploaded file.
@@ -230,7 +231,7 @@ async def _problem(
 async def _refuse(scope: Scope, send: Send, error: OncoBoardError) -> None:
     """401 as problem+json for the API; pages send the browser to the login page."""
     path = str(scope["path"])
-    if not path.startswith("/api/"):
+    if not path.startswith(MACHINE_PATHS):
         target = "/login?" + urlencode({"next": path})
         await send(
             {

@@ -46,6 +46,7 @@ SUB_APPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("oncoboard.trials.cli", ("trials",)),
     ("oncoboard.dosing.cli", ("dose",)),
     ("oncoboard.prediction.cli", ("models",)),
+    ("oncoboard.pharmacogenomics.cli", ("pgx",)),
     ("oncoboard.traceability.cli", ("celltherapy",)),
 )
 
@@ -70,6 +71,7 @@ COMMAND_HELP: dict[str, str] = {
     "alerts": "The symptom-alert queue.",
     "trials": "Clinical-trial registry: import, show, match a patient, feasibility.",
     "dose": "Label-based dose-modification proposals (a clinician decides).",
+    "pgx": "Pharmacogenomics: import germline results, show phenotypes and dosing advice.",
     "celltherapy": "Cell-therapy chain of identity: cases, scanned hand-overs, signed batch record.",
     "models": "Learned models: registry, cards, change control, drift.",
 }

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""``oncoboard dose propose|rules|history``: label-based dose proposals, through the gate."""
+"""``oncoboard dose propose|rules|history|starting``: label-based dose proposals, through the gate."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from oncoboard.dosing import engine, service
+from oncoboard.dosing import engine, genotype, service
 from oncoboard.dosing.schemas import GRADE_EXPECTED, DoseProposalIn, DrugRules
 from oncoboard.edge.cli_context import cli_context
 from oncoboard.edge.cli_output import console, emit_json
@@ -82,6 +82,8 @@ def propose(
         console.print(f"alternative: {alternative}", markup=False)
     for limitation in p.limitations:
         console.print(f"limitation: {limitation}", markup=False)
+    if out.pharmacogenomics is not None:
+        console.print(f"genotype: {out.pharmacogenomics.text}", markup=False)
 
 
 def _proposal_in(**values: object) -> DoseProposalIn:
@@ -179,6 +181,41 @@ def history(ctx: typer.Context, patient: str, as_json: JsonOpt = False) -> None:
     for c in found.changes:
         console.print(f"  {c.decided_at:%Y-%m-%d} {c.treatment}: {c.dose} ({c.outcome} by "
                       f"{c.decided_by}; {c.ae_term} G{c.grade})", markup=False)  # fmt: skip
+
+
+@dose_app.command("starting")
+def starting(ctx: typer.Context, patient: str, as_json: JsonOpt = False) -> None:
+    """Show genotype-guided starting doses (DPYD, TPMT/NUDT15, UGT1A1); drugs on record first."""
+    context = cli_context(ctx)
+    with unit_of_work(context.engine) as session:
+        access = gate.authorize(
+            session,
+            actor=context.actor(session),
+            action=Action.VIEW_RECORD,
+            purpose=Purpose.TREATMENT,
+            obj="genotype-guided starting doses",
+            patient_id=patient,
+        )
+        found = genotype.starting_doses(session, access=access)
+    if as_json:
+        emit_json([s.model_dump(mode="json") for s in found])
+        return
+    console.print(f"Genotype-guided starting doses for {patient}", style="bold", markup=False)
+    for item in found:
+        a = item.advice
+        genes = "; ".join(f"{g.gene} {g.diplotype or ''} {g.phenotype}" for g in a.genes)
+        given = f" [on record: {', '.join(item.treatments)}]" if item.on_record else ""
+        console.print(f"{item.drug}{given}: {a.action} — {a.dose_text}", style="bold",
+                      markup=False)  # fmt: skip
+        console.print(f"  {genes}", markup=False)
+        console.print(f"  {a.text}", markup=False)
+        for dose in item.label_doses:
+            console.print(f"  label start ({dose.indication}): {dose.label_dose}"
+                          f"{' → ' + dose.genotype_dose if dose.genotype_dose else ''}",
+                          markup=False)  # fmt: skip
+        for warning in a.warnings:
+            console.print(f"  warning: {warning}", markup=False)
+        console.print(f"  sources: {'; '.join(a.citations)}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
-from oncoboard.dosing import engine, service
+from oncoboard.dosing import engine, genotype, service
+from oncoboard.dosing.genotype import StartingDose
 from oncoboard.dosing.schemas import (
     DoseHistory,
     DoseProposalIn,
@@ -61,6 +62,24 @@ def dose_history(patient_id: str, actor: ActorDep, session: SessionDep) -> DoseH
         patient_id=patient_id,
     )
     return service.dose_history(session, access=access)
+
+
+@router.get(
+    "/patients/{patient_id}/starting-doses",
+    response_model=list[StartingDose],
+    responses=problem_responses(401, 403, 404, 422),
+)
+def starting_doses(patient_id: str, actor: ActorDep, session: SessionDep) -> list[StartingDose]:
+    """List genotype-guided starting doses (DPYD, TPMT/NUDT15, UGT1A1), drugs on record first."""
+    access = gate.authorize(
+        session,
+        actor=actor,
+        action=Action.VIEW_RECORD,
+        purpose=Purpose.TREATMENT,
+        obj="genotype-guided starting doses",
+        patient_id=patient_id,
+    )
+    return genotype.starting_doses(session, access=access)
 
 
 @router.get(

@@ -22,6 +22,8 @@ from pydantic import (
     model_validator,
 )
 
+from oncoboard.pharmacogenomics.schemas import DrugAdvice
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Grade = Annotated[int, Field(ge=1, le=4)]
 GradeSource = Literal["clinician", "patient_reported"]
@@ -269,6 +271,8 @@ class DoseProposal(Frozen):
 class DoseProposalOut(BaseModel):
     recommendation_id: str
     proposal: DoseProposal
+    # the genotype's starting-dose advice for this drug (None: the drug has no PGx rule)
+    pharmacogenomics: DrugAdvice | None = None
 
 
 class DoseChange(BaseModel):

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oncoboard import __version__
-from oncoboard.dosing import engine
+from oncoboard.dosing import engine, genotype
 from oncoboard.dosing.models import DoseChangeRow, DoseProposalRow
 from oncoboard.dosing.schemas import (
     DoseAction,
@@ -86,6 +86,10 @@ def propose_dose_change(
             ctcae_version=proposal_in.ctcae_version,
         )
     )
+    pgx = genotype.advice_for_drug(session, access=access, drug=table.drug)
+    note = genotype.proposal_note(pgx)
+    if note is not None:
+        proposal = proposal.model_copy(update={"limitations": (*proposal.limitations, note)})
     recommendation = _recommendation(access, proposal_in, proposal, table, treatment)
     decisions.propose(session, access=access, recommendation=recommendation)
     fact = treatment.fact
@@ -108,7 +112,9 @@ def propose_dose_change(
         )
     )
     session.flush()
-    return DoseProposalOut(recommendation_id=recommendation.id, proposal=proposal)
+    return DoseProposalOut(
+        recommendation_id=recommendation.id, proposal=proposal, pharmacogenomics=pgx
+    )
 
 
 def apply_decision(session: Session, recommendation: Recommendation, decision: Decision) -> None:

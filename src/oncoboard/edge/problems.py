@@ -109,13 +109,18 @@ def retry_headers(error: OncoBoardError) -> dict[str, str]:
     return {}
 
 
+# Paths whose callers are programs (problem+json, never a login redirect): the REST API and
+# the CDS Hooks services an EHR calls.
+MACHINE_PATHS = ("/api/", "/cds-services")
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers once, for every router."""
 
     async def _oncoboard(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, OncoBoardError)
         pages = getattr(request.app.state, "html_errors", None)
-        if pages is not None and not request.url.path.startswith("/api/"):
+        if pages is not None and not request.url.path.startswith(MACHINE_PATHS):
             response: Response = pages(request, exc)
             return response
         return problem_response(exc, request)
@@ -123,7 +128,7 @@ def install(app: FastAPI) -> None:
     def _page(request: Request, status: int, detail: str) -> Response | None:
         """Pages answer with a page (the web shell registers it), the API with problem+json."""
         pages = getattr(request.app.state, "html_http_errors", None)
-        if pages is None or request.url.path.startswith("/api/"):
+        if pages is None or request.url.path.startswith(MACHINE_PATHS):
             return None
         response: Response = pages(request, status, detail)
         return response

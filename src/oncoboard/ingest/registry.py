@@ -14,6 +14,9 @@ READERS: dict[str, str] = {
     "maf": "oncoboard.ingest.maf:MafReader",
     "cbioportal": "oncoboard.ingest.cbioportal:CbioportalReader",
     "phenopacket": "oncoboard.ingest.phenopackets:PhenopacketReader",
+    # pharmacogenomics: chosen explicitly (``oncoboard pgx import``), never sniffed
+    "pgx-csv": "oncoboard.pharmacogenomics.csv_reader:PgxCsvReader",
+    "pgx-vcf": "oncoboard.pharmacogenomics.vcf_reader:PgxVcfReader",
 }
 
 

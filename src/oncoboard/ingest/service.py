@@ -48,13 +48,14 @@ def import_source(
     readers: ReaderFactory = reader_for,
     import_id: str | None = None,
     limits: IngestLimits | None = None,
+    source_format: str | None = None,
 ) -> ImportReport:
     """Import one file inside the caller's unit of work; raise on any problem (caller rolls back).
 
     Re-importing the same content with the same options changes nothing and says so. The file
     is checked against the size and line caps first; a record repeated exactly is a problem.
     """
-    source_format = sniff(source.path)
+    source_format = source_format or sniff(source.path)
     check_source(source.path, source.name, source_format, limits or IngestLimits())
     if options.patient is not None:
         check_patient_id(options.patient, source=source.name, locator="--patient")
@@ -169,6 +170,7 @@ def import_as(
     progress: Progress | None = None,
     import_id: str | None = None,
     limits: IngestLimits | None = None,
+    source_format: str | None = None,
 ) -> ImportReport:
     """Import on behalf of a user who passed the gate to edit records.
 
@@ -186,6 +188,7 @@ def import_as(
         actor=access.actor.username,
         import_id=import_id,
         limits=limits,
+        source_format=source_format,
     )
     if report.status == "imported":
         for patient in report.patients:
@@ -217,10 +220,11 @@ def validate_source(
     options: ImportOptions,
     readers: ReaderFactory = reader_for,
     limits: IngestLimits | None = None,
+    source_format: str | None = None,
 ) -> tuple[ImportReport, ProblemLog]:
     """Read a source fully without storing anything; return counts and every problem (up to
     ``MAX_PROBLEMS``, then reading stops and the log says so)."""
-    source_format = sniff(source.path)
+    source_format = source_format or sniff(source.path)
     check_source(source.path, source.name, source_format, limits or IngestLimits())
     if options.patient is not None:
         check_patient_id(options.patient, source=source.name, locator="--patient")

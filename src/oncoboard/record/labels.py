@@ -14,6 +14,7 @@ from oncoboard.record.schemas import (
     GeneTesting,
     LabResult,
     PerformanceStatus,
+    PharmacogenomicResult,
     SomaticVariant,
     Specimen,
     Treatment,
@@ -69,5 +70,8 @@ def _describe_more(fact: AnyFact) -> str:
     if isinstance(fact, GeneTesting):
         what = "no variant found in" if fact.scope == "no_variant_found" else "genes studied:"
         return f"{fact.test or 'Gene test'}: {what} {', '.join(fact.genes)}"
+    if isinstance(fact, PharmacogenomicResult):
+        source = "germline VCF" if fact.method == "vcf" else "lab"
+        return f"{fact.gene} {fact.diplotype or 'genotype not determined'} ({source})"
     assert isinstance(fact, Fusion)
     return f"{fact.gene_5p or '?'}::{fact.gene_3p or '?'} fusion"

@@ -176,6 +176,25 @@ class GeneTesting(Fact):
     effective: str | None = None
 
 
+class PharmacogenomicResult(Fact):
+    """A germline pharmacogene result: a lab-reported diplotype (FHIR genotype Observation, CSV)
+    or alleles called from a germline VCF; the phenotype is derived by ``pharmacogenomics``."""
+
+    kind: Literal["pgx"] = "pgx"
+    gene: str
+    diplotype: str | None = None
+    method: Literal["lab", "vcf"] = "lab"
+    reported_phenotype: str | None = None
+    reported_activity_score: float | None = None
+    phased: bool = False
+    # VCF calls: the defining positions read (genotype per site) and those not called
+    calls: tuple[dict[str, Any], ...] = ()
+    not_called: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    test: str | None = None
+    effective: str | None = None
+
+
 AnyFact = (
     Demographics
     | CancerCondition
@@ -189,6 +208,7 @@ AnyFact = (
     | LabResult
     | ClinicalFinding
     | GeneTesting
+    | PharmacogenomicResult
 )
 
 
@@ -255,6 +275,7 @@ class PatientRecord(BaseModel):
     labs: list[RecordedFact] = Field(default_factory=list)
     findings: list[RecordedFact] = Field(default_factory=list)
     gene_tests: list[RecordedFact] = Field(default_factory=list)
+    pgx: list[RecordedFact] = Field(default_factory=list)
 
 
 VariantSort = Literal["file", "gene", "-gene", "vaf", "-vaf", "depth", "-depth"]

@@ -50,6 +50,7 @@ _SECTIONS = {
     "lab": "labs",
     "finding": "findings",
     "gene_testing": "gene_tests",
+    "pgx": "pgx",
 }
 _GENOMIC = ("variant", "copy_number", "fusion")
 # Listed rather than ``kind != 'variant'`` so the (patient, kind) index skips the variants.
@@ -171,6 +172,7 @@ def get_patient_record(
         labs=sections["labs"],
         findings=sections["findings"],
         gene_tests=sections["gene_tests"],
+        pgx=sections["pgx"],
     )
 
 
@@ -276,6 +278,21 @@ def treatments(*, session: Session, access: Access) -> list[RecordedFact]:
         select(FactRow)
         .options(defer(FactRow.raw))
         .where(FactRow.patient_id == patient_pk, FactRow.kind == "treatment")
+        .order_by(FactRow.id)
+    ).all()
+    return _recorded_all(session, rows)
+
+
+def pharmacogenomic_results(*, session: Session, access: Access) -> list[RecordedFact]:
+    """One patient's germline pharmacogene results (kind ``pgx``) with provenance, oldest first;
+    the gate's proof may be for viewing or editing the record, as for :func:`treatments`."""
+    editing = access.action == Action.EDIT_RECORD
+    gate.require(access, Action.EDIT_RECORD if editing else Action.VIEW_RECORD)
+    patient_pk = gate.record_key(session, access)
+    rows = session.scalars(
+        select(FactRow)
+        .options(defer(FactRow.raw))
+        .where(FactRow.patient_id == patient_pk, FactRow.kind == "pgx")
         .order_by(FactRow.id)
     ).all()
     return _recorded_all(session, rows)

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from oncoboard.dosing import genotype as dosing_genotype
 from oncoboard.dosing import service as dosing_service
 from oncoboard.dosing import views as dosing_views
 from oncoboard.edge import templates as template_helpers
@@ -141,6 +142,8 @@ def patient_page(
         "dose_changes": dose_changes,
         # "Propose a dose change" for drugs with a label table (None: not allowed / no such drug)
         "dose_form": dosing_views.proposal_form(record.patient_id, record.treatments, actor=actor),
+        # "Pharmacogenomics": genotype-guided starting doses, drugs on the record first
+        "starting_doses": dosing_genotype.starting_doses(session, access=access),
         # "Symptoms": PRO-CTCAE grade trajectory with treatment lines and dose changes marked
         "symptoms": symptom_panel(
             session,

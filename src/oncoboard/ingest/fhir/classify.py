@@ -34,6 +34,7 @@ class Kind(Enum):
     DISEASE_STATUS = "cancer disease status"
     GENES_STUDIED = "genes studied"
     LAB = "laboratory result"
+    PGX_GENOTYPE = "pharmacogenomic genotype"
     SKIP = "skip"
 
 
@@ -72,6 +73,8 @@ def _observation(resource: Json) -> tuple[Kind, str]:
     keys = list(code_keys(code))
     if (LOINC, codes.VARIANT) in keys:
         return Kind.VARIANT, ""
+    if (LOINC, codes.GENOTYPE) in keys:
+        return Kind.PGX_GENOTYPE, ""
     if (LOINC, codes.TMB) in keys:
         return Kind.TMB, ""
     if (LOINC, codes.MSI) in keys:

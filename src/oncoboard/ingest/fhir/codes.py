@@ -16,6 +16,7 @@ NCIT = "http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl"
 
 # Genomics Reporting / mCODE genomic variant: LOINC 69548-6 "Genetic variant assessment".
 VARIANT = "69548-6"
+GENOTYPE = "84413-4"  # Genotype display name (Genomics Reporting genotype, e.g. pharmacogenes)
 ABSENT = "LA9634-2"  # LOINC answer "Absent": a pertinent negative, not a finding
 TMB = "94076-7"  # Mutations/Megabase [# Ratio] in Tumor
 MSI = "81695-9"  # Microsatellite instability [Interpretation] in Cancer specimen

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from oncoboard.ingest.fhir import clinical, history, observations, variants
+from oncoboard.ingest.fhir import clinical, genotypes, history, observations, variants
 from oncoboard.ingest.fhir.classify import Kind, classify
 from oncoboard.ingest.fhir.references import ResourceIndex
 from oncoboard.ingest.fhir.values import Json, code_keys
@@ -29,6 +29,8 @@ class Converter:
     log: ProblemLog
     skipped: Counter[str] = field(default_factory=Counter)
     unmapped_codes: Counter[str] = field(default_factory=Counter)
+    # resources of types OncoBoard never reads: indexed for references, not validated
+    unchecked: dict[str, int] = field(default_factory=dict)
     reports: int = 0
     resources: int = 0
 
@@ -48,6 +50,10 @@ class Converter:
             elif why:
                 self.skipped[why] += 1
                 return
+        if kind is Kind.PGX_GENOTYPE and not genotypes.names_a_gene(resource):
+            # a GR genotype about derived variants (no gene studied): not a pharmacogene result
+            self.skipped["genotype Observation without a gene studied"] += 1
+            return
         patient = self.patient_key(resource, kind, locator, index)
         if patient is None:
             return
@@ -94,6 +100,8 @@ class Converter:
             return observations.biomarker(resource, observations.marker_name(resource))
         if kind is Kind.STAGING:
             return observations.staging(resource)
+        if kind is Kind.PGX_GENOTYPE:
+            return genotypes.genotype_fact(resource, locator, self.log)
         build = variants.genome_build(resource, self.options.genome_build, locator, self.log)
         if build is None:
             return None

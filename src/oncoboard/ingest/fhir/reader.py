@@ -16,7 +16,14 @@ from typing import Any
 from oncoboard.ingest.fhir.convert import Converter
 from oncoboard.ingest.fhir.documents import documents
 from oncoboard.ingest.fhir.references import ResourceIndex, dangling_references
-from oncoboard.ingest.fhir.validate import FHIR_VERSION, MODELS, describe, validate
+from oncoboard.ingest.fhir.validate import (
+    FHIR_VERSION,
+    KEPT_TYPES,
+    MODELS,
+    describe,
+    validate,
+    validate_kept,
+)
 from oncoboard.ingest.schemas import ImportOptions, ParsedFact, ProblemLog, SourceFile
 
 
@@ -34,7 +41,13 @@ class FhirReader:
         dangling: Counter[str] = Counter()
         for prefix, document in documents(source.path, source.name, log):
             yield from _document(document, prefix, converter, dangling)
-        log.notes.append(f"FHIR R4 {FHIR_VERSION} JSON, validated with {MODELS} models")
+        log.notes.append(
+            f"FHIR R4 {FHIR_VERSION} JSON; the resource types OncoBoard reads validated with "
+            f"{MODELS} models"
+        )
+        if converter.unchecked:
+            shown = ", ".join(f"{k} ×{n}" for k, n in sorted(converter.unchecked.items()))
+            log.notes.append(f"not validated (types OncoBoard does not read): {shown}")
         log.notes.append(f"read {converter.resources} resource(s)")
         log.notes.extend(converter.notes())
         if dangling:
@@ -57,7 +70,7 @@ def _document(
     if isinstance(document, dict) and document.get("resourceType") == "Bundle":
         yield from _bundle(document, prefix, converter, dangling)
         return
-    if not validate(document, locator, converter.log):
+    if not validate_kept(document, locator, converter.log, converter.unchecked):
         return
     index = ResourceIndex(closed=False)
     index.add(document, None)
@@ -71,8 +84,10 @@ def _bundle(
     log = converter.log
     entries = bundle.get("entry") or []
     envelope = dict(bundle)
+    # the envelope as OncoBoard reads it: type, and each entry's fullUrl (request/response/
+    # search are never read, so they are not validated either)
     envelope["entry"] = [
-        {k: v for k, v in e.items() if k != "resource"} if isinstance(e, dict) else e
+        {k: v for k, v in e.items() if k == "fullUrl"} if isinstance(e, dict) else e
         for e in entries
     ]
     if not validate(envelope, _locator(prefix, bundle), log):
@@ -86,10 +101,10 @@ def _bundle(
             converter.skipped["Bundle entry without a resource"] += 1
             continue
         locator = _locator(where, resource)
-        if validate(resource, locator, log):
+        if validate_kept(resource, locator, log, converter.unchecked):
             index.add(resource, entry.get("fullUrl"))
             valid.append((locator, resource))
     index.link_focus()
     for locator, resource in valid:
         yield from converter.convert(resource, locator, index)
-    dangling.update(dangling_references(index))
+    dangling.update(dangling_references(index, KEPT_TYPES))

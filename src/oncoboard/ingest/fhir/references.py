@@ -145,10 +145,13 @@ def _walk(value: object) -> Iterator[Json]:
             yield from _walk(inner)
 
 
-def dangling_references(index: ResourceIndex) -> Counter[str]:
-    """Referenced types that are not in the bundle, by type (for the import notes)."""
+def dangling_references(index: ResourceIndex, kept: frozenset[str] | None = None) -> Counter[str]:
+    """Referenced types that are not in the bundle, by type (for the import notes); with
+    ``kept``, only the references of resources of those types (the ones OncoBoard reads)."""
     out: Counter[str] = Counter()
     for resource in index.resources:
+        if kept is not None and resource.get("resourceType") not in kept:
+            continue
         for ref in _walk({k: v for k, v in resource.items() if k != "contained"}):
             target = index.resolve(ref, resource)
             if target.status != "resolved":

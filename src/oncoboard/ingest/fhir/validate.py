@@ -7,6 +7,7 @@ and 19 of 20 Synthea files (interop-notes §1.1). Failures become located proble
 
 from __future__ import annotations
 
+from functools import cache
 from importlib.metadata import version
 
 from fhir.resources.R4B import get_fhir_model_class
@@ -18,6 +19,14 @@ from oncoboard.ingest.schemas import ProblemLog
 FHIR_VERSION = "4.0.1"
 MODELS = f"fhir.resources {version('fhir.resources')} R4B"
 MAX_ERRORS_PER_RESOURCE = 10
+# The resource types the converter turns into facts or reads through a reference (a staging
+# Observation, a Medication, a related Condition). Only these are validated with the R4B models:
+# an EHR's Claims, Encounters and ExplanationOfBenefits are never read, so validating them cost
+# most of an import's time and protected nothing (#21, docs/benchmarks.md "FHIR ingest").
+KEPT_TYPES = frozenset({
+    "Patient", "Condition", "Observation", "Specimen", "Medication", "MedicationRequest",
+    "MedicationAdministration", "MedicationStatement", "Procedure", "DiagnosticReport",
+})  # fmt: skip
 
 
 def describe(resource: Json) -> str:
@@ -26,12 +35,43 @@ def describe(resource: Json) -> str:
     return f"{type_name}/{resource['id']}" if resource.get("id") else str(type_name)
 
 
-def validate(resource: object, locator: str, log: ProblemLog) -> bool:
-    """True when ``resource`` is a valid R4 resource; otherwise every defect goes to ``log``."""
+def is_resource(resource: object, locator: str, log: ProblemLog) -> bool:
+    """A JSON object with a ``resourceType`` (what even an unvalidated entry must be)."""
     if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
         shown = type(resource).__name__ if not isinstance(resource, dict) else sorted(resource)[:5]
         log.add(locator, "resourceType", shown, "a FHIR resource: a JSON object with resourceType")
         return False
+    return True
+
+
+def validate_kept(
+    resource: object, locator: str, log: ProblemLog, unchecked: dict[str, int]
+) -> bool:
+    """Validate a resource OncoBoard keeps; count (not validate) one of a type it never reads."""
+    if not is_resource(resource, locator, log):
+        return False
+    assert isinstance(resource, dict)
+    kind = resource["resourceType"]
+    if kind in KEPT_TYPES or kind == "Bundle" or not _known_type(kind):
+        return validate(resource, locator, log)  # an unknown type fails here, located
+    unchecked[kind] = unchecked.get(kind, 0) + 1
+    return True
+
+
+@cache
+def _known_type(kind: str) -> bool:
+    try:
+        get_fhir_model_class(kind)
+    except (ValueError, KeyError, AttributeError):
+        return False
+    return True
+
+
+def validate(resource: object, locator: str, log: ProblemLog) -> bool:
+    """True when ``resource`` is a valid R4 resource; otherwise every defect goes to ``log``."""
+    if not is_resource(resource, locator, log):
+        return False
+    assert isinstance(resource, dict)
     try:
         model = get_fhir_model_class(resource["resourceType"])
     except (ValueError, KeyError, AttributeError):
