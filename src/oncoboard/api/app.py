@@ -36,8 +36,8 @@ from oncoboard.ingest.routes import router as ingest_router
 from oncoboard.ingest.uploads import remove_orphaned_uploads
 from oncoboard.knowledge.routes import router as knowledge_router
 from oncoboard.monitoring.routes import router as monitoring_router
-from oncoboard.prediction.routes import router as prediction_router
 from oncoboard.pharmacogenomics.routes import router as pgx_router
+from oncoboard.prediction.routes import router as prediction_router
 from oncoboard.record.routes import router as record_router
 from oncoboard.report.routes import api as report_api
 from oncoboard.report.routes import pages as report_pages
