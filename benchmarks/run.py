@@ -23,6 +23,7 @@ BENCHMARKS = (
     "celltherapy",
     "cli_startup",
     "federation",  # 100k-patient site counts, fan-out with a dead site, Flower vs pooled
+    "prediction_models",  # learned models: CV vs anchors, training time, prediction latency
 )
 
 

@@ -29,6 +29,12 @@ from oncoboard.monitoring.models import (
     ProSubmissionRow,
 )
 from oncoboard.portal.models import ReleasedDocumentRow
+from oncoboard.prediction.models import (
+    DriftReportRow,
+    ModelAlertRow,
+    ModelEventRow,
+    ModelVersionRow,
+)
 from oncoboard.record.models import FactRow, PatientRow
 from oncoboard.store.base import Base
 from oncoboard.traceability.models import (
@@ -57,12 +63,16 @@ __all__ = [
     "DecisionRow",
     "DoseChangeRow",
     "DoseProposalRow",
+    "DriftReportRow",
     "FactRow",
     "ImportRow",
     "KbAssertionRow",
     "KbDroppedRow",
     "KbReleaseRow",
     "LoginThrottleRow",
+    "ModelAlertRow",
+    "ModelEventRow",
+    "ModelVersionRow",
     "PatientRow",
     "ProAnswerRow",
     "ProEnrolmentRow",

@@ -65,6 +65,7 @@ FREE_TEXT = {
     ("federation policy set", "--name"): "the site's name shown to researchers",
     ("federation query", "--site"): "a registered site's name, looked up (not found: exit 4)",
     ("federation train", "--out"): "a file to write",
+    ("models card", "--out"): "a file to write",
     ("pgx import", "--patient"): "a new patient id is created",
 }
 
@@ -95,6 +96,10 @@ BAD_TEXT = {
     ("federation policy set", "--beacon-id"): "not a beacon id",
     ("federation train", "--genes"): "b@d",
     ("federation train", "--site-db"): "not a url",
+    ("models card", "--format"): "docx",
+    ("models evaluate", "--data"): "/no/such/labelled.csv",
+    ("models drift", "--data"): "/no/such/window.csv",
+    ("models promote", "--reason"): "ok",
     ("pgx import", "--format"): "bam",
 }
 
@@ -120,6 +125,10 @@ ARGUMENTS = {
     "celltherapy export": ["W0000 26 000001 0"],
     "federation load-bff": ["{folder}"],
     "federation sites add": ["site-x", "https://x.example.org/api/beacon"],
+    "models card": ["seer-breast-os-cox@1"],
+    "models evaluate": ["seer-breast-os-cox@1"],
+    "models drift": ["seer-breast-os-cox@1"],
+    "models promote": ["seer-breast-os-cox@1"],
 }
 # Options a command needs before it reaches the one under test (valid values).
 REQUIRED = {

@@ -111,6 +111,12 @@ CLI_ARGS: dict[str, list[str]] = {
     "federation sites remove": ["site-a"],
     "federation query": ["sex:female"],
     "federation train": ["--genes", "TP53"],
+    "models train": ["seer-breast-os-cox"],
+    "models list": [],
+    "models evaluate": ["seer-breast-os-cox@1"],
+    "models card": ["seer-breast-os-cox@1"],
+    "models promote": ["seer-breast-os-cox@1", "--reason", "a long enough reason"],
+    "models drift": ["seer-breast-os-cox@1", "--data", "{file}"],
 }
 
 
@@ -172,6 +178,9 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/celltherapy/cases/{coi}/scan"): {
         "data": {"step": "apheresis_collection", "scan": "PT-A", "location": "ward"}},
     ("POST", "/celltherapy/alerts/{alert_id}/acknowledge"): {"data": {"note": "called"}},
+    ("POST", "/api/v1/models"): {"json": {"spec": "seer-breast-os-cox"}},
+    ("POST", "/models/train"): {"data": {"spec": "seer-breast-os-cox"}},
+    ("POST", "/api/v1/models/{model_id}/promote"): {"json": {"reason": "a long enough reason"}},
 }  # fmt: skip
 
 

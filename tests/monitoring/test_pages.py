@@ -247,7 +247,9 @@ def test_patient_page_trajectory_and_dose_proposal_from_alert(
     _submit(live_server, token, ANSWERS, datetime(2026, 10, 12, 9, tzinfo=UTC))
     api = live_server.client()  # the test clinician
     page = api.get("/patients/PT-A").text
-    assert '<svg class="pro-plot" id="pro-plot"' in page and "<polyline" in page
+    # the chart (matplotlib SVG, monitoring/plot.py) with its alt text; its data in the tables
+    assert re.search(r'<svg [^>]*id="pro-plot"[^>]*role="img"', page)
+    assert '<title id="pro-plot-t">Composite grade over time per symptom</title>' in page
     rows = re.findall(r'<tr><th scope="row" class="date">([\d-]+)</th>(.*?)</tr>', page)
     hfs = page.split('id="pro-grades"')[1].split("</thead>")[0]
     column = re.findall(r'<th scope="col">([^<]+)</th>', hfs).index("Hand-Foot Syndrome") - 1

@@ -115,6 +115,7 @@ def _ids(engine: Engine, server: LiveServer) -> dict[str, str]:
         "drug": "capecitabine",
         "release_id": "none-stored",
         "coi": "none-stored",
+        "model_id": "none-stored",  # model pages: tests/prediction/test_pages.py (plots, no script)
         "which": "bag",
         "path": "style.css",
     }
@@ -206,13 +207,13 @@ def test_error_pages_trial_list_and_offline_api_docs(demo_server: LiveServer) ->
 
 
 LANDINGS = {
-    "oncologist": ("patients", {"/patients", "/alerts", "/trials", "/kb", "/imports"}),
+    "oncologist": ("patients", {"/patients", "/alerts", "/trials", "/kb", "/imports", "/models"}),
     "nurse": ("patients", {"/patients", "/alerts", "/trials", "/kb", "/imports"}),
-    "board": ("patients", {"/patients", "/trials", "/kb", "/imports"}),
+    "board": ("patients", {"/patients", "/trials", "/kb", "/imports", "/models"}),
     "celltherapy": ("celltherapy", {"/patients", "/celltherapy", "/trials", "/kb", "/imports"}),
-    "researcher": ("start", {"/trials", "/screen", "/federation", "/kb"}),
-    "quality": ("start", {"/kb", "/audit"}),
-    "admin": ("patients", {"/patients", "/trials", "/kb", "/imports", "/audit"}),
+    "researcher": ("start", {"/trials", "/screen", "/federation", "/kb", "/models"}),
+    "quality": ("start", {"/kb", "/models", "/audit"}),
+    "admin": ("patients", {"/patients", "/trials", "/kb", "/imports", "/models", "/audit"}),
 }
 
 

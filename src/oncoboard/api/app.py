@@ -40,6 +40,7 @@ from oncoboard.ingest.uploads import remove_orphaned_uploads
 from oncoboard.knowledge.routes import router as knowledge_router
 from oncoboard.monitoring.routes import router as monitoring_router
 from oncoboard.pharmacogenomics.routes import router as pgx_router
+from oncoboard.prediction.routes import router as prediction_router
 from oncoboard.record.routes import router as record_router
 from oncoboard.report.routes import api as report_api
 from oncoboard.report.routes import pages as report_pages
@@ -97,6 +98,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(monitoring_router, prefix="/api/v1")
     app.include_router(dosing_router, prefix="/api/v1")
     app.include_router(celltherapy_router, prefix="/api/v1")
+    app.include_router(prediction_router, prefix="/api/v1")
     app.include_router(pgx_router, prefix="/api/v1")
     app.include_router(cds_router)
     app.include_router(smart_router)

@@ -45,6 +45,7 @@ SUB_APPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("oncoboard.monitoring.cli", ("pro", "alerts")),
     ("oncoboard.trials.cli", ("trials",)),
     ("oncoboard.dosing.cli", ("dose",)),
+    ("oncoboard.prediction.cli", ("models",)),
     ("oncoboard.pharmacogenomics.cli", ("pgx",)),
     ("oncoboard.traceability.cli", ("celltherapy",)),
     ("oncoboard.federation.cli", ("federation",)),
@@ -74,6 +75,7 @@ COMMAND_HELP: dict[str, str] = {
     "pgx": "Pharmacogenomics: import germline results, show phenotypes and dosing advice.",
     "celltherapy": "Cell-therapy chain of identity: cases, scanned hand-overs, signed batch record.",
     "federation": "Federated research: Beacon site node, coordinator, training.",
+    "models": "Learned models: registry, cards, change control, drift.",
 }
 
 

@@ -32,6 +32,13 @@ class Action(StrEnum):
     TRIAGE_ALERTS = "triage_alerts"
     # federated research: count/boolean answers over consented patients, never records
     QUERY_AGGREGATE = "query_aggregate"
+    # learned models (prediction/): read cards and the registry; train, evaluate and check drift;
+    # promote a model or answer its drift alerts (the quality officer's governance actions)
+    REVIEW_MODELS = "review_models"
+    TRAIN_MODELS = "train_models"
+    PROMOTE_MODELS = "promote_models"
+    # a released model's prediction for one patient (clinical decision support for clinicians)
+    PREDICT = "predict"
 
 
 class Purpose(StrEnum):
@@ -77,8 +84,15 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.MANAGE_CONSENT: _CARE,
         Action.REPORT_SYMPTOMS: _CARE,
         Action.TRIAGE_ALERTS: _CARE,
+        Action.REVIEW_MODELS: _OPS,
+        Action.PREDICT: _CARE,
     },
-    Role.TUMOR_BOARD: {Action.VIEW_RECORD: _CARE, Action.DECIDE: _CARE},
+    Role.TUMOR_BOARD: {
+        Action.VIEW_RECORD: _CARE,
+        Action.DECIDE: _CARE,
+        Action.REVIEW_MODELS: _OPS,
+        Action.PREDICT: _CARE,
+    },
     Role.NURSE: {
         Action.VIEW_RECORD: _CARE,
         Action.EDIT_RECORD: _CARE,
@@ -97,8 +111,16 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.VIEW_RECORD: _SECONDARY,
         Action.EXPORT: _SECONDARY,
         Action.QUERY_AGGREGATE: frozenset({Purpose.FEDERATED_ANALYSIS}),
+        Action.REVIEW_MODELS: _OPS,
+        Action.TRAIN_MODELS: _OPS,
     },
-    Role.QUALITY_OFFICER: {Action.READ_AUDIT: _OPS, Action.EXPORT: _OPS},
+    Role.QUALITY_OFFICER: {
+        Action.READ_AUDIT: _OPS,
+        Action.EXPORT: _OPS,
+        Action.REVIEW_MODELS: _OPS,
+        Action.TRAIN_MODELS: _OPS,
+        Action.PROMOTE_MODELS: _OPS,
+    },
     # export: the batch record (JSON/PDF) goes to QA and the manufacturer
     Role.CELL_THERAPY_COORDINATOR: {
         Action.VIEW_RECORD: _CARE,
@@ -113,6 +135,8 @@ PERMISSIONS: dict[Role, dict[Action, frozenset[Purpose]]] = {
         Action.READ_AUDIT: _OPS,
         Action.MANAGE_CONSENT: _CARE,
         Action.REPORT_SYMPTOMS: _CARE,
+        Action.REVIEW_MODELS: _OPS,
+        Action.TRAIN_MODELS: _OPS,
     },
 }
 

@@ -91,6 +91,13 @@ STAFF_PAGES = (
         "Imports", "/imports", "the import ledger and file upload", Action.VIEW_RECORD, _CARE
     ),
     Destination(
+        "Models",
+        "/models",
+        "learned models: registry, model cards, promotion, drift",
+        Action.REVIEW_MODELS,
+        frozenset({Purpose.OPERATIONS}),
+    ),
+    Destination(
         "Audit",
         "/audit",
         "verify the tamper-evident audit trail",

@@ -35,6 +35,7 @@ from oncoboard.ingest.schemas import ImportOptions
 from oncoboard.ingest.uploads import import_upload
 from oncoboard.monitoring.plot import symptom_panel
 from oncoboard.portal import service as portal_service
+from oncoboard.prediction.section import prediction_section
 from oncoboard.record import service
 from oncoboard.record.genomics import parse_genome_build
 from oncoboard.record.labels import describe, stage_text
@@ -152,6 +153,7 @@ def patient_page(
             treatments=record.treatments,
             dose_changes=dose_changes,
         ),
+        "prediction": prediction_section(session, actor=actor, record=record),  # prediction/
         "demo": record.demographics[0] if record.demographics else None,
         "primary": primary or (record.conditions[0] if record.conditions else None),
         # Treatment lines in the order they were given; undated ones last, in file order.
@@ -325,6 +327,7 @@ def mount_web(app: FastAPI) -> None:
     from oncoboard.knowledge.web import router as knowledge_pages
     from oncoboard.monitoring.web import router as monitoring_pages
     from oncoboard.portal.web import router as portal_pages
+    from oncoboard.prediction.web import router as prediction_pages
     from oncoboard.traceability.web import router as celltherapy_pages
     from oncoboard.trials.web import router as trials_pages
     from oncoboard.web import docs, errors, pages
@@ -352,5 +355,6 @@ def mount_web(app: FastAPI) -> None:
     app.include_router(trials_pages, dependencies=[CareTeamOnly])
     app.include_router(dosing_pages, dependencies=[CareTeamOnly])
     app.include_router(monitoring_pages)
+    app.include_router(prediction_pages)
     app.include_router(celltherapy_pages)
     app.include_router(federation_pages)
