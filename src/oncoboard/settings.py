@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import Field, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import make_url
 
 # The secret earlier releases shipped as their default: published, so never accepted in prod.
 DEV_SECRET = "dev-insecure-secret-change-me"
@@ -162,11 +163,13 @@ class Settings(BaseSettings):
 
         prod: ``ONCOBOARD_SECRET_KEY`` (checked at start-up). dev: that, else a random secret
         made on first use and kept per database in ``secret_key_file`` (mode 0600), so no
-        published default ever signs a cookie. test: a random one per settings object.
+        published default ever signs a cookie. test, or an in-memory SQLite database: a random one
+        per settings object.
         """
         if self.secret_key is not None:
             return self.secret_key.get_secret_value()
-        if self.env == "test":
+        in_memory = self.is_sqlite and self.sqlite_file() is None and self.secret_key_file is None
+        if self.env == "test" or in_memory:  # an in-memory database's secret dies with it
             if self._ephemeral_secret is None:
                 self._ephemeral_secret = secrets.token_urlsafe(32)
             return self._ephemeral_secret
@@ -184,20 +187,24 @@ class Settings(BaseSettings):
             return self.audit_anchor_file
         if self.env == "test" or not self.is_sqlite:
             return None
-        database = self.database_url.split("///", 1)[-1]
-        if not database or database == ":memory:":
-            return None
-        return Path(database + ".audit-anchor")
+        database = self.sqlite_file()
+        return None if database is None else Path(database + ".audit-anchor")
 
     def secret_path(self) -> Path:
         if self.secret_key_file is not None:
             return self.secret_key_file
-        if self.is_sqlite:
-            database = self.database_url.split("///", 1)[-1]
-            if database and database != ":memory:":
-                return Path(database + ".secret-key")
+        database = self.sqlite_file()
+        if database is not None:
+            return Path(database + ".secret-key")
         digest = hashlib.sha256(self.database_url.encode()).hexdigest()[:16]
         return self.upload_dir.parent / f"secret-key-{digest}"
+
+    def sqlite_file(self) -> str | None:
+        """The SQLite database's file, None for an in-memory one (``sqlite://``, ``:memory:``)."""
+        if not self.is_sqlite:
+            return None
+        database = make_url(self.database_url).database
+        return None if not database or database == ":memory:" else database
 
     @property
     def is_sqlite(self) -> bool:

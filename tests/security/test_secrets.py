@@ -81,6 +81,19 @@ def test_dev_generates_a_private_secret_per_database(tmp_path: Path) -> None:
     assert load_or_create_secret(path) == secret
 
 
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_an_in_memory_database_writes_no_secret_file(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its secret dies with it: no 'sqlite:/.secret-key' file in the working folder."""
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(env="dev", database_url=url, upload_dir=tmp_path / "uploads")
+    secret = settings.signing_secret()
+    assert len(secret) >= 43 and settings.signing_secret() == secret
+    assert settings.anchor_path() is None
+    assert list(tmp_path.rglob("*")) == []
+
+
 def test_prod_with_a_one_character_secret_does_not_start(tmp_path: Path) -> None:
     db = tmp_path / "p.sqlite3"
     result = subprocess.run(
