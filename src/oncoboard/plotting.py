@@ -123,7 +123,7 @@ def overflow(fig: Figure, *, drawn: bool = False) -> tuple[float, float]:
     width and height; ``drawn``: the layout is current (just saved), measure without drawing."""
     if not drawn:
         fig.canvas.draw()
-    extent = fig.get_tightbbox(fig.canvas.get_renderer())  # type: ignore[attr-defined]
+    extent = fig.get_tightbbox(fig.canvas.get_renderer())  # type: ignore[attr-defined,unused-ignore]
     width, height = fig.get_size_inches()
     wide = max(0.0, -extent.x0) + max(0.0, extent.x1 - width)
     tall = max(0.0, -extent.y0) + max(0.0, extent.y1 - height)

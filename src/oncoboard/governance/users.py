@@ -7,6 +7,7 @@ import hashlib
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -32,9 +33,14 @@ DEMO_GRANTOR = "demo"
 MIN_PASSWORD = 12
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _hasher = PasswordHasher()
-# Verified when the name is unknown, disabled or has no password, so every failed login costs
-# one argon2 verification: an unknown name no longer answers 50× faster than a known one.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(24))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified when the name is unknown, disabled or has no password, so every failed login costs
+    one argon2 verification: an unknown name does not answer 50× faster than a known one. Made on
+    first use, not at import (one argon2 hash, ~0.1 s, was paid by every CLI command)."""
+    return _hasher.hash(secrets.token_urlsafe(24))
 
 
 class UserOut(BaseModel):
@@ -267,8 +273,8 @@ def authenticate(
     name = username[:64]
     row = session.scalar(select(UserRow).where(UserRow.username == name))
     usable = row is not None and row.active and bool(row.password_hash)
-    stored = row.password_hash if usable and row is not None else _DUMMY_HASH
-    if not _matches(stored or _DUMMY_HASH, password) or not usable:
+    stored = row.password_hash if usable and row is not None else _dummy_hash()
+    if not _matches(stored or _dummy_hash(), password) or not usable:
         event = AuditEvent(
             actor=name,
             roles="",
