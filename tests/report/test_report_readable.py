@@ -57,11 +57,17 @@ def test_demo_report_reads_at_1280_px(
     assert order == sorted(order)
     tier_one = page.locator("#actionable table.rows").first
     rows = tier_one.locator("tbody tr")
-    therapies = [rows.nth(i).locator("td").nth(1).inner_text() for i in range(rows.count())]
+    cells = [rows.nth(i).locator("td").nth(1) for i in range(rows.count())]
+    therapies = [cell.locator("strong").inner_text() for cell in cells]
     alterations = [rows.nth(i).locator("td").nth(0).inner_text() for i in range(rows.count())]
     pairs = list(zip(alterations, therapies, strict=True))
     assert len(pairs) == len(set(pairs)), "one row per (alteration, therapy)"
     assert ("EGFR p.L858R", "Osimertinib") in pairs
+    # co-occurring MET amplification (CGI: resistance to osimertinib, a case report) is too weak
+    # to rule out the approved option; it is shown beside it, not hidden
+    caution = cells[pairs.index(("EGFR p.L858R", "Osimertinib"))].locator(".caution")
+    expect(caution).to_contain_text("MET amplification")
+    expect(caution).to_contain_text("review")
     # the rationale once per tier, not per row
     rationale = page.locator("#actionable .rationale").first.inner_text()
     assert "AMP level A" in rationale

@@ -14,7 +14,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from oncoboard import __version__
-from oncoboard.actionability.contraindications import Contraindication, split_options
+from oncoboard.actionability.contraindications import (
+    Contraindication,
+    DrugClasses,
+    drug_classes,
+    split_options,
+)
 from oncoboard.actionability.facts import PatientFacts
 from oncoboard.actionability.matching import EngineOptions, RuleResult, evaluate
 from oncoboard.actionability.tiering import TierCall, tier
@@ -69,6 +74,7 @@ class Assessment:
     filtered: tuple[RecordedFact, ...] = ()
     contraindicated: list[Contraindication] = field(default_factory=list)
     facts: PatientFacts | None = None
+    drug_classes: DrugClasses = field(default_factory=dict)
 
 
 def assess(
@@ -83,6 +89,8 @@ def assess(
     result.filtered = facts.filtered
     result.facts = facts
     unevaluated: dict[str, list[Assertion]] = defaultdict(list)
+    assertions = list(assertions)
+    result.drug_classes = drug_classes(assertion for assertion, _ in assertions)
     for assertion, release in assertions:
         outcome = _supported(evaluate(assertion.rule, facts, options))
         result.counts[outcome.status] += 1
@@ -100,7 +108,7 @@ def assess(
     for bucket in (result.options, result.resistance, result.other):
         bucket.sort(key=_rank)
     result.options, result.contraindicated = split_options(
-        result.options, result.resistance, facts.treatment_facts()
+        result.options, result.resistance, facts.treatment_facts(), result.drug_classes
     )
     return result
 

@@ -218,6 +218,10 @@ class OptionRow(_Frozen):
     releases: list[str]
     assertions: int
     filtered_call: bool = Field(description="rests on a call whose FILTER is not PASS")
+    cautions: list[str] = Field(
+        default_factory=list,
+        description="co-occurring resistance evidence too weak or partial to rule the option out",
+    )
 
 
 class ContraindicatedOption(_Frozen):

@@ -159,7 +159,7 @@ def assemble(
     releases = [run.releases[0] for run in runs]
     kept, moved = summary.whole_tumour(runs)
     findings = report_facts.findings(runs, options=kept)
-    rows = summary.option_rows(kept)
+    rows = summary.option_rows(kept, summary.option_cautions(runs, kept))
     facts = summary.patient_facts(runs)
     exact = {
         f.fact_id

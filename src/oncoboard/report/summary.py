@@ -11,7 +11,14 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from oncoboard.actionability import engine
-from oncoboard.actionability.contraindications import Contraindication, agents, split_options
+from oncoboard.actionability.contraindications import (
+    Caution,
+    Contraindication,
+    DrugClasses,
+    agents,
+    cautions,
+    split_options,
+)
 from oncoboard.actionability.facts import PatientFacts, passed_filters
 from oncoboard.actionability.oncogenicity import NOT_SCORED, is_null, score
 from oncoboard.actionability.service import PatientAssessment
@@ -46,7 +53,24 @@ def whole_tumour(
     resistance = [f for run in runs for f in run.assessment.resistance]
     facts = patient_facts(runs)
     treatments = facts.treatment_facts() if facts else []
-    return split_options(options, resistance, treatments)
+    return split_options(options, resistance, treatments, drug_classes_of(runs))
+
+
+def drug_classes_of(runs: Sequence[PatientAssessment]) -> DrugClasses:
+    """Each release's drug classes together (a drug keeps every class any release gives it)."""
+    merged: dict[str, frozenset[str]] = {}
+    for run in runs:
+        for drug, names in run.assessment.drug_classes.items():
+            merged[drug] = merged.get(drug, frozenset()) | names
+    return merged
+
+
+def option_cautions(
+    runs: Sequence[PatientAssessment], kept: Sequence[engine.Finding]
+) -> list[Caution]:
+    """The kept options other alterations' resistance evidence names, too weak to rule out."""
+    resistance = [f for run in runs for f in run.assessment.resistance]
+    return cautions(kept, resistance, drug_classes_of(runs))
 
 
 def alteration_label(found: engine.Finding) -> str:
@@ -61,8 +85,11 @@ def _filtered(found: engine.Finding) -> bool:
     )
 
 
-def option_rows(options: Sequence[engine.Finding]) -> dict[str, list[OptionRow]]:
+def option_rows(
+    options: Sequence[engine.Finding], noted: Sequence[Caution] = ()
+) -> dict[str, list[OptionRow]]:
     """Per tier, one row per (alteration, therapy); the strongest finding gives the tier."""
+    why = {id(c.option): c.why for c in noted}
     groups: dict[tuple[str, str, frozenset[str]], list[engine.Finding]] = defaultdict(list)
     for found in options:
         therapy = found.assertion.therapy.name if found.assertion.therapy else ""
@@ -84,6 +111,7 @@ def option_rows(options: Sequence[engine.Finding]) -> dict[str, list[OptionRow]]
                 releases=sorted({m.release.release_id for m in members}),
                 assertions=len(members),
                 filtered_call=any(_filtered(m) for m in members),
+                cautions=sorted({why[id(m)] for m in members if id(m) in why}),
             )
         )
     for tier_rows in rows.values():
