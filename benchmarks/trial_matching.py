@@ -90,7 +90,7 @@ def _vary(c: dict[str, Any], i: int) -> dict[str, Any]:
     return c
 
 
-def _trials(n: int, varied: bool) -> tuple[list[TrialCriteria], float]:
+def _trials(n: int, varied: bool) -> tuple[list[TrialCriteria], float, dict[str, dict[str, Any]]]:
     records = [
         t for name in FILES for t in read_studies((SHARED / "data/ctgov" / name).read_bytes(), name)
     ]
@@ -100,8 +100,10 @@ def _trials(n: int, varied: bool) -> tuple[list[TrialCriteria], float]:
     ]
     per_trial = (time.perf_counter() - started) / len(records)
     out = []
+    stored: dict[str, dict[str, Any]] = {}  # each clone's registry record (its source's text)
     for i in range(n):
         t, raw = structured[i % len(structured)]
+        stored[f"NCT9{i:07d}"] = {**t.model_dump(mode="json"), "nct_id": f"NCT9{i:07d}"}
         if varied:
             raw = [{**c, "constraints": [{**s, "constraint": _vary(s["constraint"], i)} for s in c["constraints"]]}
                    for c in raw]  # fmt: skip
@@ -110,7 +112,7 @@ def _trials(n: int, varied: bool) -> tuple[list[TrialCriteria], float]:
                 f"NCT9{i:07d}", t.version, t.brief_title, CRITERIA.validate_python(raw)
             )
         )
-    return out, per_trial
+    return out, per_trial, stored
 
 
 def _timed(run: Callable[[], object], repeat: int) -> tuple[list[float], list[float]]:
@@ -154,7 +156,9 @@ def _engine(trials: list[TrialCriteria], label: str, repeat: int) -> None:
               *_timed(lambda run=run: run(Screening.of(patient, TODAY)), repeat))  # fmt: skip
 
 
-def _service(trials: list[TrialCriteria], repeat: int, legacy: bool) -> None:
+def _service(
+    trials: list[TrialCriteria], records: dict[str, dict[str, Any]], repeat: int, legacy: bool
+) -> None:
     from sqlalchemy import update
     from tests.conftest import make_user
 
@@ -172,7 +176,7 @@ def _service(trials: list[TrialCriteria], repeat: int, legacy: bool) -> None:
         with unit_of_work(engine) as session:
             for t in trials:
                 session.add(TrialRow(nct_id=t.nct_id, version=t.version, content_sha256=t.nct_id.ljust(64, "0"),
-                                     brief_title=t.brief_title, record={}, imported_by="bench",
+                                     brief_title=t.brief_title, record=records[t.nct_id], imported_by="bench",
                                      criteria=list(CRITERIA.dump_python(t.criteria, mode="json")),
                                      screen=compact.encode(t.criteria)))  # fmt: skip
             if legacy:  # rows written before the payload: rebuilt from the criteria column
@@ -208,12 +212,12 @@ def main() -> None:
         "| step | wall p50 ms | wall p95 ms | CPU p50 ms | CPU p95 ms | runs |\n|---|--:|--:|--:|--:|--:|"
     )
     for varied in (False, True):
-        trials, per_trial = _trials(args.trials, varied)
+        trials, per_trial, records = _trials(args.trials, varied)
         label = "varied clones" if varied else "identical clones"
         _engine(trials, label, args.repeat)
-        _service(trials, args.repeat, legacy=False)
+        _service(trials, records, args.repeat, legacy=False)
         if varied:
-            _service(trials, args.repeat, legacy=True)
+            _service(trials, records, args.repeat, legacy=True)
     print(f"structuring at import: {per_trial * 1000:.1f} ms per real trial ({len(FILES)} files)")
 
 

@@ -303,3 +303,10 @@ def test_missing_pool_file_is_an_input_error_with_exit_code_3(tmp_path: Path) ->
     assert result.returncode == 3
     assert "pools.tsv" in result.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_a_registry_without_any_text_scores_zero_instead_of_failing() -> None:
+    """Trials stored without text (a registry of criteria only) give no lexical signal; bm25s
+    itself cannot index a corpus without a term, the index must still answer."""
+    index = Bm25Index(["", "   ", "the of"])
+    assert index.scores("EGFR L858R lung adenocarcinoma").tolist() == [0.0, 0.0, 0.0]

@@ -30,7 +30,12 @@ class Bm25Index:
     def __init__(self, texts: list[str], *, stem: bool = True) -> None:
         self._stemmer = Stemmer.Stemmer("english") if stem else None
         self._retriever = bm25s.BM25(k1=K1, b=B)
-        self._retriever.index(self._tokens(texts), show_progress=False)
+        tokens = self._tokens(texts)
+        # bm25s cannot index a corpus without a single term (trials stored without text): such
+        # a registry has no lexical signal, every score is zero
+        self._empty = not any(tokens)
+        if not self._empty:
+            self._retriever.index(tokens, show_progress=False)
         self.size = len(texts)
 
     def _tokens(self, texts: list[str]) -> list[list[str]]:
@@ -45,6 +50,8 @@ class Bm25Index:
 
     def scores(self, query: str) -> NDArray[np.float32]:
         """BM25 score of ``query`` for every indexed text, in index order."""
+        if self._empty:
+            return np.zeros(self.size, dtype=np.float32)
         vocab = self._retriever.vocab_dict
         terms = [t for t in self._tokens([query])[0] if t in vocab]
         if not terms:
