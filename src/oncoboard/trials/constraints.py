@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 
 from oncoboard.trials import (
     administrative,
+    cohorts,
     labs,
     negation,
     read_disease,
@@ -73,7 +74,7 @@ _STOP = frozenset((
     "electrocardiogram", "ecg", "ecgs", "triplicate", "long", "term", "equivalent", "drugs",
     "include", "including", "includes", "dose", "levels", "serum", "institutional",
     "containing", "regimen", "regimens", "part", "coagulation", "function", "normalised",
-    "normalized",
+    "normalized", "receipt", "use", "pathologically", "histopathologically", "leukapheresis",
 ))  # fmt: skip
 _WORD = re.compile(r"[A-Za-z]{3,}")
 # phrases in these families can sit under a negation ("no prior …", "without …")
@@ -88,7 +89,7 @@ _TRIGGER = re.compile(
 )
 _EXPLANATION = re.compile(
     r"\bbecause\b[^;]*|\(\s*(?:The|This|These|i\.e\.|e\.g\.|eg|such as|for example|"
-    r"including but not limited to)"
+    r"including but not limited to|including,?)"
     r"[^)]*\)|\bdue to the\b[^;]*|"
     r"at the time of (?:signing )?(?:the )?(?:informed consent|ICF)|"
     r"(?:^|(?<=[.;] ))(?:Subjects|Patients|Participants) may be transfused[^.;]*",
@@ -142,9 +143,14 @@ def _criterion(item: Item, criterion_id: str) -> Criterion:
         "end": item.end,
         "depth": item.depth,
     }
-    if scope.unreadable(text, item.context):
+    cohort = cohorts.label(text, item.section)
+    if cohort is not None:
+        base["cohort"] = cohort[0]
+    elif scope.unreadable(text, item.context):
         return Criterion(**base, not_structured_because="applies to one cohort or condition only")
     shaped = scope.shape(text, item.context)
+    if cohort is not None:
+        shaped = cohorts.defined(shaped, cohort[1])
     work = _ECOG_LONG.sub(lambda m: "ECOG".ljust(len(m.group(0))), shaped.work)
     body, subject_text = _split_subject(work, shaped)
     found = extract(body, item.section)
@@ -232,7 +238,8 @@ def extract(text: str, section: str) -> list[Found]:
         masked = masked[:start] + " " * (end - start) + masked[end:]
     found += malignancy
     readers: list[Callable[[str], Iterator[Found]]] = [
-        read_person.age, read_person.ecog, read_molecular.genes, read_molecular.families,
+        read_person.age, read_person.ecog, read_molecular.genes, read_molecular.gene_lists,
+        read_molecular.families,
         read_molecular.markers, read_disease.cancer_types, read_disease.stages,
         read_disease.extents, read_disease.measurable, read_disease.brain,
         read_person.pregnancy, read_history.infections, read_history.conditions,

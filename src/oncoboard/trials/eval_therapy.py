@@ -121,14 +121,7 @@ def prior_therapy(c: PriorTherapyConstraint, view: PatientView) -> ConstraintRes
             unsure.append(fact)
     what = f"{c.drug_class} ({timing})"
     if hits:
-        received = f"{what}: {', '.join(_label(f) for f in hits)}"
-        if c.presupposed:
-            return _r(None, f"{received}; whether the reaction occurred is not recorded", *hits,
-                      missing=f"reactions to {c.drug_class}", kind=c.type)  # fmt: skip
-        if c.timing_unread:
-            return _r(None, f"{received}; the protocol's time window was not read", *hits,
-                      missing="timing against the protocol's window", kind=c.type)  # fmt: skip
-        return _r(not c.negated, received, *hits, kind=c.type)
+        return _received(c, f"{what}: {', '.join(_label(f) for f in hits)}", hits)
     if unsure:
         return _r(None, f"{what}: cannot tell whether {', '.join(_label(f) for f in unsure)} "
                   "belongs to the class", *unsure, missing=f"class of {_label(unsure[0])}",
@@ -136,6 +129,22 @@ def prior_therapy(c: PriorTherapyConstraint, view: PatientView) -> ConstraintRes
     courses = [f for _, f in _courses(c, view)]
     return _r(c.negated, f"{what}: none in the recorded treatment history", *courses[:8],
               kind=c.type)  # fmt: skip
+
+
+def _received(
+    c: PriorTherapyConstraint, received: str, hits: list[RecordedFact]
+) -> ConstraintResult:
+    """A member was received: holds, unless the item asks something the record cannot say."""
+    if c.presupposed:
+        return _r(None, f"{received}; whether the reaction occurred is not recorded", *hits,
+                  missing=f"reactions to {c.drug_class}", kind=c.type)  # fmt: skip
+    if c.investigational_only:
+        return _r(None, f"{received}; whether it was given as an investigational agent is "
+                  "not recorded", *hits, missing="investigational use", kind=c.type)  # fmt: skip
+    if c.timing_unread:
+        return _r(None, f"{received}; the protocol's time window was not read", *hits,
+                  missing="timing against the protocol's window", kind=c.type)  # fmt: skip
+    return _r(not c.negated, received, *hits, kind=c.type)
 
 
 def _label(fact: RecordedFact) -> str:

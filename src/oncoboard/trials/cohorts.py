@@ -1,0 +1,110 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Cohort definitions: "Part 2A: Advanced/metastatic NSCLC with KRAS non-G12C mutations".
+
+A trial with several cohorts lists each one's disease, biomarker or prior-therapy definition as an
+inclusion item under its label. Such an item is read like any inclusion, but its state means
+"the patient fits this cohort": one cohort that does not fit excludes nobody, the patient is
+excluded only when every cohort is known not to fit, and once one cohort fits the others are
+alternatives that no longer hold the trial open. The same rule serves the explained match
+(``trial_level``) and the registry index (``Counts``), so both rank a trial alike.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from oncoboard.trials.schemas import CriterionResult, CriterionState
+from oncoboard.trials.scope import Shape
+
+# "Part 1A:", "Cohort B:", "Arm 2:", "Group C1:" at the start of an inclusion item
+_LABEL = re.compile(
+    r"^\s*(?P<label>(?:part|cohort|arm|group)\s+(?:[A-Z]|\d)[A-Za-z0-9.\-]{0,5})\s*:\s*",
+    re.IGNORECASE,
+)
+
+
+_OTHER = re.compile(r"^\s*(?:all\s+)?other\b", re.IGNORECASE)
+
+
+def label(text: str, section: str) -> tuple[str, int] | None:
+    """The cohort label an inclusion item starts with, and where its definition begins."""
+    if section != "inclusion":
+        return None
+    found = _LABEL.match(text)
+    if found is None:
+        return None
+    words = found["label"].split()
+    return f"{words[0].capitalize()} {words[1]}", found.end()
+
+
+def defined(shaped: Shape, start: int) -> Shape:
+    """The item's definition read as a requirement (the label blanked): it is the cohort, not a
+    condition on some other cohort."""
+    work = " " * start + shaped.work[start:]
+    # "Part 1E: Other … solid tumors": other than the cohorts before, not another malignancy
+    work = _OTHER.sub(lambda m: " " * len(m.group(0)), work, count=1)
+    return dataclasses.replace(shaped, work=work, conditional=False)
+
+
+def trial_level(
+    results: Sequence[CriterionResult],
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[CriterionResult, ...]]:
+    """(the cohort items that exclude together when none fits, the labels of the cohorts that
+    fit, the results that count towards the verdict: alternatives of a fitting cohort do not)."""
+    cohort = [r for r in results if r.cohort]
+    if not cohort:
+        return (), (), tuple(results)
+    fitting = tuple(dict.fromkeys(str(r.cohort) for r in cohort if r.state is CriterionState.MET))
+    none_fits = all(r.state is CriterionState.NOT_MET for r in cohort)
+    excluded_by = tuple(r.criterion_id for r in cohort) if none_fits else ()
+    counted = tuple(r for r in results if not (r.cohort and fitting))
+    return excluded_by, fitting, counted
+
+
+def reason(cohort: str, state: CriterionState, said: str) -> str:
+    """What a cohort item's state means for the clinician."""
+    if state is CriterionState.MET:
+        return f"fits {cohort}: {said}"
+    if state is CriterionState.NOT_MET:
+        return f"does not fit {cohort} (other cohorts may fit): {said}"
+    return f"{cohort}: {said}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Counts:
+    """The registry-wide form of ``trial_level``: per-trial cohort counts from entry states."""
+
+    none_fits: np.ndarray
+    alternative: np.ndarray  # per entry: a cohort item of a trial in which another cohort fits
+    fits: np.ndarray  # per trial: some cohort fits
+
+    @classmethod
+    def of(
+        cls,
+        states: np.ndarray,
+        entry_cohort: np.ndarray,
+        entry_trial: np.ndarray,
+        open_cohorts: np.ndarray,
+    ) -> Counts:
+        n = len(open_cohorts)
+
+        def count(mask: np.ndarray) -> np.ndarray:
+            return np.bincount(entry_trial[mask], minlength=n).astype(np.int64)
+
+        total = count(entry_cohort) + open_cohorts
+        failing = count(entry_cohort & (states == 1))
+        fits = count(entry_cohort & (states == 0)) > 0
+        none_fits = (total > 0) & (failing == total)
+        alternative = entry_cohort & fits[entry_trial] if len(entry_trial) else entry_cohort
+        return cls(none_fits=none_fits, alternative=alternative, fits=fits)
+
+
+def open_items(criteria: Sequence[object]) -> int:
+    """Cohort items no rule read (their fit is open: the trial cannot be excluded by cohorts)."""
+    return sum(
+        1 for c in criteria if getattr(c, "cohort", None) and not getattr(c, "constraints", ())
+    )

@@ -1,0 +1,290 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Cohort definitions ("Part 1B: Advanced/metastatic GI tumors … with KRAS … mutations"): each
+is decided as "fits / does not fit", a trial excludes only when no cohort fits, the fitting cohort
+is named; plus the round-3 disease and treatment readers (gene lists, "non-X solid tumours",
+RAS-MAPK pathway agents, cell or gene therapy, ongoing radiotherapy, known brain metastases,
+leptomeningeal disease)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import pytest
+
+from oncoboard.record.schemas import (
+    CancerCondition,
+    ClinicalFinding,
+    Demographics,
+    GeneTesting,
+    SomaticVariant,
+    Treatment,
+)
+from oncoboard.trials import compact
+from oncoboard.trials.constraints import structure
+from oncoboard.trials.engine import Screening, TrialCriteria, explain, match_trial
+from oncoboard.trials.index import ScreenIndex
+from oncoboard.trials.models import CriterionOverrideRow
+from oncoboard.trials.overrides import apply
+from oncoboard.trials.schemas import (
+    BrainMetastasesConstraint,
+    CancerTypeConstraint,
+    Criterion,
+    CriterionState,
+    Eligibility,
+    GeneAlterationConstraint,
+    PriorTherapyConstraint,
+    TrialMatch,
+    Verdict,
+)
+from tests.trials.support import criteria_of, record
+
+TODAY = date(2026, 1, 15)
+ADULT = Demographics(sex="male", birth_date="1960-03-01")
+PANEL = GeneTesting(test="tissue NGS", genes=("KRAS", "NRAS", "HRAS", "BRAF", "RAF1", "TP53"))
+LUNG = CancerCondition(oncotree_code="LUAD", display="Lung adenocarcinoma", stage="IV")
+COLON = CancerCondition(oncotree_code="COAD", display="Adenocarcinoma of sigmoid colon", stage="IV")
+BREAST = CancerCondition(oncotree_code="IDC", display="Invasive ductal carcinoma", stage="IV")
+G12C = SomaticVariant(genome_build="GRCh38", gene="KRAS", hgvs_p="p.G12C")
+G12D = SomaticVariant(genome_build="GRCh38", gene="KRAS", hgvs_p="p.G12D")
+COHORTS = (
+    "Inclusion Criteria:\n* Age 18 or older\n"
+    "* Cohort A: Metastatic NSCLC with a KRAS G12C mutation\n"
+    "* Cohort B: Metastatic colorectal cancer with KRAS, NRAS, or BRAF mutations\n"
+    "Exclusion Criteria:\n* Pregnant women"
+)
+
+
+def _trial(text: str, nct_id: str = "NCT00000001") -> TrialCriteria:
+    eligibility = Eligibility(
+        criteria_text=text, sex="ALL", minimum_age_years=18.0, maximum_age_years=None,
+        minimum_age_text="18 Years", maximum_age_text=None, healthy_volunteers=False,
+    )  # fmt: skip
+    return TrialCriteria.of(nct_id, "v1", "synthetic", structure(eligibility))
+
+
+def _match(trial: TrialCriteria, *facts: object) -> TrialMatch:
+    return match_trial(trial, Screening.of(record("PT-1", *facts), TODAY))  # type: ignore[arg-type]
+
+
+def _state(match: TrialMatch, criterion_id: str) -> CriterionState:
+    return next(c for c in match.criteria if c.criterion_id == criterion_id).state
+
+
+def _item(text: str, section: str = "Inclusion") -> Criterion:
+    other = "Exclusion" if section == "Inclusion" else "Inclusion"
+    body = f"{section} Criteria:\n* {text}\n{other} Criteria:\n* Pregnant women"
+    wanted = "I1" if section == "Inclusion" else "E1"
+    return next(c for c in _trial(body).criteria if c.id == wanted)
+
+
+# ------------------------------------------------------------------ reading cohort definitions
+
+
+@pytest.mark.shared
+def test_real_cohort_items_are_read_as_definitions_with_their_label() -> None:
+    criteria = criteria_of("NCT05786924")
+    gi = criteria["I6"]  # Part 1B: Advanced/metastatic GI tumors (e.g., PDAC, CRC, and BTC) …
+    assert gi.cohort == "Part 1B" and not gi.conditional and not gi.partial
+    kinds = {s.constraint.type for s in gi.constraints}
+    assert kinds == {"disease_extent", "cancer_type", "gene_alteration"}
+    genes = {s.constraint.gene for s in gi.constraints if s.constraint.type == "gene_alteration"}
+    assert genes == {"KRAS", "HRAS", "NRAS", "BRAF", "RAF1"}  # CRAF is RAF1
+    # the examples in "(e.g., …)" are not the list: the type read is the GI group
+    (tumour,) = [s.constraint for s in gi.constraints if s.constraint.type == "cancer_type"]
+    assert isinstance(tumour, CancerTypeConstraint) and "STOMACH" in tumour.oncotree_codes
+    other = criteria["I9"]  # Part 1E: Other … non-GI, non-NSCLC solid tumors …
+    (solid,) = [s.constraint for s in other.constraints if s.constraint.type == "cancer_type"]
+    assert isinstance(solid, CancerTypeConstraint) and solid.any_solid_tumour
+    assert {"NSCLC", "BOWEL", "PANCREAS"} <= set(solid.excluded_codes)
+
+
+def test_cohort_labels_in_their_written_forms() -> None:
+    for text, label in (
+        ("Cohort B: Metastatic colorectal cancer with KRAS, NRAS, or BRAF mutations", "Cohort B"),
+        ("ARM 2: Metastatic NSCLC with a KRAS G12C mutation", "Arm 2"),
+        ("Part 2A1: Advanced/metastatic NSCLC with KRAS non-G12C mutations", "Part 2A1"),
+    ):
+        criterion = _item(text)
+        assert criterion.cohort == label, text
+    # an exclusion item with a part label is a condition on that part, not a definition
+    assert _item("Part A: prior sotorasib", "Exclusion").cohort is None
+    # "For some parts of the study, …" names no cohort: read narrowing-only, as before
+    unnamed = _item("For some parts of the study, Stage IV NSCLC")
+    assert unnamed.cohort is None and unnamed.conditional
+
+
+def test_gene_lists_share_one_event_word() -> None:
+    criterion = _item("Part 1A: NSCLC with KRAS non-G12C, HRAS, NRAS, BRAF or CRAF (RAF1) "
+                      "mutations or alterations")  # fmt: skip
+    genes = [s.constraint for s in criterion.constraints if s.constraint.type == "gene_alteration"]
+    assert [g.gene for g in genes] == ["KRAS", "HRAS", "NRAS", "BRAF", "RAF1"]
+    assert all(isinstance(g, GeneAlterationConstraint) and g.alteration == "any" for g in genes)
+    assert genes[0].excluded_changes == ("p.G12C",)
+    assert (
+        len({s.group for s in criterion.constraints if s.constraint.type == "gene_alteration"}) == 1
+    )
+    plain = _item("Tumour with KRAS, NRAS, or BRAF mutations")
+    kinds = {(s.constraint.gene, s.constraint.alteration) for s in plain.constraints}
+    assert kinds == {("KRAS", "mutation"), ("NRAS", "mutation"), ("BRAF", "mutation")}
+
+
+def test_a_non_type_the_vocabulary_does_not_know_leaves_solid_tumours_unread() -> None:
+    criterion = _item("Part C: Advanced non-thymic solid tumors with KRAS mutations")
+    types = [s.constraint for s in criterion.constraints if s.constraint.type == "cancer_type"]
+    assert types == []  # never "any solid tumour" with a carve-out silently dropped
+
+
+# ------------------------------------------------------------------ deciding cohorts
+
+
+def test_patient_fitting_one_cohort_is_eligible_through_it() -> None:
+    m = _match(_trial(COHORTS), ADULT, LUNG, G12C, PANEL)
+    assert _state(m, "I2") is CriterionState.MET and _state(m, "I3") is CriterionState.NOT_MET
+    assert m.cohorts_fitting == ("Cohort A",) and m.excluded_by == ()
+    not_fitting = next(c for c in m.criteria if c.criterion_id == "I3")
+    assert not not_fitting.excludes and not_fitting.cohort == "Cohort B"
+    assert not_fitting.reason.startswith("does not fit Cohort B (other cohorts may fit)")
+    assert "colorectal" in not_fitting.reason.lower()  # names the fact that decided it
+    fits = next(c for c in m.criteria if c.criterion_id == "I2")
+    assert fits.reason.startswith("fits Cohort A:") and "KRAS p.G12C" in fits.reason
+
+
+def test_patient_fitting_no_cohort_is_excluded_by_all_cohort_items() -> None:
+    m = _match(_trial(COHORTS), ADULT, BREAST, PANEL)
+    assert m.verdict is Verdict.EXCLUDED
+    assert m.excluded_by == ("I2", "I3") and m.cohorts_fitting == ()
+
+
+def test_an_undecided_cohort_keeps_the_trial_open() -> None:
+    # a colorectal patient without sequencing: cohort B is unknown, cohort A does not fit
+    m = _match(_trial(COHORTS), ADULT, COLON)
+    assert _state(m, "I2") is CriterionState.NOT_MET
+    assert _state(m, "I3") is CriterionState.UNKNOWN
+    assert m.verdict is Verdict.NEEDS_REVIEW and m.excluded_by == ()
+
+
+def test_other_cohorts_do_not_hold_a_fitting_trial_open() -> None:
+    text = COHORTS.replace(
+        "* Age 18", "* Cohort C: Metastatic pancreatic cancer after FOLFIRINOX\n* Age 18"
+    )
+    m = _match(_trial(text), ADULT, COLON, G12D, PANEL)
+    assert m.cohorts_fitting == ("Cohort B",)
+    assert m.unknown == 0 and m.verdict is not Verdict.EXCLUDED
+
+
+@pytest.mark.shared
+def test_real_multi_cohort_trial_names_the_cohorts_a_lung_patient_fits() -> None:
+    trial = TrialCriteria.of("NCT05786924", "v", "t", tuple(criteria_of("NCT05786924").values()))
+    m = _match(trial, ADULT, LUNG, G12C, PANEL)
+    assert "Part 2A4" in m.cohorts_fitting  # NSCLC with a KRAS G12C mutation
+    assert not {"I5", "I6", "I7", "I8", "I10", "I11", "I12"} & set(m.excluded_by)
+    assert _state(m, "I5") is CriterionState.NOT_MET  # Part 1A: KRAS non-G12C …
+    colon = _match(trial, ADULT, COLON, G12D, PANEL)
+    assert {"Part 1B", "Part 1D"} <= set(colon.cohorts_fitting)
+
+
+def test_index_and_stored_payload_rank_cohort_trials_like_the_full_evaluation() -> None:
+    open_cohort = COHORTS.replace("* Age 18", "* Part Z: a rule-less cohort text\n* Age 18")
+    trials = [_trial(COHORTS, "NCT00000001"), _trial(open_cohort, "NCT00000002")]
+    payloads = [json.loads(json.dumps(compact.encode(t.criteria))) for t in trials]
+    index = ScreenIndex([t.head() for t in trials], [compact.decode(p) for p in payloads])  # type: ignore[misc]
+    seen = set()
+    for facts in ((LUNG, G12C, PANEL), (BREAST, PANEL), (COLON,), (COLON, G12D, PANEL)):
+        screening = Screening.of(record("PT-1", ADULT, *facts), TODAY)  # type: ignore[arg-type]
+        full = {t.nct_id: match_trial(t, screening) for t in trials}
+        fast = explain(index, screening, 0, lambda positions: [])
+        for quick in fast:
+            m = full[quick.nct_id]
+            summary = (m.verdict, m.excluded_by, m.met, m.unknown, m.needs_review)
+            assert (quick.verdict, quick.excluded_by, quick.met, quick.unknown,
+                    quick.needs_review) == summary  # fmt: skip
+            seen.add((m.nct_id, m.verdict))
+    # the breast patient fits no read cohort: excluded, unless one cohort is unread
+    assert ("NCT00000001", Verdict.EXCLUDED) in seen
+    assert ("NCT00000002", Verdict.EXCLUDED) not in seen
+
+
+def test_a_clinician_decision_on_one_cohort_does_not_exclude_alone() -> None:
+    m = _match(_trial(COHORTS), ADULT, LUNG, G12C, PANEL)
+    row = CriterionOverrideRow(
+        patient_id="PT-1", nct_id="NCT00000001", criterion_id="I2", trial_version="v1",
+        state="not_met", reason="G12C result from an unvalidated assay", decided_by="dr",
+        decided_at=datetime(2026, 1, 15), reader_state="met",
+    )  # fmt: skip
+    (after,) = apply([m], {("NCT00000001", "I2"): row})
+    assert after.excluded_by == ("I2", "I3")  # now no cohort fits
+    assert after.verdict is Verdict.EXCLUDED and after.cohorts_fitting == ()
+    assert not any(c.excludes for c in after.criteria if c.cohort)
+
+
+# ------------------------------------------------------------------ treatment and CNS readers
+
+
+def _constraint(text: str, section: str = "Exclusion") -> list[object]:
+    return [s.constraint for s in _item(text, section).constraints]
+
+
+def test_ras_mapk_pathway_agents_decide_only_never_received() -> None:
+    text = "Prior use of experimental agents that target the KRAS/BRAF/MEK/ERK pathway."
+    (c,) = _constraint(text)
+    assert isinstance(c, PriorTherapyConstraint)
+    assert c.drug_class == "RAS-MAPK pathway inhibitor" and not c.current
+    assert {"sotorasib", "dabrafenib", "trametinib"} <= set(c.drugs) and c.investigational_only
+    trial = _trial(f"Inclusion Criteria:\n* Age 18 or older\nExclusion Criteria:\n* {text}")
+    chemo = Treatment(
+        category="medication", name="carboplatin", start="2025-01-01", end="2025-03-01"
+    )
+    assert _state(_match(trial, ADULT, LUNG, chemo), "E1") is CriterionState.NOT_MET
+    # an approved member received: whether it was "experimental" is not in the record
+    dab = Treatment(category="medication", name="dabrafenib", start="2024-01-01", end="2024-06-01")
+    m = _match(trial, ADULT, LUNG, dab)
+    assert _state(m, "E1") is CriterionState.UNKNOWN and "investigational" in m.criteria[-1].reason
+
+
+def test_cell_or_gene_therapy_and_ongoing_radiotherapy() -> None:
+    (cell,) = _constraint(
+        "Receipt of gene therapy or other cell therapies within the past 6 months"
+    )
+    assert isinstance(cell, PriorTherapyConstraint) and cell.drug_class == "cell or gene therapy"
+    assert cell.within_days == 180 and not _item("Receipt of gene therapy or other cell "
+                                                         "therapies within the past 6 months", "Exclusion").partial  # fmt: skip
+    (rt,) = _constraint("Ongoing radiation therapy.")
+    assert isinstance(rt, PriorTherapyConstraint) and rt.modality == "radiotherapy" and rt.current
+    trial = _trial(
+        "Inclusion Criteria:\n* Age 18 or older\nExclusion Criteria:\n* Ongoing radiation therapy."
+    )
+    ended = Treatment(
+        category="radiotherapy",
+        name="Whole-breast radiotherapy",
+        start="2025-11-10",
+        end="2025-12-05",
+    )
+    ongoing = Treatment(category="radiotherapy", name="Thoracic radiotherapy", start="2026-01-05")
+    assert _state(_match(trial, ADULT, BREAST, ended), "E1") is CriterionState.NOT_MET
+    assert _state(_match(trial, ADULT, LUNG, ongoing), "E1") is CriterionState.MET
+
+
+def test_known_brain_metastases_and_leptomeningeal_disease() -> None:
+    known = "Known history or evidence of brain metastases and/or leptomeningeal spread."
+    active = "Leptomeningeal disease or active central nervous system (CNS) metastases."
+    constraints = _constraint(known)
+    assert all(isinstance(c, BrainMetastasesConstraint) and c.known for c in constraints)
+    trial = _trial(
+        f"Inclusion Criteria:\n* Age 18 or older\nExclusion Criteria:\n* {known}\n* {active}"
+    )
+    m = _match(trial, ADULT, COLON)  # no brain imaging, no CNS disease recorded
+    assert (
+        _state(m, "E1") is CriterionState.NOT_MET
+        and "no known brain metastases" in m.criteria[-2].reason
+    )
+    assert _state(m, "E2") is CriterionState.UNKNOWN  # not "known": imaging is needed
+    mri = ClinicalFinding(display="Brain metastasis (MRI brain)", present=False)
+    assert _state(_match(trial, ADULT, LUNG, mri), "E2") is CriterionState.NOT_MET
+    mets = CancerCondition(display="Secondary malignant neoplasm of brain", is_primary=False)
+    assert _state(_match(trial, ADULT, LUNG, mets), "E1") is CriterionState.MET
+    # brain metastases alone say nothing about leptomeningeal disease
+    only = _trial(
+        "Inclusion Criteria:\n* Age 18 or older\nExclusion Criteria:\n* Leptomeningeal disease"
+    )
+    assert _state(_match(only, ADULT, LUNG, mets), "E1") is CriterionState.UNKNOWN
