@@ -14,11 +14,9 @@ import pytest
 
 from oncoboard.record.schemas import (
     CancerCondition,
-    ClinicalFinding,
     Demographics,
     GeneTesting,
     SomaticVariant,
-    Treatment,
 )
 from oncoboard.trials import compact
 from oncoboard.trials.constraints import structure
@@ -27,13 +25,11 @@ from oncoboard.trials.index import ScreenIndex
 from oncoboard.trials.models import CriterionOverrideRow
 from oncoboard.trials.overrides import apply
 from oncoboard.trials.schemas import (
-    BrainMetastasesConstraint,
     CancerTypeConstraint,
     Criterion,
     CriterionState,
     Eligibility,
     GeneAlterationConstraint,
-    PriorTherapyConstraint,
     TrialMatch,
     Verdict,
 )
@@ -216,75 +212,3 @@ def test_a_clinician_decision_on_one_cohort_does_not_exclude_alone() -> None:
     assert after.excluded_by == ("I2", "I3")  # now no cohort fits
     assert after.verdict is Verdict.EXCLUDED and after.cohorts_fitting == ()
     assert not any(c.excludes for c in after.criteria if c.cohort)
-
-
-# ------------------------------------------------------------------ treatment and CNS readers
-
-
-def _constraint(text: str, section: str = "Exclusion") -> list[object]:
-    return [s.constraint for s in _item(text, section).constraints]
-
-
-def test_ras_mapk_pathway_agents_decide_only_never_received() -> None:
-    text = "Prior use of experimental agents that target the KRAS/BRAF/MEK/ERK pathway."
-    (c,) = _constraint(text)
-    assert isinstance(c, PriorTherapyConstraint)
-    assert c.drug_class == "RAS-MAPK pathway inhibitor" and not c.current
-    assert {"sotorasib", "dabrafenib", "trametinib"} <= set(c.drugs) and c.investigational_only
-    trial = _trial(f"Inclusion Criteria:\n* Age 18 or older\nExclusion Criteria:\n* {text}")
-    chemo = Treatment(
-        category="medication", name="carboplatin", start="2025-01-01", end="2025-03-01"
-    )
-    assert _state(_match(trial, ADULT, LUNG, chemo), "E1") is CriterionState.NOT_MET
-    # an approved member received: whether it was "experimental" is not in the record
-    dab = Treatment(category="medication", name="dabrafenib", start="2024-01-01", end="2024-06-01")
-    m = _match(trial, ADULT, LUNG, dab)
-    assert _state(m, "E1") is CriterionState.UNKNOWN and "investigational" in m.criteria[-1].reason
-
-
-def test_cell_or_gene_therapy_and_ongoing_radiotherapy() -> None:
-    (cell,) = _constraint(
-        "Receipt of gene therapy or other cell therapies within the past 6 months"
-    )
-    assert isinstance(cell, PriorTherapyConstraint) and cell.drug_class == "cell or gene therapy"
-    assert cell.within_days == 180 and not _item("Receipt of gene therapy or other cell "
-                                                         "therapies within the past 6 months", "Exclusion").partial  # fmt: skip
-    (rt,) = _constraint("Ongoing radiation therapy.")
-    assert isinstance(rt, PriorTherapyConstraint) and rt.modality == "radiotherapy" and rt.current
-    trial = _trial(
-        "Inclusion Criteria:\n* Age 18 or older\nExclusion Criteria:\n* Ongoing radiation therapy."
-    )
-    ended = Treatment(
-        category="radiotherapy",
-        name="Whole-breast radiotherapy",
-        start="2025-11-10",
-        end="2025-12-05",
-    )
-    ongoing = Treatment(category="radiotherapy", name="Thoracic radiotherapy", start="2026-01-05")
-    assert _state(_match(trial, ADULT, BREAST, ended), "E1") is CriterionState.NOT_MET
-    assert _state(_match(trial, ADULT, LUNG, ongoing), "E1") is CriterionState.MET
-
-
-def test_known_brain_metastases_and_leptomeningeal_disease() -> None:
-    known = "Known history or evidence of brain metastases and/or leptomeningeal spread."
-    active = "Leptomeningeal disease or active central nervous system (CNS) metastases."
-    constraints = _constraint(known)
-    assert all(isinstance(c, BrainMetastasesConstraint) and c.known for c in constraints)
-    trial = _trial(
-        f"Inclusion Criteria:\n* Age 18 or older\nExclusion Criteria:\n* {known}\n* {active}"
-    )
-    m = _match(trial, ADULT, COLON)  # no brain imaging, no CNS disease recorded
-    assert (
-        _state(m, "E1") is CriterionState.NOT_MET
-        and "no known brain metastases" in m.criteria[-2].reason
-    )
-    assert _state(m, "E2") is CriterionState.UNKNOWN  # not "known": imaging is needed
-    mri = ClinicalFinding(display="Brain metastasis (MRI brain)", present=False)
-    assert _state(_match(trial, ADULT, LUNG, mri), "E2") is CriterionState.NOT_MET
-    mets = CancerCondition(display="Secondary malignant neoplasm of brain", is_primary=False)
-    assert _state(_match(trial, ADULT, LUNG, mets), "E1") is CriterionState.MET
-    # brain metastases alone say nothing about leptomeningeal disease
-    only = _trial(
-        "Inclusion Criteria:\n* Age 18 or older\nExclusion Criteria:\n* Leptomeningeal disease"
-    )
-    assert _state(_match(only, ADULT, LUNG, mets), "E1") is CriterionState.UNKNOWN

@@ -75,6 +75,7 @@ _STOP = frozenset((
     "include", "including", "includes", "dose", "levels", "serum", "institutional",
     "containing", "regimen", "regimens", "part", "coagulation", "function", "normalised",
     "normalized", "receipt", "use", "pathologically", "histopathologically", "leukapheresis",
+    "entry",
 ))  # fmt: skip
 _WORD = re.compile(r"[A-Za-z]{3,}")
 # phrases in these families can sit under a negation ("no prior …", "without …")

@@ -71,6 +71,8 @@ def member(c: PriorTherapyConstraint, treatment: Treatment) -> bool | None:
 
 
 def _ongoing(t: Treatment, today: date) -> bool:
+    if t.category == "procedure" and t.start:
+        return _day(t.start) == today  # an operation is an event on its day
     end = _day(t.end)
     if end is not None:
         return end >= today
@@ -85,7 +87,8 @@ def _in_time(c: PriorTherapyConstraint, t: Treatment, today: date) -> bool | Non
     end = _day(t.end) or _day(t.start)
     if _ongoing(t, today):
         return True
-    if end is None or (t.end is None and (t.status or "") in _ENDED):
+    event = t.category == "procedure"  # its day is its end
+    if end is None or (t.end is None and not event and (t.status or "") in _ENDED):
         return None  # finished, but when is not recorded
     inside = (today - end).days <= c.within_days
     if inside and c.half_lives:
@@ -111,7 +114,9 @@ def prior_therapy(c: PriorTherapyConstraint, view: PatientView) -> ConstraintRes
     hits, unsure = [], []
     for treatment, fact in _courses(c, view):
         if c.modality == "surgery":
-            is_member: bool | None = any(w in treatment.name.lower() for w in c.drugs)
+            # no site named ("major surgery"): any operation may be one, never surely
+            named = any(w in treatment.name.lower() for w in c.drugs)
+            is_member: bool | None = named if c.drugs else None
         else:
             is_member = member(c, treatment) if c.modality == "medicine" else True
         when = _in_time(c, treatment, view.today)

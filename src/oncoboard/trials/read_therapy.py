@@ -124,6 +124,11 @@ _SURGERY = re.compile(
     r"conserving surgery)\b",
     re.IGNORECASE,
 )
+# "Major surgery within 4 weeks": any operation in the window may be the major one (whether
+# it was is a judgement); none recorded in the window decides
+_MAJOR_SURGERY = re.compile(
+    r"\bmajor (?:surg(?:ery|ical procedures?|eries)|operations?|operative procedures?)\b", re.I
+)
 _SITES = {"breast": ("breast", "mastectomy", "lumpectomy", "quadrantectomy")}
 _RADIOTHERAPY = re.compile(
     r"\b(?:radical\s+|palliative\s+|curative\s+)?(?:radiation(?:\s+therapy)?|radiotherapy)\b", re.I
@@ -293,6 +298,18 @@ def prior_therapies(text: str, section: str) -> Iterator[Found]:
                 presupposed=reaction is not None,
                 half_lives=half_lives is not None and window is not None,
                 investigational_only=bool(_INVESTIGATIONAL.match(text, start)),
+            ),
+        )
+    for m in _MAJOR_SURGERY.finditer(text):
+        left, right = _clause(text, m.start(), m.end())
+        window, unread = _window(text[left:right])
+        if window is None:
+            continue  # "history of major surgery" without a window: left for review
+        yield (
+            m.start(),
+            m.end(),
+            PriorTherapyConstraint(
+                drug_class="major surgery", drugs=(), modality="surgery", within_days=window
             ),
         )
     for m in _SURGERY.finditer(text):
