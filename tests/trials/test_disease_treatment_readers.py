@@ -155,17 +155,41 @@ def test_real_exclusions_of_the_held_development_trials() -> None:
     assert not immuno.partial
 
 
-def test_a_resected_primary_without_distant_metastasis_is_resectable_disease() -> None:
-    trial = _exclusion("Disease suitable for local therapy administered with curative intent.")
+def test_a_resected_primary_without_distant_metastasis_is_not_unresectable() -> None:
+    trial = _exclusion(
+        "Locally advanced, unresectable, and/or metastatic cancer.",
+        "Is a candidate for definitive surgical resection.",
+    )
     early = CancerCondition(oncotree_code="IDC", display="Invasive ductal carcinoma", stage="IIA")
     lumpectomy = Treatment(
         category="procedure", name="Lumpectomy of left breast", start="2025-10-14"
     )
     m = _match(trial, ADULT, early, lumpectomy)
-    assert _state(m, "E1") is CriterionState.MET and "primary resected" in m.criteria[-1].reason
-    # a biopsy is not a resection; and metastatic disease is never "resected" this way
+    assert _state(m, "E1") is CriterionState.NOT_MET
+    assert "primary resected (Lumpectomy of left breast)" in m.criteria[-2].reason
+    # already resected: whether a candidate for (further) resection now is not in the record
+    assert _state(m, "E2") is CriterionState.UNKNOWN
+    # a biopsy is not a resection
     biopsy = Treatment(
         category="procedure", name="Core needle biopsy of breast", start="2025-09-01"
     )
     assert _state(_match(trial, ADULT, early, biopsy), "E1") is CriterionState.UNKNOWN
-    assert _state(_match(trial, ADULT, BREAST, lumpectomy), "E1") is CriterionState.NOT_MET
+
+
+def test_surgery_within_a_window_with_minor_procedures_excepted() -> None:
+    text = (
+        "Has had surgery within 28 days of dosing of investigational agent, excluding minor "
+        "procedures (dental work, skin biopsy, etc.), celiac plexus block, and biliary stent "
+        "placement."
+    )
+    item = _item(text)
+    assert not item.partial and item.has_exceptions
+    (c,) = [s.constraint for s in item.constraints]
+    assert isinstance(c, PriorTherapyConstraint) and c.drug_class == "surgery"
+    stent = Treatment(category="procedure", name="Biliary stent placement", start="2025-03-20")
+    assert _state(_match(_exclusion(text), ADULT, COLON, stent), "E1") is CriterionState.NOT_MET
+    # the stent 10 days ago may be the excepted procedure: never "met" from the structure alone
+    recent = Treatment(category="procedure", name="Biliary stent placement", start="2026-01-05")
+    assert _state(_match(_exclusion(text), ADULT, COLON, recent), "E1") is not CriterionState.MET
+    # "after surgery" is a time anchor, not a surgery requirement
+    assert _constraint("Recovered within 4 weeks after surgery") == []

@@ -197,9 +197,11 @@ def _resectable(
     if distant[0] and _tissue(cancer) in _NOT_CURABLE_WHEN_M1:
         return (not wanted_resectable), f"{distant[1]}: not resectable for cure", distant[2]
     resection = _primary_resection(cancer, view) if distant[0] is False else None
-    if resection is not None and extent != "borderline_resectable":
+    if resection is not None and not wanted_resectable:
+        # it was resected, so it is not unresectable; whether it is a candidate for (further)
+        # resection now is another question, left open
         name = getattr(resection.fact, "name", "resection")
-        return wanted_resectable, f"primary resected ({name}), no distant metastasis", (resection,)
+        return False, f"primary resected ({name}), no distant metastasis", (resection,)
     return None, "resectability not recorded", ()
 
 

@@ -124,10 +124,12 @@ _SURGERY = re.compile(
     r"conserving surgery)\b",
     re.IGNORECASE,
 )
-# "Major surgery within 4 weeks": any operation in the window may be the major one (whether
-# it was is a judgement); none recorded in the window decides
+# "(Major) surgery within 4 weeks": any operation in the window may be one that counts (major,
+# not an excepted minor procedure: a judgement); none recorded in the window decides
 _MAJOR_SURGERY = re.compile(
-    r"\bmajor (?:surg(?:ery|ical procedures?|eries)|operations?|operative procedures?)\b", re.I
+    r"\b(?P<major>major\s+)?(?:surg(?:ery|ical procedures?|eries)|operations?|operative "
+    r"procedures?)\b",
+    re.IGNORECASE,
 )
 _SITES = {"breast": ("breast", "mastectomy", "lumpectomy", "quadrantectomy")}
 _RADIOTHERAPY = re.compile(
@@ -172,7 +174,8 @@ _HALF_LIVES = re.compile(
 # "within 5 years prior to diagnosis of the current malignancy": the whole anchor is timing
 _TIMING_PHRASE = re.compile(
     r"\s*within\s+\d+\s+(?:days?|weeks?|months?|years?)\s+(?:prior to|before|of)\s+(?:the\s+)?"
-    r"(?:\w+\s+){0,5}?(?:dose|diagnosis of (?:the )?(?:current )?(?:malignancy|cancer)|"
+    r"(?:\w+\s+){0,5}?(?:dosing of (?:the )?(?:investigational|study) (?:agent|product|drug|"
+    r"treatment)s?|dose|diagnosis of (?:the )?(?:current )?(?:malignancy|cancer)|"
     r"enrol\w*|randomi[sz]ation|registration|study drug|study treatment|leukapheresis|"
     r"apheresis)",
     re.IGNORECASE,
@@ -303,13 +306,15 @@ def prior_therapies(text: str, section: str) -> Iterator[Found]:
     for m in _MAJOR_SURGERY.finditer(text):
         left, right = _clause(text, m.start(), m.end())
         window, unread = _window(text[left:right])
-        if window is None:
-            continue  # "history of major surgery" without a window: left for review
+        if window is None or _SURGERY.search(text, max(0, m.start() - 20), m.end()):
+            continue  # no window ("history of major surgery"), or a named site (below)
+        name = "major surgery" if m["major"] else "surgery"
+        timing = _TIMING_PHRASE.match(text, m.end())
         yield (
             m.start(),
-            m.end(),
+            timing.end() if timing else m.end(),
             PriorTherapyConstraint(
-                drug_class="major surgery", drugs=(), modality="surgery", within_days=window
+                drug_class=name, drugs=(), modality="surgery", within_days=window
             ),
         )
     for m in _SURGERY.finditer(text):
