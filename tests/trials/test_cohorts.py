@@ -212,3 +212,21 @@ def test_a_clinician_decision_on_one_cohort_does_not_exclude_alone() -> None:
     assert after.excluded_by == ("I2", "I3")  # now no cohort fits
     assert after.verdict is Verdict.EXCLUDED and after.cohorts_fitting == ()
     assert not any(c.excludes for c in after.criteria if c.cohort)
+
+
+def test_an_or_inside_a_read_gene_list_opens_no_tumour_alternative() -> None:
+    text = (
+        "Part 2B3: Advanced/metastatic BTC (adenocarcinoma) with KRAS, HRAS, NRAS, BRAF, "
+        "and/or CRAF (RAF1) mutations or alterations"
+    )
+    item = _item(text)
+    assert item.partial and item.unread == "adenocarcinoma" and not item.open_alternatives
+    trial = _trial(f"Inclusion Criteria:\n* {text}\nExclusion Criteria:\n* Pregnant women")
+    assert _state(_match(trial, ADULT, LUNG, G12C, PANEL), "I1") is CriterionState.NOT_MET
+    # a biliary patient: the unread histology may narrow the cohort, so it is not "fits"
+    btc = CancerCondition(oncotree_code="CHOL", display="Cholangiocarcinoma", stage="IV")
+    kras = SomaticVariant(genome_build="GRCh38", gene="KRAS", hgvs_p="p.G12D")
+    undecided = (CriterionState.NEEDS_REVIEW, CriterionState.UNKNOWN)
+    assert _state(_match(trial, ADULT, btc, kras, PANEL), "I1") in undecided
+    # an unread tumour type joined by "or" still keeps the criterion open
+    assert _item("Metastatic NSCLC, mesothelioma, or thymic carcinoma").open_alternatives

@@ -184,7 +184,7 @@ def _criterion(item: Item, criterion_id: str) -> Criterion:
         ),
         partial=bool(before),
         has_exceptions=exceptions,
-        open_alternatives=_alternatives(body, residual),
+        open_alternatives=_alternatives(body, residual, [*spans, *extra]),
         unread=" ".join(residual) or None,
         conditional=shaped.conditional,
         subject_partial=bool(subject_residual) or (shaped.subject is not None and not subject),
@@ -329,9 +329,15 @@ def _consumed_triggers(
     return spans
 
 
-def _alternatives(text: str, residual: list[str]) -> bool:
-    """Unread words of the same kind as the read ones, joined by "or" ("NSCLC or mesothelioma")."""
-    if not re.search(r"\bor\b|\beither\b|/", text):
+def _alternatives(
+    text: str, residual: list[str], read: list[tuple[int, int]] | None = None
+) -> bool:
+    """Unread words of the same kind as the read ones, joined by "or" ("NSCLC or mesothelioma");
+    an "or" inside a read phrase ("KRAS, NRAS and/or BRAF mutations") joins nothing unread."""
+    unread = list(text)
+    for start, end in read or []:
+        unread[start:end] = " " * (end - start)
+    if not re.search(r"\bor\b|\beither\b|/", "".join(unread)):
         return False
     return any(_ALTERNATIVE.search(word) or _GENE_LIKE.fullmatch(word) for word in residual)
 
