@@ -76,31 +76,36 @@ def reason(cohort: str, state: CriterionState, said: str) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class Counts:
-    """The registry-wide form of ``trial_level``: per-trial cohort counts from entry states."""
+    """The registry-wide form of ``trial_level``, computed on the cohort entries only (a few
+    among the registry's criteria)."""
 
-    none_fits: np.ndarray
-    alternative: np.ndarray  # per entry: a cohort item of a trial in which another cohort fits
+    entries: np.ndarray  # positions of the cohort-definition entries
+    trials: np.ndarray  # their trials
+    none_fits: np.ndarray  # per trial: every cohort known not to fit
     fits: np.ndarray  # per trial: some cohort fits
 
     @classmethod
     def of(
         cls,
         states: np.ndarray,
-        entry_cohort: np.ndarray,
+        entries: np.ndarray,
         entry_trial: np.ndarray,
         open_cohorts: np.ndarray,
     ) -> Counts:
         n = len(open_cohorts)
-
-        def count(mask: np.ndarray) -> np.ndarray:
-            return np.bincount(entry_trial[mask], minlength=n).astype(np.int64)
-
-        total = count(entry_cohort) + open_cohorts
-        failing = count(entry_cohort & (states == 1))
-        fits = count(entry_cohort & (states == 0)) > 0
+        trials = entry_trial[entries]
+        mine = states[entries]
+        total = np.bincount(trials, minlength=n) + open_cohorts
+        failing = np.bincount(trials[mine == 1], minlength=n)
+        fits = np.bincount(trials[mine == 0], minlength=n) > 0
         none_fits = (total > 0) & (failing == total)
-        alternative = entry_cohort & fits[entry_trial] if len(entry_trial) else entry_cohort
-        return cls(none_fits=none_fits, alternative=alternative, fits=fits)
+        return cls(entries=entries, trials=trials, none_fits=none_fits, fits=fits)
+
+    def alternatives(self, mask: np.ndarray) -> np.ndarray:
+        """Per trial, the entries in ``mask`` that are cohorts of a trial another cohort fits
+        (they no longer count as open)."""
+        chosen = mask[self.entries] & self.fits[self.trials]
+        return np.bincount(self.trials[chosen], minlength=len(self.fits)).astype(np.int64)
 
 
 def open_items(criteria: Sequence[object]) -> int:

@@ -64,7 +64,8 @@ class ScreenIndex:
         self.entry_inclusion = np.array(inclusion, dtype=bool)
         self.entry_id = tuple(ids)
         self.unstructured = np.array([c.unstructured for c in compacts], dtype=np.int64)
-        self.entry_cohort = np.array(cohort, dtype=bool)
+        # the few cohort-definition entries, by position (``cohorts``)
+        self.cohort_entries = np.flatnonzero(np.array(cohort, dtype=bool))
         self.open_cohorts = np.array([c.open_cohorts for c in compacts], dtype=np.int64)
         order = sorted(range(len(self.heads)), key=lambda i: self.heads[i].nct_id)
         self.nct_rank = np.empty(len(order), dtype=np.int64)
@@ -78,19 +79,22 @@ class ScreenIndex:
         )
         s = codes[self.entry_plan] if len(self.plans) else np.zeros(0, dtype=np.int8)
         favourable = np.where(self.entry_inclusion, s == 0, s == 1)
-        # a cohort item that does not fit excludes only with all the others (``cohorts``)
-        cohort = cohorts.Counts.of(s, self.entry_cohort, self.entry_trial, self.open_cohorts)
-        excludes = np.where(self.entry_inclusion, s == 1, s == 0) & ~self.entry_cohort
+        excludes = np.where(self.entry_inclusion, s == 1, s == 0)
         met = self._count(favourable, n)
-        unknown = self._count((s == 2) & ~cohort.alternative, n)
-        review = self._count((s == 3) & ~cohort.alternative, n)
+        unknown = self._count(s == 2, n)
+        review = self._count(s == 3, n)
+        # a cohort item that does not fit excludes only with all the others (``cohorts``)
+        cohort = cohorts.Counts.of(s, self.cohort_entries, self.entry_trial, self.open_cohorts)
+        excludes[self.cohort_entries] = False
+        unknown -= cohort.alternatives(s == 2)
+        review -= cohort.alternatives(s == 3)
         excluded = self._count(excludes, n) + cohort.none_fits
         verdict = np.where(excluded > 0, 2, np.where(unknown + review > 0, 1, 0))
         review = review + self.unstructured - np.where(cohort.fits, self.open_cohorts, 0)
         by_trial: dict[int, list[str]] = {}
-        no_cohort = self.entry_cohort & cohort.none_fits[self.entry_trial]
-        for mask in (excludes, no_cohort):  # as ``match_trial`` lists them
-            for entry in np.flatnonzero(mask).tolist():
+        no_cohort = cohort.entries[cohort.none_fits[cohort.trials]]
+        for entries in (np.flatnonzero(excludes), no_cohort):  # as ``match_trial`` lists them
+            for entry in entries.tolist():
                 by_trial.setdefault(int(self.entry_trial[entry]), []).append(self.entry_id[entry])
         order = np.lexsort((self.nct_rank, unknown, -met, verdict))
         met_l, unknown_l, review_l, verdict_l = (
