@@ -100,11 +100,15 @@ def test_cohort_labels_in_their_written_forms() -> None:
         ("Cohort B: Metastatic colorectal cancer with KRAS, NRAS, or BRAF mutations", "Cohort B"),
         ("ARM 2: Metastatic NSCLC with a KRAS G12C mutation", "Arm 2"),
         ("Part 2A1: Advanced/metastatic NSCLC with KRAS non-G12C mutations", "Part 2A1"),
+        ("Cohort 1 (dose expansion): Metastatic NSCLC with a KRAS G12C mutation", "Cohort 1"),
     ):
         criterion = _item(text)
         assert criterion.cohort == label, text
     # an exclusion item with a part label is a condition on that part, not a definition
     assert _item("Part A: prior sotorasib", "Exclusion").cohort is None
+    # a condition on some cohorts, not one cohort's definition
+    for text in ("Part 2 only: prior sotorasib", "Cohorts A and B: Metastatic NSCLC"):
+        assert _item(text).cohort is None, text
     # "For some parts of the study, …" names no cohort: read narrowing-only, as before
     unnamed = _item("For some parts of the study, Stage IV NSCLC")
     assert unnamed.cohort is None and unnamed.conditional

@@ -20,9 +20,11 @@ import numpy as np
 from oncoboard.trials.schemas import CriterionResult, CriterionState
 from oncoboard.trials.scope import Shape
 
-# "Part 1A:", "Cohort B:", "Arm 2:", "Group C1:" at the start of an inclusion item
+# "Part 1A:", "Cohort B:", "Arm 2:", "Group C1:", "Cohort 1 (dose expansion):" at the start of
+# an inclusion item ("Part 2 only:", "Cohorts A and B:" are conditions, not definitions)
 _LABEL = re.compile(
-    r"^\s*(?P<label>(?:part|cohort|arm|group)\s+(?:[A-Z]|\d)[A-Za-z0-9.\-]{0,5})\s*:\s*",
+    r"^\s*(?P<label>(?:part|cohort|arm|group)\s+(?:[A-Z]|\d)[A-Za-z0-9.\-]{0,5})"
+    r"(?:\s*\([^()]{1,40}\))?\s*:\s*",
     re.IGNORECASE,
 )
 
