@@ -145,3 +145,8 @@ def test_trial_card_names_the_cohort_a_patient_fits(
     expect(other.locator(".flags.cohort")).to_have_text("cohort definition: Part 1A — does not fit")
     expect(other.locator(".why")).to_contain_text("other cohorts may fit")
     expect(card.locator(".excluded-why")).to_have_count(0)
+    # the trial page marks which items define a cohort
+    page.goto(live_server.url + "/trials/NCT05786924")
+    expect(page.locator("#criteria tr[data-criterion='I14'] .cohort")).to_have_text(
+        "defines Part 2A4"
+    )
