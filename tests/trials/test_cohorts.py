@@ -186,7 +186,14 @@ def test_real_multi_cohort_trial_names_the_cohorts_a_lung_patient_fits() -> None
 
 def test_index_and_stored_payload_rank_cohort_trials_like_the_full_evaluation() -> None:
     open_cohort = COHORTS.replace("* Age 18", "* Part Z: a rule-less cohort text\n* Age 18")
-    trials = [_trial(COHORTS, "NCT00000001"), _trial(open_cohort, "NCT00000002")]
+    judged = COHORTS.replace("* Age 18", "* Part C: Life expectancy of at least 12 weeks\n* Age 18")
+    admin = COHORTS.replace(
+        "* Age 18", "* Part D: Able to provide written informed consent\n* Age 18"
+    )
+    trials = [
+        _trial(COHORTS, "NCT00000001"), _trial(open_cohort, "NCT00000002"),
+        _trial(judged, "NCT00000003"), _trial(admin, "NCT00000004"),
+    ]  # fmt: skip
     payloads = [json.loads(json.dumps(compact.encode(t.criteria))) for t in trials]
     index = ScreenIndex([t.head() for t in trials], [compact.decode(p) for p in payloads])  # type: ignore[misc]
     seen = set()
@@ -200,9 +207,12 @@ def test_index_and_stored_payload_rank_cohort_trials_like_the_full_evaluation() 
             assert (quick.verdict, quick.excluded_by, quick.met, quick.unknown,
                     quick.needs_review) == summary  # fmt: skip
             seen.add((m.nct_id, m.verdict))
-    # the breast patient fits no read cohort: excluded, unless one cohort is unread
+    # the breast patient fits no read cohort: excluded, unless one cohort is unread; an
+    # administrative item under a cohort label is no cohort
     assert ("NCT00000001", Verdict.EXCLUDED) in seen
     assert ("NCT00000002", Verdict.EXCLUDED) not in seen
+    assert ("NCT00000003", Verdict.EXCLUDED) not in seen  # "Part C: life expectancy …"
+    assert ("NCT00000004", Verdict.EXCLUDED) in seen  # "Part D: … informed consent"
 
 
 def test_a_clinician_decision_on_one_cohort_does_not_exclude_alone() -> None:

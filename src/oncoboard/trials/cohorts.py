@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from oncoboard.trials.schemas import CriterionResult, CriterionState
+from oncoboard.trials.schemas import Criterion, CriterionResult, CriterionState
 from oncoboard.trials.scope import Shape
 
 # "Part 1A:", "Cohort B:", "Arm 2:", "Group C1:", "Cohort 1 (dose expansion):" at the start of
@@ -57,13 +57,16 @@ def trial_level(
 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[CriterionResult, ...]]:
     """(the cohort items that exclude together when none fits, the labels of the cohorts that
     fit, the results that count towards the verdict: alternatives of a fitting cohort do not)."""
-    cohort = [r for r in results if r.cohort]
+    # an administrative item under a cohort label ("Part B: able to provide tissue") says
+    # nothing about who fits it
+    cohort = [r for r in results if r.cohort and r.category != "administrative"]
     if not cohort:
         return (), (), tuple(results)
     fitting = tuple(dict.fromkeys(str(r.cohort) for r in cohort if r.state is CriterionState.MET))
     none_fits = all(r.state is CriterionState.NOT_MET for r in cohort)
     excluded_by = tuple(r.criterion_id for r in cohort) if none_fits else ()
-    counted = tuple(r for r in results if not (r.cohort and fitting))
+    alternatives = {id(r) for r in cohort} if fitting else set()
+    counted = tuple(r for r in results if id(r) not in alternatives)
     return excluded_by, fitting, counted
 
 
@@ -110,8 +113,9 @@ class Counts:
         return np.bincount(self.trials[chosen], minlength=len(self.fits)).astype(np.int64)
 
 
-def open_items(criteria: Sequence[object]) -> int:
-    """Cohort items no rule read (their fit is open: the trial cannot be excluded by cohorts)."""
+def open_items(criteria: Sequence[Criterion]) -> int:
+    """Cohort items no rule read (their fit is open: the trial cannot be excluded by cohorts);
+    administrative ones are not cohort definitions (``trial_level``)."""
     return sum(
-        1 for c in criteria if getattr(c, "cohort", None) and not getattr(c, "constraints", ())
+        1 for c in criteria if c.cohort and not c.constraints and c.category != "administrative"
     )
