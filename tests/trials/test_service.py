@@ -218,3 +218,29 @@ def test_a_clinician_overrides_a_criterion_with_a_reason_a_nurse_cannot(admin: E
     assert "I2" not in again["NCT05288205"].excluded_by
     withdrawn = decide("dr-o", "reader", "withdrawn: biopsy report not confirmed")
     assert "I2" in withdrawn.excluded_by  # type: ignore[attr-defined]
+
+
+def test_feasibility_leaves_other_cohorts_out_of_what_is_open(admin: Engine) -> None:
+    """NCT05786924: a KRAS G12C lung patient fits Part 2A4; other cohorts (Part 1A: "KRAS
+    non-G12C, HRAS, NRAS, BRAF or CRAF" — no panel recorded, so unknown) are alternatives, not
+    open questions for the research team."""
+    _import(admin, shared_file(*SEARCH_PAGE).read_bytes())
+    write_facts(
+        admin, "PT-9",
+        Demographics(sex="female", birth_date="1960-01-01"),
+        CancerCondition(oncotree_code="LUAD", display="Lung adenocarcinoma", stage="IV"),
+        SomaticVariant(genome_build="GRCh38", gene="KRAS", hgvs_p="p.G12C"),
+        PerformanceStatus(scale="ECOG", score=1),
+    )  # fmt: skip
+    make_user(admin, "res-d", [Role.RESEARCHER])
+    set_consent(admin, "PT-9", Purpose.RESEARCH, "granted")
+    with unit_of_work(admin) as session:
+        actor = actor_for(session, "res-d")
+        access = gate.authorize(session, actor=actor, action=Action.VIEW_RECORD,
+                                purpose=Purpose.RESEARCH, obj="feasibility")  # fmt: skip
+        result = service.feasibility(
+            session=session, access=access, actor=actor, nct_id="NCT05786924"
+        )
+    (patient,) = result.possibly_eligible
+    assert patient.open_criteria  # other criteria still need review
+    assert all(c.cohort is None for c in patient.open_criteria)

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from oncoboard.cli.main import app as cli_app
 from oncoboard.governance.vocabulary import Role
-from oncoboard.record.schemas import CancerCondition, Demographics, SomaticVariant
+from oncoboard.record.schemas import CancerCondition, Demographics, GeneTesting, SomaticVariant
 from tests.conftest import LiveServer, make_user
 from tests.support import shared_file
 from tests.trials.support import SEARCH_PAGE, write_facts
@@ -114,3 +114,39 @@ def test_api_and_cli_match(engine: Engine, live_server: LiveServer, tmp_path: Pa
         cli_app, ["--database-url", url, "--user", "dr-test", "trials", "show", "NCT05288205"]
     )
     assert "I5" in shown.output and "ecog" in shown.output
+
+
+@pytest.mark.browser
+def test_trial_card_names_the_cohort_a_patient_fits(
+    browser: object, engine: Engine, live_server: LiveServer
+) -> None:
+    """NCT05786924 defines its cohorts as "Part …:" items: the card says which one fits, each
+    cohort item says whether it fits, and one that does not fit excludes nobody."""
+    from playwright.sync_api import expect
+
+    _setup(engine, live_server)
+    write_facts(engine, "PT-8",
+                Demographics(name="Test Eight", sex="female", birth_date="1957-02-02"),
+                CancerCondition(oncotree_code="LUAD", display="Lung adenocarcinoma", stage="IV"),
+                SomaticVariant(genome_build="GRCh38", gene="KRAS", hgvs_p="p.G12C"),
+                GeneTesting(test="tissue NGS", genes=("KRAS", "NRAS", "HRAS", "BRAF", "RAF1")))  # fmt: skip
+    page = live_server.browser_page(browser, viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page.goto(live_server.url + "/patients/PT-8/trials")
+    card = page.locator("#trial-NCT05786924")
+    expect(card.locator(".verdict")).not_to_have_text("excluded")
+    expect(card.locator("header .cohorts-fitting")).to_contain_text("Part 2A4")
+    card.locator("details > summary").first.click()
+    fits = card.locator("li.crit[data-criterion='I14']")
+    expect(fits).to_have_attribute("data-state", "met")
+    expect(fits.locator(".flags.cohort")).to_have_text("cohort definition: Part 2A4 — fits")
+    expect(fits.locator(".why")).to_contain_text("KRAS p.G12C")
+    other = card.locator("li.crit[data-criterion='I5']")
+    expect(other).to_have_attribute("data-state", "not_met")
+    expect(other.locator(".flags.cohort")).to_have_text("cohort definition: Part 1A — does not fit")
+    expect(other.locator(".why")).to_contain_text("other cohorts may fit")
+    expect(card.locator(".excluded-why")).to_have_count(0)
+    # the trial page marks which items define a cohort
+    page.goto(live_server.url + "/trials/NCT05786924")
+    expect(page.locator("#criteria tr[data-criterion='I14'] .cohort")).to_have_text(
+        "defines Part 2A4"
+    )

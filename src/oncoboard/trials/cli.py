@@ -101,6 +101,7 @@ def match(
 
 def _print_match(rank: int, m: TrialMatch) -> None:
     why = f" (by {', '.join(m.excluded_by)})" if m.excluded_by else ""
+    why += f" (fits {', '.join(m.cohorts_fitting)})" if m.cohorts_fitting else ""
     console.print(
         f"{rank}. {m.nct_id} {m.verdict.value}{why}: {m.met} met, {m.unknown} unknown, "
         f"{m.needs_review} need review — {m.brief_title}",

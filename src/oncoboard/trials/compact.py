@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from oncoboard.trials import cohorts
 from oncoboard.trials.schemas import (
     AgeConstraint,
     BiomarkerStatusConstraint,
@@ -37,7 +38,7 @@ from oncoboard.trials.schemas import (
     StageConstraint,
 )
 
-FORMAT = 3
+FORMAT = 4
 # (inclusion?, partial, has exceptions, open alternatives, conditional, subject partial, widened,
 #  ((constraint, any-of group, constraint type, negated, subject?), ...)): the flags of
 # ``FLAGS`` in order, then the parts; the criterion id is left out so equal criteria of
@@ -69,6 +70,9 @@ class Compact:
 
     unstructured: int
     entries: tuple[tuple[str, Plan], ...]
+    # the structured items that define a cohort, and how many cohort items no rule read
+    cohort_ids: frozenset[str] = frozenset()
+    open_cohorts: int = 0
 
 
 def encode(criteria: Sequence[Criterion]) -> dict[str, Any]:
@@ -87,6 +91,8 @@ def encode(criteria: Sequence[Criterion]) -> dict[str, Any]:
             for c in criteria
             if c.constraints
         ],
+        "cohort_ids": [c.id for c in criteria if c.cohort and c.constraints],
+        "open_cohorts": cohorts.open_items(criteria),
     }  # fmt: skip
 
 
@@ -101,7 +107,12 @@ def decode(payload: Mapping[str, Any] | None) -> Compact | None:
         )
         for cid, flags, parts in payload["criteria"]
     )  # fmt: skip
-    return Compact(int(payload["unstructured"]), entries)
+    return Compact(
+        int(payload["unstructured"]),
+        entries,
+        frozenset(map(str, payload["cohort_ids"])),
+        int(payload["open_cohorts"]),
+    )
 
 
 def of_criteria(criteria: Sequence[Criterion]) -> Compact:

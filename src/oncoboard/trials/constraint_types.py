@@ -143,6 +143,9 @@ class PriorTherapyConstraint(_Frozen):
     # what is looked for: medicines, radiotherapy courses, or surgery (``drugs`` then holds the
     # words of the operated site: "breast", "mastectomy")
     modality: Literal["medicine", "radiotherapy", "surgery"] = "medicine"
+    # "experimental agents that target …": an approved member received may not count; only
+    # "never received any member" decides
+    investigational_only: bool = False
 
 
 class PriorLinesConstraint(_Frozen):
@@ -173,7 +176,10 @@ class LabConstraint(_Frozen):
 
 class BrainMetastasesConstraint(_Frozen):
     type: Literal["brain_metastases"] = "brain_metastases"
-    qualifier: Literal["any", "active", "untreated", "symptomatic"]
+    # "leptomeningeal": leptomeningeal disease, ruled out by the same brain imaging
+    qualifier: Literal["any", "active", "untreated", "symptomatic", "leptomeningeal"]
+    # "known brain metastases": documented ones only, so none recorded decides
+    known: bool = False
 
 
 class PregnancyConstraint(_Frozen):

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 
 from oncoboard.trials import (
     administrative,
+    cohorts,
     labs,
     negation,
     read_disease,
@@ -73,7 +74,8 @@ _STOP = frozenset((
     "electrocardiogram", "ecg", "ecgs", "triplicate", "long", "term", "equivalent", "drugs",
     "include", "including", "includes", "dose", "levels", "serum", "institutional",
     "containing", "regimen", "regimens", "part", "coagulation", "function", "normalised",
-    "normalized",
+    "normalized", "receipt", "use", "pathologically", "histopathologically", "leukapheresis",
+    "entry",
 ))  # fmt: skip
 _WORD = re.compile(r"[A-Za-z]{3,}")
 # phrases in these families can sit under a negation ("no prior …", "without …")
@@ -88,7 +90,7 @@ _TRIGGER = re.compile(
 )
 _EXPLANATION = re.compile(
     r"\bbecause\b[^;]*|\(\s*(?:The|This|These|i\.e\.|e\.g\.|eg|such as|for example|"
-    r"including but not limited to)"
+    r"including but not limited to|including,?)"
     r"[^)]*\)|\bdue to the\b[^;]*|"
     r"at the time of (?:signing )?(?:the )?(?:informed consent|ICF)|"
     r"(?:^|(?<=[.;] ))(?:Subjects|Patients|Participants) may be transfused[^.;]*",
@@ -142,9 +144,14 @@ def _criterion(item: Item, criterion_id: str) -> Criterion:
         "end": item.end,
         "depth": item.depth,
     }
-    if scope.unreadable(text, item.context):
+    cohort = cohorts.label(text, item.section)
+    if cohort is not None:
+        base["cohort"] = cohort[0]
+    elif scope.unreadable(text, item.context):
         return Criterion(**base, not_structured_because="applies to one cohort or condition only")
     shaped = scope.shape(text, item.context)
+    if cohort is not None:
+        shaped = cohorts.defined(shaped, cohort[1])
     work = _ECOG_LONG.sub(lambda m: "ECOG".ljust(len(m.group(0))), shaped.work)
     body, subject_text = _split_subject(work, shaped)
     found = extract(body, item.section)
@@ -177,7 +184,7 @@ def _criterion(item: Item, criterion_id: str) -> Criterion:
         ),
         partial=bool(before),
         has_exceptions=exceptions,
-        open_alternatives=_alternatives(body, residual),
+        open_alternatives=_alternatives(body, residual, [*spans, *extra]),
         unread=" ".join(residual) or None,
         conditional=shaped.conditional,
         subject_partial=bool(subject_residual) or (shaped.subject is not None and not subject),
@@ -232,7 +239,8 @@ def extract(text: str, section: str) -> list[Found]:
         masked = masked[:start] + " " * (end - start) + masked[end:]
     found += malignancy
     readers: list[Callable[[str], Iterator[Found]]] = [
-        read_person.age, read_person.ecog, read_molecular.genes, read_molecular.families,
+        read_person.age, read_person.ecog, read_molecular.genes, read_molecular.gene_lists,
+        read_molecular.families,
         read_molecular.markers, read_disease.cancer_types, read_disease.stages,
         read_disease.extents, read_disease.measurable, read_disease.brain,
         read_person.pregnancy, read_history.infections, read_history.conditions,
@@ -321,9 +329,15 @@ def _consumed_triggers(
     return spans
 
 
-def _alternatives(text: str, residual: list[str]) -> bool:
-    """Unread words of the same kind as the read ones, joined by "or" ("NSCLC or mesothelioma")."""
-    if not re.search(r"\bor\b|\beither\b|/", text):
+def _alternatives(
+    text: str, residual: list[str], read: list[tuple[int, int]] | None = None
+) -> bool:
+    """Unread words of the same kind as the read ones, joined by "or" ("NSCLC or mesothelioma");
+    an "or" inside a read phrase ("KRAS, NRAS and/or BRAF mutations") joins nothing unread."""
+    unread = list(text)
+    for start, end in read or []:
+        unread[start:end] = " " * (end - start)
+    if not re.search(r"\bor\b|\beither\b|/", "".join(unread)):
         return False
     return any(_ALTERNATIVE.search(word) or _GENE_LIKE.fullmatch(word) for word in residual)
 

@@ -215,6 +215,8 @@ CLASSES: dict[str, _Rule] = {
     "anti-angiogenic therapy": _strategy("VEGF", "Angiogenesis"),
     "EGFR inhibitor": _strategy(r"(?<!V)EGFR inhibition"),
     "CDK4/6 inhibitor": _strategy("CDK4/6"),
+    "BRAF inhibitor": _strategy("B-RAF inhibition", r"(?<!-)RAF inhibition"),
+    "MEK inhibitor": _strategy("MEK inhibition"),
     "endocrine therapy": _endocrine,
     "targeted therapy": lambda n, k, s: k == "Targeted therapy",
 }

@@ -17,7 +17,7 @@ from datetime import date
 from oncoboard.actionability.facts import PatientFacts
 from oncoboard.record.schemas import PatientRecord
 from oncoboard.runtime import collector_paused
-from oncoboard.trials import compact, decide
+from oncoboard.trials import cohorts, compact, decide
 from oncoboard.trials.compact import Plan
 from oncoboard.trials.evaluate import PatientView, evaluate
 from oncoboard.trials.index import Head, ScreenIndex
@@ -88,8 +88,9 @@ class Screening:
 def match_trial(trial: TrialCriteria, screening: Screening) -> TrialMatch:
     """Every criterion judged, then the trial-level verdict."""
     results = tuple(judge(c, screening) for c in trial.criteria)
-    excluded_by = tuple(r.criterion_id for r in results if r.excludes)
-    structured = [r for r, c in zip(results, trial.criteria, strict=True) if c.constraints]
+    no_cohort, fitting, counted = cohorts.trial_level(results)
+    excluded_by = (*(r.criterion_id for r in results if r.excludes), *no_cohort)
+    structured = [r for r in counted if r.results]
     if excluded_by:
         verdict = Verdict.EXCLUDED
     elif any(r.state in (CriterionState.UNKNOWN, CriterionState.NEEDS_REVIEW) for r in structured):
@@ -102,14 +103,15 @@ def match_trial(trial: TrialCriteria, screening: Screening) -> TrialMatch:
         brief_title=trial.brief_title,
         verdict=verdict,
         excluded_by=excluded_by,
-        met=sum(1 for r in structured if _favourable(r)),
-        unknown=sum(1 for r in results if r.state is CriterionState.UNKNOWN),
+        met=sum(1 for r in results if r.results and _favourable(r)),
+        unknown=sum(1 for r in counted if r.state is CriterionState.UNKNOWN),
         needs_review=sum(
             1
-            for r in results
+            for r in counted
             if r.state is CriterionState.NEEDS_REVIEW and r.category != "administrative"
         ),
         criteria=results,
+        cohorts_fitting=fitting,
     )
 
 
@@ -201,6 +203,8 @@ def judge(criterion: Criterion, screening: Screening) -> CriterionResult:
     ]
     state, holds, mode = decide.evaluate(_flags(criterion), parts)
     reason = _reason(criterion, state, holds, answers, mode)
+    if criterion.cohort:
+        reason = cohorts.reason(criterion.cohort, state, reason)
     flags = tuple(dict.fromkeys(f for a in answers for f in a.flags if f != decide.DECISIVE))
     if any(s.negated for s in criterion.constraints):
         flags = (*flags, "negated")
@@ -293,6 +297,7 @@ def _result(
     excludes = (criterion.section == "inclusion" and state is CriterionState.NOT_MET) or (
         criterion.section == "exclusion" and state is CriterionState.MET
     )
+    excludes = excludes and not criterion.cohort
     if criterion.section == "exclusion" and answers:
         flags = tuple(dict.fromkeys((*flags, "exclusion")))
     decided = state in (CriterionState.MET, CriterionState.NOT_MET)
@@ -309,5 +314,6 @@ def _result(
             flags=flags,
             category=criterion.category,
             unread=criterion.unread if decided and criterion.partial else None,
+            cohort=criterion.cohort,
         ),
     )

@@ -13,6 +13,7 @@ distant metastasis makes a pancreatic, lung or breast cancer not resectable for 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from oncoboard.knowledge.oncotree import agnostic_relation, load, relation
 from oncoboard.record.cancers import Cancer
@@ -195,7 +196,37 @@ def _resectable(
         return value, f"recorded: {display}", (fact,)
     if distant[0] and _tissue(cancer) in _NOT_CURABLE_WHEN_M1:
         return (not wanted_resectable), f"{distant[1]}: not resectable for cure", distant[2]
+    resection = _primary_resection(cancer, view) if distant[0] is False else None
+    if resection is not None and not wanted_resectable:
+        # it was resected, so it is not unresectable; whether it is a candidate for (further)
+        # resection now is another question, left open
+        name = getattr(resection.fact, "name", "resection")
+        return False, f"primary resected ({name}), no distant metastasis", (resection,)
     return None, "resectability not recorded", ()
+
+
+# operations that remove a primary tumour of the tissue (surgical names; a biopsy, stent or
+# bypass is not a resection)
+_RESECTIONS = {
+    "BREAST": r"lumpectomy|mastectomy|breast[- ]conserving|quadrantectomy|wide local excision",
+    "BOWEL": r"colectomy|sigmoidectomy|anterior resection|proctectomy|abdominoperineal",
+    "PANCREAS": r"pancreatectomy|pancreaticoduodenectomy|whipple",
+    "LUNG": r"lobectomy|pneumonectomy|segmentectomy|wedge resection",
+}
+
+
+def _primary_resection(cancer: Cancer, view: PatientView) -> RecordedFact | None:
+    """A recorded operation that removed the primary tumour (the disease was resectable)."""
+    pattern = _RESECTIONS.get(_tissue(cancer) or "")
+    if pattern is None:
+        return None
+    for fact in view.therapy_history:
+        treatment = fact.fact
+        if getattr(treatment, "category", None) == "procedure" and re.search(
+            pattern, getattr(treatment, "name", ""), re.IGNORECASE
+        ):
+            return fact
+    return None
 
 
 def measurable_disease(c: MeasurableDiseaseConstraint, view: PatientView) -> ConstraintResult:
@@ -231,10 +262,15 @@ def brain_metastases(c: BrainMetastasesConstraint, view: PatientView) -> Constra
         if _BRAIN.search(finding.display) and _METASTASIS.search(finding.display)
     ]
     present = secondary + [fact for finding, fact in findings if finding.present]
+    if c.qualifier == "leptomeningeal":
+        return _leptomeningeal(c, view, present, findings)
     if not present:
         absent = [fact for finding, fact in findings if not finding.present]
         if absent:
             return _r(False, "no brain metastases (recorded absent)", *absent, kind=c.type)
+        if c.known:
+            return _r(False, "no known brain metastases: none recorded (no brain imaging "
+                      "recorded)", kind=c.type)  # fmt: skip
         return _r(
             None, "no brain imaging status recorded", missing="brain metastasis status", kind=c.type
         )
@@ -245,6 +281,31 @@ def brain_metastases(c: BrainMetastasesConstraint, view: PatientView) -> Constra
         for f in present
     )
     return _qualified(c, texts, present)
+
+
+def _leptomeningeal(
+    c: BrainMetastasesConstraint,
+    view: PatientView,
+    present: list[RecordedFact],
+    findings: list[tuple[Any, RecordedFact]],
+) -> ConstraintResult:
+    """Leptomeningeal disease: recorded as such, or ruled out by brain imaging without CNS
+    metastases; brain metastases alone do not say either way."""
+    recorded = [
+        f
+        for cond, f in view.conditions
+        if re.search(r"leptomening", " ".join(filter(None, (cond.display, cond.body_site))), re.I)
+    ]
+    if recorded:
+        return _r(True, "leptomeningeal disease recorded", *recorded, kind=c.type)
+    absent = [fact for finding, fact in findings if not finding.present]
+    if absent and not present:
+        return _r(False, "no leptomeningeal disease: brain imaging without CNS metastases",
+                  *absent, kind=c.type)  # fmt: skip
+    if c.known and not present:
+        return _r(False, "no known leptomeningeal disease: none recorded", kind=c.type)
+    return _r(None, "leptomeningeal disease not recorded either way",
+              missing="leptomeningeal disease status", kind=c.type)  # fmt: skip
 
 
 def _qualified(

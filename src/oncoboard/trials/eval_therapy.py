@@ -71,6 +71,8 @@ def member(c: PriorTherapyConstraint, treatment: Treatment) -> bool | None:
 
 
 def _ongoing(t: Treatment, today: date) -> bool:
+    if t.category == "procedure" and t.start:
+        return _day(t.start) == today  # an operation is an event on its day
     end = _day(t.end)
     if end is not None:
         return end >= today
@@ -85,7 +87,8 @@ def _in_time(c: PriorTherapyConstraint, t: Treatment, today: date) -> bool | Non
     end = _day(t.end) or _day(t.start)
     if _ongoing(t, today):
         return True
-    if end is None or (t.end is None and (t.status or "") in _ENDED):
+    event = t.category == "procedure"  # its day is its end
+    if end is None or (t.end is None and not event and (t.status or "") in _ENDED):
         return None  # finished, but when is not recorded
     inside = (today - end).days <= c.within_days
     if inside and c.half_lives:
@@ -111,7 +114,9 @@ def prior_therapy(c: PriorTherapyConstraint, view: PatientView) -> ConstraintRes
     hits, unsure = [], []
     for treatment, fact in _courses(c, view):
         if c.modality == "surgery":
-            is_member: bool | None = any(w in treatment.name.lower() for w in c.drugs)
+            # no site named ("major surgery"): any operation may be one, never surely
+            named = any(w in treatment.name.lower() for w in c.drugs)
+            is_member: bool | None = named if c.drugs else None
         else:
             is_member = member(c, treatment) if c.modality == "medicine" else True
         when = _in_time(c, treatment, view.today)
@@ -121,14 +126,7 @@ def prior_therapy(c: PriorTherapyConstraint, view: PatientView) -> ConstraintRes
             unsure.append(fact)
     what = f"{c.drug_class} ({timing})"
     if hits:
-        received = f"{what}: {', '.join(_label(f) for f in hits)}"
-        if c.presupposed:
-            return _r(None, f"{received}; whether the reaction occurred is not recorded", *hits,
-                      missing=f"reactions to {c.drug_class}", kind=c.type)  # fmt: skip
-        if c.timing_unread:
-            return _r(None, f"{received}; the protocol's time window was not read", *hits,
-                      missing="timing against the protocol's window", kind=c.type)  # fmt: skip
-        return _r(not c.negated, received, *hits, kind=c.type)
+        return _received(c, f"{what}: {', '.join(_label(f) for f in hits)}", hits)
     if unsure:
         return _r(None, f"{what}: cannot tell whether {', '.join(_label(f) for f in unsure)} "
                   "belongs to the class", *unsure, missing=f"class of {_label(unsure[0])}",
@@ -136,6 +134,22 @@ def prior_therapy(c: PriorTherapyConstraint, view: PatientView) -> ConstraintRes
     courses = [f for _, f in _courses(c, view)]
     return _r(c.negated, f"{what}: none in the recorded treatment history", *courses[:8],
               kind=c.type)  # fmt: skip
+
+
+def _received(
+    c: PriorTherapyConstraint, received: str, hits: list[RecordedFact]
+) -> ConstraintResult:
+    """A member was received: holds, unless the item asks something the record cannot say."""
+    if c.presupposed:
+        return _r(None, f"{received}; whether the reaction occurred is not recorded", *hits,
+                  missing=f"reactions to {c.drug_class}", kind=c.type)  # fmt: skip
+    if c.investigational_only:
+        return _r(None, f"{received}; whether it was given as an investigational agent is "
+                  "not recorded", *hits, missing="investigational use", kind=c.type)  # fmt: skip
+    if c.timing_unread:
+        return _r(None, f"{received}; the protocol's time window was not read", *hits,
+                  missing="timing against the protocol's window", kind=c.type)  # fmt: skip
+    return _r(not c.negated, received, *hits, kind=c.type)
 
 
 def _label(fact: RecordedFact) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from oncoboard.trials import cohorts
 from oncoboard.trials.compact import Compact, Plan
 from oncoboard.trials.schemas import CriterionState, Verdict
 
@@ -45,9 +46,10 @@ class ScreenIndex:
         self.heads = tuple(heads)
         slots: dict[int, int] = {}
         plans: list[Plan] = []
-        trial, plan, inclusion, ids = [], [], [], []
+        trial, plan, inclusion, ids, cohort = [], [], [], [], []
         for position, compact in enumerate(compacts):
             for criterion_id, entry in compact.entries:
+                cohort.append(criterion_id in compact.cohort_ids)
                 slot = slots.get(id(entry))
                 if slot is None:
                     slot = slots[id(entry)] = len(plans)
@@ -62,6 +64,9 @@ class ScreenIndex:
         self.entry_inclusion = np.array(inclusion, dtype=bool)
         self.entry_id = tuple(ids)
         self.unstructured = np.array([c.unstructured for c in compacts], dtype=np.int64)
+        # the few cohort-definition entries, by position (``cohorts``)
+        self.cohort_entries = np.flatnonzero(np.array(cohort, dtype=bool))
+        self.open_cohorts = np.array([c.open_cohorts for c in compacts], dtype=np.int64)
         order = sorted(range(len(self.heads)), key=lambda i: self.heads[i].nct_id)
         self.nct_rank = np.empty(len(order), dtype=np.int64)
         self.nct_rank[order] = np.arange(len(order))
@@ -78,12 +83,19 @@ class ScreenIndex:
         met = self._count(favourable, n)
         unknown = self._count(s == 2, n)
         review = self._count(s == 3, n)
-        excluded = self._count(excludes, n)
+        # a cohort item that does not fit excludes only with all the others (``cohorts``)
+        cohort = cohorts.Counts.of(s, self.cohort_entries, self.entry_trial, self.open_cohorts)
+        excludes[self.cohort_entries] = False
+        unknown -= cohort.alternatives(s == 2)
+        review -= cohort.alternatives(s == 3)
+        excluded = self._count(excludes, n) + cohort.none_fits
         verdict = np.where(excluded > 0, 2, np.where(unknown + review > 0, 1, 0))
-        review = review + self.unstructured
+        review = review + self.unstructured - np.where(cohort.fits, self.open_cohorts, 0)
         by_trial: dict[int, list[str]] = {}
-        for entry in np.flatnonzero(excludes).tolist():
-            by_trial.setdefault(int(self.entry_trial[entry]), []).append(self.entry_id[entry])
+        no_cohort = cohort.entries[cohort.none_fits[cohort.trials]]
+        for entries in (np.flatnonzero(excludes), no_cohort):  # as ``match_trial`` lists them
+            for entry in entries.tolist():
+                by_trial.setdefault(int(self.entry_trial[entry]), []).append(self.entry_id[entry])
         order = np.lexsort((self.nct_rank, unknown, -met, verdict))
         met_l, unknown_l, review_l, verdict_l = (
             met.tolist(), unknown.tolist(), review.tolist(), verdict.tolist(),

@@ -17,6 +17,7 @@ from oncoboard.errors import InputError, NotFound
 from oncoboard.governance import gate
 from oncoboard.governance.gate import Access
 from oncoboard.governance.vocabulary import Action
+from oncoboard.trials import cohorts
 from oncoboard.trials.models import CriterionOverrideRow
 from oncoboard.trials.schemas import (
     CriterionOverrideInfo,
@@ -100,10 +101,11 @@ def _apply_one(
         changed = True
     if not changed:
         return match
-    excluded_by = tuple(r.criterion_id for r in results if r.excludes)
+    no_cohort, fitting, counted = cohorts.trial_level(results)
+    excluded_by = (*(r.criterion_id for r in results if r.excludes), *no_cohort)
     open_states = (CriterionState.UNKNOWN, CriterionState.NEEDS_REVIEW)
     structured_open = any(
-        r.state in open_states and r.category != "administrative" and r.results for r in results
+        r.state in open_states and r.category != "administrative" and r.results for r in counted
     )
     verdict = (
         Verdict.EXCLUDED
@@ -118,12 +120,13 @@ def _apply_one(
             "excluded_by": excluded_by,
             "verdict": verdict,
             "met": sum(1 for r in results if _favourable(r)),
-            "unknown": sum(1 for r in results if r.state is CriterionState.UNKNOWN),
+            "unknown": sum(1 for r in counted if r.state is CriterionState.UNKNOWN),
             "needs_review": sum(
                 1
-                for r in results
+                for r in counted
                 if r.state is CriterionState.NEEDS_REVIEW and r.category != "administrative"
             ),
+            "cohorts_fitting": fitting,
         }
     )
 
@@ -138,6 +141,7 @@ def _overridden(result: CriterionResult, row: CriterionOverrideRow) -> Criterion
     excludes = (result.section == "inclusion" and state is CriterionState.NOT_MET) or (
         result.section == "exclusion" and state is CriterionState.MET
     )
+    excludes = excludes and not result.cohort
     info = CriterionOverrideInfo(
         state=state, reason=row.reason, decided_by=row.decided_by, decided_at=row.decided_at,
         reader_state=CriterionState(row.reader_state),

@@ -37,20 +37,50 @@ _BRAIN = re.compile(
 )
 
 
+# "GI tumors (e.g., PDAC, CRC, and BTC)": examples of a wider type, never the whole list
+_EXAMPLES = re.compile(r"\(\s*(?:e\.g\.|eg\b|for example|such as|including)[^)]*\)", re.I)
+
+
 def cancer_types(text: str) -> Iterator[Found]:
     if _OTHER_CANCER.search(text):
         return
+    examples = [(m.start(), m.end()) for m in _EXAMPLES.finditer(text)]
     for pattern, codes, label in CANCER_TYPES:
         for m in pattern.finditer(text):
             if re.search(r"\bnon-\s*$", text[: m.start()], re.IGNORECASE):
                 continue
+            if any(s <= m.start() < e for s, e in examples):
+                continue
             yield m.start(), m.end(), CancerTypeConstraint(oncotree_codes=codes, label=label)
     for m in SOLID_TUMOUR.finditer(text):
+        carved = _NON_TYPES.search(text[: m.start()])
+        excluded = _carved_codes(carved["types"]) if carved else ()
+        if excluded is None:
+            continue  # a "non-…" type the vocabulary does not know: left for review
         yield (
-            m.start(),
+            carved.start() if carved else m.start(),
             m.end(),
-            CancerTypeConstraint(any_solid_tumour=True, label="any solid tumour"),
+            CancerTypeConstraint(
+                any_solid_tumour=True, label="any solid tumour", excluded_codes=excluded
+            ),
         )
+
+
+# "non-GI, non-NSCLC solid tumors": solid tumours with those types carved out
+_NON_TYPES = re.compile(
+    r"(?P<types>(?:\bnon-[\w/]+(?:\s*,\s*|\s+(?:and|or|and/or)\s+|\s+))+)$", re.IGNORECASE
+)
+
+
+def _carved_codes(types: str) -> tuple[str, ...] | None:
+    """The OncoTree codes of each "non-X" (X read as "X tumors"); ``None`` if one is unknown."""
+    codes: list[str] = []
+    for name in re.findall(r"non-([\w/]+)", types, re.IGNORECASE):
+        known = [c for pattern, c, _ in CANCER_TYPES if pattern.search(f"{name} tumors")]
+        if not known:
+            return None
+        codes += known[0]
+    return tuple(dict.fromkeys(codes))
 
 
 def stages(text: str) -> Iterator[Found]:
@@ -69,10 +99,26 @@ def stages(text: str) -> Iterator[Found]:
         yield m.start(), m.end(), StageConstraint(stages=stages)
 
 
+# "Known history or evidence of brain metastases": documented ones (a sentence boundary between
+# "known" and the phrase ends its reach)
+_KNOWN = re.compile(r"\bknown\b[^.;]{0,60}$", re.IGNORECASE)
+_LEPTOMENINGEAL = re.compile(
+    r"\bleptomeningeal (?:disease|spread|metastas[ie]s|carcinomatosis|involvement)\b", re.I
+)
+
+
 def brain(text: str) -> Iterator[Found]:
     for m in _BRAIN.finditer(text):
         qualifier = (m["q"] or "any").lower()
-        yield m.start(), m.end(), BrainMetastasesConstraint(qualifier=qualifier)
+        known = qualifier == "any" and bool(_KNOWN.search(text[: m.start()]))
+        yield m.start(), m.end(), BrainMetastasesConstraint(qualifier=qualifier, known=known)
+    for m in _LEPTOMENINGEAL.finditer(text):
+        known = bool(_KNOWN.search(text[: m.start()]))
+        yield (
+            m.start(),
+            m.end(),
+            BrainMetastasesConstraint(qualifier="leptomeningeal", known=known),
+        )
 
 
 _EXTENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(

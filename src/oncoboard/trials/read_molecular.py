@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Literal
 
 from oncoboard.record.genomics import ProteinChange
 from oncoboard.trials.schemas import BiomarkerStatusConstraint, Found, GeneAlterationConstraint
@@ -38,6 +39,18 @@ _FAMILY_EVENT = re.compile(
     r"\b(?P<families>(?:RAS|RAF)(?:\s*(?:,|or|and|and/or|/)\s*(?:RAS|RAF))*)\s+"
     r"(?P<event>mutations?|mutated|alterations?)(?:\s*(?:or|and|and/or)\s*alterations?)?",
 )
+
+# "KRAS non-G12C, HRAS, NRAS, BRAF or CRAF (RAF1) mutations or alterations": a list of genes
+# sharing one event word; CRAF is the protein name of RAF1 (HGNC symbol RAF1, alias CRAF)
+_ALIASES = {"CRAF": "RAF1", "C-RAF": "RAF1", "HER2": "ERBB2"}
+_NAMED = rf"(?:{_GENE}|CRAF|C-RAF)(?:\s+non-{_CHANGE})?(?:\s*\((?:{_GENE})\))?"
+_GENE_LIST = re.compile(
+    rf"\b(?P<genes>{_NAMED}(?:(?:\s*,\s*(?:(?:and/or|or|and)\s+)?|\s+(?:and/or|or|and)\s+)"
+    rf"{_NAMED})+)\s+"
+    r"(?:genes?\s+)?(?P<event>mutations?|alterations?)"
+    r"(?:\s*(?:or|and|and/or)\s*(?P<second>mutations?|alterations?))?"
+)
+_ONE = re.compile(rf"(?P<gene>{_GENE}|CRAF|C-RAF)(?:\s+non-(?P<change>{_CHANGE}))?")
 
 _MARKERS: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (re.compile(r"\bMSI-H\b|microsatellite instability[- ]high", re.I), "MSI", "high"),
@@ -90,6 +103,22 @@ def genes(text: str) -> Iterator[Found]:
         kind = "amplification" if event.startswith("amplif") else "mutation"
         kind = "fusion" if event.startswith(("fusion", "rearrang")) else kind
         yield m.start(), m.end(), GeneAlterationConstraint(gene=m["gene"], alteration=kind)
+
+
+def gene_lists(text: str) -> Iterator[Found]:
+    """One any-of constraint per listed gene; "alterations" reads any alteration kind."""
+    for m in _GENE_LIST.finditer(text):
+        events = f"{m['event']} {m['second'] or ''}".lower()
+        kind: Literal["mutation", "any"] = "any" if "alteration" in events else "mutation"
+        named = re.sub(r"\([^)]*\)", "", m["genes"])
+        for one in _ONE.finditer(named):
+            gene = _ALIASES.get(one["gene"], one["gene"])
+            excluded = (_short(one["change"]),) if one["change"] else ()
+            yield (
+                m.start(),
+                m.end(),
+                GeneAlterationConstraint(gene=gene, alteration=kind, excluded_changes=excluded),
+            )
 
 
 def families(text: str) -> Iterator[Found]:

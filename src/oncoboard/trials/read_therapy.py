@@ -55,12 +55,21 @@ _CLASS_PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(?:systemic\s+)?(?:cortico)?steroids?(?:\s+(?:therapy|hormones?|treatment))?|"
      r"\bglucocorticoids?\b|\b(?:systemic\s+)?hormone therapy at immunosuppressive doses?"
      r"(?:\s+levels)?", "corticosteroid"),
-    (r"\bfilgrastim\b|\bG-?CSF\b|\b(?:ha?ematopoietic\s+)?growth factors?\b|"
-     r"\bcolony[- ]stimulating factors?\b", "haematopoietic growth factor"),
+    (r"\bfilgrastim\b|\bG(?:M)?-?CSF\b|\b(?:ha?ematopoietic\s+)?growth factors?\b|"
+     r"\b(?:granulocyte(?:[- ]macrophage)?[- ])?colony[- ]stimulating factors?\b",
+     "haematopoietic growth factor"),
     (r"\bleucovorin\b|\bfolinic acid\b", "leucovorin"),
     (r"\bantiretroviral(?:\s+(?:therapy|treatment|drugs?|agents?))?|\bHAART\b|\bART\b",
      "antiretroviral therapy"),
     (r"\bfluoropyrimidine(?:-based)?(?:\s+agents?)?", "fluoropyrimidine"),
+    (r"\b(?:(?:experimental|investigational)\s+)?(?:agents?|drugs?|therap(?:y|ies)|inhibitors?)"
+     r"\s+(?:that\s+)?target(?:s|ing)?\s+(?:the\s+)?K?RAS(?:\s*/\s*(?:BRAF|RAF|MEK|ERK|MAPK))+"
+     r"\s+pathway\b|\b(?:RAS[/-])?MAPK[- ]pathway inhibitors?\b", "RAS-MAPK pathway inhibitor"),
+    (r"\bB-?RAF inhibitors?\b", "BRAF inhibitor"),
+    (r"\bMEK(?:1/2)? inhibitors?\b", "MEK inhibitor"),
+    (r"\b(?:(?:autologous|allogeneic)\s+)?(?:gene therap(?:y|ies)|(?:other\s+)?(?:adoptive\s+)?"
+     r"cell(?:ular)?[- ]therap(?:y|ies)|CAR[- ]T(?:[- ]cell)?(?:\s+therap(?:y|ies))?)"
+     r"(?:\s+or\s+(?:other\s+)?(?:gene|cell(?:ular)?)[- ]therap(?:y|ies))?", "cell or gene therapy"),
 )  # fmt: skip
 # filgrastim and the other G-CSFs: prescribing information of Neupogen / Neulasta (not verified
 # offline); leucovorin: a modulator of fluorouracil (drugs.SUPPORTIVE)
@@ -90,11 +99,36 @@ _FIXED_MEMBERS = {
     "haematopoietic growth factor": ("filgrastim", "pegfilgrastim", "lenograstim", "sargramostim"),
     "leucovorin": ("leucovorin", "levoleucovorin", "folinic acid"),
 }
+# BRAF / MEK members: MOAlmanac strategies "B-RAF inhibition" / "MEK inhibition" (drugs.CLASSES);
+# the RAS-MAPK pathway adds the KRAS G12C/G12D inhibitors of vocabulary.DRUG_CLASSES. Cell and
+# gene therapies: the CAR-T and gene-therapy products by generic name (FDA approved cellular and
+# gene therapy products list, recalled; not verified offline, docs/trials.md)
+_FIXED_MEMBERS["RAS-MAPK pathway inhibitor"] = tuple(
+    sorted(
+        {
+            *drugs.members()["BRAF inhibitor"], *drugs.members()["MEK inhibitor"],
+            *DRUG_CLASSES["KRAS G12C inhibitor"], *DRUG_CLASSES["KRAS G12D inhibitor"],
+        }
+    )
+)  # fmt: skip
+_FIXED_MEMBERS["cell or gene therapy"] = (
+    "tisagenlecleucel", "axicabtagene ciloleucel", "brexucabtagene autoleucel",
+    "lisocabtagene maraleucel", "idecabtagene vicleucel", "ciltacabtagene autoleucel",
+    "obecabtagene autoleucel", "afamitresgene autoleucel", "lifileucel", "sipuleucel-t",
+    "talimogene laherparepvec", "nadofaragene firadenovec",
+)  # fmt: skip
 _DRUG_ALIASES = {"5fu": "fluorouracil", "5-fu": "fluorouracil", "5-fluorouracil": "fluorouracil"}
 # surgery of a named site ("adequate breast surgery", "mastectomy")
 _SURGERY = re.compile(
     r"\bbreast (?:surgery|resection)|(?<!post-)(?<!post )\b(?:mastectomy|lumpectomy|breast[- ]"
     r"conserving surgery)\b",
+    re.IGNORECASE,
+)
+# "(Major) surgery within 4 weeks": any operation in the window may be one that counts (major,
+# not an excepted minor procedure: a judgement); none recorded in the window decides
+_MAJOR_SURGERY = re.compile(
+    r"\b(?P<major>major\s+)?(?:surg(?:ery|ical procedures?|eries)|operations?|operative "
+    r"procedures?)\b",
     re.IGNORECASE,
 )
 _SITES = {"breast": ("breast", "mastectomy", "lumpectomy", "quadrantectomy")}
@@ -108,7 +142,8 @@ _TIMING = re.compile(
     re.IGNORECASE,
 )
 _CURRENT = re.compile(
-    r"\b(?:concurrent|concomitant|currently\s+(?:receiving|on)|ongoing|receiving|use of|"
+    r"\b(?:concurrent|concomitant|currently\s+(?:receiving|on)|ongoing|receiving|"
+    r"(?<!prior )(?<!previous )use of|"
     r"requiring|support of)\s+"
     r"(?:\w+\s+){0,3}$",
     re.IGNORECASE,
@@ -139,10 +174,13 @@ _HALF_LIVES = re.compile(
 # "within 5 years prior to diagnosis of the current malignancy": the whole anchor is timing
 _TIMING_PHRASE = re.compile(
     r"\s*within\s+\d+\s+(?:days?|weeks?|months?|years?)\s+(?:prior to|before|of)\s+(?:the\s+)?"
-    r"(?:\w+\s+){0,5}?(?:dose|diagnosis of (?:the )?(?:current )?(?:malignancy|cancer)|"
-    r"enrol\w*|randomi[sz]ation|registration|study drug|study treatment)",
+    r"(?:\w+\s+){0,5}?(?:dosing of (?:the )?(?:investigational|study) (?:agent|product|drug|"
+    r"treatment)s?|dose|diagnosis of (?:the )?(?:current )?(?:malignancy|cancer)|"
+    r"enrol\w*|randomi[sz]ation|registration|study drug|study treatment|leukapheresis|"
+    r"apheresis)",
     re.IGNORECASE,
 )
+_INVESTIGATIONAL = re.compile(r"(?:experimental|investigational)\b", re.IGNORECASE)
 _DOSE = re.compile(r"[<>≥≤]\s*\d+(?:\.\d+)?\s*mg", re.IGNORECASE)
 # "contraindication to the use of chemotherapy" is not about having received it
 _NOT_RECEIVING = re.compile(r"contra-?\s*indicat\w*[^.;]{0,40}$", re.IGNORECASE)
@@ -262,6 +300,21 @@ def prior_therapies(text: str, section: str) -> Iterator[Found]:
                 negated=bool(completed),
                 presupposed=reaction is not None,
                 half_lives=half_lives is not None and window is not None,
+                investigational_only=bool(_INVESTIGATIONAL.match(text, start)),
+            ),
+        )
+    for m in _MAJOR_SURGERY.finditer(text):
+        left, right = _clause(text, m.start(), m.end())
+        window, unread = _window(text[left:right])
+        if window is None or _SURGERY.search(text, max(0, m.start() - 20), m.end()):
+            continue  # no window ("history of major surgery"), or a named site (below)
+        name = "major surgery" if m["major"] else "surgery"
+        timing = _TIMING_PHRASE.match(text, m.end())
+        yield (
+            m.start(),
+            timing.end() if timing else m.end(),
+            PriorTherapyConstraint(
+                drug_class=name, drugs=(), modality="surgery", within_days=window
             ),
         )
     for m in _SURGERY.finditer(text):
@@ -279,12 +332,14 @@ def prior_therapies(text: str, section: str) -> Iterator[Found]:
             r"\b(?:prior|previous|received|receiving|underg\w+|had)\b[^.;]{0,60}$",
             text[left : m.start()],
         )
-        if unread or (window is None and not prior):
+        current = _CURRENT.search(text[left : m.start()])  # "ongoing radiation therapy"
+        if unread or (window is None and not prior and not current):
             continue  # "treated with radiotherapy" describes something else
         yield (
-            m.start(),
+            left + current.start() if current else m.start(),
             m.end(),
             PriorTherapyConstraint(
-                drug_class="radiotherapy", drugs=(), within_days=window, modality="radiotherapy"
+                drug_class="radiotherapy", drugs=(), within_days=window, modality="radiotherapy",
+                current=current is not None,
             ),
-        )
+        )  # fmt: skip

@@ -91,6 +91,9 @@ class Criterion(_Frozen):
     # alternatives that only widen a therapy or age requirement were read ("or similar agents",
     # "or are unwilling …"): such a requirement that does not hold is left for review
     widened: bool = False
+    # the item defines one cohort ("Part 2A: advanced NSCLC with …"): its state says whether the
+    # patient fits that cohort; the patient is excluded only when no cohort fits (``cohorts``)
+    cohort: str | None = None
 
 
 # ---------------------------------------------------------------- registry
@@ -247,6 +250,8 @@ class CriterionResult(_Frozen):
     # the words beyond the structured part, shown when the structured part decided alone
     unread: str | None = None
     override: CriterionOverrideInfo | None = None
+    # the cohort this item defines: not met = this cohort does not fit (it excludes alone never)
+    cohort: str | None = None
 
 
 class TrialMatch(_Frozen):
@@ -261,6 +266,8 @@ class TrialMatch(_Frozen):
     criteria: tuple[CriterionResult, ...]
     # BM25 similarity of patient and trial text: orders trials of equal decided fit
     text_score: float | None = None
+    # the cohorts whose definition the patient fits ("Part 1D"), when the trial has cohorts
+    cohorts_fitting: tuple[str, ...] = ()
 
 
 class PatientTrialMatches(_Frozen):

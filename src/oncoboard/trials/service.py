@@ -410,9 +410,11 @@ def feasibility(
         )
         match = match_trial(trial[0], Screening.of(record, today or date.today()))
         if match.verdict is not Verdict.EXCLUDED:
+            # once a cohort fits, the other cohorts' open items are alternatives, not open
             still_open = tuple(
                 c for c in match.criteria
                 if c.state in (CriterionState.UNKNOWN, CriterionState.NEEDS_REVIEW)
+                and not (c.cohort and match.cohorts_fitting)
             )  # fmt: skip
             out.append(
                 FeasibilityPatient(

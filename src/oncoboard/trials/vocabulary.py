@@ -38,6 +38,15 @@ CANCER_TYPES: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = tuple(
         (r"\bovarian cancer\b", ("OVARY",), "ovarian cancer"),
         (r"\bprostate cancer\b", ("PROSTATE",), "prostate cancer"),
         (r"\bendometrial cancer\b", ("UCEC",), "endometrial cancer"),
+        # digestive-tract and hepatopancreatobiliary tissues of OncoTree 2021_11_02 (Esophagus/
+        # Stomach, Bowel, Pancreas, Biliary Tract, Liver, Ampulla of Vater); NCT05786924 names
+        # PDAC, CRC and BTC as its examples of "GI tumors"
+        (
+            r"\b(?:GI|gastrointestinal)(?: \([^)]*\))? (?:tumou?rs?|cancers?|malignanc(?:y|ies)|"
+            r"carcinomas?)\b",
+            ("STOMACH", "BOWEL", "PANCREAS", "BILIARY_TRACT", "LIVER", "AMPULLA_OF_VATER"),
+            "gastrointestinal cancer",
+        ),
     )
 )
 # not "Response Evaluation Criteria in Solid Tumors" (RECIST)
@@ -82,5 +91,6 @@ GENES = frozenset(
     {
         "KRAS", "NRAS", "HRAS", "BRAF", "EGFR", "ALK", "ROS1", "RET", "MET", "ERBB2", "NTRK1",
         "NTRK2", "NTRK3", "PIK3CA", "IDH1", "IDH2", "FGFR2", "FGFR3", "BRCA1", "BRCA2",
+        "RAF1",
     }
 )  # fmt: skip
