@@ -298,7 +298,7 @@ def counts(patients: int, runs: int) -> None:
 def fan_out() -> None:
     from tests.federation.sites import HungSite, Site
 
-    from oncoboard.federation import coordinator
+    from oncoboard.federation import transport
 
     root = Path(tempfile.mkdtemp())
     live = [Site(f"site-{k}", root / f"site-{k}", k, 24) for k in (1, 2, 3)]
@@ -310,12 +310,10 @@ def fan_out() -> None:
         from oncoboard.federation.auth import AccessKey
 
         targets = [
-            coordinator.Target(s.name, s.base_url, AccessKey.parse(s.access_key), 10.0, 1)
+            transport.Target(s.name, s.base_url, AccessKey.parse(s.access_key), 10.0, 1)
             for s in live
         ]
-        dead = coordinator.Target(
-            "hung", hung.base_url, AccessKey.parse(live[0].access_key), 1.0, 1
-        )
+        dead = transport.Target("hung", hung.base_url, AccessKey.parse(live[0].access_key), 1.0, 1)
         body = b'{"query": {"requestedGranularity": "count", "filters": ["NCIT:C16576"]}}'
         timings: dict[str, list[float]] = {"3 live": [], "3 live + 1 hung (timeout 1.0 s)": []}
         for _ in range(5):
@@ -324,7 +322,7 @@ def fan_out() -> None:
                 ("3 live + 1 hung (timeout 1.0 s)", [*targets, dead]),
             ):
                 started = time.perf_counter()
-                replies = coordinator.fan_out(chosen, "POST", "/individuals", body, "bench")
+                replies = transport.fan_out(chosen, "POST", "/individuals", body, "bench")
                 timings[name].append(time.perf_counter() - started)
                 assert sum(r.status == "answered" for r in replies) == 3
         print(
