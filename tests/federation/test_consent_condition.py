@@ -11,7 +11,11 @@ from sqlalchemy import Engine, insert, select, text
 
 from oncoboard.federation import query
 from oncoboard.federation.beacon import query_from_words
-from oncoboard.federation.models import IndexedDiagnosisRow, IndexedIndividualRow
+from oncoboard.federation.models import (
+    IndexedDiagnosisRow,
+    IndexedIndividualRow,
+    IndexedVariantRow,
+)
 from oncoboard.governance import gate
 from oncoboard.governance.gate import Actor
 from oncoboard.governance.models import ConsentEventRow
@@ -118,8 +122,8 @@ def test_the_set_form_on_the_index_key_and_for_a_patient_selects_what_the_gate_s
 
 
 def test_both_forms_of_a_count_select_the_same_individuals(engine: Engine) -> None:
-    """``query.individuals`` picks the set form on PostgreSQL (always) and on SQLite (sex/age
-    questions); both forms run on both databases here and must agree."""
+    """``query.individuals`` picks the set form on PostgreSQL (always) and on SQLite (no
+    filter at all); both forms run on both databases here and must agree."""
     _history(engine, 200, seed=12)
     researcher = Actor(username="r", display_name="r", roles=frozenset({Role.RESEARCHER}))
     today = date(2026, 12, 6)
@@ -157,3 +161,49 @@ def test_a_count_leaves_the_planner_settings_as_it_found_them(engine: Engine) ->
                     text("SELECT reset_val FROM pg_settings WHERE name = 'jit'")
                 ).scalar()
             )
+
+
+def test_variants_and_their_carriers_are_counted_over_consented_individuals_only(
+    engine: Engine,
+) -> None:
+    """``g_variants``: distinct variants and their carriers, among the consented individuals
+    the other filters select, equal to the truth computed here row by row."""
+    keys = _history(engine, 120, seed=14)
+    rng = random.Random(14)
+    rows = [
+        {"patient_id": k, "genome_build": "GRCh38", "chrom": "17", "pos": pos, "ref": "C",
+         "alt": "T", "gene": "TP53", "protein": protein, "origin": "somatic"}
+        for k in keys
+        for protein, pos in rng.sample([("p.R175H", 7675088), ("p.R248Q", 7674220),
+                                        ("p.R273H", 7673802)], rng.randint(0, 2))
+    ] + [
+        {"patient_id": k, "genome_build": "GRCh38", "chrom": "7", "pos": 55191822, "ref": "T",
+         "alt": "G", "gene": "EGFR", "protein": "p.L858R", "origin": "somatic"}
+        for k in keys[::7]
+    ]  # fmt: skip
+    researcher = Actor(username="r", display_name="r", roles=frozenset({Role.RESEARCHER}))
+    with unit_of_work(engine) as session:
+        session.execute(insert(IndexedVariantRow), rows)
+    with unit_of_work(engine) as session:
+        consented = set(
+            session.scalars(
+                select(PatientRow.id).where(
+                    gate.visible_patients(researcher, Purpose.FEDERATED_ANALYSIS)
+                )
+            )
+        )
+        women = set(
+            session.scalars(
+                select(IndexedIndividualRow.patient_id).where(IndexedIndividualRow.sex == "female")
+            )
+        )
+        for words, people in ((["gene:TP53"], consented), (["gene:TP53", "sex:female"],
+                              consented & women), (["gene:EGFR:L858R"], consented)):  # fmt: skip
+            gene = words[0].split(":")[1]
+            matching = [r for r in rows if r["gene"] == gene and r["patient_id"] in people]
+            variants, carriers = query.variants_and_carriers(
+                session, researcher, query_from_words(words), date(2026, 12, 6)
+            )
+            assert variants == len({r["protein"] for r in matching}), words
+            assert carriers == sorted({r["patient_id"] for r in matching}), words
+            assert carriers, words

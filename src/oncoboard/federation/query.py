@@ -60,16 +60,17 @@ def _set_based(query: CohortQuery, dialect: str) -> bool:
     """Which form of the gate's consent rule suits the question and the database.
 
     The set form (``gate.consented_patients``: one ordered pass over the consent index, then a
-    hash join) costs the same for every question, ~30 ms per 100k consent events; the
-    per-candidate form (``gate.visible_patients``: one index look-up per candidate) is cheaper
-    only when few candidates remain. PostgreSQL always gets the set form (its planner cannot
-    estimate the set's size and would otherwise pick per-candidate loops over 20k diagnoses,
-    measured 150-370 ms); SQLite gets it for questions on sex and age alone, and looks up the
-    candidates of a tumour, treatment, stage or variant filter (measured faster there)."""
+    hash join) costs about the same for every question; the per-candidate form
+    (``gate.visible_patients``: one index look-up per candidate) grows with the candidates.
+    PostgreSQL always gets the set form: its planner cannot estimate the consented set (~1 % of
+    the truth) and picked per-candidate loops over 17k-85k candidates (150-370 ms), while the
+    set form stays under 100 ms of CPU for every question measured (30-40 ms more than
+    look-ups for the narrowest). SQLite looks candidates up (2-5x cheaper there whenever a
+    filter is given) and uses the set form only for a question without filters (benchmarks:
+    ``benchmarks/federation_counts.py``)."""
     if dialect == "postgresql":
         return True
-    selective = query.variant or query.tumor_types or query.treatment_classes or query.stages
-    return not selective
+    return query == CohortQuery()
 
 
 @contextmanager
@@ -110,42 +111,39 @@ def _sorted_keys(session: Session, keys: Select[Any]) -> list[int]:
 
 
 def _variants(actor: Actor, query: CohortQuery, today: date, dialect: str) -> Select[Any]:
-    people = individuals(actor, query, today, with_variant=False, dialect=dialect).subquery()
+    """The matching variant rows of the consented individuals the query selects; the people
+    are those carrying a matching variant (the same rows, found from the variant index)."""
+    people = individuals(actor, query, today, dialect=dialect).subquery()
     stmt = select(_V).where(_V.patient_id.in_(select(people.c.patient_id)))
     if query.variant is not None:
         stmt = stmt.where(*_variant_conditions(query.variant))
     return stmt
 
 
-def count_variants(
+def variants_and_carriers(
     session: Session, actor: Actor, query: CohortQuery, today: date
-) -> tuple[int, int]:
+) -> tuple[int, list[int]]:
     """Distinct variants (allele, or gene and protein change when no allele is recorded) and
-    the consented individuals carrying them."""
-    rows = _variants(actor, query, today, _dialect(session)).subquery()
+    the sorted keys of the consented individuals carrying them, in one statement (the
+    matching rows found once)."""
+    rows = _variants(actor, query, today, _dialect(session)).cte("matching_variants")
     alleles = (
-        select(
-            rows.c.genome_build,
-            rows.c.chrom,
-            rows.c.pos,
-            rows.c.ref,
-            rows.c.alt,
-            rows.c.gene,
-            rows.c.protein,
-        )
+        select(rows.c.genome_build, rows.c.chrom, rows.c.pos, rows.c.ref, rows.c.alt,
+               rows.c.gene, rows.c.protein)
         .distinct()
         .subquery()
-    )
+    )  # fmt: skip
     carriers = select(rows.c.patient_id).distinct().subquery()
+    postgresql = _dialect(session) == "postgresql"
+    packed = (func.array_agg if postgresql else func.json_group_array)(carriers.c.patient_id)
+    stmt = select(
+        select(func.count()).select_from(alleles).scalar_subquery(),
+        select(packed).scalar_subquery(),
+    )
     with _planned(session):
-        variants = int(session.scalar(select(func.count()).select_from(alleles)) or 0)
-        people = int(session.scalar(select(func.count()).select_from(carriers)) or 0)
-    return variants, people
-
-
-def carrier_members(session: Session, actor: Actor, query: CohortQuery, today: date) -> list[int]:
-    rows = _variants(actor, query, today, _dialect(session)).subquery()
-    return _sorted_keys(session, select(rows.c.patient_id).distinct())
+        variants, keys = session.execute(stmt).one()
+    found = (keys or []) if postgresql else json.loads(keys or "[]")
+    return int(variants or 0), sorted(found)
 
 
 def _conditions(
