@@ -62,12 +62,12 @@ def _set_based(query: CohortQuery, dialect: str) -> bool:
     The set form (``gate.consented_patients``: one ordered pass over the consent index, then a
     hash join) costs about the same for every question; the per-candidate form
     (``gate.visible_patients``: one index look-up per candidate) grows with the candidates.
-    PostgreSQL always gets the set form: its planner cannot estimate the consented set (~1 % of
-    the truth) and picked per-candidate loops over 17k-85k candidates (150-370 ms), while the
-    set form stays under 100 ms of CPU for every question measured (30-40 ms more than
-    look-ups for the narrowest). SQLite looks candidates up (2-5x cheaper there whenever a
-    filter is given) and uses the set form only for a question without filters (benchmarks:
-    ``benchmarks/federation_counts.py``)."""
+    PostgreSQL always gets the set form: its planner cannot estimate the consented set (~0.5 %
+    of the truth) and picked per-candidate loops over 17k-85k candidates (150-370 ms); with
+    the set form every whole answer measured took 49-114 ms of CPU (up to ~40 ms more than
+    look-ups for the narrowest questions). SQLite looks candidates up (2-5x cheaper there
+    whenever a filter is given) and uses the set form only for a question without filters
+    (``benchmarks/federation_counts.py``, docs/benchmarks.md)."""
     if dialect == "postgresql":
         return True
     return query == CohortQuery()
@@ -76,7 +76,7 @@ def _set_based(query: CohortQuery, dialect: str) -> bool:
 @contextmanager
 def _planned(session: Session) -> Iterator[None]:
     """PostgreSQL plans for the set form: hash joins (its estimate of the consented set is
-    ~1 % of the truth, which makes nested loops look cheap) and no JIT compilation (10-50 ms of
+    ~0.5 % of the truth, which makes nested loops look cheap) and no JIT compilation (10-50 ms of
     compiling for a query that runs in less). Both go back to the session's defaults after the
     statement."""
     if _dialect(session) != "postgresql":
