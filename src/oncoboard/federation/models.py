@@ -28,10 +28,23 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from oncoboard.governance.models import ConsentEventRow
 from oncoboard.record.models import utcnow
 from oncoboard.store.base import Base
 
 _TS = DateTime(timezone=True)
+
+# Federated counts read every patient's latest consent event for one purpose in one ordered pass
+# (``gate.consented_patients``); this index holds all four columns, so that pass never reads the
+# table (an index-only scan on PostgreSQL, a covering index on SQLite). Declared here, next to
+# its only reader; the consent table itself is governance's.
+CONSENT_LATEST_INDEX = Index(
+    "ix_consent_purpose_patient_latest",
+    ConsentEventRow.purpose,
+    ConsentEventRow.patient_id,
+    ConsentEventRow.id,
+    ConsentEventRow.status,
+)
 
 
 class IndexedImportRow(Base):

@@ -1,13 +1,17 @@
 # SPDX-License-Identifier: Apache-2.0
 """Count queries over the research index, restricted to patients whose consent for federated
-analysis is in force now (``gate.visible_patients``: the governance gate's own condition)."""
+analysis is in force now (the governance gate's own condition, ``gate.consented_patients`` or
+``gate.visible_patients``: the same rule in two forms, tested equal)."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from oncoboard.federation.engine import birth_date_bounds
@@ -25,6 +29,13 @@ from oncoboard.governance.vocabulary import Purpose
 from oncoboard.record.models import PatientRow
 
 PURPOSE = Purpose.FEDERATED_ANALYSIS
+# one round trip each way; ``true``: local to the transaction; set back to what RESET gives
+_PLANNER_SET = text(
+    "SELECT set_config('enable_nestloop', 'off', true), set_config('jit', 'off', true)"
+)
+_PLANNER_RESET = text(
+    "SELECT set_config(name, reset_val, true) FROM pg_settings WHERE name IN ('enable_nestloop', 'jit')"
+)
 _I, _D, _T, _V = IndexedIndividualRow, IndexedDiagnosisRow, IndexedTreatmentRow, IndexedVariantRow
 
 
@@ -32,29 +43,54 @@ def individuals(
     actor: Actor, query: CohortQuery, today: date, *, with_variant: bool = True, dialect: str = ""
 ) -> Select[Any]:
     """Keys of the consented individuals the query selects."""
-    stmt = (
-        select(_I.patient_id)
-        .join(PatientRow, PatientRow.id == _I.patient_id)
-        .where(_consent(actor, query, dialect))
-    )
+    if _set_based(query, dialect):
+        stmt = select(_I.patient_id).where(gate.consented_patients(actor, PURPOSE, _I.patient_id))
+    else:
+        stmt = (
+            select(_I.patient_id)
+            .join(PatientRow, PatientRow.id == _I.patient_id)
+            .where(gate.visible_patients(actor, PURPOSE))
+        )
     for condition in _conditions(query, today, with_variant=with_variant):
         stmt = stmt.where(condition)
     return stmt
 
 
-def _consent(actor: Actor, query: CohortQuery, dialect: str) -> ColumnElement[bool]:
-    """The gate's consent rule in the form that suits the question and the database: one set
-    for a broad question on PostgreSQL (a hash anti-join), else looked up per candidate (SQLite
-    plans the set form as a scan with a look-up per consent event, slower than per candidate)."""
-    selective = query.variant or query.tumor_types or query.treatment_classes or query.stages
-    if dialect == "postgresql" and not selective:
-        return gate.consented_patients(actor, PURPOSE)
-    return gate.visible_patients(actor, PURPOSE)
+def _set_based(query: CohortQuery, dialect: str) -> bool:
+    """Which form of the gate's consent rule suits the question and the database.
+
+    The set form (``gate.consented_patients``: one ordered pass over the consent index, then a
+    hash join) costs about the same for every question; the per-candidate form
+    (``gate.visible_patients``: one index look-up per candidate) grows with the candidates.
+    PostgreSQL always gets the set form: its planner cannot estimate the consented set (~0.5 %
+    of the truth) and picked per-candidate loops over 17k-85k candidates (150-370 ms); with
+    the set form every whole answer measured took 49-114 ms of CPU (up to ~40 ms more than
+    look-ups for the narrowest questions). SQLite looks candidates up (2-5x cheaper there
+    whenever a filter is given) and uses the set form only for a question without filters
+    (``benchmarks/federation_counts.py``, docs/benchmarks.md)."""
+    if dialect == "postgresql":
+        return True
+    return query == CohortQuery()
+
+
+@contextmanager
+def _planned(session: Session) -> Iterator[None]:
+    """PostgreSQL plans for the set form: hash joins (its estimate of the consented set is
+    ~0.5 % of the truth, which makes nested loops look cheap) and no JIT compilation (10-50 ms of
+    compiling for a query that runs in less). Both go back to the session's defaults after the
+    statement."""
+    if _dialect(session) != "postgresql":
+        yield
+        return
+    session.execute(_PLANNER_SET)
+    yield  # after a failure the transaction is void, and its local settings with it
+    session.execute(_PLANNER_RESET)
 
 
 def count_individuals(session: Session, actor: Actor, query: CohortQuery, today: date) -> int:
     selected = individuals(actor, query, today, dialect=_dialect(session)).subquery()
-    return int(session.scalar(select(func.count()).select_from(selected)) or 0)
+    with _planned(session):
+        return int(session.scalar(select(func.count()).select_from(selected)) or 0)
 
 
 def individual_members(
@@ -64,49 +100,50 @@ def individual_members(
 
 
 def _sorted_keys(session: Session, keys: Select[Any]) -> list[int]:
-    """The selected keys, sorted; PostgreSQL sends them as one array instead of a row each."""
-    if session.get_bind().dialect.name == "postgresql":
-        found = keys.subquery()
-        return sorted(session.scalar(select(func.array_agg(found.c[0]))) or [])
-    return sorted(session.scalars(keys))
+    """The selected keys, sorted, sent as one value (a PostgreSQL array, an SQLite JSON array)
+    instead of a row each: building 85k result rows costs more than the query itself."""
+    found = keys.subquery()
+    with _planned(session):
+        if _dialect(session) == "postgresql":
+            return sorted(session.scalar(select(func.array_agg(found.c[0]))) or [])
+        packed = session.scalar(select(func.json_group_array(found.c[0])))
+    return sorted(json.loads(packed or "[]"))
 
 
 def _variants(actor: Actor, query: CohortQuery, today: date, dialect: str) -> Select[Any]:
-    people = individuals(actor, query, today, with_variant=False, dialect=dialect).subquery()
+    """The matching variant rows of the consented individuals the query selects; the people
+    are those carrying a matching variant (the same rows, found from the variant index)."""
+    people = individuals(actor, query, today, dialect=dialect).subquery()
     stmt = select(_V).where(_V.patient_id.in_(select(people.c.patient_id)))
     if query.variant is not None:
         stmt = stmt.where(*_variant_conditions(query.variant))
     return stmt
 
 
-def count_variants(
+def variants_and_carriers(
     session: Session, actor: Actor, query: CohortQuery, today: date
-) -> tuple[int, int]:
+) -> tuple[int, list[int]]:
     """Distinct variants (allele, or gene and protein change when no allele is recorded) and
-    the consented individuals carrying them."""
-    rows = _variants(actor, query, today, _dialect(session)).subquery()
+    the sorted keys of the consented individuals carrying them, in one statement (the
+    matching rows found once)."""
+    rows = _variants(actor, query, today, _dialect(session)).cte("matching_variants")
     alleles = (
-        select(
-            rows.c.genome_build,
-            rows.c.chrom,
-            rows.c.pos,
-            rows.c.ref,
-            rows.c.alt,
-            rows.c.gene,
-            rows.c.protein,
-        )
+        select(rows.c.genome_build, rows.c.chrom, rows.c.pos, rows.c.ref, rows.c.alt,
+               rows.c.gene, rows.c.protein)
         .distinct()
         .subquery()
-    )
-    variants = int(session.scalar(select(func.count()).select_from(alleles)) or 0)
+    )  # fmt: skip
     carriers = select(rows.c.patient_id).distinct().subquery()
-    people = int(session.scalar(select(func.count()).select_from(carriers)) or 0)
-    return variants, people
-
-
-def carrier_members(session: Session, actor: Actor, query: CohortQuery, today: date) -> list[int]:
-    rows = _variants(actor, query, today, _dialect(session)).subquery()
-    return _sorted_keys(session, select(rows.c.patient_id).distinct())
+    postgresql = _dialect(session) == "postgresql"
+    packed = (func.array_agg if postgresql else func.json_group_array)(carriers.c.patient_id)
+    stmt = select(
+        select(func.count()).select_from(alleles).scalar_subquery(),
+        select(packed).scalar_subquery(),
+    )
+    with _planned(session):
+        variants, keys = session.execute(stmt).one()
+    found = (keys or []) if postgresql else json.loads(keys or "[]")
+    return int(variants or 0), sorted(found)
 
 
 def _conditions(

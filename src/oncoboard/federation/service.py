@@ -115,7 +115,8 @@ def answer(
     elif entry_type == "individuals":
         true_count = carriers = counts.count_individuals(session, access.actor, query, day)
     else:
-        true_count, carriers = counts.count_variants(session, access.actor, query, day)
+        true_count, members = counts.variants_and_carriers(session, access.actor, query, day)
+        carriers = len(members)
     if site.dp_enabled:
         result = _private(session, access, site, entry_type, query, granularity, true_count)
     else:
@@ -170,11 +171,7 @@ def _thresholded(
             reason=f"carried by fewer than {site.min_count} individuals: no variant count released",
         )
     if members is None:
-        members = (
-            counts.individual_members(session, access.actor, query, day)
-            if entry_type == "individuals"
-            else counts.carrier_members(session, access.actor, query, day)
-        )
+        members = counts.individual_members(session, access.actor, query, day)
     earlier = privacy.near_answers(session, entry_type, len(members), site.min_count)
     slight = privacy.differs_slightly(members, earlier, site.min_count)
     released = release(
