@@ -1,13 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
 """Federated counts: a covering index for each patient's latest consent event per purpose.
 
-Revision ID: MIG
+Revision ID: 0018
 Revises: 0017
 """
 
 from alembic import op
 
-revision = "MIG"
+revision = "0018"
 down_revision = "0017"
 branch_labels = None
 depends_on = None
