@@ -23,6 +23,10 @@ _CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 _CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 _VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 _MCODE = "http://hl7.org/fhir/us/mcode/StructureDefinition/"
+IPS_ABSENT = "http://hl7.org/fhir/uv/ips/CodeSystem/absent-unknown-uv-ips"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+_ALLERGY_CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
+_ALLERGY_VERIFICATION = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
 
 
 class Patient:
@@ -38,7 +42,9 @@ class Patient:
         rid = f"{self.pid.lower()}-{self._n}"
         resource = {"resourceType": resource.pop("resourceType"), "id": rid, **resource}
         if resource["resourceType"] != "Patient":
-            resource["subject"] = {"reference": f"Patient/{self.pid}"}
+            # AllergyIntolerance names its patient in ``patient``, every other type in ``subject``
+            own = "patient" if resource["resourceType"] == "AllergyIntolerance" else "subject"
+            resource[own] = {"reference": f"Patient/{self.pid}"}
             resource["note"] = [{"text": f"Authored, not a real patient's data. {note}"}]
         self.entries.append(resource)
         return f"{resource['resourceType']}/{rid}"
@@ -204,6 +210,21 @@ class Patient:
             resource["statusReason"] = {"text": reason}
         if treats:
             resource["reasonReference"] = [{"reference": treats}]
+        self._add(resource, note)
+
+    def allergy(self, *, recorded: str, note: str, substance: Json | None = None,
+                category: str = "medication", none_known: str | None = None) -> None:  # fmt: skip
+        """A recorded allergy (``substance``), or an IPS "known absent" statement
+        (``none_known``: ``no-known-medication-allergies``, ``no-known-allergies``)."""
+        resource: Json = {"resourceType": "AllergyIntolerance", "recordedDate": recorded}
+        if none_known:
+            resource["code"] = {"coding": [{"system": IPS_ABSENT, "code": none_known}]}
+        else:
+            resource["clinicalStatus"] = _code(_ALLERGY_CLINICAL, "active")
+            resource["verificationStatus"] = _code(_ALLERGY_VERIFICATION, "confirmed")
+            resource["type"] = "allergy"
+            resource["category"] = [category]
+            resource["code"] = substance
         self._add(resource, note)
 
     def procedure(self, name: str, *, start: str, note: str, end: str | None = None,

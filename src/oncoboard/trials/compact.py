@@ -24,6 +24,7 @@ from oncoboard.trials.schemas import (
     ConditionHistoryConstraint,
     Criterion,
     DiseaseExtentConstraint,
+    DrugAllergyConstraint,
     EcogConstraint,
     GeneAlterationConstraint,
     InfectionConstraint,
@@ -33,6 +34,7 @@ from oncoboard.trials.schemas import (
     PriorLinesConstraint,
     PriorMalignancyConstraint,
     PriorTherapyConstraint,
+    RecentEventConstraint,
     SexConstraint,
     StageConstraint,
 )
@@ -57,6 +59,7 @@ _KINDS: dict[str, type[BaseModel]] = {
         PriorTherapyConstraint, PriorLinesConstraint, LabConstraint, BrainMetastasesConstraint,
         PregnancyConstraint, DiseaseExtentConstraint, MeasurableDiseaseConstraint,
         InfectionConstraint, PriorMalignancyConstraint, ConditionHistoryConstraint,
+        DrugAllergyConstraint, RecentEventConstraint,
     )
 }  # fmt: skip
 _CONSTRAINTS: dict[tuple[Any, ...], BaseModel] = {}

@@ -162,6 +162,7 @@ class LabConstraint(_Frozen):
     analyte: Literal[
         "anc", "platelets", "hemoglobin", "wbc", "lymphocytes", "creatinine_clearance",
         "creatinine", "bilirubin", "alt", "ast", "albumin", "inr", "aptt", "pt", "qtc", "lvef",
+        "spo2",
     ]  # fmt: skip
     op: Op
     value: float
@@ -183,6 +184,26 @@ class PregnancyConstraint(_Frozen):
     breastfeeding: bool = False
 
 
+class DrugAllergyConstraint(_Frozen):
+    """A known allergy or hypersensitivity to the study treatment: its drugs, their class, its
+    excipients or components (``drugs``: the drugs the text names); ``qualified``: the text asks
+    for a severity ("serious", "grade ≥ 3") a recorded allergy alone does not settle."""
+
+    type: Literal["drug_allergy"] = "drug_allergy"
+    drugs: tuple[str, ...] = ()
+    qualified: bool = False
+
+
+class RecentEventConstraint(_Frozen):
+    """Major surgery, or an investigational agent, within ``within_days`` before the first
+    dose. Read against the screening date: "not within" is concluded only when the last such
+    event lies outside the window however late the first dose is."""
+
+    type: Literal["recent_event"] = "recent_event"
+    event: Literal["major_surgery", "investigational_agent"]
+    within_days: int
+
+
 Constraint = Annotated[
     AgeConstraint
     | SexConstraint
@@ -200,6 +221,8 @@ Constraint = Annotated[
     | MeasurableDiseaseConstraint
     | InfectionConstraint
     | PriorMalignancyConstraint
-    | ConditionHistoryConstraint,
+    | ConditionHistoryConstraint
+    | DrugAllergyConstraint
+    | RecentEventConstraint,
     Field(discriminator="type"),
 ]

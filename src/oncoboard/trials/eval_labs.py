@@ -37,6 +37,8 @@ LOINC: dict[str, tuple[str, ...]] = {
     "pt": ("5902-2",),
     "qtc": ("8636-3",),
     "lvef": ("10230-1",),
+    # FHIR vital-signs ValueSet observation-vitalsign-oxygensat (US Core pulse-oximetry example)
+    "spo2": ("2708-6", "59408-5"),
 }
 _NAMES: dict[str, re.Pattern[str]] = {
     analyte: re.compile(pattern, re.IGNORECASE)
@@ -57,6 +59,7 @@ _NAMES: dict[str, re.Pattern[str]] = {
         ("pt", r"\bprothrombin time\b|\bPT\b"),
         ("qtc", r"\bQTc|\bQ-?T interval corrected|corrected QT"),
         ("lvef", r"ejection fraction|\bLVEF\b"),
+        ("spo2", r"oxygen saturation|\bSpO2\b|pulse oximetry"),
     )
 }
 _UCUM_COUNTS = {
@@ -114,7 +117,8 @@ def lab(c: LabConstraint, view: PatientView) -> ConstraintResult:
 
 
 _NICE = {"anc": "ANC", "wbc": "WBC", "alt": "ALT", "ast": "AST", "creatinine_clearance": "CrCl",
-         "inr": "INR", "aptt": "aPTT", "pt": "PT", "qtc": "QTc", "lvef": "LVEF"}  # fmt: skip
+         "inr": "INR", "aptt": "aPTT", "pt": "PT", "qtc": "QTc", "lvef": "LVEF",
+         "spo2": "SpO2"}  # fmt: skip
 
 
 def _shown(result: LabResult) -> str:

@@ -4,8 +4,8 @@
 Counts: 1/µL = 1/mm³ = 10⁶/L, so 1,500/µL = 1.5 × 10⁹/L. Haemoglobin and albumin 90 g/L =
 9.0 g/dL. Creatinine and bilirubin in µmol/L convert to mg/dL by 88.4 and 17.1 (SI conversion
 factors, AMA Manual of Style, 11th ed., table 18.6). QTc in ms, LVEF in %, INR as a ratio,
-aPTT/PT in seconds. Thresholds relative to the upper limit of normal stay "× ULN" (the
-patient's own lab reference range decides).
+aPTT/PT in seconds, oxygen saturation (SpO2, pulse oximetry) in %. Thresholds relative to the
+upper limit of normal stay "× ULN" (the patient's own lab reference range decides).
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ _ANALYTES: tuple[tuple[str, str], ...] = (
     ("qtc", r"\bQTc[FB]?\b(?:\s*interval)?|\bQT interval corrected(?: for heart rate)?(?: (?:using|by) "
      r"\w+'?s? formula)?(?:\s*\(QTc[FB]?\))?|\bcorrected QT(?: interval)?"),
     ("lvef", r"\bLVEF\b|(?:left ventricular )?ejection fraction(?:\s*\(LVEF\))?"),
+    ("spo2", r"(?:(?:blood |peripheral |resting )?oxygen saturation|\bSp[Oo]2\b|\bSaO2\b|"
+     r"pulse oximetry)(?:\s*\((?:Sp[Oo]2|SaO2)\))?(?:\s*(?:on|at) room air|\s*\(on room air\))?"),
 )  # fmt: skip
 _OPS: dict[str, Op] = {
     "≥": ">=", ">=": ">=", "greater than or equal to": ">=", "at least": ">=",
@@ -108,7 +110,7 @@ _MG_DL_PER_UMOL_L = {"creatinine": 1 / 88.4, "bilirubin": 1 / 17.1}
 # Above this a haemoglobin "g/dL" threshold is not physiological (typo for g/L): not structured.
 _MAX_HB_G_DL = 25.0
 _SIMPLE: dict[tuple[str, str], str] = {
-    ("qtc", "ms"): "ms", ("lvef", "percent"): "%", ("inr", ""): "ratio",
+    ("qtc", "ms"): "ms", ("lvef", "percent"): "%", ("inr", ""): "ratio", ("spo2", "percent"): "%",
     ("aptt", "seconds"): "s", ("pt", "seconds"): "s",
     ("creatinine_clearance", "ml_min"): "mL/min",
     ("creatinine_clearance", "ml_min_bsa"): "mL/min/1.73m2",
@@ -134,7 +136,7 @@ def convert(analyte: str, value: float, unit: str) -> tuple[float, str] | None:
         return None if grams is None or grams > _MAX_HB_G_DL else (round(grams, 6), "g/dL")
     if (analyte, unit) in _SIMPLE:
         return value, _SIMPLE[(analyte, unit)]
-    if analyte in ("qtc", "lvef", "inr", "creatinine_clearance"):
+    if analyte in ("qtc", "lvef", "inr", "creatinine_clearance", "spo2"):
         return None
     if unit == "uln":
         return value, "x ULN"

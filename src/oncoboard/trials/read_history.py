@@ -27,9 +27,13 @@ WITHIN = re.compile(
     re.IGNORECASE,
 )
 QUALIFIED = re.compile(
-    r"clinically (?:significant|relevant)|uncontrolled|\bsevere\b|serious|poorly controlled|"
-    r"requir\w*|significant|symptomatic|impair\w*|(?:systemic\s+)?(?:anti-?autoimmune|"
-    r"immunosuppressive)\s+(?:treatment|therapy)",
+    r"clinically (?:significant|relevant|severe|important)|uncontrolled|\bsevere\b|serious|"
+    r"poorly controlled|requir\w*(?:\s+systemic)?|significant|symptomatic|impair\w*|"
+    r"(?:systemic\s+)?(?:anti-?autoimmune|immunosuppressive)\s+(?:treatment|therapy|agents?|"
+    r"drugs?|medications?)|"
+    # "… that would compromise patient safety / interfere with the study": a judgement
+    r"\b(?:that|which)\s+(?:would|could|may|might|will)\s+(?:\w+\s+){0,2}?(?:compromise|"
+    r"interfere|affect|jeopardi[sz]e|limit|impair)\b[^;.]*",
     re.IGNORECASE,
 )
 _ACTIVE = re.compile(r"\bactive\b|uncontrolled|current(?:ly)?|ongoing", re.IGNORECASE)

@@ -28,6 +28,7 @@ class Kind(Enum):
     RADIOTHERAPY = "radiotherapy"
     REPORT = "diagnostic report"
     FINDING = "condition (not a cancer)"
+    ALLERGY = "allergy or intolerance"
     COMORBIDITIES = "comorbidities"
     PREGNANCY = "pregnancy status"
     BREASTFEEDING = "breastfeeding status"
@@ -65,6 +66,8 @@ def classify(resource: Json) -> tuple[Kind, str]:
         return _procedure(resource)
     if resource_type == "DiagnosticReport":
         return Kind.REPORT, ""
+    if resource_type == "AllergyIntolerance":
+        return Kind.ALLERGY, ""
     return Kind.SKIP, resource_type
 
 

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from oncoboard.ingest.fhir import clinical, genotypes, history, observations, variants
+from oncoboard.ingest.fhir import allergies, clinical, genotypes, history, observations, variants
 from oncoboard.ingest.fhir.classify import Kind, classify
 from oncoboard.ingest.fhir.references import ResourceIndex
 from oncoboard.ingest.fhir.values import Json, code_keys
@@ -17,7 +17,7 @@ from oncoboard.record.schemas import AnyFact
 
 _HISTORY = (
     Kind.FINDING, Kind.COMORBIDITIES, Kind.PREGNANCY, Kind.BREASTFEEDING, Kind.DISEASE_STATUS,
-    Kind.GENES_STUDIED, Kind.LAB,
+    Kind.GENES_STUDIED, Kind.LAB, Kind.ALLERGY,
 )  # fmt: skip
 
 
@@ -114,6 +114,8 @@ class Converter:
             found = list(history.comorbidities(resource, index))
         elif kind is Kind.FINDING:
             found = [history.finding(resource)]
+        elif kind is Kind.ALLERGY:
+            found = [allergies.finding(resource)]
         elif kind is Kind.PREGNANCY:
             found = [history.pregnancy_status(resource)]
         elif kind is Kind.BREASTFEEDING:

@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Recent major surgery and investigational agents before the first dose: the reader on real
+CT.gov wording and variants, the check against the dated treatment history."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from oncoboard.record.schemas import Demographics, Treatment
+from oncoboard.trials.constraints import structure
+from oncoboard.trials.engine import Screening, TrialCriteria, match_trial
+from oncoboard.trials.read_screening import recent_events
+from oncoboard.trials.schemas import CriterionResult, CriterionState, Eligibility
+from tests.trials.support import criteria_of, record
+
+TODAY = date(2026, 1, 15)
+MAN = Demographics(sex="male", birth_date="1958-05-02")
+CHEMO = Treatment(category="medication", name="Carboplatin", start="2025-07-01",
+                  end="2025-09-10", status="stopped")  # fmt: skip
+AMLODIPINE = Treatment(category="medication", name="Amlodipine", start="2012-01-10",
+                       status="active")  # fmt: skip
+LUMPECTOMY = Treatment(category="procedure", name="Lumpectomy", start="2025-10-14")
+
+
+@pytest.mark.parametrize(
+    ("text", "event", "days"),
+    [
+        ("Major surgery within 4 weeks prior to the first dose of study drug.", "major_surgery", 28),
+        ("Has had major surgery ≤ 3 weeks prior to first dose", "major_surgery", 21),
+        ("Major surgical procedure (excluding placement of vascular access) within 28 days of "
+         "randomization", "major_surgery", 28),
+        ("Received any investigational drug in the last 28 days", "investigational_agent", 28),
+        ("Participation in another clinical study with an investigational product during the "
+         "last 4 weeks", "investigational_agent", 28),
+        ("Treatment with any other investigational agent within 4 weeks before Day 1",
+         "investigational_agent", 28),
+    ],
+)  # fmt: skip
+def test_the_event_and_its_window_are_read(text: str, event: str, days: int) -> None:
+    (found,) = {c for _, _, c in recent_events(text)}
+    assert (found.event, found.within_days) == (event, days)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Recent major surgery",  # no window
+        "Investigational agent within 28 days or 5 half-lives, whichever is longer",
+        "Minor surgery within 7 days",
+    ],
+)
+def test_no_window_or_a_longer_alternative_is_not_read(text: str) -> None:
+    assert list(recent_events(text)) == []
+
+
+def _item(text: str, *facts: object) -> CriterionResult:
+    eligibility = Eligibility(
+        criteria_text=f"Exclusion Criteria:\n\n* {text}", sex="ALL", minimum_age_years=18.0,
+        maximum_age_years=None, minimum_age_text="18 Years", maximum_age_text=None,
+        healthy_volunteers=False,
+    )  # fmt: skip
+    trial = TrialCriteria("NCT00000000", "v", "synthetic", structure(eligibility))
+    match = match_trial(trial, Screening.of(record("PT-1", MAN, *facts), TODAY))  # type: ignore[arg-type]
+    return next(c for c in match.criteria if c.criterion_id == "E1")
+
+
+def test_surgery_outside_the_window_rules_the_exclusion_out_and_is_named() -> None:
+    item = _item("Major surgery within 4 weeks prior to the first dose", LUMPECTOMY, CHEMO)
+    assert item.state is CriterionState.NOT_MET
+    assert "Lumpectomy (2025-10-14), 93 days before screening" in item.reason
+
+
+def test_surgery_inside_the_window_is_never_concluded_major() -> None:
+    recent = LUMPECTOMY.model_copy(update={"start": "2026-01-02"})
+    item = _item("Major surgery within 4 weeks prior to the first dose", recent)
+    assert item.state not in (CriterionState.MET, CriterionState.NOT_MET)
+    assert "whether it was major needs a clinician" in item.reason
+
+
+def test_no_treatment_history_decides_nothing() -> None:
+    item = _item("Major surgery within 4 weeks prior to the first dose")
+    assert item.state is CriterionState.UNKNOWN
+
+
+def test_investigational_agents_are_looked_for_among_anticancer_medicines() -> None:
+    text = "Received an investigational agent within 28 days prior to the first dose"
+    item = _item(text, CHEMO, AMLODIPINE)  # amlodipine, ongoing, is not an anticancer drug
+    assert item.state is CriterionState.NOT_MET and "Carboplatin (2025-09-10)" in item.reason
+    recent = CHEMO.model_copy(update={"end": "2026-01-05"})
+    assert _item(text, recent).state not in (CriterionState.MET, CriterionState.NOT_MET)
+    coded = Treatment(category="medication", name="MK-1084", start="2025-12-01", status="active")
+    assert _item(text, CHEMO, coded).state not in (CriterionState.MET, CriterionState.NOT_MET)
+
+
+@pytest.mark.shared
+def test_real_investigational_agent_item() -> None:
+    # NCT06385925 E5 "Has participated in a study of investigational agent and received the
+    # investigational agent within 21 days or 5 half-lives, if known (whichever is shorter) …"
+    criterion = criteria_of("NCT06385925")["E5"]
+    assert [s.constraint.type for s in criterion.constraints] == ["recent_event"]
+    trial = TrialCriteria("NCT06385925", "v", "x", (criterion,))
+    match = match_trial(trial, Screening.of(record("PT-1", MAN, CHEMO), TODAY))
+    assert match.criteria[0].state is CriterionState.NOT_MET
