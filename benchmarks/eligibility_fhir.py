@@ -25,6 +25,9 @@ _VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 _MCODE = "http://hl7.org/fhir/us/mcode/StructureDefinition/"
 IPS_ABSENT = "http://hl7.org/fhir/uv/ips/CodeSystem/absent-unknown-uv-ips"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+CVX = "http://hl7.org/fhir/sid/cvx"
+# resource types that name their patient in ``patient`` (FHIR R4), not ``subject``
+_PATIENT_ELEMENT = ("AllergyIntolerance", "Immunization")
 _ALLERGY_CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
 _ALLERGY_VERIFICATION = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
 
@@ -43,7 +46,7 @@ class Patient:
         resource = {"resourceType": resource.pop("resourceType"), "id": rid, **resource}
         if resource["resourceType"] != "Patient":
             # AllergyIntolerance names its patient in ``patient``, every other type in ``subject``
-            own = "patient" if resource["resourceType"] == "AllergyIntolerance" else "subject"
+            own = "patient" if resource["resourceType"] in _PATIENT_ELEMENT else "subject"
             resource[own] = {"reference": f"Patient/{self.pid}"}
             resource["note"] = [{"text": f"Authored, not a real patient's data. {note}"}]
         self.entries.append(resource)
@@ -225,6 +228,15 @@ class Patient:
             resource["type"] = "allergy"
             resource["category"] = [category]
             resource["code"] = substance
+        self._add(resource, note)
+
+    def immunization(self, cvx: str, display: str, *, date: str, note: str) -> None:
+        resource: Json = {
+            "resourceType": "Immunization", "status": "completed",
+            "vaccineCode": {"coding": [{"system": CVX, "code": cvx, "display": display}],
+                            "text": display},
+            "occurrenceDateTime": date, "primarySource": True,
+        }  # fmt: skip
         self._add(resource, note)
 
     def procedure(self, name: str, *, start: str, note: str, end: str | None = None,

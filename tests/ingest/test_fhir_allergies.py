@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""FHIR AllergyIntolerance → findings trial eligibility reads (allergy to the study drug)."""
+"""FHIR AllergyIntolerance and Immunization → findings trial eligibility reads (allergy to the
+study drug, live vaccines before the first dose)."""
 
 from __future__ import annotations
 
@@ -81,3 +82,34 @@ def test_synthea_bulk_allergies_are_kept_with_their_category() -> None:
         "Allergy (medication): Sulfamethoxazole / Trimethoprim",
     ]
     assert "Allergy (food): Tree nut" in {d for d, _, _ in found}  # SNOMED tag dropped
+
+
+@pytest.mark.shared
+def test_synthea_immunizations_are_dated_findings() -> None:
+    # 161 lines, all completed; CVX 121 "zoster vaccine, live" twice, 03 MMR once
+    path = shared_file("interop", "synthea", "bulk-ndjson-10-patients",
+                       "Immunization.000.ndjson.gz")  # fmt: skip
+    found = _findings(path)
+    assert len(found) == 161 and all(present and when for _, present, when in found)
+    names = [d for d, _, _ in found]
+    assert names.count("Immunization: zoster vaccine, live") == 2
+    assert names.count("Immunization: MMR") == 1
+
+
+def test_an_immunization_not_given_is_absent_and_one_in_error_is_skipped(tmp_path: Path) -> None:
+    def shot(status: str) -> dict[str, Any]:
+        return {"resourceType": "Immunization", "id": status, "status": status,
+                "patient": {"reference": "Patient/p1"}, "occurrenceDateTime": "2025-10-02",
+                "vaccineCode": {"text": "Influenza, seasonal, injectable"}}  # fmt: skip
+
+    entries = [{"fullUrl": "http://x.org/fhir/Patient/p1",
+                "resource": {"resourceType": "Patient", "id": "p1"}}]  # fmt: skip
+    for status in ("completed", "not-done", "entered-in-error"):
+        entries.append({"fullUrl": f"http://x.org/fhir/Immunization/{status}",
+                        "resource": shot(status)})  # fmt: skip
+    path = tmp_path / "shots.json"
+    path.write_text(json.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries}))
+    assert _findings(path) == [
+        ("Immunization: Influenza, seasonal, injectable", True, "2025-10-02"),
+        ("Immunization: Influenza, seasonal, injectable", False, "2025-10-02"),
+    ]

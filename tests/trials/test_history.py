@@ -118,3 +118,16 @@ def test_oxygen_saturation_is_checked_against_pulse_oximetry() -> None:
     low = spo2.model_copy(update={"value_number": 89.0})
     assert _item("inclusion", "SpO2 ≥ 92%", low).state is CriterionState.NOT_MET
     assert _item("inclusion", "SpO2 ≥ 92%").state is CriterionState.UNKNOWN
+
+
+def test_a_positive_interferon_gamma_assay_does_not_show_active_tuberculosis() -> None:
+    name = "Mycobacterium tuberculosis stimulated gamma interferon [Presence] in Blood"
+    negative = _item("exclusion", "Active pulmonary tuberculosis", _lab(name, "Negative"))
+    assert negative.state is CriterionState.NOT_MET
+    positive = _item("exclusion", "Active pulmonary tuberculosis", _lab(name, "Positive"))
+    assert positive.state not in (CriterionState.MET, CriterionState.NOT_MET)
+    assert "whether tuberculosis is active" in positive.reason
+    # any tuberculosis history: a positive assay is one
+    assert _item("exclusion", "History of tuberculosis", _lab(name, "Positive")).state is (
+        CriterionState.MET
+    )

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Recent major surgery and investigational agents before the first dose: the reader on real
+"""Recent major surgery, investigational agents and live vaccines before the first dose: the reader on real
 CT.gov wording and variants, the check against the dated treatment history."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from oncoboard.record.schemas import Demographics, Treatment
+from oncoboard.record.schemas import ClinicalFinding, Demographics, Treatment
 from oncoboard.trials.constraints import structure
 from oncoboard.trials.engine import Screening, TrialCriteria, match_trial
 from oncoboard.trials.read_screening import recent_events
@@ -36,6 +36,7 @@ LUMPECTOMY = Treatment(category="procedure", name="Lumpectomy", start="2025-10-1
          "last 4 weeks", "investigational_agent", 28),
         ("Treatment with any other investigational agent within 4 weeks before Day 1",
          "investigational_agent", 28),
+        ("Receipt of live attenuated vaccine within 28 days", "live_vaccine", 28),
     ],
 )  # fmt: skip
 def test_the_event_and_its_window_are_read(text: str, event: str, days: int) -> None:
@@ -103,3 +104,22 @@ def test_real_investigational_agent_item() -> None:
     trial = TrialCriteria("NCT06385925", "v", "x", (criterion,))
     match = match_trial(trial, Screening.of(record("PT-1", MAN, CHEMO), TODAY))
     assert match.criteria[0].state is CriterionState.NOT_MET
+
+
+def _shot(name: str, when: str) -> ClinicalFinding:
+    return ClinicalFinding(display=f"Immunization: {name}", effective=when, onset=when)
+
+
+def test_live_vaccines_are_read_against_the_recorded_immunizations() -> None:
+    text = "Have received a live vaccine within 30 days prior to the first dose of study drug."
+    flu = _shot("Influenza, seasonal, injectable, preservative free", "2025-10-02")
+    item = _item(text, flu)
+    assert item.state is CriterionState.NOT_MET and "105 days before screening" in item.reason
+    zoster = _shot("zoster vaccine, live", "2026-01-02")
+    live = _item(text, flu, zoster)
+    assert live.state is CriterionState.MET and "zoster vaccine, live" in live.reason
+    covid = _shot("SARS-COV-2 (COVID-19) vaccine, mRNA, spike protein", "2026-01-02")
+    assert _item(text, covid).state is CriterionState.NOT_MET  # mRNA: not live
+    unnamed = _shot("Influenza, seasonal, injectable", "2026-01-02")  # type not in the name
+    assert _item(text, unnamed).state not in (CriterionState.MET, CriterionState.NOT_MET)
+    assert _item(text).state is CriterionState.UNKNOWN  # no immunization history

@@ -195,12 +195,12 @@ class DrugAllergyConstraint(_Frozen):
 
 
 class RecentEventConstraint(_Frozen):
-    """Major surgery, or an investigational agent, within ``within_days`` before the first
-    dose. Read against the screening date: "not within" is concluded only when the last such
+    """Major surgery, an investigational agent, or a live vaccine, within ``within_days`` before
+    the first dose. Read against the screening date: "not within" is concluded only when the last such
     event lies outside the window however late the first dose is."""
 
     type: Literal["recent_event"] = "recent_event"
-    event: Literal["major_surgery", "investigational_agent"]
+    event: Literal["major_surgery", "investigational_agent", "live_vaccine"]
     within_days: int
 
 

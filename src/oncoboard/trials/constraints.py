@@ -80,7 +80,7 @@ _STOP = frozenset((
     "containing", "regimen", "regimens", "part", "coagulation", "function", "normalised",
     "normalized",
     # the noun a read phrase qualifies ("any condition requiring systemic steroids")
-    "condition", "conditions", "syndrome", "syndromes",
+    "condition", "conditions", "syndrome", "syndromes", "receipt",
 ))  # fmt: skip
 _WORD = re.compile(r"[A-Za-z]{3,}")
 # phrases in these families can sit under a negation ("no prior …", "without …")

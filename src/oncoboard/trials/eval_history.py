@@ -129,6 +129,10 @@ def _serology(
     if len(positive) < len(tests):
         return _r(None, f"{said}: mixed results need a clinician", *facts,
                   missing="clinical judgement", kind=c.type)  # fmt: skip
+    if c.active_only and c.agent == "tuberculosis":
+        # an interferon-gamma release assay or skin test is positive in latent infection too
+        return _r(None, f"{said}; whether tuberculosis is active needs a clinician", *facts,
+                  missing="clinical judgement", kind=c.type)  # fmt: skip
     antibody_only = c.agent == "HCV" and all(
         re.search(r"antibod|\bAb\b", n, re.I) for n in positive
     )

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Recent major surgery and investigational agents against the recorded treatment history.
+"""Recent major surgery, investigational agents and live vaccines against the recorded
+treatment and immunization history.
 
 As for prior therapy, the record's dated treatment history is taken as complete: with a
 history recorded, no procedure (no anticancer medicine) dated inside the window rules the item
@@ -7,10 +8,16 @@ out, and the last one before it is named. Whether a procedure inside the window 
 an anticancer medicine given inside it was investigational, is left to a clinician; so these
 items are never concluded "met". The window is counted back from the screening date; the first
 dose comes later, so an event outside the window stays outside it.
+
+Live vaccines: only the recorded immunizations count (none recorded: unknown). A vaccine inside
+the window is "live" when its name says so (CVX names do: "zoster vaccine, live"), not live when
+its name says inactivated / mRNA / toxoid / recombinant / polysaccharide / conjugate, and left to
+a clinician otherwise.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from oncoboard.record.schemas import RecordedFact, Treatment
@@ -23,7 +30,16 @@ _CANCER_WORDS = ("cancer", "carcinoma", "neoplasm", "tumour", "tumor", "malignan
                  "lymphoma", "leuka", "leuke", "melanoma", "metasta")  # fmt: skip
 
 
+_IMMUNIZATION = "Immunization: "
+_LIVE = re.compile(r"\blive\b|attenuated", re.IGNORECASE)
+_NOT_LIVE = re.compile(
+    r"inactivated|\bmRNA\b|toxoid|recombinant|polysaccharide|conjugate|subunit", re.IGNORECASE
+)
+
+
 def recent_event(c: RecentEventConstraint, view: PatientView) -> ConstraintResult:
+    if c.event == "live_vaccine":
+        return _live_vaccine(c, view)
     if not view.therapy_history:
         return _r(None, "no treatment history recorded", missing="treatment history",
                   kind=c.type)  # fmt: skip
@@ -85,3 +101,39 @@ def _named(fact: RecordedFact) -> str:
     treatment: Treatment = fact.fact  # type: ignore[assignment]
     when = treatment.end or treatment.start or "undated"
     return f"{treatment.name} ({when[:10]})"
+
+
+def _live_vaccine(c: RecentEventConstraint, view: PatientView) -> ConstraintResult:
+    given = [(f, fact) for f, fact in view.findings
+             if f.display.startswith(_IMMUNIZATION) and f.present]  # fmt: skip
+    if not given:
+        return _r(None, "no immunization history recorded", missing="immunization history",
+                  kind=c.type)  # fmt: skip
+    dated = [(f, fact, _days_ago(f.effective, view.today)) for f, fact in given]
+    inside = [(f, fact) for f, fact, days in dated if days is None or days <= c.within_days]
+    live = [(f, fact) for f, fact in inside if _LIVE.search(f.display)]
+    if live:
+        names = "; ".join(f"{f.display[len(_IMMUNIZATION) :]} ({f.effective or 'undated'})"
+                          for f, _ in live)  # fmt: skip
+        return _r(True, f"live vaccine within {c.within_days} days: {names}",
+                  *(fact for _, fact in live), kind=c.type)  # fmt: skip
+    unclear = [fact for f, fact in inside if not _NOT_LIVE.search(f.display)]
+    if unclear:
+        return _r(None, f"vaccine within {c.within_days} days (or undated) whose name does not "
+                  "say whether it is live", *unclear, missing="vaccine type",
+                  kind=c.type)  # fmt: skip
+    last = min(((days, fact) for _, fact, days in dated if days is not None),
+               key=lambda p: p[0], default=None)  # fmt: skip
+    said = f"; the last: {last[0]} days before screening" if last else ""
+    facts = [fact for _, fact in inside] or ([last[1]] if last else [])
+    return _r(False, f"no live vaccine in the recorded immunizations within {c.within_days} "
+              f"days before screening{said}", *facts, kind=c.type)  # fmt: skip
+
+
+def _days_ago(when: str | None, today: date) -> int | None:
+    if not when:
+        return None
+    try:
+        return (today - date.fromisoformat(when[:10])).days
+    except ValueError:
+        return None

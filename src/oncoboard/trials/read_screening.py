@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Readers for recent events a protocol excludes before the first dose: major surgery and
-investigational agents "within N days/weeks".
+"""Readers for recent events a protocol excludes before the first dose: major surgery,
+investigational agents and live vaccines "within N days/weeks".
 
 Only a stated window is read ("within 4 weeks", "in the last 28 days", "≤ 21 days prior to");
 "recent surgery" without a window, and minor procedures, stay for review.
@@ -39,6 +39,11 @@ _INVESTIGATIONAL = re.compile(
     r"products?|medicinal products?|therap(?:y|ies)|treatments?|medications?|interventions?)\b",
     re.IGNORECASE,
 )
+_LIVE_VACCINE = re.compile(
+    r"\b(?:live|live[- ]attenuated|attenuated live)(?:\s+virus)?\s+(?:vaccines?|vaccinations?|"
+    r"immuni[sz]ations?)\b(?:\s*(?:or|and/or)\s+live[- ]attenuated\s+vaccines?)?",
+    re.IGNORECASE,
+)
 # what may sit between the event and its window ("received", "has participated in a study of")
 _BETWEEN = 90
 # "within 28 days or 5 half-lives, whichever is longer": the window may be longer than read
@@ -57,6 +62,7 @@ def recent_events(text: str) -> Iterator[Found]:
     for event, pattern in (
         ("major_surgery", _SURGERY),
         ("investigational_agent", _INVESTIGATIONAL),
+        ("live_vaccine", _LIVE_VACCINE),
     ):
         for m in pattern.finditer(text):
             window = _window_near(text, m.start(), m.end())

@@ -29,6 +29,7 @@ class Kind(Enum):
     REPORT = "diagnostic report"
     FINDING = "condition (not a cancer)"
     ALLERGY = "allergy or intolerance"
+    IMMUNIZATION = "immunization"
     COMORBIDITIES = "comorbidities"
     PREGNANCY = "pregnancy status"
     BREASTFEEDING = "breastfeeding status"
@@ -39,6 +40,8 @@ class Kind(Enum):
     SKIP = "skip"
 
 
+# resource types read as findings for trial eligibility (allergies, immunizations)
+_PERSON_HISTORY = {"AllergyIntolerance": Kind.ALLERGY, "Immunization": Kind.IMMUNIZATION}
 MEDICATION_TYPES = ("MedicationRequest", "MedicationAdministration", "MedicationStatement")
 
 
@@ -66,8 +69,8 @@ def classify(resource: Json) -> tuple[Kind, str]:
         return _procedure(resource)
     if resource_type == "DiagnosticReport":
         return Kind.REPORT, ""
-    if resource_type == "AllergyIntolerance":
-        return Kind.ALLERGY, ""
+    if resource_type in _PERSON_HISTORY:
+        return _PERSON_HISTORY[resource_type], ""
     return Kind.SKIP, resource_type
 
 

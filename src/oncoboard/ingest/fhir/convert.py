@@ -8,7 +8,15 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from oncoboard.ingest.fhir import allergies, clinical, genotypes, history, observations, variants
+from oncoboard.ingest.fhir import (
+    allergies,
+    clinical,
+    genotypes,
+    history,
+    immunizations,
+    observations,
+    variants,
+)
 from oncoboard.ingest.fhir.classify import Kind, classify
 from oncoboard.ingest.fhir.references import ResourceIndex
 from oncoboard.ingest.fhir.values import Json, code_keys
@@ -17,7 +25,7 @@ from oncoboard.record.schemas import AnyFact
 
 _HISTORY = (
     Kind.FINDING, Kind.COMORBIDITIES, Kind.PREGNANCY, Kind.BREASTFEEDING, Kind.DISEASE_STATUS,
-    Kind.GENES_STUDIED, Kind.LAB, Kind.ALLERGY,
+    Kind.GENES_STUDIED, Kind.LAB, Kind.ALLERGY, Kind.IMMUNIZATION,
 )  # fmt: skip
 
 
@@ -116,6 +124,8 @@ class Converter:
             found = [history.finding(resource)]
         elif kind is Kind.ALLERGY:
             found = [allergies.finding(resource)]
+        elif kind is Kind.IMMUNIZATION:
+            found = [immunizations.finding(resource)]
         elif kind is Kind.PREGNANCY:
             found = [history.pregnancy_status(resource)]
         elif kind is Kind.BREASTFEEDING:

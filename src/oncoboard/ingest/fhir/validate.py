@@ -26,7 +26,7 @@ MAX_ERRORS_PER_RESOURCE = 10
 KEPT_TYPES = frozenset({
     "Patient", "Condition", "Observation", "Specimen", "Medication", "MedicationRequest",
     "MedicationAdministration", "MedicationStatement", "Procedure", "DiagnosticReport",
-    "AllergyIntolerance",
+    "AllergyIntolerance", "Immunization",
 })  # fmt: skip
 
 
