@@ -131,3 +131,17 @@ def test_a_positive_interferon_gamma_assay_does_not_show_active_tuberculosis() -
     assert _item("exclusion", "History of tuberculosis", _lab(name, "Positive")).state is (
         CriterionState.MET
     )
+
+
+def test_cardiovascular_disease_is_wider_than_heart_disease() -> None:
+    # found on the first held-out run: "cardiac disease: absent" does not rule out a patient's
+    # hypertension or past pulmonary embolism, which are cardiovascular
+    text = "Clinically significant cardiovascular disease."
+    no_heart = ClinicalFinding(display="Cardiac disease", present=False)
+    hypertension = ClinicalFinding(display="Essential hypertension")
+    item = _item("exclusion", text, no_heart, hypertension)
+    assert item.state not in (CriterionState.MET, CriterionState.NOT_MET)
+    assert "hypertension" in " ".join(f.label for r in item.results for f in r.facts).lower()
+    none = ClinicalFinding(display="Cardiovascular disease", present=False)
+    assert _item("exclusion", text, none).state is CriterionState.NOT_MET
+    assert _item("exclusion", text, no_heart).state is CriterionState.UNKNOWN

@@ -123,3 +123,39 @@ def test_live_vaccines_are_read_against_the_recorded_immunizations() -> None:
     unnamed = _shot("Influenza, seasonal, injectable", "2026-01-02")  # type not in the name
     assert _item(text, unnamed).state not in (CriterionState.MET, CriterionState.NOT_MET)
     assert _item(text).state is CriterionState.UNKNOWN  # no immunization history
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Concurrent therapy with other Investigational Products.",
+        "Patients who are receiving any other investigational agents.",
+    ],
+)
+def test_investigational_agents_now_are_read_as_ongoing(text: str) -> None:
+    (found,) = {c for _, _, c in recent_events(text)}
+    assert found.within_days == 0  # type: ignore[union-attr]
+    item = _item(text, CHEMO, AMLODIPINE)
+    assert item.state is CriterionState.NOT_MET and "ongoing at screening" in item.reason
+    ongoing = CHEMO.model_copy(update={"end": None, "status": "active"})
+    assert _item(text, ongoing).state not in (CriterionState.MET, CriterionState.NOT_MET)
+
+
+def test_a_non_oncology_live_vaccine_item_is_read_whole() -> None:
+    text = ("Has received any non-oncology live vaccine therapy used for prevention of infectious "
+            "diseases within 28 days of study treatment.")  # fmt: skip
+    criterion = structure(Eligibility(
+        criteria_text=f"Exclusion Criteria:\n\n* {text}", sex="ALL", minimum_age_years=None,
+        maximum_age_years=None, minimum_age_text=None, maximum_age_text=None,
+        healthy_volunteers=False,
+    ))[0]  # fmt: skip
+    assert not criterion.partial
+    assert [s.constraint.type for s in criterion.constraints] == ["recent_event"]
+
+
+def test_the_study_s_own_experimental_treatment_is_not_an_investigational_agent() -> None:
+    # NCT03745326 E5 "Concurrent opportunistic infections (The experimental treatment being
+    # evaluated in this protocol depends on an intact immune system. …)"
+    text = ("Concurrent opportunistic infections (The experimental treatment being evaluated in "
+            "this protocol depends on an intact immune system.)")  # fmt: skip
+    assert list(recent_events(text)) == []

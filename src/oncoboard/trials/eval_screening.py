@@ -58,7 +58,7 @@ def recent_event(c: RecentEventConstraint, view: PatientView) -> ConstraintResul
     if inside:
         names = ", ".join(_named(f) for f in inside)
         judged = "major" if c.event == "major_surgery" else "investigational"
-        return _r(None, f"{what} within {c.within_days} days: {names}; whether it was {judged} "
+        return _r(None, f"{what} {_window(c)}: {names}; whether it was {judged} "
                   "needs a clinician", *inside, missing="clinical judgement",
                   kind=c.type)  # fmt: skip
     if undated:
@@ -66,8 +66,14 @@ def recent_event(c: RecentEventConstraint, view: PatientView) -> ConstraintResul
                   missing=f"date of the {what}", kind=c.type)  # fmt: skip
     before = f"; the last: {_named(last[1])}, {last[0]} days before screening" if last else ""
     facts = [last[1]] if last else list(view.therapy_history[:1])
-    return _r(False, f"no {what} in the recorded treatment history within {c.within_days} days "
-              f"before screening{before}", *facts, kind=c.type)  # fmt: skip
+    return _r(False, f"no {what} in the recorded treatment history {_window(c)}{before}",
+              *facts, kind=c.type)  # fmt: skip
+
+
+def _window(c: RecentEventConstraint) -> str:
+    if c.within_days == 0:
+        return "ongoing at screening"
+    return f"within {c.within_days} days before screening"
 
 
 def _counts(c: RecentEventConstraint, treatment: Treatment) -> bool:

@@ -48,8 +48,14 @@ _CONCEPTS: dict[str, tuple[str, str]] = {
         r"transplant",
     ),
     "cardiac_disease": (
-        r"cardiac(?:-related)? (?:disease|condition|function|abnormalit)\w*|cardiovascular disease",
+        r"cardiac(?:-related)? (?:disease|condition|function|abnormalit)\w*",
         r"heart|cardiac|cardio|myocard|angina|arrhythm|atrial fibrillation",
+    ),
+    # wider than the heart: hypertension, thromboembolism, stroke and arterial disease count
+    "cardiovascular_disease": (
+        r"cardiovascular (?:disease|disorder|condition)s?",
+        r"heart|cardiac|cardio|myocard|angina|arrhythm|atrial fibrillation|hypertension|"
+        r"embol|thromb|stroke|cerebrovascular|vascular|aneurysm|claudication",
     ),
     "liver_disease": (
         r"(?:chronic )?liver disease|liver cirrhosis|\bcirrhosis\b",
@@ -82,6 +88,7 @@ _CONCEPTS: dict[str, tuple[str, str]] = {
 _ABSENCE: dict[str, str] = {
     "autoimmune_disease": r"auto-?immune",
     "cardiac_disease": r"\b(?:cardiac|heart|cardiovascular) disease",
+    "cardiovascular_disease": r"\bcardiovascular disease",
     "coronary_artery_disease": r"coronary (?:artery |heart )?disease|ischa?emic heart disease|"
     r"\b(?:cardiac|heart|cardiovascular) disease",
     "liver_disease": r"\b(?:chronic )?liver disease",

@@ -29,8 +29,9 @@ WITHIN = re.compile(
 QUALIFIED = re.compile(
     r"clinically (?:significant|relevant|severe|important)|uncontrolled|\bsevere\b|serious|"
     r"poorly controlled|requir\w*(?:\s+systemic)?|significant|symptomatic|impair\w*|"
-    r"(?:systemic\s+)?(?:anti-?autoimmune|immunosuppressive)\s+(?:treatment|therapy|agents?|"
-    r"drugs?|medications?)|"
+    r"(?:systemic\s+)?(?:anti-?autoimmune|immunosuppressive)(?:\s*/\s*(?:systemic\s+)?"
+    r"disease[- ]modifying|\s*/\s*(?:systemic\s+)?disease[- ]modulating)?\s+(?:treatment|therapy|"
+    r"agents?|drugs?|medications?)|"
     # "… that would compromise patient safety / interfere with the study": a judgement
     r"\b(?:that|which)\s+(?:would|could|may|might|will)\s+(?:\w+\s+){0,2}?(?:compromise|"
     r"interfere|affect|jeopardi[sz]e|limit|impair)\b[^;.]*",

@@ -36,12 +36,24 @@ _INVESTIGATIONAL = re.compile(
     r"\b(?:(?:participat\w*|enrol+\w*)\s+in\s+(?:a|an|another|any other|any)\s+(?:clinical\s+)?"
     r"(?:study|trial)\s+(?:of|with|using)\s+(?:an?\s+)?)?"
     r"(?:(?:another|any other|other)\s+)?(?:investigational|experimental)\s+(?:agents?|drugs?|"
-    r"products?|medicinal products?|therap(?:y|ies)|treatments?|medications?|interventions?)\b",
+    r"products?|medicinal products?|therap(?:y|ies)|treatments?|medications?|interventions?)\b"
+    # "the experimental treatment being evaluated in this protocol" is the study's own drug
+    r"(?!\s+(?:being (?:evaluated|studied|tested)|in this (?:study|protocol|trial)|of this|"
+    r"under (?:investigation|study)))",
     re.IGNORECASE,
 )
 _LIVE_VACCINE = re.compile(
-    r"\b(?:live|live[- ]attenuated|attenuated live)(?:\s+virus)?\s+(?:vaccines?|vaccinations?|"
-    r"immuni[sz]ations?)\b(?:\s*(?:or|and/or)\s+live[- ]attenuated\s+vaccines?)?",
+    r"\b(?:non-?oncology\s+)?(?:live|live[- ]attenuated|attenuated live)(?:\s+virus)?\s+"
+    r"(?:vaccines?|vaccinations?|immuni[sz]ations?)\b(?:\s*(?:or|and/or)\s+live[- ]attenuated\s+"
+    r"vaccines?)?(?:\s+therap(?:y|ies))?(?:\s+used (?:for|in) (?:the )?prevention of infectious "
+    r"diseases?)?",
+    re.IGNORECASE,
+)
+# "Concurrent therapy with other investigational products", "currently receiving any other
+# investigational agents": ongoing now, a window of 0 days
+_NOW = re.compile(
+    r"\b(?:concurrent(?:ly)?|current(?:ly)?|ongoing|(?:are|is) (?:currently )?receiving|"
+    r"receiving)\b[^.;()]{0,40}$",
     re.IGNORECASE,
 )
 # what may sit between the event and its window ("received", "has participated in a study of")
@@ -66,6 +78,11 @@ def recent_events(text: str) -> Iterator[Found]:
     ):
         for m in pattern.finditer(text):
             window = _window_near(text, m.start(), m.end())
+            if window is None and event == "investigational_agent":
+                now = _NOW.search(text, max(0, m.start() - 60), m.start())
+                if now is not None:
+                    yield now.start(), m.end(), RecentEventConstraint(event=event, within_days=0)
+                continue
             if window is None or _LONGER.search(text, m.start()):
                 continue
             start, end = min(m.start(), window.start()), max(m.end(), window.end())
