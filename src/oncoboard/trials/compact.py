@@ -39,7 +39,8 @@ from oncoboard.trials.schemas import (
     StageConstraint,
 )
 
-FORMAT = 3
+# 4: round-3 readers (drug allergy, recent events, SpO2): stored trials are read again
+FORMAT = 4
 # (inclusion?, partial, has exceptions, open alternatives, conditional, subject partial, widened,
 #  ((constraint, any-of group, constraint type, negated, subject?), ...)): the flags of
 # ``FLAGS`` in order, then the parts; the criterion id is left out so equal criteria of
