@@ -16,7 +16,8 @@ from oncoboard.trials.schemas import ConstraintResult, DrugAllergyConstraint
 from oncoboard.trials.view import PatientView
 from oncoboard.trials.view import answer as _r
 
-_ALLERGY = re.compile(r"^Allergy \((?P<category>[^)]*)\): (?P<what>.*)$")
+# "Allergy (medication): Aspirin" recorded; "Allergy (medication)" absent: none known
+_ALLERGY = re.compile(r"^Allergy \((?P<category>[^)]*)\)(?:: (?P<what>.*))?$")
 _INACTIVE = ("inactive", "resolved")
 _NOT_DRUG = frozenset({"food", "environment", "food/environment", "environment/food"})
 
@@ -29,11 +30,11 @@ def drug_allergy(c: DrugAllergyConstraint, view: PatientView) -> ConstraintResul
             continue
         category, what = m["category"], m["what"]
         if not f.present:
-            if what == "none known" and category in ("any", "medication"):
+            if what is None and category in ("any", "medication"):
                 none_known.append(fact)
             continue
         if category not in _NOT_DRUG and (f.clinical_status or "active") not in _INACTIVE:
-            present.append((what, fact))
+            present.append((what or "substance not named", fact))
     if present:
         listed = ", ".join(what for what, _ in present)
         named = [fact for what, fact in present if any(d in what.lower() for d in c.drugs)]

@@ -5,8 +5,8 @@ drug or its excipients").
 A recorded allergy becomes a present finding labelled ``Allergy (<category>): <substance>``. The
 International Patient Summary's "known absent" codes (IPS IG 1.1.0, CodeSystem
 ``absent-unknown-uv-ips``: ``no-known-allergies``, ``no-known-medication-allergies``, … ;
-ValueSet ``absent-or-unknown-allergies-uv-ips``) become an absent finding
-``Allergy (<category>): none known``; ``no-allergy-info`` says nothing and is skipped. A refuted
+ValueSet ``absent-or-unknown-allergies-uv-ips``) become an absent finding ``Allergy
+(<category>)`` (shown "Allergy (medication): absent"; category ``any`` for no known allergies); ``no-allergy-info`` says nothing and is skipped. A refuted
 allergy is absent; entered-in-error is skipped. Categories are FHIR's
 ``AllergyIntolerance.category`` (food | medication | environment | biologic).
 """
@@ -43,7 +43,7 @@ def finding(resource: Json) -> ClinicalFinding | None:
     absent = next((_NONE_KNOWN[k] for k in sorted(keys) if k in _NONE_KNOWN), None)
     if absent is not None:
         return ClinicalFinding(code_system=IPS_ABSENT, code=sorted(keys)[0],
-                               display=f"Allergy ({absent}): none known", present=False,
+                               display=f"Allergy ({absent})", present=False,
                                effective=recorded)  # fmt: skip
     system, code, display = first_code(resource.get("code"))
     substance = _TAG.sub("", label(resource.get("code")) or display or "")
