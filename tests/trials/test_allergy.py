@@ -131,3 +131,11 @@ def test_real_allergy_items_against_a_no_known_allergies_record() -> None:
                 assert item.state not in (CriterionState.MET, CriterionState.NOT_MET)
             else:
                 assert item.state is state, (nct, cid, item.reason)
+
+
+def test_excipients_and_drugs_of_a_similar_structure_are_the_study_treatment() -> None:
+    (found,) = _read(
+        "History of hypersensitivity to active or inactive excipients of the study drug or drugs "
+        "with a similar chemical structure or class"
+    )
+    assert found[0].endswith("similar chemical structure or class")

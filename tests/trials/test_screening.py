@@ -159,3 +159,36 @@ def test_the_study_s_own_experimental_treatment_is_not_an_investigational_agent(
     text = ("Concurrent opportunistic infections (The experimental treatment being evaluated in "
             "this protocol depends on an intact immune system.)")  # fmt: skip
     assert list(recent_events(text)) == []
+
+
+def _criterion(text: str):  # type: ignore[no-untyped-def]
+    return structure(Eligibility(
+        criteria_text=f"Exclusion Criteria:\n\n* {text}", sex="ALL", minimum_age_years=None,
+        maximum_age_years=None, minimum_age_text=None, maximum_age_text=None,
+        healthy_volunteers=False,
+    ))[0]  # fmt: skip
+
+
+def test_words_between_the_event_and_its_window_are_not_swallowed() -> None:
+    # "or significant traumatic injury" is a second reason: it stays unread, for review
+    criterion = _criterion(
+        "Patients who have had major surgery or significant traumatic injury within 4 weeks of "
+        "start of study drug"
+    )
+    assert criterion.partial and "traumatic" in (criterion.unread or "")
+    item = _item("Major surgery or significant traumatic injury within 4 weeks", LUMPECTOMY)
+    assert item.state is not CriterionState.NOT_MET
+
+
+def test_examples_and_permissions_around_a_live_vaccine_item_are_not_requirements() -> None:
+    examples = _criterion(
+        "Receipt of a live vaccine within 30 days prior to the first dose of study treatment. "
+        "Examples of live vaccines include measles, mumps, rubella, varicella/zoster (chicken "
+        "pox), yellow fever, rabies, BCG, and typhoid vaccine."
+    )
+    assert not examples.partial
+    allowed = _criterion(
+        "Has received a live-virus vaccination within 30 days of planned treatment start. "
+        "Seasonal flu vaccines that do not contain live virus are permitted."
+    )
+    assert not allowed.partial and allowed.has_exceptions

@@ -98,7 +98,9 @@ _EXPLANATION = re.compile(
     r"including but not limited to)"
     r"[^)]*\)|\bdue to the\b[^;]*|"
     r"at the time of (?:signing )?(?:the )?(?:informed consent|ICF)|"
-    r"(?:^|(?<=[.;] ))(?:Subjects|Patients|Participants) may be transfused[^.;]*",
+    r"(?:^|(?<=[.;] ))(?:Subjects|Patients|Participants) may be transfused[^.;]*|"
+    # "Examples of live vaccines include measles, …": an illustration, not a requirement
+    r"(?:^|(?<=[.;] ))Examples?\b[^.;:]{0,60}?\b(?:include|includes|are|is)\b[^.;]*",
     re.IGNORECASE,
 )
 _ALTERNATIVE = re.compile(

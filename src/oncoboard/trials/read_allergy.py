@@ -45,7 +45,8 @@ _SEVERITY = re.compile(
 )
 # words that may join the study treatment's names in the same clause
 _JOINERS = re.compile(
-    r"^(?:[\s,;/()-]|\b(?:or|and|and/or|to|of|any|the|its|their|all|each|other|registered|"
+    r"^(?:[\s,;/()-]|\b(?:or|and|and/or|to|of|any|the|its|their|all|each|other|registered|active|"
+    r"inactive|"
     r"administered|used|given|in|combination|with|this|study|trial|drugs?|agents?|products?|"
     r"treatments?|partners?|class|classes|similar|same|compounds?|excipients?|components?|"
     r"ingredients?|formulations?|etc)\b\.?)*$",
@@ -83,7 +84,8 @@ def drug_allergy(text: str) -> Iterator[Found]:
         # administered in combination"); anything else stays unread for review
         tail = clause[end:]
         extra = re.match(r"(?:[\s,/-]+(?:or|and|administered|used|given|in|combination|with|"
-                         r"this|the|study|trial|partners?)\b)*", tail)  # fmt: skip
+                         r"this|the|study|trial|partners?|drugs?|agents?|a|similar|chemical|"
+                         r"structures?|class|classes)\b)*", tail)  # fmt: skip
         end += extra.end() if extra else 0
         yield (
             start.start(),

@@ -19,8 +19,10 @@ _WINDOW = re.compile(
     rf"(?:within|in the (?:past|last|previous|preceding)|during the (?:past|last|previous)|"
     rf"(?:≤|<=|<|less than|fewer than)|the (?:past|last|previous))\s*(?:the\s+)?(?:past\s+|last\s+)?"
     rf"{_N}{_UNIT}(?:\s*\(?\s*(?:or|and/or)\s*(?:\d+\s*)?half-?lives[^)]*\)?)?"
-    rf"(?:\s*(?:prior to|before|of|preceding)\s+(?:the\s+)?(?:first|initial|start of)?\s*"
+    rf"(?:\s*(?:prior to|before|of|preceding)\s+(?:the\s+)?(?:planned\s+|scheduled\s+)?"
+    rf"(?:first|initial|start of)?\s*"
     rf"(?:dose|administration|day 1|randomi[sz]ation|enrol+ment|registration|treatment)?"
+    rf"(?:\s+start)?"
     rf"(?:\s+of)?(?:\s+(?:the\s+)?(?:study|trial)\s+(?:drugs?|treatment|intervention|therapy))?)?",
     re.IGNORECASE,
 )
@@ -43,7 +45,7 @@ _INVESTIGATIONAL = re.compile(
     re.IGNORECASE,
 )
 _LIVE_VACCINE = re.compile(
-    r"\b(?:non-?oncology\s+)?(?:live|live[- ]attenuated|attenuated live)(?:\s+virus)?\s+"
+    r"\b(?:non-?oncology\s+)?(?:live|live[- ]attenuated|attenuated live)(?:[\s-]+virus)?\s+"
     r"(?:vaccines?|vaccinations?|immuni[sz]ations?)\b(?:\s*(?:or|and/or)\s+live[- ]attenuated\s+"
     r"vaccines?)?(?:\s+therap(?:y|ies))?(?:\s+used (?:for|in) (?:the )?prevention of infectious "
     r"diseases?)?",
@@ -58,6 +60,12 @@ _NOW = re.compile(
 )
 # what may sit between the event and its window ("received", "has participated in a study of")
 _BETWEEN = 90
+# what may stand between an event and its window without changing what is asked
+_FILLER = re.compile(
+    r"(?:[\s,]|\([^)]{0,80}\)|\b(?:received|given|administered|taken|used|has|have|had|been|"
+    r"prior|previous|the|an?|of|with|treatment|therapy|in|any|other|is|are|was|were)\b)*",
+    re.IGNORECASE,
+)
 # "within 28 days or 5 half-lives, whichever is longer": the window may be longer than read
 _LONGER = re.compile(r"whichever is (?:longer|greater|later)", re.IGNORECASE)
 
@@ -85,8 +93,11 @@ def recent_events(text: str) -> Iterator[Found]:
                 continue
             if window is None or _LONGER.search(text, m.start()):
                 continue
-            start, end = min(m.start(), window.start()), max(m.end(), window.end())
-            yield start, end, RecentEventConstraint(event=event, within_days=_days(window))
+            constraint = RecentEventConstraint(event=event, within_days=_days(window))
+            if _FILLER.fullmatch(text[m.end() : window.start()]) or window.end() <= m.start():
+                yield min(m.start(), window.start()), max(m.end(), window.end()), constraint
+            else:  # "major surgery or significant traumatic injury within 4 weeks": the words
+                yield m.start(), m.end(), constraint  # between stay unread, for review
 
 
 def _window_near(text: str, start: int, end: int) -> re.Match[str] | None:
