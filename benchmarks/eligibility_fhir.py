@@ -230,6 +230,19 @@ class Patient:
             resource["code"] = substance
         self._add(resource, note)
 
+    def blood_pressure(self, systolic: float, diastolic: float, date: str, note: str) -> None:
+        """A blood-pressure panel (LOINC 85354-9) with systolic 8480-6 and diastolic 8462-4
+        components in mm[Hg], as the FHIR vital-signs profile and Synthea write it."""
+        resource = _observation("Blood pressure panel", "85354-9", date, "vital-signs")
+        resource["component"] = [
+            {"code": {"coding": [{"system": LOINC, "code": code}], "text": name},
+             "valueQuantity": {"value": value, "unit": "mm[Hg]", "system": UCUM,
+                               "code": "mm[Hg]"}}
+            for code, name, value in (("8480-6", "Systolic blood pressure", systolic),
+                                      ("8462-4", "Diastolic blood pressure", diastolic))
+        ]  # fmt: skip
+        self._add(resource, note)
+
     def immunization(self, cvx: str, display: str, *, date: str, note: str) -> None:
         resource: Json = {
             "resourceType": "Immunization", "status": "completed",

@@ -41,6 +41,7 @@ ALLERGY = (
 )
 FLU = (140, "Influenza, seasonal, injectable, preservative free")
 VACCINES = "Synthea R4 Immunization (bulk-ndjson-10-patients: CVX 140 seasonal influenza)"
+BP = "Synthea R4 blood-pressure panels (components 8480-6 / 8462-4 in mm[Hg]); panel code 85354-9"
 SPO2 = "US Core pulse-oximetry example (LOINC 59408-5, %; FHIR ValueSet vitalsign-oxygensat)"
 GX = "mCODE genomic-variant and genomic-region-studied examples (LOINC 69548-6, 53041-0)"
 
@@ -91,11 +92,17 @@ def _ecg(p: Patient, date: str, qtc: float) -> None:
 
 
 def _screening(
-    p: Patient, date: str, spo2: float, allergies: str | None = None, flu: str | None = None
+    p: Patient,
+    date: str,
+    spo2: float,
+    allergies: str | None = None,
+    flu: str | None = None,
+    bp: tuple[float, float] = (124, 78),
 ) -> None:
-    """Oxygen saturation at rest on room air, the allergy list and the immunization history, as
-    taken at the screening visit; ``allergies``: an IPS "known absent" code, or None when an
+    """Oxygen saturation at rest on room air, blood pressure, the allergy list and the
+    immunization history, as taken at the screening visit; ``allergies``: an IPS "known absent" code, or None when an
     allergy is recorded; ``flu``: the date of the last seasonal influenza vaccine."""
+    p.blood_pressure(bp[0], bp[1], date, f"Seated, at the screening visit, authored; after {BP}.")
     if flu:
         p.immunization(str(FLU[0]), FLU[1], date=flu,
                        note=f"Vaccination history, authored; after {VACCINES}.")  # fmt: skip
@@ -178,7 +185,8 @@ def lung() -> Patient:
     p.result("Mycobacterium tuberculosis stimulated gamma interferon [Presence] in Blood",
              "Negative", "2025-06-24", "Interferon-gamma release assay before first-line "
              "immunotherapy, authored (name only, no code).")  # fmt: skip
-    _screening(p, "2026-01-08", 95, "no-known-medication-allergies", flu="2025-10-02")
+    _screening(p, "2026-01-08", 95, "no-known-medication-allergies", flu="2025-10-02",
+               bp=(134, 82))  # fmt: skip
     _body(p, "2026-01-08", 78, 176)
     _ecg(p, "2026-01-08", 418)
     p.lab("Left ventricular Ejection fraction", 58, "%", "2025-12-22",
@@ -243,7 +251,7 @@ def breast() -> Patient:
                              "alb": 4.3}, female=True)  # fmt: skip
     _blood(p, "2025-10-07", {"inr": 0.9, "aptt": 30}, female=True)  # pre-operative coagulation
     _serology(p, "2025-10-07", "Serology at the pre-operative work-up, authored.")
-    _screening(p, "2026-01-05", 98, flu="2025-10-20")
+    _screening(p, "2026-01-05", 98, flu="2025-10-20", bp=(122, 76))
     p.allergy(recorded="2026-01-05", category="medication",
               substance={"coding": [{"system": RXNORM, "code": "1191", "display": "Aspirin"}],
                          "text": "Aspirin"},
@@ -324,7 +332,7 @@ def colorectal() -> Patient:
                              "creat": 0.7, "bili": 0.9, "alt": 45, "ast": 52, "alp": 210,
                              "alb": 3.4, "inr": 1.1, "aptt": 31}, female=True)  # fmt: skip
     _serology(p, "2024-03-25", "Serology before first-line chemotherapy, authored.")
-    _screening(p, "2026-01-09", 96, "no-known-allergies", flu="2025-10-14")
+    _screening(p, "2026-01-09", 96, "no-known-allergies", flu="2025-10-14", bp=(118, 72))
     p.status("82810-3", "Pregnancy status", NOT_PREGNANT, "2026-01-09",
              "Postmenopausal, authored; LOINC as in IPS.")  # fmt: skip
     p.status("63895-7", "Breastfeeding status", NOT_BREASTFEEDING, "2026-01-09", "Authored.")
@@ -395,7 +403,8 @@ def pancreas() -> Patient:
                              "creat": 1.0, "bili": 1.1, "alt": 40, "ast": 38, "alp": 180,
                              "alb": 3.3, "inr": 1.1, "aptt": 30}, female=False)  # fmt: skip
     _serology(p, "2025-04-08", "Serology before first-line chemotherapy, authored.")
-    _screening(p, "2026-01-07", 97, "no-known-medication-allergies", flu="2025-10-09")
+    _screening(p, "2026-01-07", 97, "no-known-medication-allergies", flu="2025-10-09",
+               bp=(128, 78))  # fmt: skip
     _body(p, "2026-01-07", 70, 178)
     _ecg(p, "2026-01-07", 432)
     p.ecog(1, "2026-01-07", "ECOG at the screening visit, authored.")

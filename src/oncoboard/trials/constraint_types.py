@@ -162,12 +162,22 @@ class LabConstraint(_Frozen):
     analyte: Literal[
         "anc", "platelets", "hemoglobin", "wbc", "lymphocytes", "creatinine_clearance",
         "creatinine", "bilirubin", "alt", "ast", "albumin", "inr", "aptt", "pt", "qtc", "lvef",
-        "spo2",
+        "spo2", "systolic_bp", "diastolic_bp",
     ]  # fmt: skip
     op: Op
     value: float
     unit: Literal[
-        "10^9/L", "g/dL", "mL/min", "mL/min/1.73m2", "mg/dL", "x ULN", "ms", "%", "ratio", "s"
+        "10^9/L",
+        "g/dL",
+        "mL/min",
+        "mL/min/1.73m2",
+        "mg/dL",
+        "x ULN",
+        "ms",
+        "%",
+        "ratio",
+        "s",
+        "mmHg",
     ]
     as_written: str
 

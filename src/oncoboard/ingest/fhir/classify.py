@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from oncoboard.ingest.fhir import codes, history
+from oncoboard.ingest.fhir import codes, history, vitals
 from oncoboard.ingest.fhir.values import LOINC, Json, code_keys, codings, has_code
 
 
@@ -30,6 +30,7 @@ class Kind(Enum):
     FINDING = "condition (not a cancer)"
     ALLERGY = "allergy or intolerance"
     IMMUNIZATION = "immunization"
+    BLOOD_PRESSURE = "blood pressure"
     COMORBIDITIES = "comorbidities"
     PREGNANCY = "pregnancy status"
     BREASTFEEDING = "breastfeeding status"
@@ -112,6 +113,8 @@ def _eligibility(resource: Json) -> Kind | None:
         return Kind.DISEASE_STATUS
     if history.is_comorbidities(resource):
         return Kind.COMORBIDITIES
+    if vitals.is_blood_pressure(resource):
+        return Kind.BLOOD_PRESSURE
     valued = any(k.startswith("value") for k in resource)
     measured = history.is_laboratory(resource) or history.is_clinical_measurement(resource)
     return Kind.LAB if valued and measured else None

@@ -19,7 +19,8 @@ checked against the LOINC table itself, which is not available offline): body we
 and body height 8302-2 (Synthea vital signs), QTc interval 8636-3 ("Q-T interval corrected"),
 left ventricular ejection fraction 10230-1; breastfeeding status 63895-7; oxygen saturation
 2708-6 and 59408-5 (by pulse oximetry), the codes of FHIR's vital-signs ValueSet
-observation-vitalsign-oxygensat as in the US Core pulse-oximetry example.
+observation-vitalsign-oxygensat as in the US Core pulse-oximetry example; systolic 8480-6 and
+diastolic 8462-4 blood pressure (the components of Synthea's 55284-4 panels; panels: ``vitals``).
 """
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ GENE_STUDIED = "48018-6"
 BREASTFEEDING_STATUS = "63895-7"
 DISEASE_STATUS = "97509-4"
 # body weight, body height, QTc interval, LVEF, oxygen saturation (codes: module docstring)
-CLINICAL_MEASUREMENTS = frozenset({"29463-7", "8302-2", "8636-3", "10230-1", "2708-6", "59408-5"})
+CLINICAL_MEASUREMENTS = frozenset({
+    "29463-7", "8302-2", "8636-3", "10230-1", "2708-6", "59408-5", "8480-6", "8462-4",
+})  # fmt: skip
 _RELATED = "mcode-related-condition"
 _ABSENT = "mcode-related-condition-absent"
 
