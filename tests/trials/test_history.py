@@ -145,3 +145,29 @@ def test_cardiovascular_disease_is_wider_than_heart_disease() -> None:
     none = ClinicalFinding(display="Cardiovascular disease", present=False)
     assert _item("exclusion", text, none).state is CriterionState.NOT_MET
     assert _item("exclusion", text, no_heart).state is CriterionState.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Must be able to swallow capsule/tablet.", "Able to swallow oral medication"],
+)
+def test_able_to_swallow_is_read_against_dysphagia(text: str) -> None:
+    no_dysphagia = ClinicalFinding(display="Dysphagia", present=False, effective="2026-01-08")
+    assert _item("inclusion", text, no_dysphagia).state is CriterionState.MET
+    dysphagia = ClinicalFinding(display="Dysphagia")
+    assert _item("inclusion", text, dysphagia).state is CriterionState.NOT_MET
+    assert _item("inclusion", text).state is CriterionState.UNKNOWN
+
+
+def test_swallow_and_retain_or_absorption_stay_for_review() -> None:
+    no_dysphagia = ClinicalFinding(display="Dysphagia", present=False)
+    item = _item(
+        "inclusion",
+        "Subjects must be able to swallow oral medications without gastrointestinal "
+        "abnormalities that significantly affect drug absorption",
+        no_dysphagia,
+    )
+    assert item.state is CriterionState.NEEDS_REVIEW
+    # inability to swallow as an exclusion is the comorbidity
+    excluded = _item("exclusion", "Inability to swallow oral medication", no_dysphagia)
+    assert excluded.state is CriterionState.NOT_MET

@@ -37,6 +37,7 @@ from oncoboard.trials.schemas import (
     RecentEventConstraint,
     SexConstraint,
     StageConstraint,
+    SwallowingConstraint,
 )
 
 # 4: round-3 readers (drug allergy, recent events, SpO2): stored trials are read again
@@ -60,7 +61,7 @@ _KINDS: dict[str, type[BaseModel]] = {
         PriorTherapyConstraint, PriorLinesConstraint, LabConstraint, BrainMetastasesConstraint,
         PregnancyConstraint, DiseaseExtentConstraint, MeasurableDiseaseConstraint,
         InfectionConstraint, PriorMalignancyConstraint, ConditionHistoryConstraint,
-        DrugAllergyConstraint, RecentEventConstraint,
+        DrugAllergyConstraint, RecentEventConstraint, SwallowingConstraint,
     )
 }  # fmt: skip
 _CONSTRAINTS: dict[tuple[Any, ...], BaseModel] = {}

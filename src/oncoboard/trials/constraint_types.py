@@ -214,6 +214,13 @@ class RecentEventConstraint(_Frozen):
     within_days: int
 
 
+class SwallowingConstraint(_Frozen):
+    """Able to swallow oral medication (tablets, capsules): holds when dysphagia is recorded
+    absent, does not when it is recorded present."""
+
+    type: Literal["swallowing"] = "swallowing"
+
+
 Constraint = Annotated[
     AgeConstraint
     | SexConstraint
@@ -233,6 +240,7 @@ Constraint = Annotated[
     | PriorMalignancyConstraint
     | ConditionHistoryConstraint
     | DrugAllergyConstraint
-    | RecentEventConstraint,
+    | RecentEventConstraint
+    | SwallowingConstraint,
     Field(discriminator="type"),
 ]

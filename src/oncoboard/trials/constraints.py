@@ -246,6 +246,7 @@ def extract(text: str, section: str) -> list[Found]:
         read_molecular.markers, read_disease.cancer_types, read_disease.stages,
         read_disease.extents, read_disease.measurable, read_disease.brain,
         read_person.pregnancy, read_history.infections, read_history.conditions,
+        read_history.swallowing,
         read_allergy.drug_allergy, read_screening.recent_events, read_vitals.blood_pressure,
     ]  # fmt: skip
     for reader in readers:

@@ -26,6 +26,7 @@ from oncoboard.trials.schemas import (
     ConstraintResult,
     InfectionConstraint,
     PriorMalignancyConstraint,
+    SwallowingConstraint,
 )
 from oncoboard.trials.view import PatientView
 from oncoboard.trials.view import answer as _r
@@ -78,6 +79,18 @@ def condition_history(c: ConditionHistoryConstraint, view: PatientView) -> Const
         return _r(False, f"{label}: recorded absent", *absent, kind=c.type)
     return _r(None, f"{label}: not recorded either way", missing=f"history of {label}",
               kind=c.type)  # fmt: skip
+
+
+def swallowing(c: SwallowingConstraint, view: PatientView) -> ConstraintResult:
+    """Able to swallow: from dysphagia recorded absent (holds) or present (does not)."""
+    found = [(f, fact) for f, fact in view.findings if RECORD["dysphagia"].search(f.display)]
+    present = [fact for f, fact in found if f.present]
+    if present:
+        return _r(False, "dysphagia recorded", *present, kind=c.type)
+    absent = [fact for f, fact in found if not f.present]
+    if absent:
+        return _r(True, "dysphagia recorded absent", *absent, kind=c.type)
+    return _r(None, "swallowing not recorded", missing="swallowing assessment", kind=c.type)
 
 
 def infection(c: InfectionConstraint, view: PatientView) -> ConstraintResult:

@@ -46,6 +46,7 @@ _CHECKS: dict[str, Callable[[Any, PatientView], ConstraintResult]] = {
     "condition_history": eval_history.condition_history,
     "drug_allergy": eval_allergy.drug_allergy,
     "recent_event": eval_screening.recent_event,
+    "swallowing": eval_history.swallowing,
 }
 
 

@@ -78,6 +78,11 @@ _CONCEPTS: dict[str, tuple[str, str]] = {
         r"pleural effusion|ascites|pericardial effusion",
     ),
     "bowel_obstruction": (r"(?:small )?bowel obstruction", r"bowel obstruction"),
+    "dysphagia": (
+        r"(?:unable|inability|not able|difficulty|difficulties)\s+(?:to\s+|in\s+)?swallow\w*"
+        r"(?:\s+(?:oral\s+)?(?:medications?|tablets?|capsules?|pills?))?|\bdysphagia\b",
+        r"dysphagia|unable to swallow|swallowing (?:difficult|disorder|impair)",
+    ),
     "bleeding_disorder": (
         r"coagulation disorders?|bleeding (?:disorder|diathesis|tendency)",
         r"coagulation|coagulopathy|bleeding disorder|haemophilia|hemophilia",

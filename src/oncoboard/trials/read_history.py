@@ -17,6 +17,7 @@ from oncoboard.trials.schemas import (
     Found,
     InfectionConstraint,
     PriorMalignancyConstraint,
+    SwallowingConstraint,
 )
 
 _NUMBER = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "twelve": 12}
@@ -86,6 +87,22 @@ def conditions(text: str) -> Iterator[Found]:
                     qualified=bool(QUALIFIED.search(sentence)),
                 ),
             )
+
+
+# "able to swallow (and retain) oral medication": "and retain", "willing" stay unread
+_ABLE_TO_SWALLOW = re.compile(
+    r"(?<!un)(?<!not )\bable to swallow(?:\s+(?:whole\s+)?(?:oral\s+)?(?:medications?|tablets?|"
+    r"capsules?|pills?|capsule/tablet|tablet/capsule|study (?:drugs?|medications?|treatment))"
+    r"(?:\s*(?:/|or|and)\s*(?:tablets?|capsules?|pills?))?)?",
+    re.IGNORECASE,
+)
+
+
+def swallowing(text: str) -> Iterator[Found]:
+    """ "Must be able to swallow tablets": the ability asked for (inability is a comorbidity,
+    ``conditions``)."""
+    for m in _ABLE_TO_SWALLOW.finditer(text):
+        yield m.start(), m.end(), SwallowingConstraint()
 
 
 def infections(text: str) -> Iterator[Found]:

@@ -33,6 +33,7 @@ from oncoboard.trials.constraint_types import (  # noqa: F401
     RecentEventConstraint,
     SexConstraint,
     StageConstraint,
+    SwallowingConstraint,
 )
 
 Section = Literal["inclusion", "exclusion"]
