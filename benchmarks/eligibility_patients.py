@@ -117,6 +117,14 @@ def _screening(
                   note=f"Allergy review at screening, authored; after {ALLERGY}.")  # fmt: skip
 
 
+def _no_effusions(p: Patient, date: str) -> None:
+    """What a restaging CT of chest and abdomen reports besides the lesions: no pleural or
+    pericardial effusion, no ascites (refuted Conditions, as for the brain MRI)."""
+    for finding in ("Pleural effusion", "Pericardial effusion", "Ascites"):
+        p.condition(finding, present=False, recorded=date,
+                    note="Restaging CT of chest, abdomen and pelvis, authored.")  # fmt: skip
+
+
 def _serology(p: Patient, date: str, note: str) -> None:
     for name in (
         "HIV 1+2 antibody [Presence] in Serum",
@@ -331,6 +339,7 @@ def colorectal() -> Patient:
     )  # fmt: skip
     p.condition("Measurable disease (RECIST 1.1)", recorded="2025-12-02",
                 note="Liver and lung target lesions per RECIST 1.1, authored.")  # fmt: skip
+    _no_effusions(p, "2025-12-02")
     _blood(p, "2026-01-09", {"wbc": 4.2, "anc": 2.1, "alc": 1.1, "hb": 10.8, "plt": 145,
                              "creat": 0.7, "bili": 0.9, "alt": 45, "ast": 52, "alp": 210,
                              "alb": 3.4, "inr": 1.1, "aptt": 31}, female=True)  # fmt: skip
@@ -402,6 +411,7 @@ def pancreas() -> Patient:
     )  # fmt: skip
     p.condition("Measurable disease (RECIST 1.1)", recorded="2025-12-12",
                 note="Liver target lesions per RECIST 1.1, authored.")  # fmt: skip
+    _no_effusions(p, "2025-12-12")
     _blood(p, "2026-01-07", {"wbc": 5.0, "anc": 2.5, "alc": 1.2, "hb": 10.2, "plt": 160,
                              "creat": 1.0, "bili": 1.1, "alt": 40, "ast": 38, "alp": 180,
                              "alb": 3.3, "inr": 1.1, "aptt": 30}, female=False)  # fmt: skip

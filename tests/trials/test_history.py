@@ -171,3 +171,17 @@ def test_swallow_and_retain_or_absorption_stay_for_review() -> None:
     # inability to swallow as an exclusion is the comorbidity
     excluded = _item("exclusion", "Inability to swallow oral medication", no_dysphagia)
     assert excluded.state is CriterionState.NOT_MET
+
+
+def test_effusions_and_ascites_are_each_read_on_their_own() -> None:
+    text = "Uncontrolled pleural effusion, pericardial effusion, or ascites."
+    ruled_out = [ClinicalFinding(display=d, present=False, effective="2025-12-02")
+                 for d in ("Pleural effusion", "Pericardial effusion", "Ascites")]  # fmt: skip
+    assert _item("exclusion", text, *ruled_out).state is CriterionState.NOT_MET
+    # one of the three not recorded: the item stays open
+    assert _item("exclusion", text, *ruled_out[:2]).state not in (
+        CriterionState.MET, CriterionState.NOT_MET,
+    )  # fmt: skip
+    # "ascites: absent" no longer stands for a pleural effusion too
+    ascites_only = _item("exclusion", "Pleural effusion", ruled_out[2])
+    assert ascites_only.state is CriterionState.UNKNOWN

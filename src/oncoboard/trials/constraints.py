@@ -81,7 +81,8 @@ _STOP = frozenset((
     "containing", "regimen", "regimens", "part", "coagulation", "function", "normalised",
     "normalized",
     # the noun a read phrase qualifies ("any condition requiring systemic steroids")
-    "condition", "conditions", "syndrome", "syndromes", "receipt",
+    "condition", "conditions", "syndrome", "syndromes", "receipt", "radiological",
+    "radiographic", "radiologic",
 ))  # fmt: skip
 _WORD = re.compile(r"[A-Za-z]{3,}")
 # phrases in these families can sit under a negation ("no prior …", "without …")

@@ -73,10 +73,10 @@ _CONCEPTS: dict[str, tuple[str, str]] = {
     ),
     "spinal_cord_compression": (r"spinal cord compression", r"spinal cord compression"),
     "retinal_vein_occlusion": (r"retinal vein occlusion|\bRVO\b", r"retinal vein occlusion"),
-    "pleural_effusion_or_ascites": (
-        r"pleural effusions?|ascites|pericardial effusion",
-        r"pleural effusion|ascites|pericardial effusion",
-    ),
+    # each read on its own: "pleural effusion, pericardial effusion, or ascites" is any of three
+    "pleural_effusion": (r"pleural effusions?", r"pleural effusion"),
+    "pericardial_effusion": (r"pericardial effusions?", r"pericardial effusion"),
+    "ascites": (r"\bascites\b", r"\bascites\b"),
     "bowel_obstruction": (r"(?:small )?bowel obstruction", r"bowel obstruction"),
     "dysphagia": (
         r"(?:unable|inability|not able|difficulty|difficulties)\s+(?:to\s+|in\s+)?swallow\w*"
@@ -98,7 +98,6 @@ _ABSENCE: dict[str, str] = {
     r"\b(?:cardiac|heart|cardiovascular) disease",
     "liver_disease": r"\b(?:chronic )?liver disease",
     "bleeding_disorder": r"bleeding disorder|coagulopathy|coagulation disorder",
-    "pleural_effusion_or_ascites": r"pleural effusion.*ascites|ascites.*pleural effusion",
 }
 PROTOCOL: dict[str, re.Pattern[str]] = {
     concept: re.compile(words, re.IGNORECASE) for concept, (words, _) in _CONCEPTS.items()
