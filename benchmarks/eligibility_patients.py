@@ -103,6 +103,9 @@ def _screening(
     immunization history, as taken at the screening visit; ``allergies``: an IPS "known absent" code, or None when an
     allergy is recorded; ``flu``: the date of the last seasonal influenza vaccine."""
     p.blood_pressure(bp[0], bp[1], date, f"Seated, at the screening visit, authored; after {BP}.")
+    p.condition("Active infection", present=False, recorded=date,
+                note="Screening examination: afebrile, no sign or treatment of an active "
+                "infection, authored.")  # fmt: skip
     p.condition("Dysphagia", present=False, recorded=date,
                 note="Swallows tablets and capsules (asked at screening), authored; a refuted "
                 "Condition as for the brain MRI.")  # fmt: skip

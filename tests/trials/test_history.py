@@ -185,3 +185,32 @@ def test_effusions_and_ascites_are_each_read_on_their_own() -> None:
     # "ascites: absent" no longer stands for a pleural effusion too
     ascites_only = _item("exclusion", "Pleural effusion", ruled_out[2])
     assert ascites_only.state is CriterionState.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Have an active, ongoing, or untreated infection.",
+        "Uncontrolled or active clinically relevant bacterial, fungal, or specific viral "
+        "infection requiring systemic therapy.",
+        "Concurrent opportunistic infections",
+    ],
+)
+def test_an_infection_now_is_read_against_the_screening_examination(text: str) -> None:
+    none_now = ClinicalFinding(display="Active infection", present=False, effective="2026-01-08")
+    assert _item("exclusion", text, none_now).state is CriterionState.NOT_MET
+    assert _item("exclusion", text).state is CriterionState.UNKNOWN
+    # a pneumonia that resolved is not an infection now
+    resolved = ClinicalFinding(display="Pneumonia", clinical_status="resolved",
+                               abatement="2025-03-01")  # fmt: skip
+    assert _item("exclusion", text, resolved, none_now).state is CriterionState.NOT_MET
+
+
+def test_infections_that_cannot_be_controlled_are_not_a_negation() -> None:
+    # NCT06898385 E10: NegEx took "cannot be" for a negation of the infection (fixed)
+    text = ("Fungal, bacterial, viral or other infections or suspected fungal, bacterial, viral "
+            "or other infections that cannot be controlled or require intravenous administration")  # fmt: skip
+    none_now = ClinicalFinding(display="Active infection", present=False)
+    item = _item("exclusion", text, none_now)
+    assert item.state is not CriterionState.MET  # "suspected …" stays for review
+    assert "negated" not in item.reason

@@ -12,7 +12,7 @@ import re
 from datetime import date
 
 from oncoboard.record.cancers import Cancer
-from oncoboard.record.schemas import RecordedFact
+from oncoboard.record.schemas import ClinicalFinding, RecordedFact
 from oncoboard.trials.eval_disease import cancer_for
 from oncoboard.trials.history import (
     ABSENCE,
@@ -37,6 +37,14 @@ _INACTIVE = ("resolved", "inactive", "remission")
 _NO_OTHER_CANCER = re.compile(r"malignan|cancer|neoplasm", re.IGNORECASE)
 
 
+# concepts that ask about now: only a finding still active counts
+_CURRENT_ONLY = frozenset({"active_infection"})
+
+
+def _current(finding: ClinicalFinding) -> bool:
+    return not finding.abatement and (finding.clinical_status or "active") not in _INACTIVE
+
+
 def _years_since(when: str | None, today: date) -> float | None:
     if not when:
         return None
@@ -52,6 +60,8 @@ def condition_history(c: ConditionHistoryConstraint, view: PatientView) -> Const
     label = LABELS[c.concept]
     found = [(f, fact) for f, fact in view.findings if pattern.search(f.display)]
     present = [(f, fact) for f, fact in found if f.present]
+    if c.concept in _CURRENT_ONLY:  # a resolved pneumonia is not an infection now
+        present = [(f, fact) for f, fact in present if _current(f)]
     if present:
         if c.within_months is not None:
             dated = [(f, fact, _years_since(f.onset, view.today)) for f, fact in present]

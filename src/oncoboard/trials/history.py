@@ -78,6 +78,16 @@ _CONCEPTS: dict[str, tuple[str, str]] = {
     "pericardial_effusion": (r"pericardial effusions?", r"pericardial effusion"),
     "ascites": (r"\bascites\b", r"\bascites\b"),
     "bowel_obstruction": (r"(?:small )?bowel obstruction", r"bowel obstruction"),
+    # an infection now ("active, ongoing or untreated infection", "bacterial, fungal or viral
+    # infection requiring systemic therapy"); HIV, hepatitis and tuberculosis have their own reader
+    "active_infection": (
+        r"\b(?:active|ongoing|uncontrolled|untreated|current|concurrent)\b(?:(?:\s*(?:,|or|and|"
+        r"and/or))*\s*(?:active|ongoing|uncontrolled|untreated|clinically (?:significant|relevant)|serious|"
+        r"severe|systemic|bacterial|fungal|viral|specific viral|opportunistic|other))*\s+"
+        r"infections?\b|\b(?:bacterial|fungal|viral)(?:(?:\s*(?:,|or|and))+\s*(?:bacterial|fungal|"
+        r"(?:specific\s+)?viral|other))*\s+infections?\b",
+        r"\binfection\b|sepsis|pneumonia|abscess",
+    ),
     "dysphagia": (
         r"(?:unable|inability|not able|difficulty|difficulties)\s+(?:to\s+|in\s+)?swallow\w*"
         r"(?:\s+(?:oral\s+)?(?:medications?|tablets?|capsules?|pills?))?|\bdysphagia\b",
@@ -94,6 +104,7 @@ _ABSENCE: dict[str, str] = {
     "autoimmune_disease": r"auto-?immune",
     "cardiac_disease": r"\b(?:cardiac|heart|cardiovascular) disease",
     "cardiovascular_disease": r"\bcardiovascular disease",
+    "active_infection": r"\bactive infection",
     "coronary_artery_disease": r"coronary (?:artery |heart )?disease|ischa?emic heart disease|"
     r"\b(?:cardiac|heart|cardiovascular) disease",
     "liver_disease": r"\b(?:chronic )?liver disease",
