@@ -214,3 +214,16 @@ def test_infections_that_cannot_be_controlled_are_not_a_negation() -> None:
     item = _item("exclusion", text, none_now)
     assert item.state is not CriterionState.MET  # "suspected …" stays for review
     assert "negated" not in item.reason
+
+
+def test_a_chronic_viral_infection_is_not_an_infection_now() -> None:
+    # HIV and hepatitis have their own reader; "active, ongoing or untreated infection" does
+    # not conclude from them
+    hepatitis = ClinicalFinding(display="Chronic hepatitis B infection")
+    item = _item("exclusion", "Have an active, ongoing, or untreated infection.", hepatitis)
+    assert item.state is CriterionState.UNKNOWN
+    pneumonia = ClinicalFinding(display="Pneumonia", clinical_status="active")
+    met = _item("exclusion", "Have an active, ongoing, or untreated infection.", pneumonia)
+    assert met.state is CriterionState.MET and "Pneumonia" in " ".join(
+        f.label for r in met.results for f in r.facts
+    )

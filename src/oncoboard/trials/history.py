@@ -86,7 +86,9 @@ _CONCEPTS: dict[str, tuple[str, str]] = {
         r"severe|systemic|bacterial|fungal|viral|specific viral|opportunistic|other))*\s+"
         r"infections?\b|\b(?:bacterial|fungal|viral)(?:(?:\s*(?:,|or|and))+\s*(?:bacterial|fungal|"
         r"(?:specific\s+)?viral|other))*\s+infections?\b",
-        r"\binfection\b|sepsis|pneumonia|abscess",
+        # a chronic HIV, hepatitis or tuberculosis infection is read by its own reader
+        r"^(?!.*(?:HIV|hepatitis|HBV|HCV|tubercul|human immunodeficiency)).*(?:\binfection\b|"
+        r"sepsis|pneumonia|abscess)",
     ),
     "dysphagia": (
         r"(?:unable|inability|not able|difficulty|difficulties)\s+(?:to\s+|in\s+)?swallow\w*"
