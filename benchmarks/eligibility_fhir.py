@@ -23,6 +23,13 @@ _CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 _CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 _VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 _MCODE = "http://hl7.org/fhir/us/mcode/StructureDefinition/"
+IPS_ABSENT = "http://hl7.org/fhir/uv/ips/CodeSystem/absent-unknown-uv-ips"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+CVX = "http://hl7.org/fhir/sid/cvx"
+# resource types that name their patient in ``patient`` (FHIR R4), not ``subject``
+_PATIENT_ELEMENT = ("AllergyIntolerance", "Immunization")
+_ALLERGY_CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
+_ALLERGY_VERIFICATION = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
 
 
 class Patient:
@@ -38,7 +45,9 @@ class Patient:
         rid = f"{self.pid.lower()}-{self._n}"
         resource = {"resourceType": resource.pop("resourceType"), "id": rid, **resource}
         if resource["resourceType"] != "Patient":
-            resource["subject"] = {"reference": f"Patient/{self.pid}"}
+            # AllergyIntolerance names its patient in ``patient``, every other type in ``subject``
+            own = "patient" if resource["resourceType"] in _PATIENT_ELEMENT else "subject"
+            resource[own] = {"reference": f"Patient/{self.pid}"}
             resource["note"] = [{"text": f"Authored, not a real patient's data. {note}"}]
         self.entries.append(resource)
         return f"{resource['resourceType']}/{rid}"
@@ -204,6 +213,43 @@ class Patient:
             resource["statusReason"] = {"text": reason}
         if treats:
             resource["reasonReference"] = [{"reference": treats}]
+        self._add(resource, note)
+
+    def allergy(self, *, recorded: str, note: str, substance: Json | None = None,
+                category: str = "medication", none_known: str | None = None) -> None:  # fmt: skip
+        """A recorded allergy (``substance``), or an IPS "known absent" statement
+        (``none_known``: ``no-known-medication-allergies``, ``no-known-allergies``)."""
+        resource: Json = {"resourceType": "AllergyIntolerance", "recordedDate": recorded}
+        if none_known:
+            resource["code"] = {"coding": [{"system": IPS_ABSENT, "code": none_known}]}
+        else:
+            resource["clinicalStatus"] = _code(_ALLERGY_CLINICAL, "active")
+            resource["verificationStatus"] = _code(_ALLERGY_VERIFICATION, "confirmed")
+            resource["type"] = "allergy"
+            resource["category"] = [category]
+            resource["code"] = substance
+        self._add(resource, note)
+
+    def blood_pressure(self, systolic: float, diastolic: float, date: str, note: str) -> None:
+        """A blood-pressure panel (LOINC 85354-9) with systolic 8480-6 and diastolic 8462-4
+        components in mm[Hg], as the FHIR vital-signs profile and Synthea write it."""
+        resource = _observation("Blood pressure panel", "85354-9", date, "vital-signs")
+        resource["component"] = [
+            {"code": {"coding": [{"system": LOINC, "code": code}], "text": name},
+             "valueQuantity": {"value": value, "unit": "mm[Hg]", "system": UCUM,
+                               "code": "mm[Hg]"}}
+            for code, name, value in (("8480-6", "Systolic blood pressure", systolic),
+                                      ("8462-4", "Diastolic blood pressure", diastolic))
+        ]  # fmt: skip
+        self._add(resource, note)
+
+    def immunization(self, cvx: str, display: str, *, date: str, note: str) -> None:
+        resource: Json = {
+            "resourceType": "Immunization", "status": "completed",
+            "vaccineCode": {"coding": [{"system": CVX, "code": cvx, "display": display}],
+                            "text": display},
+            "occurrenceDateTime": date, "primarySource": True,
+        }  # fmt: skip
         self._add(resource, note)
 
     def procedure(self, name: str, *, start: str, note: str, end: str | None = None,

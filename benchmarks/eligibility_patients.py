@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from benchmarks.eligibility_fhir import LOINC, SNOMED, Patient
+from benchmarks.eligibility_fhir import LOINC, RXNORM, SNOMED, Patient
 
 OUT = Path(__file__).parent / "data" / "trial_eligibility" / "patients"
 
@@ -35,6 +35,14 @@ STATUS = "mCODE example Observation-cancer-disease-status-jenny-m (LOINC 97509-4
 ECG = "US Core example Observation q-t-interval-ekg-lead (an ECG interval as an Observation)"
 REVIEW = "mCODE example Observation-cancer-related-comorbidities-john-anyperson"
 MOA = "drug name and NCIt code as in MOAlmanac's therapy list (shared/data/kb/moalmanac)"
+ALLERGY = (
+    "Synthea R4 AllergyIntolerance (bulk-ndjson-10-patients: clinical/verification status, "
+    "category, RxNorm substance); 'known absent' as the IPS IG 1.1.0 absent-unknown-uv-ips codes"
+)
+FLU = (140, "Influenza, seasonal, injectable, preservative free")
+VACCINES = "Synthea R4 Immunization (bulk-ndjson-10-patients: CVX 140 seasonal influenza)"
+BP = "Synthea R4 blood-pressure panels (components 8480-6 / 8462-4 in mm[Hg]); panel code 85354-9"
+SPO2 = "US Core pulse-oximetry example (LOINC 59408-5, %; FHIR ValueSet vitalsign-oxygensat)"
 GX = "mCODE genomic-variant and genomic-region-studied examples (LOINC 69548-6, 53041-0)"
 
 WORSENED = {"coding": [{"system": SNOMED, "code": "271299001",
@@ -81,6 +89,43 @@ def _body(p: Patient, date: str, kg: float, cm: float) -> None:
 def _ecg(p: Patient, date: str, qtc: float) -> None:
     note = f"12-lead ECG, QTc by Fridericia; Observation shape after {ECG}; LOINC 8636-3."
     p.lab("Q-T interval corrected", qtc, "ms", date, note, loinc="8636-3", category="procedure")
+
+
+def _screening(
+    p: Patient,
+    date: str,
+    spo2: float,
+    allergies: str | None = None,
+    flu: str | None = None,
+    bp: tuple[float, float] = (124, 78),
+) -> None:
+    """Oxygen saturation at rest on room air, blood pressure, the allergy list and the
+    immunization history, as taken at the screening visit; ``allergies``: an IPS "known absent" code, or None when an
+    allergy is recorded; ``flu``: the date of the last seasonal influenza vaccine."""
+    p.blood_pressure(bp[0], bp[1], date, f"Seated, at the screening visit, authored; after {BP}.")
+    p.condition("Active infection", present=False, recorded=date,
+                note="Screening examination: afebrile, no sign or treatment of an active "
+                "infection, authored.")  # fmt: skip
+    p.condition("Dysphagia", present=False, recorded=date,
+                note="Swallows tablets and capsules (asked at screening), authored; a refuted "
+                "Condition as for the brain MRI.")  # fmt: skip
+    if flu:
+        p.immunization(str(FLU[0]), FLU[1], date=flu,
+                       note=f"Vaccination history, authored; after {VACCINES}.")  # fmt: skip
+    p.lab("Oxygen saturation in Arterial blood by Pulse oximetry", spo2, "%", date,
+          f"Resting, on room air, authored; after {SPO2}.", loinc="59408-5",
+          category="vital-signs")  # fmt: skip
+    if allergies:
+        p.allergy(recorded=date, none_known=allergies,
+                  note=f"Allergy review at screening, authored; after {ALLERGY}.")  # fmt: skip
+
+
+def _no_effusions(p: Patient, date: str) -> None:
+    """What a restaging CT of chest and abdomen reports besides the lesions: no pleural or
+    pericardial effusion, no ascites (refuted Conditions, as for the brain MRI)."""
+    for finding in ("Pleural effusion", "Pericardial effusion", "Ascites"):
+        p.condition(finding, present=False, recorded=date,
+                    note="Restaging CT of chest, abdomen and pelvis, authored.")  # fmt: skip
 
 
 def _serology(p: Patient, date: str, note: str) -> None:
@@ -135,7 +180,8 @@ def lung() -> Patient:
                  note="For type 2 diabetes, authored.")  # fmt: skip
     p.comorbidities(
         present=[hypertension, diabetes],
-        absent=["Interstitial lung disease", "Autoimmune disease", "Myocardial infarction",
+        absent=["Interstitial lung disease", "Autoimmune disease", "Cardiac disease",
+                "Myocardial infarction",
                 "Unstable angina", "Congestive heart failure", "Cardiac arrhythmia", "Stroke",
                 "Transient ischemic attack", "Pulmonary embolism", "Deep vein thrombosis",
                 "Organ transplant recipient", "Chronic liver disease", "Immunodeficiency",
@@ -150,6 +196,11 @@ def lung() -> Patient:
                              "creat": 0.9, "bili": 0.6, "alt": 28, "ast": 31, "alp": 88,
                              "alb": 3.8, "inr": 1.0, "aptt": 29}, female=False)  # fmt: skip
     _serology(p, "2025-12-18", "Pre-treatment serology, authored.")
+    p.result("Mycobacterium tuberculosis stimulated gamma interferon [Presence] in Blood",
+             "Negative", "2025-06-24", "Interferon-gamma release assay before first-line "
+             "immunotherapy, authored (name only, no code).")  # fmt: skip
+    _screening(p, "2026-01-08", 95, "no-known-medication-allergies", flu="2025-10-02",
+               bp=(134, 82))  # fmt: skip
     _body(p, "2026-01-08", 78, 176)
     _ecg(p, "2026-01-08", 418)
     p.lab("Left ventricular Ejection fraction", 58, "%", "2025-12-22",
@@ -201,7 +252,10 @@ def breast() -> Patient:
     p.comorbidities(
         present=[asthma],
         absent=["Chronic liver disease", "Autoimmune disease", "Cardiac disease",
-                "Interstitial lung disease", "Other malignancy"],
+                "Interstitial lung disease", "Other malignancy", "Myocardial infarction",
+                "Unstable angina", "Congestive heart failure", "Stroke",
+                "Transient ischemic attack", "Pulmonary embolism", "Deep vein thrombosis",
+                "Organ transplant recipient", "Immunodeficiency", "Bleeding disorder"],
         date="2026-01-05", note=f"Pre-screening comorbidity review, authored; after {REVIEW}.",
     )  # fmt: skip
     p.condition("Measurable disease (RECIST 1.1)", present=False, recorded="2025-12-01",
@@ -210,6 +264,12 @@ def breast() -> Patient:
                              "creat": 0.8, "bili": 0.5, "alt": 22, "ast": 25, "alp": 71,
                              "alb": 4.3}, female=True)  # fmt: skip
     _blood(p, "2025-10-07", {"inr": 0.9, "aptt": 30}, female=True)  # pre-operative coagulation
+    _serology(p, "2025-10-07", "Serology at the pre-operative work-up, authored.")
+    _screening(p, "2026-01-05", 98, flu="2025-10-20", bp=(122, 76))
+    p.allergy(recorded="2026-01-05", category="medication",
+              substance={"coding": [{"system": RXNORM, "code": "1191", "display": "Aspirin"}],
+                         "text": "Aspirin"},
+              note=f"Aspirin-exacerbated bronchospasm, authored; after {ALLERGY}.")  # fmt: skip
     _body(p, "2026-01-05", 68, 165)
     _ecg(p, "2025-10-07", 425)
     p.ecog(0, "2026-01-05", "ECOG at the screening visit, authored.")
@@ -273,7 +333,8 @@ def colorectal() -> Patient:
                  note="Anticoagulation after pulmonary embolism, authored.")  # fmt: skip
     p.comorbidities(
         present=[embolism, hypothyroid],
-        absent=["Interstitial lung disease", "Autoimmune disease", "Myocardial infarction",
+        absent=["Interstitial lung disease", "Autoimmune disease", "Cardiac disease",
+                "Myocardial infarction",
                 "Unstable angina", "Congestive heart failure", "Stroke",
                 "Transient ischemic attack", "Organ transplant recipient",
                 "Chronic liver disease", "Other malignancy"],
@@ -281,10 +342,12 @@ def colorectal() -> Patient:
     )  # fmt: skip
     p.condition("Measurable disease (RECIST 1.1)", recorded="2025-12-02",
                 note="Liver and lung target lesions per RECIST 1.1, authored.")  # fmt: skip
+    _no_effusions(p, "2025-12-02")
     _blood(p, "2026-01-09", {"wbc": 4.2, "anc": 2.1, "alc": 1.1, "hb": 10.8, "plt": 145,
                              "creat": 0.7, "bili": 0.9, "alt": 45, "ast": 52, "alp": 210,
                              "alb": 3.4, "inr": 1.1, "aptt": 31}, female=True)  # fmt: skip
     _serology(p, "2024-03-25", "Serology before first-line chemotherapy, authored.")
+    _screening(p, "2026-01-09", 96, "no-known-allergies", flu="2025-10-14", bp=(118, 72))
     p.status("82810-3", "Pregnancy status", NOT_PREGNANT, "2026-01-09",
              "Postmenopausal, authored; LOINC as in IPS.")  # fmt: skip
     p.status("63895-7", "Breastfeeding status", NOT_BREASTFEEDING, "2026-01-09", "Authored.")
@@ -342,18 +405,22 @@ def pancreas() -> Patient:
                  note="For diabetes, authored.")  # fmt: skip
     p.comorbidities(
         present=[diabetes],
-        absent=["Interstitial lung disease", "Autoimmune disease", "Myocardial infarction",
+        absent=["Interstitial lung disease", "Autoimmune disease", "Cardiac disease",
+                "Myocardial infarction",
                 "Unstable angina", "Congestive heart failure", "Stroke",
-                "Pulmonary embolism", "Organ transplant recipient", "Chronic liver disease",
-                "Other malignancy"],
+                "Transient ischemic attack", "Pulmonary embolism", "Organ transplant recipient",
+                "Chronic liver disease", "Other malignancy"],
         date="2026-01-07", note=f"Pre-screening comorbidity review, authored; after {REVIEW}.",
     )  # fmt: skip
     p.condition("Measurable disease (RECIST 1.1)", recorded="2025-12-12",
                 note="Liver target lesions per RECIST 1.1, authored.")  # fmt: skip
+    _no_effusions(p, "2025-12-12")
     _blood(p, "2026-01-07", {"wbc": 5.0, "anc": 2.5, "alc": 1.2, "hb": 10.2, "plt": 160,
                              "creat": 1.0, "bili": 1.1, "alt": 40, "ast": 38, "alp": 180,
                              "alb": 3.3, "inr": 1.1, "aptt": 30}, female=False)  # fmt: skip
     _serology(p, "2025-04-08", "Serology before first-line chemotherapy, authored.")
+    _screening(p, "2026-01-07", 97, "no-known-medication-allergies", flu="2025-10-09",
+               bp=(128, 78))  # fmt: skip
     _body(p, "2026-01-07", 70, 178)
     _ecg(p, "2026-01-07", 432)
     p.ecog(1, "2026-01-07", "ECOG at the screening visit, authored.")

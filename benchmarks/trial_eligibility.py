@@ -21,6 +21,11 @@ of the three check trials (``CHECK_TRIALS``) and every label of the check patien
 rest is the development part. The check labels were written after the readers were frozen.
 ``--set v1`` scores the first round's two patients and labels (``v1/``), kept for comparison.
 
+Round 3, families of the "person and history" reader (``PERSON_FAMILIES``): ``--round3`` scores
+only those families, split into the criteria held out for round 3 (``round3_person_check.tsv``,
+frozen by a hash rule before any round-3 reader was written) and the rest; ``--errors`` and
+``--missed`` then list the development part only unless ``--show-check`` is given.
+
 Run: ``.venv/bin/python -m benchmarks.trial_eligibility [--set v1|v2] [--split dev]
 [--errors] [--missed] [--json]``. The baseline (main before this round) is the same script run
 with the old source first on the path: ``PYTHONPATH=<worktree of main>/src:.``.
@@ -51,6 +56,10 @@ TODAY = date(2026, 1, 15)
 CHECK_TRIALS = ("NCT05786924", "NCT06411691", "NCT06898385")
 CHECK_PATIENTS = ("PANC-1",)
 JUDGEMENT = "clinician_judgement"
+PERSON_FAMILIES = frozenset({
+    "comorbidity", "infection", "other", "cardiac_function", "pregnancy", "organ_function",
+    "age_sex",
+})  # fmt: skip
 _FACT: TypeAdapter[Any] = TypeAdapter(AnyFact)
 
 
@@ -94,7 +103,17 @@ def system_states(patients: dict[str, PatientRecord]) -> dict[tuple[str, str, st
     return out
 
 
+def round3_check() -> frozenset[tuple[str, str]]:
+    """(nct_id, criterion_id) of the round-3 held-out criteria of the person families."""
+    lines = (DATA / "round3_person_check.tsv").read_text(encoding="utf-8").splitlines()
+    rows = [line.split("\t") for line in lines if line and not line.startswith("#")]
+    return frozenset((r[0], r[1]) for r in rows[1:])
+
+
 def split_of(row: dict[str, str], which: str) -> str:
+    if which == "round3":
+        held = (row["nct_id"], row["criterion_id"]) in round3_check()
+        return "r3-check" if held else "r3-dev"
     if which == "v1":
         return "check" if row["nct_id"] in CHECK_TRIALS else "dev"
     check = row["nct_id"] in CHECK_TRIALS or row["patient"] in CHECK_PATIENTS
@@ -193,12 +212,22 @@ def main() -> None:
     parser.add_argument("--errors", action="store_true", help="list every wrong decision")
     parser.add_argument("--missed", action="store_true", help="list decidable items undecided")
     parser.add_argument("--json", action="store_true", help="print the counts as JSON")
+    parser.add_argument("--round3", action="store_true", help="person families, round-3 split")
+    parser.add_argument("--show-check", action="store_true", help="list round-3 check items too")
     args = parser.parse_args()
     splits = ("dev", "check", "all") if args.split == "all" else (args.split,)
     labels = load_labels(args.set)
-    if args.split != "all":
+    which = "round3" if args.round3 else args.set
+    if args.round3:
+        labels = [row for row in labels if row["family"] in PERSON_FAMILIES]
+        # the held-out part is neither printed nor listed until the readers are frozen
+        splits = ("r3-dev", "r3-check", "all") if args.show_check else ("r3-dev",)
+    elif args.split != "all":
         labels = [row for row in labels if split_of(row, args.set) == args.split]
-    scored = score(labels, system_states(load_patients(args.set)), args.set)
+    scored = score(labels, system_states(load_patients(args.set)), which)
+    if args.round3 and not args.show_check:
+        scored["errors"] = [e for e in scored["errors"] if e[0] != "r3-check"]
+        scored["missed"] = [m for m in scored["missed"] if m[0] != "r3-check"]
     if args.json:
         print(json.dumps({k: dict(v) for k, v in scored["table"].items()}, indent=1))
         return

@@ -82,6 +82,17 @@ def test_weight_height_qtc_and_lvef_are_kept_outside_the_laboratory_category(
     }  # fmt: skip
 
 
+def test_oxygen_saturation_is_kept_by_either_vital_signs_code(tmp_path: Path) -> None:
+    # FHIR ValueSet observation-vitalsign-oxygensat: 2708-6, and 59408-5 by pulse oximetry
+    path = _bundle(
+        tmp_path,
+        _observation("59408-5", "vital-signs", valueQuantity={"value": 95, "code": "%"}),
+        _observation("2708-6", "vital-signs", valueQuantity={"value": 97, "code": "%"}),
+    )
+    results = {(r.code, r.value_number, r.unit) for r in _facts(path, LabResult)}
+    assert results == {("59408-5", 95.0, "%"), ("2708-6", 97.0, "%")}
+
+
 def test_breastfeeding_and_cancer_disease_status(tmp_path: Path) -> None:
     worsened = {"coding": [{"system": "http://snomed.info/sct", "code": "271299001",
                             "display": "Patient's condition worsened (finding)"}]}  # fmt: skip

@@ -25,6 +25,7 @@ from oncoboard.trials.schemas import (
     ConditionHistoryConstraint,
     Criterion,
     DiseaseExtentConstraint,
+    DrugAllergyConstraint,
     EcogConstraint,
     GeneAlterationConstraint,
     InfectionConstraint,
@@ -34,10 +35,14 @@ from oncoboard.trials.schemas import (
     PriorLinesConstraint,
     PriorMalignancyConstraint,
     PriorTherapyConstraint,
+    RecentEventConstraint,
     SexConstraint,
     StageConstraint,
+    SwallowingConstraint,
 )
 
+# 4: round-3 readers (cohort definitions; drug allergy, recent events, SpO2, blood pressure):
+# stored trials are read again
 FORMAT = 4
 # (inclusion?, partial, has exceptions, open alternatives, conditional, subject partial, widened,
 #  ((constraint, any-of group, constraint type, negated, subject?), ...)): the flags of
@@ -58,6 +63,7 @@ _KINDS: dict[str, type[BaseModel]] = {
         PriorTherapyConstraint, PriorLinesConstraint, LabConstraint, BrainMetastasesConstraint,
         PregnancyConstraint, DiseaseExtentConstraint, MeasurableDiseaseConstraint,
         InfectionConstraint, PriorMalignancyConstraint, ConditionHistoryConstraint,
+        DrugAllergyConstraint, RecentEventConstraint, SwallowingConstraint,
     )
 }  # fmt: skip
 _CONSTRAINTS: dict[tuple[Any, ...], BaseModel] = {}

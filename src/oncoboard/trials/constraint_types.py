@@ -165,11 +165,22 @@ class LabConstraint(_Frozen):
     analyte: Literal[
         "anc", "platelets", "hemoglobin", "wbc", "lymphocytes", "creatinine_clearance",
         "creatinine", "bilirubin", "alt", "ast", "albumin", "inr", "aptt", "pt", "qtc", "lvef",
+        "spo2", "systolic_bp", "diastolic_bp",
     ]  # fmt: skip
     op: Op
     value: float
     unit: Literal[
-        "10^9/L", "g/dL", "mL/min", "mL/min/1.73m2", "mg/dL", "x ULN", "ms", "%", "ratio", "s"
+        "10^9/L",
+        "g/dL",
+        "mL/min",
+        "mL/min/1.73m2",
+        "mg/dL",
+        "x ULN",
+        "ms",
+        "%",
+        "ratio",
+        "s",
+        "mmHg",
     ]
     as_written: str
 
@@ -189,6 +200,33 @@ class PregnancyConstraint(_Frozen):
     breastfeeding: bool = False
 
 
+class DrugAllergyConstraint(_Frozen):
+    """A known allergy or hypersensitivity to the study treatment: its drugs, their class, its
+    excipients or components (``drugs``: the drugs the text names); ``qualified``: the text asks
+    for a severity ("serious", "grade ≥ 3") a recorded allergy alone does not settle."""
+
+    type: Literal["drug_allergy"] = "drug_allergy"
+    drugs: tuple[str, ...] = ()
+    qualified: bool = False
+
+
+class RecentEventConstraint(_Frozen):
+    """Major surgery, an investigational agent, or a live vaccine, within ``within_days`` before
+    the first dose. Read against the screening date: "not within" is concluded only when the last such
+    event lies outside the window however late the first dose is."""
+
+    type: Literal["recent_event"] = "recent_event"
+    event: Literal["major_surgery", "investigational_agent", "live_vaccine"]
+    within_days: int
+
+
+class SwallowingConstraint(_Frozen):
+    """Able to swallow oral medication (tablets, capsules): holds when dysphagia is recorded
+    absent, does not when it is recorded present."""
+
+    type: Literal["swallowing"] = "swallowing"
+
+
 Constraint = Annotated[
     AgeConstraint
     | SexConstraint
@@ -206,6 +244,9 @@ Constraint = Annotated[
     | MeasurableDiseaseConstraint
     | InfectionConstraint
     | PriorMalignancyConstraint
-    | ConditionHistoryConstraint,
+    | ConditionHistoryConstraint
+    | DrugAllergyConstraint
+    | RecentEventConstraint
+    | SwallowingConstraint,
     Field(discriminator="type"),
 ]

@@ -18,11 +18,14 @@ from oncoboard.trials import (
     cohorts,
     labs,
     negation,
+    read_allergy,
     read_disease,
     read_history,
     read_molecular,
     read_person,
+    read_screening,
     read_therapy,
+    read_vitals,
     scope,
 )
 from oncoboard.trials.criteria import Item, split
@@ -43,7 +46,10 @@ from oncoboard.trials.vocabulary import GENES
 _ECOG_LONG = re.compile(r"Eastern Cooperative Oncology Group\s*\(\s*ECOG\s*\)\s*", re.IGNORECASE)
 
 _ANY_OF_TYPES = ("cancer_type", "gene_alteration")
-_LISTED = frozenset({"infection", "condition_history", "brain_metastases", "prior_malignancy"})
+_LISTED = frozenset({
+    "infection", "condition_history", "brain_metastases", "prior_malignancy", "drug_allergy",
+    "recent_event",
+})  # fmt: skip
 
 _EXCEPTION = re.compile(r"\b(?:except|unless|excluding|other than|allowed|permitted)\b", re.I)
 
@@ -76,12 +82,15 @@ _STOP = frozenset((
     "containing", "regimen", "regimens", "part", "coagulation", "function", "normalised",
     "normalized", "receipt", "use", "pathologically", "histopathologically", "leukapheresis",
     "entry",
+    # the noun a read phrase qualifies ("any condition requiring systemic steroids")
+    "condition", "conditions", "syndrome", "syndromes", "radiological",
+    "radiographic", "radiologic",
 ))  # fmt: skip
 _WORD = re.compile(r"[A-Za-z]{3,}")
 # phrases in these families can sit under a negation ("no prior …", "without …")
 _NEGATABLE = frozenset({
     "prior_therapy", "brain_metastases", "condition_history", "infection", "prior_malignancy",
-    "pregnancy", "gene_alteration", "measurable_disease",
+    "pregnancy", "gene_alteration", "measurable_disease", "drug_allergy",
 })  # fmt: skip
 _TRIGGER = re.compile(
     r"\b(?:except(?: for)?|excluding|other than|with the exception of|unless|no|not|without|"
@@ -93,7 +102,9 @@ _EXPLANATION = re.compile(
     r"including but not limited to|including,?)"
     r"[^)]*\)|\bdue to the\b[^;]*|"
     r"at the time of (?:signing )?(?:the )?(?:informed consent|ICF)|"
-    r"(?:^|(?<=[.;] ))(?:Subjects|Patients|Participants) may be transfused[^.;]*",
+    r"(?:^|(?<=[.;] ))(?:Subjects|Patients|Participants) may be transfused[^.;]*|"
+    # "Examples of live vaccines include measles, …": an illustration, not a requirement
+    r"(?:^|(?<=[.;] ))Examples?\b[^.;:]{0,60}?\b(?:include|includes|are|is)\b[^.;]*",
     re.IGNORECASE,
 )
 _ALTERNATIVE = re.compile(
@@ -244,6 +255,8 @@ def extract(text: str, section: str) -> list[Found]:
         read_molecular.markers, read_disease.cancer_types, read_disease.stages,
         read_disease.extents, read_disease.measurable, read_disease.brain,
         read_person.pregnancy, read_history.infections, read_history.conditions,
+        read_history.swallowing,
+        read_allergy.drug_allergy, read_screening.recent_events, read_vitals.blood_pressure,
     ]  # fmt: skip
     for reader in readers:
         found += list(reader(masked))

@@ -12,6 +12,7 @@ import re
 from datetime import date
 
 from oncoboard.record.cancers import Cancer
+from oncoboard.record.schemas import ClinicalFinding, RecordedFact
 from oncoboard.trials.eval_disease import cancer_for
 from oncoboard.trials.history import (
     ABSENCE,
@@ -25,6 +26,7 @@ from oncoboard.trials.schemas import (
     ConstraintResult,
     InfectionConstraint,
     PriorMalignancyConstraint,
+    SwallowingConstraint,
 )
 from oncoboard.trials.view import PatientView
 from oncoboard.trials.view import answer as _r
@@ -33,6 +35,14 @@ _NEGATIVE = re.compile(r"^\s*(?:negative|non-?reactive|not detected|undetectable
 _POSITIVE = re.compile(r"^\s*(?:positive|reactive|detected|present)\b", re.I)
 _INACTIVE = ("resolved", "inactive", "remission")
 _NO_OTHER_CANCER = re.compile(r"malignan|cancer|neoplasm", re.IGNORECASE)
+
+
+# concepts that ask about now: only a finding still active counts
+_CURRENT_ONLY = frozenset({"active_infection"})
+
+
+def _current(finding: ClinicalFinding) -> bool:
+    return not finding.abatement and (finding.clinical_status or "active") not in _INACTIVE
 
 
 def _years_since(when: str | None, today: date) -> float | None:
@@ -50,6 +60,8 @@ def condition_history(c: ConditionHistoryConstraint, view: PatientView) -> Const
     label = LABELS[c.concept]
     found = [(f, fact) for f, fact in view.findings if pattern.search(f.display)]
     present = [(f, fact) for f, fact in found if f.present]
+    if c.concept in _CURRENT_ONLY:  # a resolved pneumonia is not an infection now
+        present = [(f, fact) for f, fact in present if _current(f)]
     if present:
         if c.within_months is not None:
             dated = [(f, fact, _years_since(f.onset, view.today)) for f, fact in present]
@@ -70,11 +82,25 @@ def condition_history(c: ConditionHistoryConstraint, view: PatientView) -> Const
                       missing="clinical judgement", kind=c.type)  # fmt: skip
         return _r(True, f"{label} recorded", *facts, kind=c.type)
     absence = ABSENCE[c.concept]
-    absent = [fact for f, fact in found if not f.present and absence.search(f.display)]
+    # an umbrella is ruled out by a finding naming a wider umbrella too ("cardiac disease:
+    # absent" rules out coronary artery disease), whatever the record words of the concept
+    absent = [fact for f, fact in view.findings if not f.present and absence.search(f.display)]
     if absent:
         return _r(False, f"{label}: recorded absent", *absent, kind=c.type)
     return _r(None, f"{label}: not recorded either way", missing=f"history of {label}",
               kind=c.type)  # fmt: skip
+
+
+def swallowing(c: SwallowingConstraint, view: PatientView) -> ConstraintResult:
+    """Able to swallow: from dysphagia recorded absent (holds) or present (does not)."""
+    found = [(f, fact) for f, fact in view.findings if RECORD["dysphagia"].search(f.display)]
+    present = [fact for f, fact in found if f.present]
+    if present:
+        return _r(False, "dysphagia recorded", *present, kind=c.type)
+    absent = [fact for f, fact in found if not f.present]
+    if absent:
+        return _r(True, "dysphagia recorded absent", *absent, kind=c.type)
+    return _r(None, "swallowing not recorded", missing="swallowing assessment", kind=c.type)
 
 
 def infection(c: InfectionConstraint, view: PatientView) -> ConstraintResult:
@@ -87,23 +113,56 @@ def infection(c: InfectionConstraint, view: PatientView) -> ConstraintResult:
     ]
     if positive:
         return _r(True, f"{c.agent} infection recorded", *positive, kind=c.type)
-    tests = [(r, fact) for r, fact in view.labs if pattern.search(r.name)]
-    tests.sort(key=lambda p: p[0].effective or "")
-    if tests:
-        result, fact = tests[-1]
-        text = result.value_text or ""
-        if _NEGATIVE.search(text):
-            return _r(False, f"{result.name}: {text}", fact, kind=c.type)
-        if _POSITIVE.search(text):
-            antibody_only = c.agent == "HCV" and re.search(r"antibod|\bAb\b", result.name, re.I)
-            if c.active_only and antibody_only:
-                return _r(None, f"{result.name}: {text}; active infection needs HCV RNA",
-                          fact, missing="HCV RNA", kind=c.type)  # fmt: skip
-            return _r(True, f"{result.name}: {text}", fact, kind=c.type)
+    serology = _latest_tests(pattern, view)
+    if serology:
+        return _serology(c, serology)
     absent = [fact for f, fact in findings if not f.present]
     if absent:
         return _r(False, f"{c.agent} infection: recorded absent", *absent, kind=c.type)
     return _r(None, f"{c.agent} status not recorded", missing=f"{c.agent} status", kind=c.type)
+
+
+def _latest_tests(
+    pattern: re.Pattern[str], view: PatientView
+) -> list[tuple[str, str, RecordedFact, bool]]:
+    """The latest result of each test of the agent: (name, value, fact, positive); results
+    that read neither positive nor negative are left out."""
+    latest: dict[str, tuple[str, str, RecordedFact, bool]] = {}
+    for result, fact in sorted(
+        ((r, f) for r, f in view.labs if pattern.search(r.name)),
+        key=lambda p: p[0].effective or "",
+    ):
+        text = result.value_text or ""
+        if _NEGATIVE.search(text) or _POSITIVE.search(text):
+            latest[result.name] = (result.name, text, fact, bool(_POSITIVE.search(text)))
+    return list(latest.values())
+
+
+def _serology(
+    c: InfectionConstraint, tests: list[tuple[str, str, RecordedFact, bool]]
+) -> ConstraintResult:
+    """All tests negative: no infection. All positive: infection (an HCV antibody alone does
+    not show an active infection). Mixed (e.g. HBsAg negative with anti-HBc positive: a past
+    or occult hepatitis B): a clinician reads them."""
+    said = "; ".join(f"{name}: {text}" for name, text, _, _ in tests)
+    facts = [fact for _, _, fact, _ in tests]
+    positive = [name for name, _, _, pos in tests if pos]
+    if not positive:
+        return _r(False, said, *facts, kind=c.type)
+    if len(positive) < len(tests):
+        return _r(None, f"{said}: mixed results need a clinician", *facts,
+                  missing="clinical judgement", kind=c.type)  # fmt: skip
+    if c.active_only and c.agent == "tuberculosis":
+        # an interferon-gamma release assay or skin test is positive in latent infection too
+        return _r(None, f"{said}; whether tuberculosis is active needs a clinician", *facts,
+                  missing="clinical judgement", kind=c.type)  # fmt: skip
+    antibody_only = c.agent == "HCV" and all(
+        re.search(r"antibod|\bAb\b", n, re.I) for n in positive
+    )
+    if c.active_only and antibody_only:
+        return _r(None, f"{said}; active infection needs HCV RNA", *facts, missing="HCV RNA",
+                  kind=c.type)  # fmt: skip
+    return _r(True, said, *facts, kind=c.type)
 
 
 def prior_malignancy(c: PriorMalignancyConstraint, view: PatientView) -> ConstraintResult:

@@ -37,6 +37,11 @@ LOINC: dict[str, tuple[str, ...]] = {
     "pt": ("5902-2",),
     "qtc": ("8636-3",),
     "lvef": ("10230-1",),
+    # FHIR vital-signs ValueSet observation-vitalsign-oxygensat (US Core pulse-oximetry example)
+    "spo2": ("2708-6", "59408-5"),
+    # blood pressure components (FHIR vital-signs blood-pressure profile; Synthea)
+    "systolic_bp": ("8480-6",),
+    "diastolic_bp": ("8462-4",),
 }
 _NAMES: dict[str, re.Pattern[str]] = {
     analyte: re.compile(pattern, re.IGNORECASE)
@@ -57,6 +62,9 @@ _NAMES: dict[str, re.Pattern[str]] = {
         ("pt", r"\bprothrombin time\b|\bPT\b"),
         ("qtc", r"\bQTc|\bQ-?T interval corrected|corrected QT"),
         ("lvef", r"ejection fraction|\bLVEF\b"),
+        ("spo2", r"oxygen saturation|\bSpO2\b|pulse oximetry"),
+        ("systolic_bp", r"systolic (?:blood )?pressure"),
+        ("diastolic_bp", r"diastolic (?:blood )?pressure"),
     )
 }
 _UCUM_COUNTS = {
@@ -68,7 +76,7 @@ _UNIT_NAMES = {"mg/dl": "mg_dl", "umol/l": "umol_l", "µmol/l": "umol_l", "μmol
                "g/dl": "g_dl", "g/l": "g_l", "ml/min": "ml_min", "ml/min/1.73m2": "ml_min_bsa",
                "ml/min/{1.73_m2}": "ml_min_bsa", "ms": "ms", "msec": "ms", "%": "percent",
                "s": "seconds", "sec": "seconds", "{inr}": "", "": "", "{ratio}": "",
-               "ratio": ""}  # fmt: skip
+               "ratio": "", "mm[hg]": "mmhg", "mmhg": "mmhg"}  # fmt: skip
 STALE_DAYS = 28  # results older than this are flagged (screening labs are repeated on study)
 
 
@@ -114,7 +122,8 @@ def lab(c: LabConstraint, view: PatientView) -> ConstraintResult:
 
 
 _NICE = {"anc": "ANC", "wbc": "WBC", "alt": "ALT", "ast": "AST", "creatinine_clearance": "CrCl",
-         "inr": "INR", "aptt": "aPTT", "pt": "PT", "qtc": "QTc", "lvef": "LVEF"}  # fmt: skip
+         "inr": "INR", "aptt": "aPTT", "pt": "PT", "qtc": "QTc", "lvef": "LVEF",
+         "spo2": "SpO2", "systolic_bp": "systolic BP", "diastolic_bp": "diastolic BP"}  # fmt: skip
 
 
 def _shown(result: LabResult) -> str:

@@ -12,11 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 from oncoboard.trials import (
+    eval_allergy,
     eval_disease,
     eval_history,
     eval_labs,
     eval_molecular,
     eval_person,
+    eval_screening,
     eval_therapy,
 )
 from oncoboard.trials.schemas import ConstraintResult
@@ -42,6 +44,9 @@ _CHECKS: dict[str, Callable[[Any, PatientView], ConstraintResult]] = {
     "infection": eval_history.infection,
     "prior_malignancy": eval_history.prior_malignancy,
     "condition_history": eval_history.condition_history,
+    "drug_allergy": eval_allergy.drug_allergy,
+    "recent_event": eval_screening.recent_event,
+    "swallowing": eval_history.swallowing,
 }
 
 

@@ -48,8 +48,14 @@ _CONCEPTS: dict[str, tuple[str, str]] = {
         r"transplant",
     ),
     "cardiac_disease": (
-        r"cardiac(?:-related)? (?:disease|condition|function|abnormalit)\w*|cardiovascular disease",
+        r"cardiac(?:-related)? (?:disease|condition|function|abnormalit)\w*",
         r"heart|cardiac|cardio|myocard|angina|arrhythm|atrial fibrillation",
+    ),
+    # wider than the heart: hypertension, thromboembolism, stroke and arterial disease count
+    "cardiovascular_disease": (
+        r"cardiovascular (?:disease|disorder|condition)s?",
+        r"heart|cardiac|cardio|myocard|angina|arrhythm|atrial fibrillation|hypertension|"
+        r"embol|thromb|stroke|cerebrovascular|vascular|aneurysm|claudication",
     ),
     "liver_disease": (
         r"(?:chronic )?liver disease|liver cirrhosis|\bcirrhosis\b",
@@ -67,11 +73,28 @@ _CONCEPTS: dict[str, tuple[str, str]] = {
     ),
     "spinal_cord_compression": (r"spinal cord compression", r"spinal cord compression"),
     "retinal_vein_occlusion": (r"retinal vein occlusion|\bRVO\b", r"retinal vein occlusion"),
-    "pleural_effusion_or_ascites": (
-        r"pleural effusions?|ascites|pericardial effusion",
-        r"pleural effusion|ascites|pericardial effusion",
-    ),
+    # each read on its own: "pleural effusion, pericardial effusion, or ascites" is any of three
+    "pleural_effusion": (r"pleural effusions?", r"pleural effusion"),
+    "pericardial_effusion": (r"pericardial effusions?", r"pericardial effusion"),
+    "ascites": (r"\bascites\b", r"\bascites\b"),
     "bowel_obstruction": (r"(?:small )?bowel obstruction", r"bowel obstruction"),
+    # an infection now ("active, ongoing or untreated infection", "bacterial, fungal or viral
+    # infection requiring systemic therapy"); HIV, hepatitis and tuberculosis have their own reader
+    "active_infection": (
+        r"\b(?:active|ongoing|uncontrolled|untreated|current|concurrent)\b(?:(?:\s*(?:,|or|and|"
+        r"and/or))*\s*(?:active|ongoing|uncontrolled|untreated|clinically (?:significant|relevant)|serious|"
+        r"severe|systemic|bacterial|fungal|viral|specific viral|opportunistic|other))*\s+"
+        r"infections?\b|\b(?:bacterial|fungal|viral)(?:(?:\s*(?:,|or|and))+\s*(?:bacterial|fungal|"
+        r"(?:specific\s+)?viral|other))*\s+infections?\b",
+        # a chronic HIV, hepatitis or tuberculosis infection is read by its own reader
+        r"^(?!.*(?:HIV|hepatitis|HBV|HCV|tubercul|human immunodeficiency)).*(?:\binfection\b|"
+        r"sepsis|pneumonia|abscess)",
+    ),
+    "dysphagia": (
+        r"(?:unable|inability|not able|difficulty|difficulties)\s+(?:to\s+|in\s+)?swallow\w*"
+        r"(?:\s+(?:oral\s+)?(?:medications?|tablets?|capsules?|pills?))?|\bdysphagia\b",
+        r"dysphagia|unable to swallow|swallowing (?:difficult|disorder|impair)",
+    ),
     "bleeding_disorder": (
         r"coagulation disorders?|bleeding (?:disorder|diathesis|tendency)",
         r"coagulation|coagulopathy|bleeding disorder|haemophilia|hemophilia",
@@ -82,11 +105,12 @@ _CONCEPTS: dict[str, tuple[str, str]] = {
 _ABSENCE: dict[str, str] = {
     "autoimmune_disease": r"auto-?immune",
     "cardiac_disease": r"\b(?:cardiac|heart|cardiovascular) disease",
+    "cardiovascular_disease": r"\bcardiovascular disease",
+    "active_infection": r"\bactive infection",
     "coronary_artery_disease": r"coronary (?:artery |heart )?disease|ischa?emic heart disease|"
     r"\b(?:cardiac|heart|cardiovascular) disease",
     "liver_disease": r"\b(?:chronic )?liver disease",
     "bleeding_disorder": r"bleeding disorder|coagulopathy|coagulation disorder",
-    "pleural_effusion_or_ascites": r"pleural effusion.*ascites|ascites.*pleural effusion",
 }
 PROTOCOL: dict[str, re.Pattern[str]] = {
     concept: re.compile(words, re.IGNORECASE) for concept, (words, _) in _CONCEPTS.items()

@@ -4,8 +4,8 @@
 Counts: 1/µL = 1/mm³ = 10⁶/L, so 1,500/µL = 1.5 × 10⁹/L. Haemoglobin and albumin 90 g/L =
 9.0 g/dL. Creatinine and bilirubin in µmol/L convert to mg/dL by 88.4 and 17.1 (SI conversion
 factors, AMA Manual of Style, 11th ed., table 18.6). QTc in ms, LVEF in %, INR as a ratio,
-aPTT/PT in seconds. Thresholds relative to the upper limit of normal stay "× ULN" (the
-patient's own lab reference range decides).
+aPTT/PT in seconds, oxygen saturation (SpO2, pulse oximetry) in %, blood pressure in mmHg. Thresholds relative to the
+upper limit of normal stay "× ULN" (the patient's own lab reference range decides).
 """
 
 from __future__ import annotations
@@ -32,6 +32,10 @@ _ANALYTES: tuple[tuple[str, str], ...] = (
     ("qtc", r"\bQTc[FB]?\b(?:\s*interval)?|\bQT interval corrected(?: for heart rate)?(?: (?:using|by) "
      r"\w+'?s? formula)?(?:\s*\(QTc[FB]?\))?|\bcorrected QT(?: interval)?"),
     ("lvef", r"\bLVEF\b|(?:left ventricular )?ejection fraction(?:\s*\(LVEF\))?"),
+    ("systolic_bp", r"\bsystolic (?:blood )?pressure(?:\s*\(SBP\))?|\bSBP\b"),
+    ("diastolic_bp", r"\bdiastolic (?:blood )?pressure(?:\s*\(DBP\))?|\bDBP\b|\bdiastolic\b"),
+    ("spo2", r"(?:(?:blood |peripheral |resting )?oxygen saturation|\bSp[Oo]2\b|\bSaO2\b|"
+     r"pulse oximetry)(?:\s*\((?:Sp[Oo]2|SaO2)\))?(?:\s*(?:on|at) room air|\s*\(on room air\))?"),
 )  # fmt: skip
 _OPS: dict[str, Op] = {
     "≥": ">=", ">=": ">=", "greater than or equal to": ">=", "at least": ">=",
@@ -40,6 +44,7 @@ _OPS: dict[str, Op] = {
     "<": "<", "less than": "<", "below": "<",
 }  # fmt: skip
 _OP = "|".join(sorted((re.escape(k) for k in _OPS), key=len, reverse=True))
+OPS = _OPS  # the comparison words, shared with the blood-pressure reader
 _FILLER = (
     r"(?:\s*\([^)]{0,40}\))?(?:\s*(?:count|level|value|is|of|must be|should be|:))*"
     r"(?:\s*\([^)]{0,40}\))?(?:\s*(?:calculated from \d+ \w+|on \w+))?\s*"
@@ -62,6 +67,7 @@ _UNITS: tuple[tuple[str, str], ...] = (
     ("ms", r"m(?:illi)?sec(?:onds?)?\b|ms\b"),
     ("seconds", r"s(?:ec(?:onds?)?)?\b"),
     ("percent", r"%"),
+    ("mmhg", r"mm\s*\[?Hg\]?"),
 )
 _UNIT = "|".join(f"(?P<{name}>{pattern})" for name, pattern in _UNITS)
 _UNITLESS = frozenset({"inr"})  # "INR ≤ 1.5": a ratio without a unit
@@ -108,7 +114,8 @@ _MG_DL_PER_UMOL_L = {"creatinine": 1 / 88.4, "bilirubin": 1 / 17.1}
 # Above this a haemoglobin "g/dL" threshold is not physiological (typo for g/L): not structured.
 _MAX_HB_G_DL = 25.0
 _SIMPLE: dict[tuple[str, str], str] = {
-    ("qtc", "ms"): "ms", ("lvef", "percent"): "%", ("inr", ""): "ratio",
+    ("qtc", "ms"): "ms", ("lvef", "percent"): "%", ("inr", ""): "ratio", ("spo2", "percent"): "%",
+    ("systolic_bp", "mmhg"): "mmHg", ("diastolic_bp", "mmhg"): "mmHg",
     ("aptt", "seconds"): "s", ("pt", "seconds"): "s",
     ("creatinine_clearance", "ml_min"): "mL/min",
     ("creatinine_clearance", "ml_min_bsa"): "mL/min/1.73m2",
@@ -134,7 +141,8 @@ def convert(analyte: str, value: float, unit: str) -> tuple[float, str] | None:
         return None if grams is None or grams > _MAX_HB_G_DL else (round(grams, 6), "g/dL")
     if (analyte, unit) in _SIMPLE:
         return value, _SIMPLE[(analyte, unit)]
-    if analyte in ("qtc", "lvef", "inr", "creatinine_clearance"):
+    if analyte in ("qtc", "lvef", "inr", "creatinine_clearance", "spo2", "systolic_bp",
+                   "diastolic_bp"):  # fmt: skip
         return None
     if unit == "uln":
         return value, "x ULN"

@@ -62,6 +62,10 @@ def _pipeline() -> Any:
         "not eligible",
         "are not eligible",
         "is not eligible",
+        # "infections that cannot be controlled" are uncontrolled infections, not no infection
+        "cannot be controlled",
+        "can not be controlled",
+        "could not be controlled",
     ]
     nlp.add_pipe("negex", name="negation", config={"neg_termset": clinical})
     nlp.add_pipe(

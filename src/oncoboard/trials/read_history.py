@@ -17,6 +17,7 @@ from oncoboard.trials.schemas import (
     Found,
     InfectionConstraint,
     PriorMalignancyConstraint,
+    SwallowingConstraint,
 )
 
 _NUMBER = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "twelve": 12}
@@ -27,9 +28,14 @@ WITHIN = re.compile(
     re.IGNORECASE,
 )
 QUALIFIED = re.compile(
-    r"clinically (?:significant|relevant)|uncontrolled|\bsevere\b|serious|poorly controlled|"
-    r"requir\w*|significant|symptomatic|impair\w*|(?:systemic\s+)?(?:anti-?autoimmune|"
-    r"immunosuppressive)\s+(?:treatment|therapy)",
+    r"clinically (?:significant|relevant|severe|important)|uncontrolled|\bsevere\b|serious|"
+    r"poorly controlled|requir\w*(?:\s+systemic)?|significant|symptomatic|impair\w*|"
+    r"(?:systemic\s+)?(?:anti-?autoimmune|immunosuppressive)(?:\s*/\s*(?:systemic\s+)?"
+    r"disease[- ]modifying|\s*/\s*(?:systemic\s+)?disease[- ]modulating)?\s+(?:treatment|therapy|"
+    r"agents?|drugs?|medications?)|"
+    # "… that would compromise patient safety / interfere with the study": a judgement
+    r"\b(?:that|which)\s+(?:would|could|may|might|will)\s+(?:\w+\s+){0,2}?(?:compromise|"
+    r"interfere|affect|jeopardi[sz]e|limit|impair)\b[^;.]*",
     re.IGNORECASE,
 )
 _ACTIVE = re.compile(r"\bactive\b|uncontrolled|current(?:ly)?|ongoing", re.IGNORECASE)
@@ -81,6 +87,22 @@ def conditions(text: str) -> Iterator[Found]:
                     qualified=bool(QUALIFIED.search(sentence)),
                 ),
             )
+
+
+# "able to swallow (and retain) oral medication": "and retain", "willing" stay unread
+_ABLE_TO_SWALLOW = re.compile(
+    r"(?<!un)(?<!not )\bable to swallow(?:\s+(?:whole\s+)?(?:oral\s+)?(?:medications?|tablets?|"
+    r"capsules?|pills?|capsule/tablet|tablet/capsule|study (?:drugs?|medications?|treatment))"
+    r"(?:\s*(?:/|or|and)\s*(?:tablets?|capsules?|pills?))?)?",
+    re.IGNORECASE,
+)
+
+
+def swallowing(text: str) -> Iterator[Found]:
+    """ "Must be able to swallow tablets": the ability asked for (inability is a comorbidity,
+    ``conditions``)."""
+    for m in _ABLE_TO_SWALLOW.finditer(text):
+        yield m.start(), m.end(), SwallowingConstraint()
 
 
 def infections(text: str) -> Iterator[Found]:

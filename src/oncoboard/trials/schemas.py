@@ -18,6 +18,7 @@ from oncoboard.trials.constraint_types import (  # noqa: F401
     ConditionHistoryConstraint,
     Constraint,
     DiseaseExtentConstraint,
+    DrugAllergyConstraint,
     EcogConstraint,
     Extent,
     GeneAlterationConstraint,
@@ -29,8 +30,10 @@ from oncoboard.trials.constraint_types import (  # noqa: F401
     PriorLinesConstraint,
     PriorMalignancyConstraint,
     PriorTherapyConstraint,
+    RecentEventConstraint,
     SexConstraint,
     StageConstraint,
+    SwallowingConstraint,
 )
 
 Section = Literal["inclusion", "exclusion"]

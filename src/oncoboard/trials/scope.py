@@ -103,14 +103,24 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
+# "If hepatitis C antibody test is positive, then patient must be … HCV RNA negative": a
+# follow-up test that offers a second way to qualify (or not to be excluded) for a subgroup
+_REFLEX_TEST = re.compile(
+    r"^\s*(?:if|when|in case)\b[^.;,]{0,80}?\b(?:positive|reactive|detected)\b", re.IGNORECASE
+)
+
+
 def _permissions(text: str, start: int) -> list[tuple[int, int]]:
-    """Sentences (after the first) that only allow something, and "Note:" sentences."""
+    """Sentences (after the first) that only allow something, reflex-test sentences, and
+    "Note:" sentences."""
     spans = []
     for n, m in enumerate(_SENTENCE.finditer(text)):
         sentence = m.group(0)
         if m.start() < start:
             continue
-        allows = _PERMISSION.search(sentence) and not _STRICT.search(sentence)
+        allows = (_PERMISSION.search(sentence) and not _STRICT.search(sentence)) or bool(
+            _REFLEX_TEST.match(sentence)
+        )
         note = _NOTE.match(sentence) and not _STRICT.search(sentence.replace("as long as", ""))
         if (allows and n > 0) or note:
             spans.append((m.start(), m.end()))

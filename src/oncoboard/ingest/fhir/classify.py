@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from oncoboard.ingest.fhir import codes, history
+from oncoboard.ingest.fhir import codes, history, vitals
 from oncoboard.ingest.fhir.values import LOINC, Json, code_keys, codings, has_code
 
 
@@ -28,6 +28,9 @@ class Kind(Enum):
     RADIOTHERAPY = "radiotherapy"
     REPORT = "diagnostic report"
     FINDING = "condition (not a cancer)"
+    ALLERGY = "allergy or intolerance"
+    IMMUNIZATION = "immunization"
+    BLOOD_PRESSURE = "blood pressure"
     COMORBIDITIES = "comorbidities"
     PREGNANCY = "pregnancy status"
     BREASTFEEDING = "breastfeeding status"
@@ -38,6 +41,8 @@ class Kind(Enum):
     SKIP = "skip"
 
 
+# resource types read as findings for trial eligibility (allergies, immunizations)
+_PERSON_HISTORY = {"AllergyIntolerance": Kind.ALLERGY, "Immunization": Kind.IMMUNIZATION}
 MEDICATION_TYPES = ("MedicationRequest", "MedicationAdministration", "MedicationStatement")
 
 
@@ -65,6 +70,8 @@ def classify(resource: Json) -> tuple[Kind, str]:
         return _procedure(resource)
     if resource_type == "DiagnosticReport":
         return Kind.REPORT, ""
+    if resource_type in _PERSON_HISTORY:
+        return _PERSON_HISTORY[resource_type], ""
     return Kind.SKIP, resource_type
 
 
@@ -106,6 +113,8 @@ def _eligibility(resource: Json) -> Kind | None:
         return Kind.DISEASE_STATUS
     if history.is_comorbidities(resource):
         return Kind.COMORBIDITIES
+    if vitals.is_blood_pressure(resource):
+        return Kind.BLOOD_PRESSURE
     valued = any(k.startswith("value") for k in resource)
     measured = history.is_laboratory(resource) or history.is_clinical_measurement(resource)
     return Kind.LAB if valued and measured else None

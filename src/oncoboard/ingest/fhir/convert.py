@@ -5,10 +5,19 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from oncoboard.ingest.fhir import clinical, genotypes, history, observations, variants
+from oncoboard.ingest.fhir import (
+    allergies,
+    clinical,
+    genotypes,
+    history,
+    immunizations,
+    observations,
+    variants,
+    vitals,
+)
 from oncoboard.ingest.fhir.classify import Kind, classify
 from oncoboard.ingest.fhir.references import ResourceIndex
 from oncoboard.ingest.fhir.values import Json, code_keys
@@ -17,8 +26,16 @@ from oncoboard.record.schemas import AnyFact
 
 _HISTORY = (
     Kind.FINDING, Kind.COMORBIDITIES, Kind.PREGNANCY, Kind.BREASTFEEDING, Kind.DISEASE_STATUS,
-    Kind.GENES_STUDIED, Kind.LAB,
+    Kind.GENES_STUDIED, Kind.LAB, Kind.ALLERGY, Kind.IMMUNIZATION, Kind.BLOOD_PRESSURE,
 )  # fmt: skip
+
+
+# resources read for trial eligibility's person families: allergies, immunizations, blood pressure
+_PERSON: dict[Kind, Callable[[Json], Sequence[AnyFact | None]]] = {
+    Kind.ALLERGY: lambda resource: [allergies.finding(resource)],
+    Kind.IMMUNIZATION: lambda resource: [immunizations.finding(resource)],
+    Kind.BLOOD_PRESSURE: vitals.blood_pressure,
+}
 
 
 @dataclass
@@ -114,6 +131,8 @@ class Converter:
             found = list(history.comorbidities(resource, index))
         elif kind is Kind.FINDING:
             found = [history.finding(resource)]
+        elif kind in _PERSON:
+            found = list(_PERSON[kind](resource))
         elif kind is Kind.PREGNANCY:
             found = [history.pregnancy_status(resource)]
         elif kind is Kind.BREASTFEEDING:

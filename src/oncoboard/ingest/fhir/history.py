@@ -17,7 +17,10 @@ Clinical measurements outside the laboratory category that eligibility reads, by
 used in public FHIR data (US Core and Synthea examples, several open-source FHIR projects; not
 checked against the LOINC table itself, which is not available offline): body weight 29463-7
 and body height 8302-2 (Synthea vital signs), QTc interval 8636-3 ("Q-T interval corrected"),
-left ventricular ejection fraction 10230-1; breastfeeding status 63895-7.
+left ventricular ejection fraction 10230-1; breastfeeding status 63895-7; oxygen saturation
+2708-6 and 59408-5 (by pulse oximetry), the codes of FHIR's vital-signs ValueSet
+observation-vitalsign-oxygensat as in the US Core pulse-oximetry example; systolic 8480-6 and
+diastolic 8462-4 blood pressure (the components of Synthea's 55284-4 panels; panels: ``vitals``).
 """
 
 from __future__ import annotations
@@ -46,8 +49,10 @@ REGION_STUDIED = "53041-0"
 GENE_STUDIED = "48018-6"
 BREASTFEEDING_STATUS = "63895-7"
 DISEASE_STATUS = "97509-4"
-# body weight, body height, QTc interval, LVEF (codes: module docstring)
-CLINICAL_MEASUREMENTS = frozenset({"29463-7", "8302-2", "8636-3", "10230-1"})
+# body weight, body height, QTc interval, LVEF, oxygen saturation (codes: module docstring)
+CLINICAL_MEASUREMENTS = frozenset({
+    "29463-7", "8302-2", "8636-3", "10230-1", "2708-6", "59408-5", "8480-6", "8462-4",
+})  # fmt: skip
 _RELATED = "mcode-related-condition"
 _ABSENT = "mcode-related-condition-absent"
 

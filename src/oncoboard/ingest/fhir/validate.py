@@ -26,6 +26,7 @@ MAX_ERRORS_PER_RESOURCE = 10
 KEPT_TYPES = frozenset({
     "Patient", "Condition", "Observation", "Specimen", "Medication", "MedicationRequest",
     "MedicationAdministration", "MedicationStatement", "Procedure", "DiagnosticReport",
+    "AllergyIntolerance", "Immunization",
 })  # fmt: skip
 
 
