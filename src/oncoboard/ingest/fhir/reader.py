@@ -70,7 +70,7 @@ def _document(
     if isinstance(document, dict) and document.get("resourceType") == "Bundle":
         yield from _bundle(document, prefix, converter, dangling)
         return
-    if not validate_kept(document, locator, converter.log, converter.unchecked):
+    if not validate_kept(document, locator, converter.log, converter.unchecked, converter.parts):
         return
     index = ResourceIndex(closed=False)
     index.add(document, None)
@@ -101,7 +101,7 @@ def _bundle(
             converter.skipped["Bundle entry without a resource"] += 1
             continue
         locator = _locator(where, resource)
-        if validate_kept(resource, locator, log, converter.unchecked):
+        if validate_kept(resource, locator, log, converter.unchecked, converter.parts):
             index.add(resource, entry.get("fullUrl"))
             valid.append((locator, resource))
     index.link_focus()

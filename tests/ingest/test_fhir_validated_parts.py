@@ -1,0 +1,168 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The fast path (``validated_parts.py``) gives the R4B models' verdict, never another one.
+
+On every resource of the real files (Synthea, mCODE, Genomics Reporting examples) and on
+thousands of mutated copies of them, "the fast path accepts" implies "the R4B models accept";
+where the models refuse, the located problems logged with the fast path equal those without it.
+"""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fhir.resources.R4B import get_fhir_model_class
+from pydantic import ValidationError
+
+from oncoboard.ingest.fhir.validate import KEPT_TYPES, validate
+from oncoboard.ingest.fhir.validated_parts import ValidatedParts
+from oncoboard.ingest.schemas import ProblemLog
+from tests.support import shared_file
+
+pytestmark = pytest.mark.shared
+
+
+def _resources(document: Any) -> Iterator[dict[str, Any]]:
+    if not isinstance(document, dict):
+        return
+    if document.get("resourceType") == "Bundle":
+        for entry in document.get("entry") or []:
+            yield from _resources(entry.get("resource"))
+    elif isinstance(document.get("resourceType"), str):
+        yield document
+
+
+def _load(path: Path) -> Any:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _kept(*folder: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for path in sorted(shared_file(*folder).rglob("*.json*")):
+        found.extend(r for r in _resources(_load(path)) if r["resourceType"] in KEPT_TYPES)
+    return found
+
+
+def _models_accept(resource: dict[str, Any]) -> bool:
+    try:
+        get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+    except (ValidationError, ValueError, TypeError):
+        return False
+    return True
+
+
+def _fast_accepts(parts: ValidatedParts, resource: dict[str, Any]) -> bool:
+    return parts.accepts(get_fhir_model_class(resource["resourceType"]), resource)
+
+
+SYNTHEA = ("interop", "synthea", "bundles-r4")
+EXAMPLES = (
+    ("interop", "fhir-mcode", "examples"),
+    ("interop", "fhir-genomics-reporting", "examples"),
+)
+
+
+@pytest.fixture(scope="module")
+def real() -> list[dict[str, Any]]:
+    return _kept(*SYNTHEA) + [r for folder in EXAMPLES for r in _kept(*folder)]
+
+
+def test_every_real_resource_same_verdict(real: list[dict[str, Any]]) -> None:
+    parts = ValidatedParts()
+    fast = [_fast_accepts(parts, r) for r in real]
+    assert len(real) > 5000
+    assert all(_models_accept(r) for r, ok in zip(real, fast, strict=True) if ok)
+
+
+def test_fast_path_carries_the_synthea_resources() -> None:
+    """What makes the import fast: every kept Synthea resource is decided without the models."""
+    synthea = _kept(*SYNTHEA)
+    parts = ValidatedParts()
+    assert len(synthea) == 5622
+    assert all(_fast_accepts(parts, r) for r in synthea)
+
+
+# values that are wrong for some R4 type: each one breaks some rule the models check
+_BAD_VALUES: list[Any] = [
+    None, "", " ", "a  b", " lead", 0, -1, 1.5, True, "true", "1.0", [], {}, [None], ["x"],
+    {"x": 1}, "2020-13-01", "2021-02-29", "2020-02-30T00:00:00Z", "2020-01-01T10:00:00",
+    "2020-01-01T25:00:00Z", "2020-1-01", "2020-01-01T10:00:00+15:00", "no spaces?",
+    "id with space", "x" * 300, 2**40, float("nan"), "\x0b", "urn:uuid:" + "z" * 40,
+]  # fmt: skip
+_EXTRA_KEYS = ["unknown", "_status", "fhir_comments", "resource_type", "valueString", "status__ext"]
+
+
+def _paths(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield (*path, key)
+            yield from _paths(value, (*path, key))
+    elif isinstance(node, list):
+        for number, value in enumerate(node):
+            yield (*path, number)
+            yield from _paths(value, (*path, number))
+
+
+def _mutate(resource: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    mutant = copy.deepcopy(resource)
+    paths = [p for p in _paths(mutant) if p[0] not in ("resourceType",)]
+    path = rng.choice(paths)
+    parent: Any = mutant
+    for step in path[:-1]:
+        parent = parent[step]
+    last = path[-1]
+    action = rng.randrange(4)
+    if action == 0 and isinstance(parent, dict):
+        del parent[last]
+    elif action == 1 and isinstance(parent, dict):
+        parent[rng.choice(_EXTRA_KEYS)] = copy.deepcopy(parent[last])
+    else:
+        parent[last] = copy.deepcopy(rng.choice(_BAD_VALUES))
+    return mutant
+
+
+def test_mutated_resources_same_verdict_and_same_errors(real: list[dict[str, Any]]) -> None:
+    rng = random.Random(21)
+    sample = rng.sample(real, 400)
+    refused = accepted = 0
+    for resource in sample:
+        for _ in range(6):
+            mutant = _mutate(resource, rng)
+            models = _models_accept(mutant)
+            fast = _fast_accepts(ValidatedParts(), mutant)
+            assert not fast or models, json.dumps(mutant)[:400]
+            if models:
+                accepted += 1
+                continue
+            refused += 1
+            plain_log, fast_log = ProblemLog(source="t"), ProblemLog(source="t")
+            assert not validate(mutant, "entry 1", plain_log)
+            assert not validate(mutant, "entry 1", fast_log, ValidatedParts())
+            assert fast_log.problems == plain_log.problems
+            assert plain_log.problems
+    # both kinds occur, so the implication above was tested both ways
+    assert refused > 800
+    assert accepted > 100
+
+
+def test_fast_path_refuses_what_it_does_not_model() -> None:
+    parts = ValidatedParts()
+    observation = get_fhir_model_class("Observation")
+    base = {"resourceType": "Observation", "status": "final", "code": {"text": "x"}}
+    assert parts.accepts(observation, base)
+    # a primitive extension, a null, an empty list, two value[x]: the models decide
+    assert not parts.accepts(observation, {**base, "_status": {"extension": []}})
+    assert not parts.accepts(observation, {**base, "issued": None})
+    assert not parts.accepts(observation, {**base, "category": []})
+    assert not parts.accepts(observation, {**base, "valueString": "a", "valueBoolean": True})
+    # a required element missing; a wrong resourceType
+    assert not parts.accepts(observation, {"resourceType": "Observation", "status": "final"})
+    assert not parts.accepts(observation, {**base, "resourceType": "Condition"})
