@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, cast
+
+import orjson
 
 from oncoboard.errors import InputError, Problem
 from oncoboard.ingest.schemas import ProblemLog
@@ -45,6 +48,36 @@ def _decode(data: bytes, display: str, locator: str, offset: int = 0) -> str:
         ) from error
 
 
+# orjson reads an integer beyond 64 bits as a float where json keeps an int: a text that may hold
+# one (19+ digits standing as a whole JSON value: after ``:``, ``,`` or ``[``, before ``,``, ``]``
+# or ``}``) goes to json. Digits inside strings rarely look like that; if they do, json reads it.
+_LONG_DIGITS = re.compile(r"[0-9]{19,}")
+
+
+def _may_hold_long_integer(text: str) -> bool:
+    for match in _LONG_DIGITS.finditer(text):
+        before = text[max(0, match.start() - 64) : match.start()].rstrip().removesuffix("-")
+        before = before.rstrip()[-1:]
+        after = text[match.end() : match.end() + 64].lstrip()[:1]
+        if before in (":", ",", "[") and after in (",", "]", "}"):
+            return True
+    return False
+
+
+def parse_json(text: str) -> Any:
+    """The same value as ``json.loads`` (#21: orjson parses Synthea bundles ~4× faster).
+
+    orjson refuses what json would also refuse and a little more (NaN, lone surrogates, numbers
+    beyond a double): any refusal goes to ``json``, whose value or error message stands.
+    """
+    if not _may_hold_long_integer(text):
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
+
+
 def _not_json(display: str, locator: str, error: json.JSONDecodeError, text: str) -> Problem:
     lines = text.splitlines()
     line = lines[error.lineno - 1] if error.lineno <= len(lines) else ""
@@ -63,7 +96,7 @@ def documents(path: Path, display: str, log: ProblemLog) -> Iterator[tuple[str, 
         data = first + second + handle.read()
     text = _decode(data, display, "").lstrip("\ufeff")
     try:
-        yield "", json.loads(text)
+        yield "", parse_json(text)
     except json.JSONDecodeError as error:
         problem = _not_json(display, "", error, text)
         raise InputError(
@@ -97,6 +130,6 @@ def _ndjson(
             continue
         text = _decode(raw, display, locator, offset - len(raw))
         try:
-            yield locator, json.loads(text.lstrip("\ufeff"))
+            yield locator, parse_json(text.lstrip("\ufeff"))
         except json.JSONDecodeError as error:
             log.problems.append(_not_json(display, locator, error, text))

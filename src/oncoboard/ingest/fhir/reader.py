@@ -90,7 +90,7 @@ def _bundle(
         {k: v for k, v in e.items() if k == "fullUrl"} if isinstance(e, dict) else e
         for e in entries
     ]
-    if not validate(envelope, _locator(prefix, bundle), log):
+    if not validate(envelope, _locator(prefix, bundle), log, converter.parts):
         return
     index = ResourceIndex(closed=True)
     valid: list[tuple[str, dict[str, Any]]] = []

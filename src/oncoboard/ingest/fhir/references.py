@@ -19,7 +19,6 @@ Rule (documented in the importer notes and the tests):
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -134,15 +133,24 @@ class ResourceIndex:
         return Target(None, type_name, None, "unresolvable" if not self.closed else "external")
 
 
-def _walk(value: object) -> Iterator[Json]:
-    if isinstance(value, dict):
-        if isinstance(value.get("reference"), str):
-            yield value
-        for inner in value.values():
-            yield from _walk(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from _walk(inner)
+def _walk(value: object) -> list[Json]:
+    """Every JSON object holding a string ``reference``, depth first in document order (a loop,
+    not nested generators: this runs over every kept resource of an import, #21)."""
+    found: list[Json] = []
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("reference"), str):
+                found.append(node)
+            inner = [v for v in node.values() if isinstance(v, (dict, list))]
+        elif isinstance(node, list):
+            inner = [v for v in node if isinstance(v, (dict, list))]
+        else:
+            continue
+        inner.reverse()
+        stack.extend(inner)
+    return found
 
 
 def dangling_references(index: ResourceIndex, kept: frozenset[str] | None = None) -> Counter[str]:
