@@ -150,3 +150,37 @@ def test_drug_matching_by_name_brand_and_rxnorm() -> None:
     assert guidance.find_drug(rxnorm="194000") == ("fluoropyrimidine", "capecitabine")
     assert guidance.find_drug("oxaliplatin 5 MG/ML") is None
     assert guidance.find_drug("fluorouracilx") is None
+
+
+@pytest.mark.parametrize("drug", ["mercaptopurine", "azathioprine", "thioguanine"])
+def test_both_genes_intermediate_is_the_verified_cpic_2024_row_for_every_thiopurine(
+    drug: str,
+) -> None:
+    """CPIC March 2024 update (cpicpgx.org thiopurine page; PMID 38230823): TPMT IM + NUDT15 IM
+    start at 20-50 % of the normal dose for all thiopurines - read in source (2026-12-06)."""
+    results = {"TPMT": _result("TPMT", "*1/*3A"), "NUDT15": _result("NUDT15", "*1/*3")}
+    advice = guidance.advise(drug, "thiopurine", results)
+    assert (advice.rule_id, advice.percent, advice.verification) == (
+        "THIO-IM-IM",
+        (20, 50),
+        "seen_in_source",
+    )
+
+
+@pytest.mark.parametrize("drug", ["azathioprine", "thioguanine"])
+def test_unverified_single_gene_percentages_stay_marked_unverified(drug: str) -> None:
+    """The azathioprine/thioguanine single-gene IM cells of CPIC 2018 were not readable (see
+    docs/pharmacogenomics.md §6): the row must keep saying so, whatever it proposes."""
+    results = {"TPMT": _result("TPMT", "*1/*1"), "NUDT15": _result("NUDT15", "*1/*3")}
+    advice = guidance.advise(drug, "thiopurine", results)
+    assert advice.rule_id == "THIO-NUDT15-IM"
+    assert advice.verification == "from_memory"
+    mercaptopurine = guidance.advise("mercaptopurine", "thiopurine", results)
+    assert mercaptopurine.verification == "seen_in_source"  # CPIC 2018 Table 3, read
+
+
+def test_irinotecan_rows_stay_provisional_and_unverified() -> None:
+    advice = guidance.advise("irinotecan", "irinotecan", {"UGT1A1": _result("UGT1A1", "*28/*28")})
+    assert advice.rule_id == "IRI-PM"
+    assert advice.verification == "from_memory"
+    assert "PROVISIONAL" in advice.text
