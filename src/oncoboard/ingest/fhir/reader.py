@@ -25,6 +25,7 @@ from oncoboard.ingest.fhir.validate import (
     validate_kept,
 )
 from oncoboard.ingest.schemas import ImportOptions, ParsedFact, ProblemLog, SourceFile
+from oncoboard.runtime import collector_paused
 
 
 class FhirReader:
@@ -81,17 +82,32 @@ def _bundle(
     bundle: dict[str, Any], prefix: str, converter: Converter, dangling: Counter[str]
 ) -> Iterator[ParsedFact]:
     """Validate the envelope, index every entry, then convert the entries in order."""
+    with collector_paused():  # tens of thousands of live objects, none of them garbage yet
+        indexed = _indexed(bundle, prefix, converter)
+    if indexed is None:
+        return
+    index, valid = indexed
+    for locator, resource in valid:
+        yield from converter.convert(resource, locator, index)
+    with collector_paused():
+        dangling.update(dangling_references(index, KEPT_TYPES))
+
+
+def _indexed(
+    bundle: dict[str, Any], prefix: str, converter: Converter
+) -> tuple[ResourceIndex, list[tuple[str, dict[str, Any]]]] | None:
+    """The validated entries (with locators) and their index; None if the envelope is invalid."""
     log = converter.log
     entries = bundle.get("entry") or []
     envelope = dict(bundle)
     # the envelope as OncoBoard reads it: type, and each entry's fullUrl (request/response/
     # search are never read, so they are not validated either)
     envelope["entry"] = [
-        {k: v for k, v in e.items() if k == "fullUrl"} if isinstance(e, dict) else e
+        ({"fullUrl": e["fullUrl"]} if "fullUrl" in e else {}) if isinstance(e, dict) else e
         for e in entries
     ]
     if not validate(envelope, _locator(prefix, bundle), log, converter.parts):
-        return
+        return None
     index = ResourceIndex(closed=True)
     valid: list[tuple[str, dict[str, Any]]] = []
     for number, entry in enumerate(entries):
@@ -105,6 +121,4 @@ def _bundle(
             index.add(resource, entry.get("fullUrl"))
             valid.append((locator, resource))
     index.link_focus()
-    for locator, resource in valid:
-        yield from converter.convert(resource, locator, index)
-    dangling.update(dangling_references(index, KEPT_TYPES))
+    return index, valid

@@ -43,7 +43,7 @@ class _Rules:
     resource_type: str | None
     fields: dict[str, _Field]
     required: tuple[str, ...]
-    choices: tuple[tuple[tuple[str, ...], bool], ...]  # (JSON names, one required)
+    choices: tuple[tuple[frozenset[str], bool], ...]  # (JSON names, one required)
 
 
 @dataclass
@@ -60,20 +60,27 @@ class ValidatedParts:
         rules = rules_of(model)
         if rules is None:
             return False
+        fields = rules.fields
         for name, value in data.items():
             if name == "resourceType":
                 if value != rules.resource_type:
                     return False
-            elif not self._field(rules.fields.get(name), value):
+                continue
+            spec = fields.get(name)
+            if spec is None or value is None:
+                return False
+            if not spec.many:
+                if not self._value(spec, value):
+                    return False
+                continue
+            if not self._items(spec, value):
                 return False
         return _complete(rules, data)
 
-    def _field(self, spec: _Field | None, value: Any) -> bool:
-        if spec is None or value is None:
-            return False
-        if not spec.many:
-            return self._value(spec, value)
-        return isinstance(value, list) and bool(value) and all(self._value(spec, v) for v in value)
+    def _items(self, spec: _Field, value: Any) -> bool:
+        if not isinstance(value, list) or not value:
+            return False  # an empty list, or one where a single value is due: the models decide
+        return all(self._value(spec, item) for item in value)
 
     def _value(self, spec: _Field, value: Any) -> bool:
         if spec.element is not None:
@@ -94,10 +101,11 @@ class ValidatedParts:
 
 def _complete(rules: _Rules, data: dict[str, Any]) -> bool:
     """Required elements present; at most one (or exactly one, if required) per value[x]."""
-    if not all(data.get(name) is not None for name in rules.required):
-        return False
+    for name in rules.required:
+        if data.get(name) is None:
+            return False
     for names, required in rules.choices:
-        present = sum(1 for name in names if name in data)
+        present = len(names & data.keys())
         if present > 1 or (required and present == 0):
             return False
     return True
@@ -131,7 +139,7 @@ def rules_of(model: Model) -> _Rules | None:
         resource_type=resource_type,
         fields=fields,
         required=tuple(required),
-        choices=tuple((tuple(n), r) for n, r in choices.values()),
+        choices=tuple((frozenset(n), r) for n, r in choices.values()),
     )
 
 
