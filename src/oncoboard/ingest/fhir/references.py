@@ -19,6 +19,7 @@ Rule (documented in the importer notes and the tests):
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -138,18 +139,20 @@ def _walk(value: object) -> list[Json]:
     not nested generators: this runs over every kept resource of an import, #21)."""
     found: list[Json] = []
     stack = [value]
+    push, pop = stack.append, stack.pop
     while stack:
-        node = stack.pop()
+        node = pop()
         if isinstance(node, dict):
             if isinstance(node.get("reference"), str):
                 found.append(node)
-            inner = [v for v in node.values() if isinstance(v, (dict, list))]
+            children: Iterable[object] = reversed(node.values())
         elif isinstance(node, list):
-            inner = [v for v in node if isinstance(v, (dict, list))]
+            children = reversed(node)
         else:
             continue
-        inner.reverse()
-        stack.extend(inner)
+        for child in children:
+            if isinstance(child, (dict, list)):
+                push(child)
     return found
 
 

@@ -46,18 +46,26 @@ class _Rules:
     choices: tuple[tuple[frozenset[str], bool], ...]  # (JSON names, one required)
 
 
+# Verdicts of the R4B primitive types on values seen before, shared by all imports of the process
+# (a verdict depends on the type and the value only). Bounded: emptied when it reaches the cap;
+# long strings (narratives) are checked every time rather than kept.
+_VERDICTS: dict[tuple[int, type, object], bool] = {}
+_VERDICTS_CAP = 200_000
+_LONGEST_KEPT = 512
+
+
 @dataclass
 class ValidatedParts:
-    """One import's fast path; remembers which primitive values each R4B type accepted."""
+    """The fast path of one import (the primitive verdicts it uses are shared, see above)."""
 
-    _accepted: dict[tuple[int, type, object], bool] = field(default_factory=dict)
+    _accepted: dict[tuple[int, type, object], bool] = field(default_factory=lambda: _VERDICTS)
 
     def accepts(self, model: Model, resource: dict[str, Any]) -> bool:
         """True only when the R4B ``model`` would accept ``resource``; False: "ask the models"."""
         return self._element(model, resource)
 
     def _element(self, model: Model, data: dict[str, Any]) -> bool:
-        rules = rules_of(model)
+        rules = _RULES.get(model) or rules_of(model)
         if rules is None:
             return False
         fields = rules.fields
@@ -95,7 +103,10 @@ class ValidatedParts:
                 known = True
             except (ValidationError, ValueError, TypeError):
                 known = False
-            self._accepted[key] = known
+            if not isinstance(value, str) or len(value) <= _LONGEST_KEPT:
+                if len(self._accepted) >= _VERDICTS_CAP:
+                    self._accepted.clear()
+                self._accepted[key] = known
         return known
 
 
@@ -111,11 +122,20 @@ def _complete(rules: _Rules, data: dict[str, Any]) -> bool:
     return True
 
 
+_RULES: dict[Model, _Rules] = {}
+
+
 @cache
 def rules_of(model: Model) -> _Rules | None:
     """The rules the R4B ``model`` applies, read from its fields; None when not modelled here."""
     if model.__name__ in _OWN_VALIDATORS:
         return None
+    rules = _read_rules(model)
+    _RULES[model] = rules
+    return rules
+
+
+def _read_rules(model: Model) -> _Rules:
     fields: dict[str, _Field] = {}
     required: list[str] = []
     choices: dict[str, tuple[list[str], bool]] = {}
