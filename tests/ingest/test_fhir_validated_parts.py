@@ -20,6 +20,7 @@ import pytest
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
+from oncoboard.ingest.fhir.references import _walk
 from oncoboard.ingest.fhir.validate import KEPT_TYPES, validate
 from oncoboard.ingest.fhir.validated_parts import ValidatedParts
 from oncoboard.ingest.schemas import ProblemLog
@@ -166,3 +167,21 @@ def test_fast_path_refuses_what_it_does_not_model() -> None:
     # a required element missing; a wrong resourceType
     assert not parts.accepts(observation, {"resourceType": "Observation", "status": "final"})
     assert not parts.accepts(observation, {**base, "resourceType": "Condition"})
+
+
+def test_references_noted_on_the_way_are_the_walks(real: list[dict[str, Any]]) -> None:
+    """The count of references leaving a bundle uses what the fast path noted; it must be the
+    very objects (and order) ``references._walk`` finds in the resource without ``contained``."""
+    parts = ValidatedParts(collect=True)
+    compared = 0
+    for resource in real:
+        if not _fast_accepts(parts, resource):
+            assert id(resource) not in parts.references
+            continue
+        walked = _walk({k: v for k, v in resource.items() if k != "contained"})
+        noted = parts.references[id(resource)]
+        assert [id(r) for r in noted] == [id(r) for r in walked]
+        compared += bool(walked)
+    assert compared > 4000
+    off = ValidatedParts()
+    assert _fast_accepts(off, real[0]) and not off.references  # only while collecting

@@ -90,7 +90,8 @@ def _bundle(
     for locator, resource in valid:
         yield from converter.convert(resource, locator, index)
     with collector_paused():
-        dangling.update(dangling_references(index, KEPT_TYPES))
+        dangling.update(dangling_references(index, KEPT_TYPES, converter.parts.references))
+    converter.parts.references.clear()
 
 
 def _indexed(
@@ -110,15 +111,19 @@ def _indexed(
         return None
     index = ResourceIndex(closed=True)
     valid: list[tuple[str, dict[str, Any]]] = []
-    for number, entry in enumerate(entries):
-        resource = entry.get("resource")
-        where = f"{prefix} entry {number}".strip()
-        if not isinstance(resource, dict):
-            converter.skipped["Bundle entry without a resource"] += 1
-            continue
-        locator = _locator(where, resource)
-        if validate_kept(resource, locator, log, converter.unchecked, converter.parts):
-            index.add(resource, entry.get("fullUrl"))
-            valid.append((locator, resource))
+    converter.parts.collect = True  # the entries stay alive until their references are counted
+    try:
+        for number, entry in enumerate(entries):
+            resource = entry.get("resource")
+            where = f"{prefix} entry {number}".strip()
+            if not isinstance(resource, dict):
+                converter.skipped["Bundle entry without a resource"] += 1
+                continue
+            locator = _locator(where, resource)
+            if validate_kept(resource, locator, log, converter.unchecked, converter.parts):
+                index.add(resource, entry.get("fullUrl"))
+                valid.append((locator, resource))
+    finally:
+        converter.parts.collect = False
     index.link_focus()
     return index, valid

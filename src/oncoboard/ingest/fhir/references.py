@@ -19,7 +19,7 @@ Rule (documented in the importer notes and the tests):
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -156,14 +156,23 @@ def _walk(value: object) -> list[Json]:
     return found
 
 
-def dangling_references(index: ResourceIndex, kept: frozenset[str] | None = None) -> Counter[str]:
+def dangling_references(
+    index: ResourceIndex,
+    kept: frozenset[str] | None = None,
+    found: Mapping[int, list[Json]] | None = None,
+) -> Counter[str]:
     """Referenced types that are not in the bundle, by type (for the import notes); with
-    ``kept``, only the references of resources of those types (the ones OncoBoard reads)."""
+    ``kept``, only the references of resources of those types (the ones OncoBoard reads).
+    ``found``: the reference objects already collected per resource (by ``id``), e.g. by the
+    validation fast path; other resources are walked here."""
     out: Counter[str] = Counter()
     for resource in index.resources:
         if kept is not None and resource.get("resourceType") not in kept:
             continue
-        for ref in _walk({k: v for k, v in resource.items() if k != "contained"}):
+        refs = found.get(id(resource)) if found is not None else None
+        if refs is None:
+            refs = _walk({k: v for k, v in resource.items() if k != "contained"})
+        for ref in refs:
             target = index.resolve(ref, resource)
             if target.status != "resolved":
                 out[target.resource_type or "unknown"] += 1

@@ -36,6 +36,8 @@ class _Field:
     many: bool
     element: Model | None  # a complex element's model, or None for a primitive
     primitive: TypeAdapter[Any] | None
+    # the primitive type's verdicts on values seen before, shared by every field of that type
+    verdicts: dict[object, bool] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -46,28 +48,41 @@ class _Rules:
     choices: tuple[tuple[frozenset[str], bool], ...]  # (JSON names, one required)
 
 
-# Verdicts of the R4B primitive types on values seen before, shared by all imports of the process
-# (a verdict depends on the type and the value only). Bounded: emptied when it reaches the cap;
-# long strings (narratives) are checked every time rather than kept.
-_VERDICTS: dict[tuple[int, type, object], bool] = {}
-_VERDICTS_CAP = 200_000
+# A primitive type's verdict depends on the value only, so verdicts are kept for the process, per
+# type: a string is its own key, any other value ``(type, repr)`` (so 1, 1.0 and True differ).
+# Bounded: a type's verdicts are emptied at the cap; long strings (narratives) are not kept.
+_VERDICTS_CAP = 100_000
 _LONGEST_KEPT = 512
 
 
 @dataclass
 class ValidatedParts:
-    """The fast path of one import (the primitive verdicts it uses are shared, see above)."""
+    """The fast path, one per import (the rules and the primitive verdicts are shared).
 
-    _accepted: dict[tuple[int, type, object], bool] = field(default_factory=lambda: _VERDICTS)
+    An accepted resource has had every JSON object in it visited, so while ``collect`` is on
+    (the reader sets it while it indexes one Bundle's entries, all alive till it is done) the
+    objects holding a string ``reference`` are noted on the way (``references``, by ``id`` of
+    the resource): the count of references leaving the bundle need not walk them again.
+    """
+
+    collect: bool = False
+    references: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    _found: list[dict[str, Any]] = field(default_factory=list)
 
     def accepts(self, model: Model, resource: dict[str, Any]) -> bool:
         """True only when the R4B ``model`` would accept ``resource``; False: "ask the models"."""
-        return self._element(model, resource)
+        self._found = []
+        accepted = self._element(model, resource)
+        if accepted and self.collect:
+            self.references[id(resource)] = self._found
+        return accepted
 
     def _element(self, model: Model, data: dict[str, Any]) -> bool:
         rules = _RULES.get(model) or rules_of(model)
         if rules is None:
             return False
+        if isinstance(data.get("reference"), str):
+            self._found.append(data)  # in document order, as references._walk finds them
         fields = rules.fields
         for name, value in data.items():
             if name == "resourceType":
@@ -95,18 +110,19 @@ class ValidatedParts:
             return isinstance(value, dict) and self._element(spec.element, value)
         if isinstance(value, (dict, list)) or value is None or spec.primitive is None:
             return False
-        key = (id(spec.primitive), type(value), repr(value) if isinstance(value, float) else value)
-        known = self._accepted.get(key)
+        verdicts = spec.verdicts
+        key = value if type(value) is str else (type(value), repr(value))
+        known = verdicts.get(key)
         if known is None:
             try:
                 spec.primitive.validate_python(value)
                 known = True
             except (ValidationError, ValueError, TypeError):
                 known = False
-            if not isinstance(value, str) or len(value) <= _LONGEST_KEPT:
-                if len(self._accepted) >= _VERDICTS_CAP:
-                    self._accepted.clear()
-                self._accepted[key] = known
+            if type(value) is not str or len(value) <= _LONGEST_KEPT:
+                if len(verdicts) >= _VERDICTS_CAP:
+                    verdicts.clear()
+                verdicts[key] = known
         return known
 
 
@@ -173,12 +189,17 @@ def _field_spec(annotation: Any, metadata: list[Any]) -> _Field | None:
             return None  # any resource type (contained): left to the models
         return _Field(many=many, element=inner.get_model_klass(), primitive=None)
     typed = Annotated[inner, *metadata] if metadata else inner
-    return _Field(many=many, element=None, primitive=_adapter(typed))
+    return _Field(many=many, element=None, primitive=_adapter(typed), verdicts=_verdicts(typed))
 
 
 @cache
 def _adapter(annotation: Any) -> TypeAdapter[Any]:
     return TypeAdapter(annotation)
+
+
+@cache
+def _verdicts(annotation: Any) -> dict[object, bool]:
+    return {}
 
 
 def _unwrap(annotation: Any) -> tuple[Any, bool]:
