@@ -20,7 +20,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fhir_core.fhirabstractmodel import FHIRAbstractModel
 from fhir_core.types import FhirBase, FhirElementOrResourceBase
@@ -42,7 +42,6 @@ class _Field:
 
 @dataclass(frozen=True)
 class _Rules:
-    resource_type: str | None
     fields: dict[str, _Field]
     required: tuple[str, ...]
     choices: tuple[tuple[frozenset[str], bool], ...]  # (JSON names, one required)
@@ -85,19 +84,16 @@ class ValidatedParts:
             self._found.append(data)  # in document order, as references._walk finds them
         fields = rules.fields
         for name, value in data.items():
-            if name == "resourceType":
-                if value != rules.resource_type:
-                    return False
-                continue
             spec = fields.get(name)
             if spec is None or value is None:
                 return False
-            if not spec.many:
-                if not self._value(spec, value):
+            if spec.many:
+                if not self._items(spec, value):
                     return False
-                continue
-            if not self._items(spec, value):
-                return False
+            elif not (type(value) is str and spec.verdicts.get(value)) and not self._value(
+                spec, value
+            ):
+                return False  # (a string this primitive type accepted before passes at once)
         return _complete(rules, data)
 
     def _items(self, spec: _Field, value: Any) -> bool:
@@ -171,8 +167,10 @@ def _read_rules(model: Model) -> _Rules:
             names.append(json_name)
             choices[prefix] = (names, extra.get("one_of_many_required") is True)
     resource_type = model.__resource_type__ if model.has_resource_base() else None
+    if resource_type is not None:  # a resource names its own type; an element has no resourceType
+        named = Literal[resource_type]  # type: ignore[valid-type]
+        fields["resourceType"] = _Field(False, None, _adapter(named), _verdicts(named))
     return _Rules(
-        resource_type=resource_type,
         fields=fields,
         required=tuple(required),
         choices=tuple((frozenset(n), r) for n, r in choices.values()),
