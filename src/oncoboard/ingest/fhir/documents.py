@@ -13,7 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, cast
 
-import orjson
+try:  # optional: a faster parser; json gives the same values without it
+    import orjson
+except ImportError:  # pragma: no cover - orjson is a declared dependency
+    orjson = None  # type: ignore[assignment]
 
 from oncoboard.errors import InputError, Problem
 from oncoboard.ingest.schemas import ProblemLog
@@ -78,7 +81,9 @@ def parse_json(text: str, data: bytes | None = None) -> Any:
     also refuse and a little more (NaN, lone surrogates, numbers beyond a double): any refusal
     goes to ``json``, whose value or error message stands.
     """
-    if not _may_hold_long_integer(text.encode("utf-8") if data is None else data):
+    if orjson is not None and not _may_hold_long_integer(
+        text.encode("utf-8") if data is None else data
+    ):
         try:
             return orjson.loads(text)
         except orjson.JSONDecodeError:

@@ -11,7 +11,7 @@ where each rule it applies is one the models apply; anything it does not model â
 ``_field`` primitive extension, a contained resource, a null, an empty list, a field given by its
 Python name â€” answers False, and the caller then validates with the models, whose verdict and
 located errors stand. So the verdict is always the models': tested for equality on every real
-file and on mutated copies (``tests/ingest/fhir/test_validated_parts.py``).
+file and on mutated copies (``tests/ingest/test_fhir_validated_parts.py``).
 """
 
 from __future__ import annotations
