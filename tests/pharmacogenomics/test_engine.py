@@ -203,11 +203,20 @@ def test_single_gene_intermediate_rows_are_the_verified_cpic_values(
         assert any("v1.10" in c for c in advice.citations)
 
 
-def test_irinotecan_rows_stay_provisional_and_unverified() -> None:
-    advice = guidance.advise("irinotecan", "irinotecan", {"UGT1A1": _result("UGT1A1", "*28/*28")})
-    assert advice.rule_id == "IRI-PM"
-    assert advice.verification == "from_memory"
-    assert "PROVISIONAL" in advice.text
+def test_irinotecan_rows_stay_provisional_and_say_how_far_they_were_checked() -> None:
+    """IRI-PM: the pre-2022 US label's "reduce the starting dose by at least one level" for
+    *28/*28, read in a published review (secondary); the 2022 wording was not read. IRI-IM:
+    not re-read at all."""
+    poor = guidance.advise("irinotecan", "irinotecan", {"UGT1A1": _result("UGT1A1", "*28/*28")})
+    assert (poor.rule_id, poor.verification, poor.provisional) == (
+        "IRI-PM",
+        "secondary_source",
+        True,
+    )
+    assert "PROVISIONAL" in poor.text
+    assert any("PMC6379283" in c for c in poor.citations)
+    middle = guidance.advise("irinotecan", "irinotecan", {"UGT1A1": _result("UGT1A1", "*1/*28")})
+    assert (middle.rule_id, middle.verification) == ("IRI-IM", "from_memory")
 
 
 @pytest.mark.parametrize("drug", ["mercaptopurine", "azathioprine", "thioguanine"])
