@@ -77,8 +77,8 @@ def validate(
 ) -> bool:
     """True when ``resource`` is a valid R4 resource; otherwise every defect goes to ``log``.
 
-    With ``parts``, complex parts validated before are not validated again (same verdict, see
-    ``validated_parts.py``); a failure is always re-validated plainly for its located errors.
+    With ``parts``, the fast path (``validated_parts.py``) gives the models' "valid" where it
+    can; anything else is validated by the models themselves, so errors are located as always.
     """
     if not is_resource(resource, locator, log):
         return False
