@@ -20,11 +20,12 @@ import pytest
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
+from oncoboard.ingest.fhir import reader as fhir_reader
 from oncoboard.ingest.fhir.references import _walk
 from oncoboard.ingest.fhir.validate import KEPT_TYPES, validate
 from oncoboard.ingest.fhir.validated_parts import ValidatedParts
 from oncoboard.ingest.schemas import ProblemLog
-from tests.support import shared_file
+from tests.support import read_file, shared_file
 
 pytestmark = pytest.mark.shared
 
@@ -185,3 +186,29 @@ def test_references_noted_on_the_way_are_the_walks(real: list[dict[str, Any]]) -
     assert compared > 4000
     off = ValidatedParts()
     assert _fast_accepts(off, real[0]) and not off.references  # only while collecting
+
+
+@pytest.mark.parametrize("which", [0, 7, 18])
+def test_import_reads_the_same_with_and_without_the_fast_path(
+    which: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """End to end on real bundles: the same facts, notes and problems either way."""
+    path = sorted(shared_file(*SYNTHEA).glob("*.json.gz"))[which]
+    fast_facts, fast_log = read_file(path)
+    original = fhir_reader.validate_kept
+
+    def models_only(
+        resource: object,
+        locator: str,
+        log: ProblemLog,
+        unchecked: dict[str, int],
+        parts: ValidatedParts | None = None,
+    ) -> bool:
+        return original(resource, locator, log, unchecked)
+
+    monkeypatch.setattr(fhir_reader, "validate_kept", models_only)
+    plain_facts, plain_log = read_file(path)
+    assert len(fast_facts) > 20
+    assert fast_facts == plain_facts
+    assert fast_log.notes == plain_log.notes
+    assert fast_log.problems == plain_log.problems
