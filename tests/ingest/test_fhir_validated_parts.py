@@ -20,6 +20,7 @@ import pytest
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
+from oncoboard.errors import InputError
 from oncoboard.ingest.fhir import reader as fhir_reader
 from oncoboard.ingest.fhir.references import _walk
 from oncoboard.ingest.fhir.validate import KEPT_TYPES, validate
@@ -212,3 +213,38 @@ def test_import_reads_the_same_with_and_without_the_fast_path(
     assert fast_facts == plain_facts
     assert fast_log.notes == plain_log.notes
     assert fast_log.problems == plain_log.problems
+
+
+def _outcome(path: Path) -> tuple[object, ...]:
+    try:
+        facts, log = read_file(path)
+    except InputError as error:
+        return ("refused", str(error), tuple(error.problems))
+    return ("read", tuple(facts), tuple(log.notes), tuple(log.problems))
+
+
+def test_every_real_example_and_ndjson_file_reads_the_same_without_the_fast_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every mCODE and Genomics Reporting example and the Synthea Bulk NDJSON files: the same
+    facts, notes, problems (with their locators) or refusal with and without the fast path."""
+    paths = [
+        p
+        for folder in (*EXAMPLES, ("interop", "synthea", "bulk-ndjson-10-patients"))
+        for p in sorted(shared_file(*folder).rglob("*"))
+        if p.is_file() and p.name.endswith((".json", ".ndjson", ".json.gz", ".ndjson.gz"))
+    ]
+    fast = [_outcome(p) for p in paths]
+    original = fhir_reader.validate_kept
+    monkeypatch.setattr(
+        fhir_reader,
+        "validate_kept",
+        lambda resource, locator, log, unchecked, parts=None: original(
+            resource, locator, log, unchecked
+        ),
+    )
+    plain = [_outcome(p) for p in paths]
+    assert len(paths) > 300
+    for path, a, b in zip(paths, fast, plain, strict=True):
+        assert a == b, path.name
+    assert any(o[0] == "read" and o[3] for o in fast) or any(o[0] == "refused" for o in fast)
