@@ -14,6 +14,7 @@ import pytest
 from oncoboard.errors import InputError
 from oncoboard.pharmacogenomics import engine, guidance
 from oncoboard.pharmacogenomics.schemas import GeneResult
+from oncoboard.pharmacogenomics.tables import guidance as guidance_tables
 from oncoboard.record.schemas import PharmacogenomicResult
 
 CASES = [
@@ -91,9 +92,8 @@ def test_tpmt_and_nudt15_both_decreased_need_the_larger_reduction() -> None:
 def test_one_gene_untested_is_said_not_assumed() -> None:
     results = {"TPMT": _result("TPMT", "*1/*3A"), "NUDT15": engine.not_tested("NUDT15")}
     advice = guidance.advise("azathioprine", "thiopurine", results)
-    assert advice.rule_id == "THIO-TPMT-IM"
+    assert advice.rule_id == "THIO-TPMT-IM-AZA"
     assert any("NUDT15 is not tested" in w for w in advice.warnings)
-    assert advice.verification == "from_memory"  # azathioprine IM row not re-read
 
 
 def test_unknown_genotype_gives_the_label_testing_recommendation() -> None:
@@ -150,3 +150,84 @@ def test_drug_matching_by_name_brand_and_rxnorm() -> None:
     assert guidance.find_drug(rxnorm="194000") == ("fluoropyrimidine", "capecitabine")
     assert guidance.find_drug("oxaliplatin 5 MG/ML") is None
     assert guidance.find_drug("fluorouracilx") is None
+
+
+@pytest.mark.parametrize("drug", ["mercaptopurine", "azathioprine", "thioguanine"])
+def test_both_genes_intermediate_is_the_verified_cpic_2024_row_for_every_thiopurine(
+    drug: str,
+) -> None:
+    """CPIC March 2024 update (cpicpgx.org thiopurine page; PMID 38230823): TPMT IM + NUDT15 IM
+    start at 20-50 % of the normal dose for all thiopurines - read in source (2026-12-06)."""
+    results = {"TPMT": _result("TPMT", "*1/*3A"), "NUDT15": _result("NUDT15", "*1/*3")}
+    advice = guidance.advise(drug, "thiopurine", results)
+    assert (advice.rule_id, advice.percent, advice.verification) == (
+        "THIO-IM-IM",
+        (20, 50),
+        "seen_in_source",
+    )
+
+
+# CPIC recommendation data v1.10 (PharmCAT 0547340, drugs.json), read 2026-12-06: one gene
+# intermediate (or possible intermediate) -> azathioprine 30-80 % (Strong), thioguanine 50-80 %
+# (Moderate), mercaptopurine 30-80 % (Strong, CPIC 2018 Table 3).
+SINGLE_GENE_IM = [
+    ("azathioprine", "TPMT", "THIO-TPMT-IM-AZA", (30, 80), "Strong"),
+    ("azathioprine", "NUDT15", "THIO-NUDT15-IM-AZA", (30, 80), "Strong"),
+    ("thioguanine", "TPMT", "THIO-TPMT-IM-TG", (50, 80), "Moderate"),
+    ("thioguanine", "NUDT15", "THIO-NUDT15-IM-TG", (50, 80), "Moderate"),
+    ("mercaptopurine", "TPMT", "THIO-TPMT-IM", (30, 80), "Strong"),
+    ("mercaptopurine", "NUDT15", "THIO-NUDT15-IM", (30, 80), "Strong"),
+]
+
+
+@pytest.mark.parametrize(("drug", "gene", "rule_id", "percent", "strength"), SINGLE_GENE_IM)
+def test_single_gene_intermediate_rows_are_the_verified_cpic_values(
+    drug: str, gene: str, rule_id: str, percent: tuple[int, int], strength: str
+) -> None:
+    diplotypes = {"TPMT": ("*1/*3A", "*1/*1"), "NUDT15": ("*1/*3", "*1/*1")}
+    other = "NUDT15" if gene == "TPMT" else "TPMT"
+    results = {
+        gene: _result(gene, diplotypes[gene][0]),
+        other: _result(other, diplotypes[other][1]),
+    }
+    advice = guidance.advise(drug, "thiopurine", results)
+    assert (advice.rule_id, advice.percent, advice.verification) == (
+        rule_id,
+        percent,
+        "seen_in_source",
+    )
+    rule = next(r for r in guidance_tables().drugs["thiopurine"].rules if r.id == rule_id)
+    assert rule.strength == strength
+    if drug != "mercaptopurine":  # the rows taken from CPIC data v1.10 say what they predate
+        assert "2025-2026 update" in advice.text
+        assert any("v1.10" in c for c in advice.citations)
+
+
+def test_irinotecan_rows_stay_provisional_and_say_how_far_they_were_checked() -> None:
+    """IRI-PM: the pre-2022 US label's "reduce the starting dose by at least one level" for
+    *28/*28, read in a published review (secondary); the 2022 wording was not read. IRI-IM:
+    not re-read at all."""
+    poor = guidance.advise("irinotecan", "irinotecan", {"UGT1A1": _result("UGT1A1", "*28/*28")})
+    assert (poor.rule_id, poor.verification, poor.provisional) == (
+        "IRI-PM",
+        "secondary_source",
+        True,
+    )
+    assert "PROVISIONAL" in poor.text
+    assert any("PMC6379283" in c for c in poor.citations)
+    middle = guidance.advise("irinotecan", "irinotecan", {"UGT1A1": _result("UGT1A1", "*1/*28")})
+    assert (middle.rule_id, middle.verification) == ("IRI-IM", "from_memory")
+
+
+@pytest.mark.parametrize("drug", ["mercaptopurine", "azathioprine", "thioguanine"])
+def test_tpmt_poor_row_is_verified_for_every_thiopurine(drug: str) -> None:
+    """CPIC data v1.10: TPMT poor (NUDT15 normal) - malignancy: daily dose reduced 10-fold, three
+    times a week; non-malignant: an alternative agent; 4-6 weeks to steady state."""
+    results = {"TPMT": _result("TPMT", "*3A/*3C"), "NUDT15": _result("NUDT15", "*1/*1")}
+    advice = guidance.advise(drug, "thiopurine", results)
+    assert (advice.rule_id, advice.action, advice.verification) == (
+        "THIO-PM",
+        "avoid",
+        "seen_in_source",
+    )
+    assert "10-fold" in advice.text and "4-6 weeks" in advice.text

@@ -78,7 +78,7 @@ def _ndjson(path: Path, display: str, line_cap: int) -> bool:
         head += chunk
         if head.count(b"\n") >= 2 or len(head) > line_cap:
             break
-    lines = head.split(b"\n")
+    lines = head.split(b"\n", 2)  # only the first two lines are looked at
     if len(lines) < 2 or len(lines[0]) > line_cap or not lines[1].strip():
         return False
     try:

@@ -69,7 +69,10 @@ def advise(drug: str, group_name: str, results: dict[str, GeneResult]) -> DrugAd
     """The starting-dose advice for ``drug`` given the patient's gene results."""
     group = guidance().drugs[group_name]
     genes = tuple(results[g] for g in group.genes if g in results)
-    rule = next((r for r in group.rules if _matches(r, results)), None)
+    rule = next(
+        (r for r in group.rules if (not r.drugs or drug in r.drugs) and _matches(r, results)),
+        None,
+    )
     warnings = _other_genes(group, results, rule)
     if rule is not None:
         verification = rule.drug_verification.get(drug, rule.verification)

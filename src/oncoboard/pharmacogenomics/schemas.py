@@ -120,6 +120,8 @@ class GuidanceRule(_Frozen):
     sources: tuple[str, ...]
     verification: Verification
     drug_verification: dict[str, Verification] = Field(default_factory=dict)
+    # the drugs of the group this row is for (empty: all); the first row that matches wins
+    drugs: tuple[str, ...] = ()
 
 
 class Fallback(_Frozen):

@@ -20,6 +20,7 @@ from oncoboard.ingest.fhir import (
 )
 from oncoboard.ingest.fhir.classify import Kind, classify
 from oncoboard.ingest.fhir.references import ResourceIndex
+from oncoboard.ingest.fhir.validated_parts import ValidatedParts
 from oncoboard.ingest.fhir.values import Json, code_keys
 from oncoboard.ingest.schemas import ImportOptions, ParsedFact, ProblemLog
 from oncoboard.record.schemas import AnyFact
@@ -48,6 +49,8 @@ class Converter:
     unmapped_codes: Counter[str] = field(default_factory=Counter)
     # resources of types OncoBoard never reads: indexed for references, not validated
     unchecked: dict[str, int] = field(default_factory=dict)
+    # complex parts the R4B models accepted already in this file (validated_parts.py)
+    parts: ValidatedParts = field(default_factory=ValidatedParts)
     reports: int = 0
     resources: int = 0
 

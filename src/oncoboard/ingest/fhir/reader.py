@@ -25,6 +25,7 @@ from oncoboard.ingest.fhir.validate import (
     validate_kept,
 )
 from oncoboard.ingest.schemas import ImportOptions, ParsedFact, ProblemLog, SourceFile
+from oncoboard.runtime import collector_paused
 
 
 class FhirReader:
@@ -70,7 +71,7 @@ def _document(
     if isinstance(document, dict) and document.get("resourceType") == "Bundle":
         yield from _bundle(document, prefix, converter, dangling)
         return
-    if not validate_kept(document, locator, converter.log, converter.unchecked):
+    if not validate_kept(document, locator, converter.log, converter.unchecked, converter.parts):
         return
     index = ResourceIndex(closed=False)
     index.add(document, None)
@@ -81,30 +82,48 @@ def _bundle(
     bundle: dict[str, Any], prefix: str, converter: Converter, dangling: Counter[str]
 ) -> Iterator[ParsedFact]:
     """Validate the envelope, index every entry, then convert the entries in order."""
+    with collector_paused():  # tens of thousands of live objects, none of them garbage yet
+        indexed = _indexed(bundle, prefix, converter)
+    if indexed is None:
+        return
+    index, valid = indexed
+    for locator, resource in valid:
+        yield from converter.convert(resource, locator, index)
+    with collector_paused():
+        dangling.update(dangling_references(index, KEPT_TYPES, converter.parts.references))
+    converter.parts.references.clear()
+
+
+def _indexed(
+    bundle: dict[str, Any], prefix: str, converter: Converter
+) -> tuple[ResourceIndex, list[tuple[str, dict[str, Any]]]] | None:
+    """The validated entries (with locators) and their index; None if the envelope is invalid."""
     log = converter.log
     entries = bundle.get("entry") or []
     envelope = dict(bundle)
     # the envelope as OncoBoard reads it: type, and each entry's fullUrl (request/response/
     # search are never read, so they are not validated either)
     envelope["entry"] = [
-        {k: v for k, v in e.items() if k == "fullUrl"} if isinstance(e, dict) else e
+        ({"fullUrl": e["fullUrl"]} if "fullUrl" in e else {}) if isinstance(e, dict) else e
         for e in entries
     ]
-    if not validate(envelope, _locator(prefix, bundle), log):
-        return
+    if not validate(envelope, _locator(prefix, bundle), log, converter.parts):
+        return None
     index = ResourceIndex(closed=True)
     valid: list[tuple[str, dict[str, Any]]] = []
-    for number, entry in enumerate(entries):
-        resource = entry.get("resource")
-        where = f"{prefix} entry {number}".strip()
-        if not isinstance(resource, dict):
-            converter.skipped["Bundle entry without a resource"] += 1
-            continue
-        locator = _locator(where, resource)
-        if validate_kept(resource, locator, log, converter.unchecked):
-            index.add(resource, entry.get("fullUrl"))
-            valid.append((locator, resource))
+    converter.parts.collect = True  # the entries stay alive until their references are counted
+    try:
+        for number, entry in enumerate(entries):
+            resource = entry.get("resource")
+            where = f"{prefix} entry {number}".strip()
+            if not isinstance(resource, dict):
+                converter.skipped["Bundle entry without a resource"] += 1
+                continue
+            locator = _locator(where, resource)
+            if validate_kept(resource, locator, log, converter.unchecked, converter.parts):
+                index.add(resource, entry.get("fullUrl"))
+                valid.append((locator, resource))
+    finally:
+        converter.parts.collect = False
     index.link_focus()
-    for locator, resource in valid:
-        yield from converter.convert(resource, locator, index)
-    dangling.update(dangling_references(index, KEPT_TYPES))
+    return index, valid

@@ -19,7 +19,7 @@ Rule (documented in the importer notes and the tests):
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -134,25 +134,45 @@ class ResourceIndex:
         return Target(None, type_name, None, "unresolvable" if not self.closed else "external")
 
 
-def _walk(value: object) -> Iterator[Json]:
-    if isinstance(value, dict):
-        if isinstance(value.get("reference"), str):
-            yield value
-        for inner in value.values():
-            yield from _walk(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from _walk(inner)
+def _walk(value: object) -> list[Json]:
+    """Every JSON object holding a string ``reference``, depth first in document order (a loop,
+    not nested generators: this runs over every kept resource of an import, #21)."""
+    found: list[Json] = []
+    stack = [value]
+    push, pop = stack.append, stack.pop
+    while stack:
+        node = pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("reference"), str):
+                found.append(node)
+            children: Iterable[object] = reversed(node.values())
+        elif isinstance(node, list):
+            children = reversed(node)
+        else:
+            continue
+        for child in children:
+            if isinstance(child, (dict, list)):
+                push(child)
+    return found
 
 
-def dangling_references(index: ResourceIndex, kept: frozenset[str] | None = None) -> Counter[str]:
+def dangling_references(
+    index: ResourceIndex,
+    kept: frozenset[str] | None = None,
+    found: Mapping[int, list[Json]] | None = None,
+) -> Counter[str]:
     """Referenced types that are not in the bundle, by type (for the import notes); with
-    ``kept``, only the references of resources of those types (the ones OncoBoard reads)."""
+    ``kept``, only the references of resources of those types (the ones OncoBoard reads).
+    ``found``: the reference objects already collected per resource (by ``id``), e.g. by the
+    validation fast path; other resources are walked here."""
     out: Counter[str] = Counter()
     for resource in index.resources:
         if kept is not None and resource.get("resourceType") not in kept:
             continue
-        for ref in _walk({k: v for k, v in resource.items() if k != "contained"}):
+        refs = found.get(id(resource)) if found is not None else None
+        if refs is None:
+            refs = _walk({k: v for k, v in resource.items() if k != "contained"})
+        for ref in refs:
             target = index.resolve(ref, resource)
             if target.status != "resolved":
                 out[target.resource_type or "unknown"] += 1
