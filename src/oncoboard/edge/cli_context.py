@@ -50,7 +50,7 @@ class CliContext:
             from oncoboard.settings import Settings
 
             try:
-                self._settings = Settings(**self.overrides)  # type: ignore[arg-type]
+                self._settings = Settings(**self.overrides)
             except ValidationError as error:
                 raise ConfigurationError(str(error)) from None
         return self._settings
