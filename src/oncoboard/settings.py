@@ -10,10 +10,9 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 from sqlalchemy import make_url
 
 # The secret earlier releases shipped as their default: published, so never accepted in prod.
@@ -44,10 +43,15 @@ def default_data_dir() -> Path:
     return user_data_path("oncoboard", appauthor=False)
 
 
-class Settings(BaseSettings):
-    """OncoBoard settings; every field can be set as ``ONCOBOARD_<NAME>``."""
+ENV_PREFIX = "ONCOBOARD_"
 
-    model_config = SettingsConfigDict(env_prefix="ONCOBOARD_", extra="ignore")
+
+class Settings(BaseModel):
+    """OncoBoard settings; every field can be set as ``ONCOBOARD_<NAME>`` (any case); keyword
+    arguments win over the environment, which wins over the defaults."""
+
+    # as pydantic-settings configured it: defaults validated too, unknown names ignored
+    model_config = ConfigDict(extra="ignore", validate_default=True)
 
     env: Literal["dev", "test", "prod"] = "dev"
     data_dir: Path = Field(
@@ -145,6 +149,23 @@ class Settings(BaseSettings):
     )
 
     _ephemeral_secret: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_environment(cls, data: Any) -> Any:
+        """``ONCOBOARD_<NAME>`` variables under the keyword arguments. pydantic-settings did this
+        before; importing it and building its sources cost ~30 ms of every database command's
+        start-up (docs/benchmarks.md, CLI start-up) for plain strings read from the environment."""
+        if not isinstance(data, dict):
+            return data
+        prefix = ENV_PREFIX.lower()
+        environment = {
+            key.lower()[len(prefix) :]: value
+            for key, value in os.environ.items()
+            if key.lower().startswith(prefix)
+        }
+        found = {name: environment[name] for name in cls.model_fields if name in environment}
+        return {**found, **data}
 
     @model_validator(mode="after")
     def _refuse_weak_secret_in_prod(self) -> Settings:

@@ -8,6 +8,8 @@ import`` could start (``python -X importtime``; ``benchmarks/vcf_import.py``).
 
 from __future__ import annotations
 
+import atexit
+import gc
 import importlib
 import sys
 from collections.abc import Iterator, MutableMapping
@@ -171,7 +173,10 @@ def main(
     if user:
         overrides["user"] = user
     ctx.obj = CliContext(
-        overrides=overrides, resolve_actor=_acting_user, on_engine=_anchor_audit_trail
+        overrides=overrides,
+        resolve_actor=_acting_user,
+        on_engine=_anchor_audit_trail,
+        on_command_start=_resume_collector,
     )
     _RUN["context"] = ctx.obj
     ctx.call_on_close(ctx.obj.dispose)
@@ -259,6 +264,8 @@ def _database_error(error: Exception) -> int:
 
 def run() -> None:
     """Console entry point: every error is one located line and an exit code, no traceback."""
+    _skip_collection_at_exit()
+    _pause_collector()
     try:
         code = app(standalone_mode=False)
     except (typer.Abort, KeyboardInterrupt):
@@ -268,7 +275,43 @@ def run() -> None:
         sys.exit(done.exit_code)
     except Exception as error:
         sys.exit(exit_code_after(error))
+    finally:
+        _resume_collector()
     sys.exit(code if isinstance(code, int) else 0)
+
+
+# whether ``run`` paused the cyclic collector for the start-up (and so must resume it)
+_START_UP = {"collector_paused": False}
+
+
+def _pause_collector() -> None:
+    """Pause the cyclic collector while the command starts: importing its modules builds a few
+    hundred thousand long-lived objects and no garbage, and the collector's walks over them cost
+    ~10 % of a database read's start-up (docs/benchmarks.md, CLI start-up)."""
+    if gc.isenabled():
+        gc.disable()
+        _START_UP["collector_paused"] = True
+
+
+def _resume_collector() -> None:
+    """The collector runs again once the command asks for its context (its imports are done
+    by then) and in any case when ``run`` returns: the command's own work is collected as usual."""
+    if _START_UP["collector_paused"]:
+        _START_UP["collector_paused"] = False
+        gc.enable()
+
+
+def _skip_collection_at_exit() -> None:
+    """Freeze every object as the process ends, after the other exit handlers ran.
+
+    At exit Python's cyclic collector walks and frees every module, class and function one by one
+    (0.1-0.2 s of CPU for a database read, longer than the read itself; docs/benchmarks.md, CLI
+    start-up); the operating system reclaims the memory anyway. Frozen objects are left to it.
+    Nothing depends on that walk: files and connections are closed by the code that opened them.
+    Registered first, so it runs last; registering again (tests call ``run`` in-process) keeps one.
+    """
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
 
 
 def _say(prefix: str, line: str) -> None:

@@ -37,6 +37,8 @@ class CliContext:
     # the audit trail; this ground module never imports it
     resolve_actor: Callable[[Session, str, str], Actor] | None = None
     on_engine: Callable[[Engine, Settings], None] | None = None
+    # called once, when the command first asks for its context (its imports are done by then)
+    on_command_start: Callable[[], None] | None = None
     _settings: Settings | None = field(default=None, repr=False)
     _engine: Engine | None = field(default=None, repr=False)
 
@@ -48,7 +50,7 @@ class CliContext:
             from oncoboard.settings import Settings
 
             try:
-                self._settings = Settings(**self.overrides)  # type: ignore[arg-type]
+                self._settings = Settings(**self.overrides)
             except ValidationError as error:
                 raise ConfigurationError(str(error)) from None
         return self._settings
@@ -92,4 +94,7 @@ class CliContext:
 def cli_context(ctx: typer.Context) -> CliContext:
     obj = ctx.find_root().obj
     assert isinstance(obj, CliContext)
+    if obj.on_command_start is not None:
+        started, obj.on_command_start = obj.on_command_start, None
+        started()
     return obj

@@ -8,10 +8,8 @@ import re
 import secrets
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
@@ -26,13 +24,24 @@ from oncoboard.record.ids import check_patient_id
 from oncoboard.record.models import PatientRow
 from oncoboard.store.db import unit_of_work
 
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
 SITE_ADMIN = "site-admin"
 TOKEN_PREFIX = "obt_"
 # what the demo loader writes as the grantor of its accounts' roles: how prod finds them
 DEMO_GRANTOR = "demo"
 MIN_PASSWORD = 12
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-_hasher = PasswordHasher()
+
+
+@cache
+def _hasher() -> PasswordHasher:
+    """argon2 with its defaults, loaded when a password is hashed or checked: a command that
+    only reads records never needs it (docs/benchmarks.md, CLI start-up)."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
 
 
 @cache
@@ -40,7 +49,7 @@ def _dummy_hash() -> str:
     """Verified when the name is unknown, disabled or has no password, so every failed login costs
     one argon2 verification: an unknown name does not answer 50× faster than a known one. Made on
     first use, not at import (one argon2 hash, ~0.1 s, was paid by every CLI command)."""
-    return _hasher.hash(secrets.token_urlsafe(24))
+    return _hasher().hash(secrets.token_urlsafe(24))
 
 
 class UserOut(BaseModel):
@@ -105,7 +114,7 @@ def hash_password(password: str, *, username: str | None = None) -> str:
     if len(password) < MIN_PASSWORD:
         raise InputError(f"password: expected at least {MIN_PASSWORD} characters")
     check_password_policy(password, username=username)
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def set_password(session: Session, *, username: str, password: str) -> tuple[int, int]:
@@ -303,8 +312,10 @@ def authenticate(
 
 
 def _matches(stored: str, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
     try:
-        return _hasher.verify(stored, password)
+        return _hasher().verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

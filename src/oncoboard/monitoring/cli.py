@@ -13,7 +13,7 @@ from oncoboard.edge.cli_context import cli_context
 from oncoboard.edge.cli_output import console, emit_json
 from oncoboard.governance import gate
 from oncoboard.governance.vocabulary import Action, Purpose
-from oncoboard.monitoring import imports, queue
+from oncoboard.monitoring import queue
 from oncoboard.monitoring.config import default_config
 from oncoboard.monitoring.schemas import AlertActionIn, AlertDetail, Outcome
 from oncoboard.store.db import unit_of_work
@@ -31,6 +31,8 @@ def import_surveys(
     as_json: JsonOpt = False,
 ) -> None:
     """Import exported surveys: all rows or none; the same file twice changes nothing."""
+    from oncoboard.monitoring import imports  # the survey readers: not loaded by the queue's reads
+
     context = cli_context(ctx)
     config = default_config()
     with unit_of_work(context.engine) as session:

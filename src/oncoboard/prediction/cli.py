@@ -16,7 +16,7 @@ from oncoboard.errors import InputError
 from oncoboard.governance import gate
 from oncoboard.governance.gate import Access, Actor
 from oncoboard.governance.vocabulary import Action, Purpose
-from oncoboard.prediction import card, drift_service, pccp, service
+from oncoboard.prediction import pccp, service
 from oncoboard.prediction.schemas import PromoteIn
 from oncoboard.store.db import unit_of_work
 
@@ -146,6 +146,8 @@ def model_card(
     out: Annotated[Path | None, typer.Option("--out", help="file to write")] = None,
 ) -> None:
     """Write the model card (Mitchell et al. 2019) as HTML, PDF or JSON."""
+    from oncoboard.prediction import card
+
     service.refuse_unknown(fmt, ("html", "pdf", "json"), "--format")
     context = cli_context(ctx)
     with unit_of_work(context.engine) as session:
@@ -201,6 +203,8 @@ def drift(
     as_json: JsonOpt = False,
 ) -> None:
     """Feature drift (PSI, KS) and windowed performance; alerts go to the quality queue."""
+    from oncoboard.prediction import drift_service
+
     context = cli_context(ctx)
     with unit_of_work(context.engine) as session:
         access = _access(

@@ -3,15 +3,17 @@
 
 Keyword-only, explicit session, never commits. Promotion is the quality officer's governance
 action: refused (and audited) when the candidate is outside its change-control plan.
+
+numpy, pandas and the training and validation code load in the functions that compute, so
+``oncoboard models list`` reads the registry without them (docs/benchmarks.md, CLI start-up).
 """
 
 from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -19,8 +21,7 @@ from oncoboard.errors import Conflict, InputError, NotFound
 from oncoboard.governance import audit, gate
 from oncoboard.governance.gate import Access
 from oncoboard.governance.vocabulary import Action
-from oncoboard.prediction import datasets, metrics, pccp, tabular, training
-from oncoboard.prediction.engine import LoadedModel
+from oncoboard.prediction import pccp
 from oncoboard.prediction.models import (
     ModelEventRow,
     ModelVersionRow,
@@ -34,7 +35,12 @@ from oncoboard.prediction.schemas import (
     ModelSummary,
     TrainingSpec,
 )
-from oncoboard.prediction.validation import cohort_metrics
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from oncoboard.prediction import training
+    from oncoboard.prediction.engine import LoadedModel
 
 
 class PromotionRefused(Conflict):
@@ -63,6 +69,8 @@ def event(session: Session, model_id: str, actor: str, event: str, detail: str) 
 
 def train_model(session: Session, *, access: Access, spec: TrainingSpec) -> ModelSummary:
     """Train and validate a candidate version and check it against its plan (never released)."""
+    from oncoboard.prediction import datasets, training
+
     gate.require(access, Action.TRAIN_MODELS, patient_scoped=False)
     plan = pccp.plan_for(spec.plan)
     cohort = datasets.load(spec.dataset)
@@ -154,6 +162,9 @@ def get_row(session: Session, model_id: str) -> ModelVersionRow:
 
 def load(row: ModelVersionRow) -> LoadedModel:
     """Parse a stored artefact after checking its hash: a changed artefact is never used."""
+    from oncoboard.prediction import training
+    from oncoboard.prediction.engine import LoadedModel
+
     hit = _LOADED.get((row.id, row.artefact_sha256))
     if hit is not None:  # verified when it was parsed; a later change in the table is not used
         return hit
@@ -279,6 +290,9 @@ def evaluate(
     session: Session, *, access: Access, model_id: str, data: bytes | None, source: str
 ) -> EvaluationOut:
     """Metrics with intervals on new labelled data (CSV), or on the model's own hold-out."""
+    from oncoboard.prediction import metrics, tabular
+    from oncoboard.prediction.validation import cohort_metrics
+
     gate.require(access, Action.TRAIN_MODELS, patient_scoped=False)
     row = get_row(session, model_id)
     loaded = load(row)
@@ -314,6 +328,8 @@ def evaluate(
 
 
 def imputed(x: np.ndarray, loaded: LoadedModel) -> np.ndarray:
+    import numpy as np
+
     ranges = loaded.artefact["feature_ranges"]
     medians = np.array([ranges[f]["median"] for f in loaded.model.features])
     return np.where(np.isnan(x), medians, x)
