@@ -203,20 +203,28 @@ def test_single_gene_intermediate_rows_are_the_verified_cpic_values(
         assert any("v1.10" in c for c in advice.citations)
 
 
-def test_irinotecan_rows_stay_provisional_and_say_how_far_they_were_checked() -> None:
-    """IRI-PM: the pre-2022 US label's "reduce the starting dose by at least one level" for
-    *28/*28, read in a published review (secondary); the 2022 wording was not read. IRI-IM:
-    not re-read at all."""
+def test_irinotecan_rows_follow_the_dpwg_guideline_and_stay_provisional_for_cpic() -> None:
+    """DPWG 2022 (PMID 36443464, abstract read): poor metabolisers start at 70 % of the normal
+    dose, intermediate metabolisers without reduction, genotyping essential before irinotecan.
+    There is still no CPIC irinotecan guideline, so the group stays provisional."""
     poor = guidance.advise("irinotecan", "irinotecan", {"UGT1A1": _result("UGT1A1", "*28/*28")})
-    assert (poor.rule_id, poor.verification, poor.provisional) == (
+    assert (poor.rule_id, poor.action, poor.verification, poor.provisional) == (
         "IRI-PM",
-        "secondary_source",
+        "reduce",
+        "seen_in_source",
         True,
     )
-    assert "PROVISIONAL" in poor.text
-    assert any("PMC6379283" in c for c in poor.citations)
+    assert poor.percent == (70, 70)
+    assert "70 %" in poor.text and "neutrophil" in poor.text and "PROVISIONAL" in poor.text
+    assert any("36443464" in c for c in poor.citations)
     middle = guidance.advise("irinotecan", "irinotecan", {"UGT1A1": _result("UGT1A1", "*1/*28")})
-    assert (middle.rule_id, middle.verification) == ("IRI-IM", "from_memory")
+    assert (middle.rule_id, middle.action, middle.verification) == (
+        "IRI-IM",
+        "standard",
+        "seen_in_source",
+    )
+    unknown = guidance.advise("irinotecan", "irinotecan", {"UGT1A1": engine.not_tested("UGT1A1")})
+    assert unknown.action == "test" and "essential" in unknown.text
 
 
 @pytest.mark.parametrize("drug", ["mercaptopurine", "azathioprine", "thioguanine"])
