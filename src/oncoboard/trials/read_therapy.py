@@ -306,15 +306,16 @@ def prior_therapies(text: str, section: str) -> Iterator[Found]:
     for m in _MAJOR_SURGERY.finditer(text):
         left, right = _clause(text, m.start(), m.end())
         window, unread = _window(text[left:right])
-        if window is None or _SURGERY.search(text, max(0, m.start() - 20), m.end()):
-            continue  # no window ("history of major surgery"), or a named site (below)
-        name = "major surgery" if m["major"] else "surgery"
+        if window is None or m["major"] or _SURGERY.search(text, max(0, m.start() - 20), m.end()):
+            # no window ("history of major surgery"); "major surgery within N" is a recent event
+            # (read_screening, which names the last operation); or a named site (below)
+            continue
         timing = _TIMING_PHRASE.match(text, m.end())
         yield (
             m.start(),
             timing.end() if timing else m.end(),
             PriorTherapyConstraint(
-                drug_class=name, drugs=(), modality="surgery", within_days=window
+                drug_class="surgery", drugs=(), modality="surgery", within_days=window
             ),
         )
     for m in _SURGERY.finditer(text):
