@@ -244,3 +244,32 @@ def test_feasibility_leaves_other_cohorts_out_of_what_is_open(admin: Engine) -> 
     (patient,) = result.possibly_eligible
     assert patient.open_criteria  # other criteria still need review
     assert all(c.cohort is None for c in patient.open_criteria)
+
+
+def test_trials_read_by_older_readers_are_read_again_once(admin: Engine) -> None:
+    """A release that improves the criterion readers bumps the payload format: db upgrade (and
+    a re-import of the same text) store the new reading, so no process pays it again."""
+    from oncoboard.trials import compact
+    from oncoboard.trials.reread import reread_stale
+
+    page = shared_file(*SEARCH_PAGE).read_bytes()
+    _import(admin, page)
+    with unit_of_work(admin) as session:
+        current = {row.nct_id: row.criteria for row in session.scalars(select(TrialRow))}
+        for row in session.scalars(select(TrialRow)):  # as an older release stored them
+            row.screen = {**row.screen, "format": compact.FORMAT - 1}
+            row.criteria = []
+    with unit_of_work(admin) as session:
+        assert reread_stale(session) == 10
+    with unit_of_work(admin) as session:
+        rows = list(session.scalars(select(TrialRow)))
+        assert {row.nct_id: row.criteria for row in rows} == current
+        assert {row.screen["format"] for row in rows} == {compact.FORMAT}
+        assert reread_stale(session) == 0
+        rows[0].screen = {**rows[0].screen, "format": 0}
+        stale = rows[0].nct_id
+    # an import of the unchanged text also stores the current reading
+    assert {i.outcome for i in _import(admin, page).items} == {"unchanged"}
+    with unit_of_work(admin) as session:
+        row = session.scalars(select(TrialRow).where(TrialRow.nct_id == stale)).one()
+        assert row.screen["format"] == compact.FORMAT

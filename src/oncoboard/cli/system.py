@@ -46,12 +46,17 @@ def db_upgrade(ctx: typer.Context) -> None:
 
     context = cli_context(ctx)
     revision = upgrade(context.engine)
+    from oncoboard.trials.reread import reread_stale
+
     with unit_of_work(context.engine) as session:
         ensure_site_admin(session)
+        reread = reread_stale(session)
     console.print(
         f"database at revision {revision} ({_safe_url(context.settings.database_url)})",
         markup=False,
     )
+    if reread:
+        console.print(f"{reread} stored trial(s) read again by the current criterion readers")
 
 
 def _safe_url(url: str) -> str:

@@ -19,7 +19,7 @@ from oncoboard.governance.gate import Access, Actor
 from oncoboard.governance.vocabulary import Action, Purpose, allowed_purposes
 from oncoboard.record import service as record_service
 from oncoboard.record.models import PatientRow
-from oncoboard.trials import compact, overrides, similarity
+from oncoboard.trials import compact, overrides, reread, similarity
 from oncoboard.trials.compact import Compact
 from oncoboard.trials.constraints import structure
 from oncoboard.trials.engine import Screening, TrialCriteria, explain, match_trial
@@ -104,6 +104,8 @@ def _store(
     session: Session, access: Access, record: TrialRecord, row: TrialRow | None
 ) -> TrialImportItem:
     if row is not None and row.content_sha256 == record.content_sha256:
+        if not reread.is_current(row.screen):  # same text, read by older readers: store anew
+            reread.reread(row)
         return TrialImportItem(nct_id=record.nct_id, version=record.version, outcome="unchanged")
     criteria = structure(record.eligibility)
     payload = record.model_dump(mode="json")
@@ -114,8 +116,7 @@ def _store(
     row.version, row.content_sha256 = record.version, record.content_sha256
     row.brief_title, row.overall_status = record.brief_title, record.overall_status
     row.record = payload
-    row.criteria = list(_CRITERIA.dump_python(criteria, mode="json"))
-    row.screen = compact.encode(criteria)
+    reread.store_reading(row, criteria)
     row.imported_at, row.imported_by = datetime.now(UTC), access.actor.username
     session.flush()
     session.add(
@@ -267,7 +268,7 @@ def _load_full(session: Session, keys: Sequence[tuple[str, str]]) -> list[TrialC
 def _current_criteria(criteria: Any, screen: Any, record: Any) -> tuple[Criterion, ...]:
     """The stored criteria, or, when they were read by an older reader (their matching payload
     is of another ``compact.FORMAT``), the registry text read again by the current one."""
-    if isinstance(screen, dict) and screen.get("format") == compact.FORMAT:
+    if reread.is_current(screen):
         return _CRITERIA.validate_python(criteria)
     return structure(TrialRecord.model_validate(record).eligibility)
 
