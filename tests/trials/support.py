@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -16,7 +16,7 @@ from oncoboard.record.schemas import AnyFact, PatientRecord, Provenance, Recorde
 from oncoboard.store.db import unit_of_work
 from oncoboard.trials.constraints import structure
 from oncoboard.trials.registry import read_studies
-from oncoboard.trials.schemas import Criterion, TrialRecord
+from oncoboard.trials.schemas import Criterion, CriterionResult, TrialRecord
 from tests.support import shared_file
 
 SEARCH_PAGE = ("ctgov", "v2_studies_search_kras_PancrePal.json")
@@ -79,3 +79,19 @@ def copy_to(tmp_path: Path, parts: tuple[str, str]) -> Path:
     target = tmp_path / parts[1]
     target.write_bytes(shared_file(*parts).read_bytes())
     return target
+
+
+def exclusion_result(text: str, today: date, *facts: AnyFact) -> CriterionResult:
+    """The verdict on one exclusion item, written alone into a synthetic trial, for a patient
+    holding ``facts`` (demographics included)."""
+    from oncoboard.trials.engine import Screening, TrialCriteria, match_trial
+    from oncoboard.trials.schemas import Eligibility
+
+    eligibility = Eligibility(
+        criteria_text=f"Exclusion Criteria:\n\n* {text}", sex="ALL", minimum_age_years=18.0,
+        maximum_age_years=None, minimum_age_text="18 Years", maximum_age_text=None,
+        healthy_volunteers=False,
+    )  # fmt: skip
+    trial = TrialCriteria("NCT00000000", "v", "synthetic", structure(eligibility))
+    match = match_trial(trial, Screening.of(record("PT-1", *facts), today))
+    return next(c for c in match.criteria if c.criterion_id == "E1")

@@ -9,16 +9,14 @@ from datetime import date
 import pytest
 
 from oncoboard.record.schemas import ClinicalFinding, Demographics
-from oncoboard.trials.constraints import structure
 from oncoboard.trials.engine import Screening, TrialCriteria, match_trial
 from oncoboard.trials.read_allergy import drug_allergy
 from oncoboard.trials.schemas import (
     CriterionResult,
     CriterionState,
     DrugAllergyConstraint,
-    Eligibility,
 )
-from tests.trials.support import criteria_of, record
+from tests.trials.support import criteria_of, exclusion_result, record
 
 TODAY = date(2026, 1, 15)
 WOMAN = Demographics(sex="female", birth_date="1961-09-30")
@@ -78,14 +76,7 @@ def test_named_drugs_and_severity_are_carried() -> None:
 
 
 def _item(text: str, *facts: object) -> CriterionResult:
-    eligibility = Eligibility(
-        criteria_text=f"Exclusion Criteria:\n\n* {text}", sex="ALL", minimum_age_years=18.0,
-        maximum_age_years=None, minimum_age_text="18 Years", maximum_age_text=None,
-        healthy_volunteers=False,
-    )  # fmt: skip
-    trial = TrialCriteria("NCT00000000", "v", "synthetic", structure(eligibility))
-    match = match_trial(trial, Screening.of(record("PT-1", WOMAN, *facts), TODAY))  # type: ignore[arg-type]
-    return next(c for c in match.criteria if c.criterion_id == "E1")
+    return exclusion_result(text, TODAY, WOMAN, *facts)  # type: ignore[arg-type]
 
 
 def test_no_known_medication_allergies_rules_the_exclusion_out_and_names_the_fact() -> None:

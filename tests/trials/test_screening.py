@@ -13,7 +13,7 @@ from oncoboard.trials.constraints import structure
 from oncoboard.trials.engine import Screening, TrialCriteria, match_trial
 from oncoboard.trials.read_screening import recent_events
 from oncoboard.trials.schemas import CriterionResult, CriterionState, Eligibility
-from tests.trials.support import criteria_of, record
+from tests.trials.support import criteria_of, exclusion_result, record
 
 TODAY = date(2026, 1, 15)
 MAN = Demographics(sex="male", birth_date="1958-05-02")
@@ -57,14 +57,7 @@ def test_no_window_or_a_longer_alternative_is_not_read(text: str) -> None:
 
 
 def _item(text: str, *facts: object) -> CriterionResult:
-    eligibility = Eligibility(
-        criteria_text=f"Exclusion Criteria:\n\n* {text}", sex="ALL", minimum_age_years=18.0,
-        maximum_age_years=None, minimum_age_text="18 Years", maximum_age_text=None,
-        healthy_volunteers=False,
-    )  # fmt: skip
-    trial = TrialCriteria("NCT00000000", "v", "synthetic", structure(eligibility))
-    match = match_trial(trial, Screening.of(record("PT-1", MAN, *facts), TODAY))  # type: ignore[arg-type]
-    return next(c for c in match.criteria if c.criterion_id == "E1")
+    return exclusion_result(text, TODAY, MAN, *facts)  # type: ignore[arg-type]
 
 
 def test_surgery_outside_the_window_rules_the_exclusion_out_and_is_named() -> None:

@@ -10,10 +10,9 @@ import pytest
 
 from oncoboard.record.schemas import Demographics, LabResult
 from oncoboard.trials.constraints import structure
-from oncoboard.trials.engine import Screening, TrialCriteria, match_trial
 from oncoboard.trials.read_vitals import blood_pressure
 from oncoboard.trials.schemas import CriterionResult, CriterionState, Eligibility
-from tests.trials.support import record
+from tests.trials.support import exclusion_result
 
 TODAY = date(2026, 1, 15)
 MAN = Demographics(sex="male", birth_date="1958-05-02")
@@ -29,14 +28,7 @@ def _bp(systolic: float, diastolic: float, when: str = "2026-01-08") -> list[Lab
 
 
 def _item(text: str, *facts: object) -> CriterionResult:
-    eligibility = Eligibility(
-        criteria_text=f"Exclusion Criteria:\n\n* {text}", sex="ALL", minimum_age_years=18.0,
-        maximum_age_years=None, minimum_age_text="18 Years", maximum_age_text=None,
-        healthy_volunteers=False,
-    )  # fmt: skip
-    trial = TrialCriteria("NCT00000000", "v", "synthetic", structure(eligibility))
-    match = match_trial(trial, Screening.of(record("PT-1", MAN, *facts), TODAY))  # type: ignore[arg-type]
-    return next(c for c in match.criteria if c.criterion_id == "E1")
+    return exclusion_result(text, TODAY, MAN, *facts)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
