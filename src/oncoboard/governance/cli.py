@@ -15,6 +15,7 @@ from oncoboard.edge.cli_context import CliContext, cli_context
 from oncoboard.edge.cli_output import console, emit_json
 from oncoboard.errors import Conflict, InputError
 from oncoboard.governance import audit, gate, service, users
+from oncoboard.governance.cli_access import authorized
 from oncoboard.governance.consent import ConsentIn, ConsentStatus
 from oncoboard.governance.vocabulary import Action, Purpose, Role
 from oncoboard.store.db import unit_of_work
@@ -208,14 +209,10 @@ def revoke_token(ctx: typer.Context, username: str, token_id: int) -> None:
 def verify_chain(ctx: typer.Context) -> None:
     """Walk the hash chain; name the first entry that was modified, deleted or inserted."""
     context = cli_context(ctx)
-    with unit_of_work(context.engine) as session:
-        gate.authorize(
-            session,
-            actor=context.actor(session),
-            action=Action.READ_AUDIT,
-            purpose=Purpose.OPERATIONS,
-            obj="audit chain: verify",
-        )
+    with authorized(
+        context, action=Action.READ_AUDIT, purpose=Purpose.OPERATIONS, obj="audit chain: verify"
+    ):
+        pass  # refused before the chain is read; the walk below uses its own connections
     # two processes on two cores; small chains are walked in one
     report = audit.verify_parallel(
         context.engine.url.render_as_string(hide_password=False), workers=2
@@ -241,15 +238,9 @@ def export_audit(
     """Export audit entries as JSON Lines, filtered by patient, actor and dates."""
     context = cli_context(ctx)
     first, last = _date(since, "--since"), _date(until, "--until")
-    with unit_of_work(context.engine) as session:
-        access = gate.authorize(
-            session,
-            actor=context.actor(session),
-            action=Action.READ_AUDIT,
-            purpose=Purpose.OPERATIONS,
-            obj="audit trail: export",
-            patient_id=None,
-        )
+    with authorized(
+        context, action=Action.READ_AUDIT, purpose=Purpose.OPERATIONS, obj="audit trail: export"
+    ) as (session, access):
         lines = service.export_audit(
             session, access=access, patient=patient, actor=actor, since=first, until=last
         )
@@ -276,15 +267,13 @@ def _date(text: str | None, option: str) -> date | None:
 def show_consent(ctx: typer.Context, patient: str, as_json: JsonOpt = False) -> None:
     """Show the consent in force per purpose and its full history."""
     context = cli_context(ctx)
-    with unit_of_work(context.engine) as session:
-        access = gate.authorize(
-            session,
-            actor=context.actor(session),
-            action=Action.MANAGE_CONSENT,
-            purpose=Purpose.TREATMENT,
-            obj="consent",
-            patient_id=patient,
-        )
+    with authorized(
+        context,
+        action=Action.MANAGE_CONSENT,
+        purpose=Purpose.TREATMENT,
+        obj="consent",
+        patient_id=patient,
+    ) as (session, access):
         overview = service.consent_overview(session, access=access)
     if as_json:
         emit_json(overview.model_dump(mode="json"))
@@ -307,15 +296,13 @@ def _change(
     ctx: typer.Context, patient: str, purpose: Purpose, status: ConsentStatus, source: str
 ) -> None:
     context = cli_context(ctx)
-    with unit_of_work(context.engine) as session:
-        access = gate.authorize(
-            session,
-            actor=context.actor(session),
-            action=Action.MANAGE_CONSENT,
-            purpose=Purpose.TREATMENT,
-            obj=f"consent {purpose.value}",
-            patient_id=patient,
-        )
+    with authorized(
+        context,
+        action=Action.MANAGE_CONSENT,
+        purpose=Purpose.TREATMENT,
+        obj=f"consent {purpose.value}",
+        patient_id=patient,
+    ) as (session, access):
         event = service.change_consent(
             session,
             access=access,

@@ -11,7 +11,7 @@ import typer
 
 from oncoboard.edge.cli_context import cli_context
 from oncoboard.edge.cli_output import console, emit_json
-from oncoboard.governance import gate
+from oncoboard.governance.cli_access import authorized
 from oncoboard.governance.vocabulary import Action, Purpose
 from oncoboard.monitoring import queue
 from oncoboard.monitoring.config import default_config
@@ -137,14 +137,9 @@ def sweep(
     """Escalate overdue alerts, run the patient cascade and chase missed reports (a scheduled job)."""
     context = cli_context(ctx)
     moment = (now.replace(tzinfo=UTC) if now and now.tzinfo is None else now) or datetime.now(UTC)
-    with unit_of_work(context.engine) as session:
-        access = gate.authorize(
-            session,
-            actor=context.actor(session),
-            action=Action.ADMINISTER,
-            purpose=Purpose.OPERATIONS,
-            obj="alert sweep",
-        )
+    with authorized(
+        context, action=Action.ADMINISTER, purpose=Purpose.OPERATIONS, obj="alert sweep"
+    ) as (session, access):
         report = queue.sweep(session, access=access, config=default_config(), now=moment)
     if as_json:
         emit_json(report.model_dump(mode="json"))

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from oncoboard.edge.cli_context import cli_context
 from oncoboard.edge.cli_output import console, emit_json
+from oncoboard.governance.cli_access import authorized
 from oncoboard.governance.vocabulary import Action, Purpose
 
 if TYPE_CHECKING:
@@ -32,19 +33,12 @@ def list_patients(
     as_json: JsonOpt = False,
 ) -> None:
     """List patients (paged)."""
-    from oncoboard.governance import gate
     from oncoboard.record import service
-    from oncoboard.store.db import unit_of_work
 
     context = cli_context(ctx)
-    with unit_of_work(context.engine) as session:
-        access = gate.authorize(
-            session,
-            actor=context.actor(session),
-            action=Action.VIEW_RECORD,
-            purpose=Purpose.TREATMENT,
-            obj="patient list",
-        )
+    with authorized(
+        context, action=Action.VIEW_RECORD, purpose=Purpose.TREATMENT, obj="patient list"
+    ) as (session, access):
         items, total = service.list_patients(
             session=session, access=access, search=search, limit=limit, offset=offset
         )
@@ -79,21 +73,17 @@ def show_patient(
     as_json: JsonOpt = False,
 ) -> None:
     """Show one patient's record with the source of every fact."""
-    from oncoboard.governance import gate
     from oncoboard.record import service
-    from oncoboard.store.db import unit_of_work
 
     context = cli_context(ctx)
-    with unit_of_work(context.engine) as session:
-        access = gate.authorize(
-            session,
-            actor=context.actor(session),
-            action=Action.VIEW_RECORD,
-            purpose=Purpose.TREATMENT,
-            obj="patient record",
-            patient_id=patient_id,
-            break_glass_reason=break_glass,
-        )
+    with authorized(
+        context,
+        action=Action.VIEW_RECORD,
+        purpose=Purpose.TREATMENT,
+        obj="patient record",
+        patient_id=patient_id,
+        break_glass_reason=break_glass,
+    ) as (session, access):
         record = service.get_patient_record(
             session=session, access=access, variant_limit=variant_limit
         )

@@ -17,7 +17,7 @@ from pydantic import SecretStr
 
 from oncoboard.edge.cli_context import cli_context
 from oncoboard.edge.cli_output import console, emit_json
-from oncoboard.governance import gate
+from oncoboard.governance.cli_access import authorized
 from oncoboard.governance.vocabulary import Action, Purpose
 from oncoboard.store.db import unit_of_work
 from oncoboard.traceability import exports, reads, service
@@ -52,10 +52,13 @@ def open_case(
     case_in = CaseIn(product=product, coi=coi, issuing_fin=fin, wristband_id=wristband,
                      limits=case_limits)  # fmt: skip
     config = load_config(context.settings.celltherapy_config)
-    with unit_of_work(context.engine) as session:
-        access = gate.authorize(session, actor=context.actor(session), action=Action.EDIT_RECORD,
-                                purpose=Purpose.TREATMENT, obj="celltherapy: open case",
-                                patient_id=patient)  # fmt: skip
+    with authorized(
+        context,
+        action=Action.EDIT_RECORD,
+        purpose=Purpose.TREATMENT,
+        obj="celltherapy: open case",
+        patient_id=patient,
+    ) as (session, access):
         out = service.open_case(session, access=access, case_in=case_in, config=config)
     if as_json:
         emit_json(out.model_dump(mode="json"))
@@ -146,9 +149,9 @@ def alerts(
 ) -> None:
     """List open chain-of-identity alerts (mismatches, excursions, expired products)."""
     context = cli_context(ctx)
-    with unit_of_work(context.engine) as session:
-        access = gate.authorize(session, actor=context.actor(session), action=Action.VIEW_RECORD,
-                                purpose=Purpose.TREATMENT, obj="celltherapy alerts")  # fmt: skip
+    with authorized(
+        context, action=Action.VIEW_RECORD, purpose=Purpose.TREATMENT, obj="celltherapy alerts"
+    ) as (session, access):
         found = reads.list_alerts(session, access=access, status=None if all_alerts else "open")
     if as_json:
         emit_json([a.model_dump(mode="json") for a in found])
@@ -178,9 +181,12 @@ def acknowledge(
 def verify(ctx: typer.Context, coi: str | None = None, as_json: JsonOpt = False) -> None:
     """Check every case's hash chain and Ed25519 signatures (exit 9 when any fails)."""
     context = cli_context(ctx)
-    with unit_of_work(context.engine) as session:
-        access = gate.authorize(session, actor=context.actor(session), action=Action.READ_AUDIT,
-                                purpose=Purpose.OPERATIONS, obj="celltherapy batch records: verify")  # fmt: skip
+    with authorized(
+        context,
+        action=Action.READ_AUDIT,
+        purpose=Purpose.OPERATIONS,
+        obj="celltherapy batch records: verify",
+    ) as (session, access):
         found = reads.verify(session, access=access, coi=coi)
     if as_json:
         emit_json([v.model_dump(mode="json") for v in found])
