@@ -20,13 +20,16 @@ Split (fixed before the readers of this round were written): the **check** part 
 of the three check trials (``CHECK_TRIALS``) and every label of the check patient PANC-1; the
 rest is the development part. The check labels were written after the readers were frozen.
 ``--set v1`` scores the first round's two patients and labels (``v1/``), kept for comparison.
+``--set heldout-r4`` scores the round-4 held-out patient LUNG-2 against its own blind labels
+(``heldout_r4/``: written and committed before any reader ran on it); all of it is one split,
+"heldout", and ``--split`` does not apply.
 
 Round 3, families of the "person and history" reader (``PERSON_FAMILIES``): ``--round3`` scores
 only those families, split into the criteria held out for round 3 (``round3_person_check.tsv``,
 frozen by a hash rule before any round-3 reader was written) and the rest; ``--errors`` and
 ``--missed`` then list the development part only unless ``--show-check`` is given.
 
-Run: ``.venv/bin/python -m benchmarks.trial_eligibility [--set v1|v2] [--split dev]
+Run: ``.venv/bin/python -m benchmarks.trial_eligibility [--set v1|v2|heldout-r4] [--split dev]
 [--errors] [--missed] [--json]``. The baseline (main before this round) is the same script run
 with the old source first on the path: ``PYTHONPATH=<worktree of main>/src:.``.
 """
@@ -56,6 +59,8 @@ TODAY = date(2026, 1, 15)
 CHECK_TRIALS = ("NCT05786924", "NCT06411691", "NCT06898385")
 CHECK_PATIENTS = ("PANC-1",)
 JUDGEMENT = "clinician_judgement"
+HELDOUT = "heldout-r4"  # the round-4 held-out patient and labels, in ``heldout_r4/``
+HELDOUT_DIR = "heldout_r4"
 PERSON_FAMILIES = frozenset({
     "comorbidity", "infection", "other", "cardiac_function", "pregnancy", "organ_function",
     "age_sex",
@@ -72,7 +77,8 @@ def load_patients(which: str) -> dict[str, PatientRecord]:
             for pid, spec in data["patients"].items()
         }
     out = {}
-    for path in sorted((DATA / "patients").glob("*.json")):
+    folder = HELDOUT_DIR if which == HELDOUT else "patients"
+    for path in sorted((DATA / folder).glob("*.json")):
         log = ProblemLog(source=path.name)
         facts = [
             p.fact for p in FhirReader().read(SourceFile.from_path(path), ImportOptions(), log)
@@ -84,7 +90,8 @@ def load_patients(which: str) -> dict[str, PatientRecord]:
 
 
 def load_labels(which: str) -> list[dict[str, str]]:
-    path = DATA / ("v1" if which == "v1" else "") / "labels.tsv"
+    folder = {"v1": "v1", HELDOUT: HELDOUT_DIR}.get(which, "")
+    path = DATA / folder / "labels.tsv"
     with path.open(encoding="utf-8") as handle:
         return list(csv.DictReader(handle, delimiter="\t"))
 
@@ -111,6 +118,8 @@ def round3_check() -> frozenset[tuple[str, str]]:
 
 
 def split_of(row: dict[str, str], which: str) -> str:
+    if which == HELDOUT:
+        return "heldout"
     if which == "round3":
         held = (row["nct_id"], row["criterion_id"]) in round3_check()
         return "r3-check" if held else "r3-dev"
@@ -207,7 +216,7 @@ def _show(kind: str, items: list[Any], splits: tuple[str, ...]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--set", choices=("v1", "v2"), default="v2")
+    parser.add_argument("--set", choices=("v1", "v2", HELDOUT), default="v2")
     parser.add_argument("--split", choices=("dev", "check", "all"), default="all")
     parser.add_argument("--errors", action="store_true", help="list every wrong decision")
     parser.add_argument("--missed", action="store_true", help="list decidable items undecided")
@@ -222,6 +231,8 @@ def main() -> None:
         labels = [row for row in labels if row["family"] in PERSON_FAMILIES]
         # the held-out part is neither printed nor listed until the readers are frozen
         splits = ("r3-dev", "r3-check", "all") if args.show_check else ("r3-dev",)
+    elif args.set == HELDOUT:
+        splits = ("heldout",)
     elif args.split != "all":
         labels = [row for row in labels if split_of(row, args.set) == args.split]
     scored = score(labels, system_states(load_patients(args.set)), which)
