@@ -19,7 +19,7 @@ CopyNumberKind = Literal["amplification", "gain", "shallow_deletion", "deep_dele
 class Fact(BaseModel):
     """Base of every fact; ``kind`` routes it to its table."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     kind: str
 
 
@@ -215,7 +215,7 @@ AnyFact = (
 class Provenance(BaseModel):
     """Where a fact came from: file, record, importer and import."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     source_name: str
     source_sha256: str
     locator: str
@@ -228,14 +228,14 @@ class Provenance(BaseModel):
 class RecordedFact(BaseModel):
     """A stored fact with its provenance, as the record view returns it."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     fact_id: int
     fact: AnyFact = Field(discriminator="kind")
     provenance: Provenance
 
 
 class PatientSummary(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     patient_id: str
     name: str | None
     birth_date: str | None
@@ -247,7 +247,7 @@ class PatientSummary(BaseModel):
 
 
 class TimelineEntry(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     date: str
     kind: str
     label: str
@@ -258,7 +258,7 @@ class TimelineEntry(BaseModel):
 class PatientRecord(BaseModel):
     """One coherent record: every fact with its source."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     patient_id: str
     demographics: list[RecordedFact]
     conditions: list[RecordedFact]
@@ -284,7 +284,7 @@ VariantSort = Literal["file", "gene", "-gene", "vaf", "-vaf", "depth", "-depth"]
 class VariantPage(BaseModel):
     """One page of a patient's variants, filtered and sorted on the server."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     patient_id: str
     items: list[RecordedFact]
     total: int
@@ -297,7 +297,7 @@ class VariantPage(BaseModel):
 class FactDetail(BaseModel):
     """One fact with its full provenance and the raw source record it was read from."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     patient_id: str
     fact_id: int
     label: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from functools import cache
 
 from pydantic import TypeAdapter
 from sqlalchemy import func, select
@@ -36,7 +37,13 @@ from oncoboard.record.variants import (
     variant_query,
 )
 
-_FACT = TypeAdapter(AnyFact)
+
+@cache
+def _fact_reader() -> TypeAdapter[AnyFact]:
+    """Built on first use: the schema of every fact kind costs start-up to a listing."""
+    return TypeAdapter(AnyFact)
+
+
 _SECTIONS = {
     "demographics": "demographics",
     "condition": "conditions",
@@ -317,7 +324,7 @@ def _recorded_all(session: Session, rows: Sequence[FactRow]) -> list[RecordedFac
 
 
 def _recorded(row: FactRow, imp: ImportRow) -> RecordedFact:
-    fact = _FACT.validate_python({"kind": row.kind, **row.payload})
+    fact = _fact_reader().validate_python({"kind": row.kind, **row.payload})
     return RecordedFact(
         fact_id=row.id,
         fact=fact,
