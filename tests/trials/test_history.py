@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from oncoboard.record.schemas import ClinicalFinding, Demographics, LabResult
+from oncoboard.record.schemas import CancerCondition, ClinicalFinding, Demographics, LabResult
 from oncoboard.trials.constraints import structure
 from oncoboard.trials.engine import Screening, TrialCriteria, match_trial
 from oncoboard.trials.labs import find
@@ -227,3 +227,60 @@ def test_a_chronic_viral_infection_is_not_an_infection_now() -> None:
     assert met.state is CriterionState.MET and "Pneumonia" in " ".join(
         f.label for r in met.results for f in r.facts
     )
+
+
+def _breast_trial(
+    exclusion: str, inclusion: str = "Histologically confirmed breast cancer"
+) -> TrialCriteria:
+    eligibility = Eligibility(
+        criteria_text=f"Inclusion Criteria:\n\n* {inclusion}\n\nExclusion Criteria:\n\n* {exclusion}",
+        sex="ALL", minimum_age_years=18.0, maximum_age_years=None, minimum_age_text="18 Years",
+        maximum_age_text=None, healthy_volunteers=False,
+    )  # fmt: skip
+    return TrialCriteria("NCT00000000", "v", "synthetic", structure(eligibility))
+
+
+def _exclusion_of(trial: TrialCriteria, *facts: object) -> CriterionResult:
+    screening = Screening.of(record("PT-1", MAN, *facts), TODAY)  # type: ignore[arg-type]
+    return next(c for c in match_trial(trial, screening).criteria if c.criterion_id == "E1")
+
+
+COLON = CancerCondition(display="Adenocarcinoma of sigmoid colon", oncotree_code="COAD",
+                        onset="2024-03-01")  # fmt: skip
+BREAST = CancerCondition(display="Invasive ductal carcinoma of breast", oncotree_code="IDC",
+                         onset="2025-09-01")  # fmt: skip
+NO_OTHER = ClinicalFinding(display="Other malignancy", present=False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Patients with a history of any malignancy are ineligible",
+        "History of malignancy",
+        "Active malignancy (other than the disease under study)",
+    ],
+)
+def test_any_malignancy_counts_the_patients_own_cancer_when_the_trial_studies_another(
+    text: str,
+) -> None:
+    """Round 2's known limit: a colon-cancer patient has "a malignancy" in a breast-cancer trial
+    (the trial's tumour types come from its inclusion criteria)."""
+    trial = _breast_trial(text)
+    colon = _exclusion_of(trial, COLON, NO_OTHER)
+    assert colon.state is CriterionState.MET
+    assert "own cancer (Adenocarcinoma of sigmoid colon, COAD)" in colon.reason
+    assert "studies (BREAST)" in colon.reason
+    # the cancer the trial studies is not "a malignancy" of its exclusion
+    assert _exclusion_of(trial, BREAST, NO_OTHER).state is CriterionState.NOT_MET
+    # a basket trial: which cancers are "study-specific" is not read, the own cancer is reviewed
+    basket = _breast_trial(text, inclusion="Advanced solid tumours")
+    result = _exclusion_of(basket, COLON, NO_OTHER)
+    assert result.state is CriterionState.UNKNOWN and "own cancer" in result.reason
+
+
+def test_other_malignancy_still_means_a_cancer_besides_the_patients_own() -> None:
+    trial = _breast_trial("Other malignancy within 5 years")
+    assert _exclusion_of(trial, COLON, NO_OTHER).state is CriterionState.NOT_MET
+    prostate = CancerCondition(display="Prostate adenocarcinoma", oncotree_code="PRAD",
+                               onset="2023-02-01", is_primary=True)  # fmt: skip
+    assert _exclusion_of(trial, BREAST, prostate).state is CriterionState.MET

@@ -84,6 +84,11 @@ class PriorMalignancyConstraint(_Frozen):
     excepted: tuple[str, ...] = ()
     open_exceptions: bool = False
     active_only: bool = False
+    # "a history of any malignancy" / "other than the study's cancer": the patient's own cancer
+    # counts too when it is not a tumour type the trial studies (``study_cancers``, the OncoTree
+    # codes of its inclusion criteria; empty when they were not read)
+    any_malignancy: bool = False
+    study_cancers: tuple[str, ...] = ()
 
 
 class ConditionHistoryConstraint(_Frozen):

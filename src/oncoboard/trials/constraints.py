@@ -17,6 +17,7 @@ from oncoboard.trials import (
     administrative,
     cohorts,
     labs,
+    narrowing,
     negation,
     read_allergy,
     read_disease,
@@ -124,7 +125,7 @@ def structure(eligibility: Eligibility) -> tuple[Criterion, ...]:
         counters[item.section] += 1
         prefix = "I" if item.section == "inclusion" else "E"
         out.append(_criterion(item, f"{prefix}{counters[item.section]}"))
-    return tuple(out)
+    return read_history.with_study_cancers(tuple(out))
 
 
 def _module_criteria(eligibility: Eligibility) -> Iterator[Criterion]:
@@ -187,6 +188,8 @@ def _criterion(item: Item, criterion_id: str) -> Criterion:
         clipped = [(s, min(e, cut)) for s, e in [*spans, *extra] if s < cut]
         before = _residual(body[:cut], clipped, [])
     subject_residual = _residual(subject_text, [(s, e) for s, e, _, _ in subject], [])
+    narrowed = item.section == "exclusion" and bool(before) and not exceptions
+    narrowed = narrowed and not _residual(body, spans, extra + narrowing.spans(body))
     return Criterion(
         **base,
         constraints=(
@@ -200,6 +203,7 @@ def _criterion(item: Item, criterion_id: str) -> Criterion:
         conditional=shaped.conditional,
         subject_partial=bool(subject_residual) or (shaped.subject is not None and not subject),
         widened=shaped.widened,
+        narrowed=narrowed,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from oncoboard.knowledge.oncotree import relation
 from oncoboard.record.cancers import Cancer
 from oncoboard.record.schemas import ClinicalFinding, RecordedFact
 from oncoboard.trials.eval_disease import cancer_for
@@ -168,7 +169,15 @@ def _serology(
 def prior_malignancy(c: PriorMalignancyConstraint, view: PatientView) -> ConstraintResult:
     index = cancer_for(view, ())
     others = [k for k in view.cancers if index is None or k.fact is not index.fact]
+    own, own_note = _own_cancer_counts(c, index)
+    if own and index is not None:
+        others = [index, *others]
     counted, notes, undated = _counting(c, others, view.today)
+    if own_note:
+        notes = [own_note, *notes]
+    if own is None and index is not None and not counted:
+        return _r(None, own_note, index.fact, missing="tumour types the trial studies",
+                  kind=c.type)  # fmt: skip
     if undated and not counted:
         return _r(None, f"other malignancy recorded without a diagnosis date ({_names(undated)})",
                   *(k.fact for k in undated), missing="date of the other malignancy",
@@ -179,7 +188,9 @@ def prior_malignancy(c: PriorMalignancyConstraint, view: PatientView) -> Constra
             return _r(None, f"other malignancy recorded ({_names(counted)}); the protocol "
                       "lists exceptions that need a clinician", *facts,
                       missing="clinical judgement", kind=c.type)  # fmt: skip
-        return _r(True, f"other malignancy recorded: {_names(counted)}", *facts, kind=c.type)
+        said = f"{own_note}; " if own else ""
+        return _r(True, f"{said}other malignancy recorded: {_names(counted)}", *facts,
+                  kind=c.type)  # fmt: skip
     negatives = [fact for f, fact in view.findings if not f.present and _NO_OTHER_CANCER.search(f.display)]  # fmt: skip
     if others and not negatives:
         return _r(False, "; ".join(notes), *(k.fact for k in others), kind=c.type)
@@ -188,6 +199,29 @@ def prior_malignancy(c: PriorMalignancyConstraint, view: PatientView) -> Constra
                   *negatives, *(k.fact for k in others), kind=c.type)  # fmt: skip
     return _r(None, "other malignancies not recorded either way",
               missing="history of other malignancies", kind=c.type)  # fmt: skip
+
+
+def _own_cancer_counts(
+    c: PriorMalignancyConstraint, index: Cancer | None
+) -> tuple[bool | None, str]:
+    """Whether the patient's own cancer counts as "a malignancy" of an "any malignancy" item:
+    yes when it is not under a tumour type the trial studies, unknown when those were not read."""
+    if index is None or not c.any_malignancy:
+        return False, ""
+    name = index.condition.display or index.condition.oncotree_code or "the patient's cancer"
+    code = index.condition.oncotree_code
+    if not c.study_cancers or not code:
+        return None, (
+            f"whether the patient's own cancer ({name}) is the one this trial studies was not "
+            "read: needs review"
+        )
+    if any(relation(code, wanted).on_label for wanted in c.study_cancers):
+        return False, ""
+    studied = ", ".join(c.study_cancers)
+    return (
+        True,
+        f"the patient's own cancer ({name}, {code}) is not a tumour type this trial studies ({studied})",
+    )
 
 
 def _names(cancers: list[Cancer]) -> str:
