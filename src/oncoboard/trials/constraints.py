@@ -244,8 +244,13 @@ def extract(text: str, section: str) -> list[Found]:
     """Every constraint found in one cleaned item, ordered by position."""
     masked = text
     found: list[Found] = []
-    therapy = list(read_therapy.prior_therapies(text, section))
-    therapy += list(read_therapy.lines(text))
+    # "hypersensitivity to cyclophosphamide or fludarabine": an allergy, not a prior therapy
+    allergy = list(read_allergy.drug_allergy(text))
+    for start, end, _ in allergy:
+        masked = masked[:start] + " " * (end - start) + masked[end:]
+    found += allergy
+    therapy = list(read_therapy.prior_therapies(masked, section))
+    therapy += list(read_therapy.lines(masked))
     for start, end, _ in therapy:  # "KRAS G12C inhibitor" is a drug class, not a biomarker
         masked = masked[:start] + " " * (end - start) + masked[end:]
     found += therapy
@@ -260,7 +265,7 @@ def extract(text: str, section: str) -> list[Found]:
         read_disease.extents, read_disease.measurable, read_disease.brain,
         read_person.pregnancy, read_history.infections, read_history.conditions,
         read_history.swallowing,
-        read_allergy.drug_allergy, read_screening.recent_events, read_vitals.blood_pressure,
+        read_screening.recent_events, read_vitals.blood_pressure,
     ]  # fmt: skip
     for reader in readers:
         found += list(reader(masked))
