@@ -244,6 +244,8 @@ def breast() -> Patient:
         "2026-01-05",
         "Postmenopausal (last menstrual period 2023), authored; LOINC as in IPS.",
     )
+    p.condition("Postmenopausal state", onset="2024-01-01", recorded="2026-01-05",
+                note="Menopausal status on the problem list, authored (last period 2023).")  # fmt: skip
     p.status("63895-7", "Breastfeeding status", NOT_BREASTFEEDING, "2026-01-05",
              "Authored; LOINC 63895-7.")  # fmt: skip
     asthma = p.condition("Asthma", onset="1990-01-01", note="Comorbidity, authored.")
@@ -350,6 +352,8 @@ def colorectal() -> Patient:
     _screening(p, "2026-01-09", 96, "no-known-allergies", flu="2025-10-14", bp=(118, 72))
     p.status("82810-3", "Pregnancy status", NOT_PREGNANT, "2026-01-09",
              "Postmenopausal, authored; LOINC as in IPS.")  # fmt: skip
+    p.condition("Postmenopausal state", recorded="2026-01-09",
+                note="Menopausal status on the problem list, authored.")  # fmt: skip
     p.status("63895-7", "Breastfeeding status", NOT_BREASTFEEDING, "2026-01-09", "Authored.")
     _body(p, "2026-01-09", 64, 162)
     _ecg(p, "2026-01-09", 441)

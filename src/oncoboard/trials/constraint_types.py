@@ -203,6 +203,9 @@ class PregnancyConstraint(_Frozen):
 
     type: Literal["pregnancy"] = "pregnancy"
     breastfeeding: bool = False
+    # the item names women of childbearing potential ("premenopausal women", "WOCBP", "amenorrhoea
+    # of less than 12 months"): it does not apply to a woman recorded postmenopausal
+    childbearing_only: bool = False
 
 
 class DrugAllergyConstraint(_Frozen):
