@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from benchmarks.eligibility_fhir import LOINC, RXNORM, SNOMED, Patient
+from benchmarks.eligibility_fhir import LOINC, RXNORM, SNOMED, UCUM, Patient
 
 OUT = Path(__file__).parent / "data" / "trial_eligibility" / "patients"
 
@@ -112,9 +112,16 @@ def _screening(
     if flu:
         p.immunization(str(FLU[0]), FLU[1], date=flu,
                        note=f"Vaccination history, authored; after {VACCINES}.")  # fmt: skip
+    # room air as the US Core pulse-oximetry profile records it: inhaled O2 flow 0 L/min
+    room_air = {
+        "code": {
+            "coding": [{"system": LOINC, "code": "3151-8", "display": "Inhaled oxygen flow rate"}]
+        },
+        "valueQuantity": {"value": 0, "unit": "L/min", "system": UCUM, "code": "L/min"},
+    }
     p.lab("Oxygen saturation in Arterial blood by Pulse oximetry", spo2, "%", date,
           f"Resting, on room air, authored; after {SPO2}.", loinc="59408-5",
-          category="vital-signs")  # fmt: skip
+          category="vital-signs", components=[room_air])  # fmt: skip
     if allergies:
         p.allergy(recorded=date, none_known=allergies,
                   note=f"Allergy review at screening, authored; after {ALLERGY}.")  # fmt: skip

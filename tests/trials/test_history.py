@@ -112,9 +112,10 @@ def test_oxygen_saturation_is_checked_against_pulse_oximetry() -> None:
                      code="59408-5", value_number=95, unit="%", effective="2026-01-08")  # fmt: skip
     item = _item("inclusion", "Oxygen saturation ≥ 92%", spo2)
     assert item.state is CriterionState.MET and "SpO2 >= 92 %: 95 %" in item.reason
-    # the record does not say the reading was on room air: that part stays for review
+    # the record does not say the reading was on room air: not decided, and it says why
     on_air = _item("inclusion", "Oxygen saturation ≥ 92% on room air", spo2)
-    assert on_air.state is CriterionState.NEEDS_REVIEW
+    assert on_air.state is CriterionState.UNKNOWN
+    assert "whether it was taken on room air is not recorded" in on_air.reason
     low = spo2.model_copy(update={"value_number": 89.0})
     assert _item("inclusion", "SpO2 ≥ 92%", low).state is CriterionState.NOT_MET
     assert _item("inclusion", "SpO2 ≥ 92%").state is CriterionState.UNKNOWN

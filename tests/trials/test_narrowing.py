@@ -30,7 +30,7 @@ def _finding(display: str, present: bool) -> ClinicalFinding:
         (
             "Active infection that cannot be controlled or requires intravenous administration",
             "Active infection",
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_a_qualifier_only_narrows_an_absent_condition(text: str, condition: str) -> None:

@@ -188,6 +188,8 @@ class LabConstraint(_Frozen):
         "mmHg",
     ]
     as_written: str
+    # "SpO2 ≥ 92 % on room air": only a reading recorded without supplemental oxygen counts
+    on_room_air: bool = False
 
 
 class BrainMetastasesConstraint(_Frozen):
