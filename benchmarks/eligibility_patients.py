@@ -264,7 +264,8 @@ def breast() -> Patient:
                 "Interstitial lung disease", "Other malignancy", "Myocardial infarction",
                 "Unstable angina", "Congestive heart failure", "Stroke",
                 "Transient ischemic attack", "Pulmonary embolism", "Deep vein thrombosis",
-                "Organ transplant recipient", "Immunodeficiency", "Bleeding disorder"],
+                "Organ transplant recipient", "Immunodeficiency", "Bleeding disorder",
+                "Hypertension", "Peripheral vascular disease"],
         date="2026-01-05", note=f"Pre-screening comorbidity review, authored; after {REVIEW}.",
     )  # fmt: skip
     p.condition("Measurable disease (RECIST 1.1)", present=False, recorded="2025-12-01",
@@ -420,7 +421,8 @@ def pancreas() -> Patient:
                 "Myocardial infarction",
                 "Unstable angina", "Congestive heart failure", "Stroke",
                 "Transient ischemic attack", "Pulmonary embolism", "Organ transplant recipient",
-                "Chronic liver disease", "Other malignancy"],
+                "Chronic liver disease", "Other malignancy", "Hypertension",
+                "Peripheral vascular disease"],
         date="2026-01-07", note=f"Pre-screening comorbidity review, authored; after {REVIEW}.",
     )  # fmt: skip
     p.condition("Measurable disease (RECIST 1.1)", recorded="2025-12-12",

@@ -285,3 +285,45 @@ def test_other_malignancy_still_means_a_cancer_besides_the_patients_own() -> Non
     prostate = CancerCondition(display="Prostate adenocarcinoma", oncotree_code="PRAD",
                                onset="2023-02-01", is_primary=True)  # fmt: skip
     assert _exclusion_of(trial, BREAST, prostate).state is CriterionState.MET
+
+
+CARDIOVASCULAR_PARTS = ("Cardiac disease", "Stroke", "Transient ischemic attack",
+                        "Peripheral vascular disease", "Deep vein thrombosis",
+                        "Pulmonary embolism", "Hypertension")  # fmt: skip
+
+
+def test_cardiovascular_disease_is_ruled_out_part_by_part() -> None:
+    """WHO's parts of cardiovascular disease, each recorded absent, rule it out; one part not
+    recorded leaves it open and names the part; one present is a judgement ("significant")."""
+    absent = [ClinicalFinding(display=p, present=False) for p in CARDIOVASCULAR_PARTS]
+    text = "Clinically significant cardiovascular disease"
+    ruled_out = _item("exclusion", text, *absent)
+    assert ruled_out.state is CriterionState.NOT_MET
+    assert "each part recorded absent" in ruled_out.reason
+    no_dvt = _item("exclusion", text, *absent[:4], *absent[5:])
+    assert no_dvt.state is CriterionState.UNKNOWN
+    assert "deep vein thrombosis not ruled out" in no_dvt.reason
+    treated = ClinicalFinding(display="Essential hypertension")
+    assert _item("exclusion", text, *absent[:6], treated).state is CriterionState.UNKNOWN
+    # pulmonary hypertension is not the hypertension of the list
+    pulmonary = ClinicalFinding(display="Pulmonary hypertension", present=False)
+    assert _item("exclusion", text, *absent[:6], pulmonary).state is CriterionState.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "History of coronary revascularization or ischemic symptoms.",  # NCT03745326 E7
+        "Cardiac angioplasty or stent placement within 6 months",
+        "Prior percutaneous coronary intervention",
+        "Other clinically significant heart diseases",
+    ],
+)
+def test_coronary_procedures_and_symptoms_are_heart_disease(text: str) -> None:
+    no_heart = ClinicalFinding(display="Cardiac disease", present=False)
+    result = _item("exclusion", text, no_heart)
+    assert result.state is CriterionState.NOT_MET, result.reason
+    assert "recorded absent" in result.reason
+    # with only a myocardial infarction ruled out, the rest stays open
+    no_mi = ClinicalFinding(display="Myocardial infarction", present=False)
+    assert _item("exclusion", text, no_mi).state is not CriterionState.NOT_MET

@@ -86,6 +86,9 @@ _STOP = frozenset((
     # the noun a read phrase qualifies ("any condition requiring systemic steroids")
     "condition", "conditions", "syndrome", "syndromes", "radiological",
     "radiographic", "radiologic",
+    # when and how a measure is taken ("prior to signing the ICF", "QTc interval using
+    # Fridericia's formula")
+    "signing", "icf", "using", "interval", "fridericia", "formula",
 ))  # fmt: skip
 _WORD = re.compile(r"[A-Za-z]{3,}")
 # phrases in these families can sit under a negation ("no prior …", "without …")
@@ -103,6 +106,9 @@ _EXPLANATION = re.compile(
     r"including but not limited to|including,?)"
     r"[^)]*\)|\bdue to the\b[^;]*|"
     r"at the time of (?:signing )?(?:the )?(?:informed consent|ICF)|"
+    # how a measure is taken: "(QTc interval calculated using the Fridericia formula)"
+    r"\([^()]*\b(?:calculated|measured) (?:using|by|with|according to)\b[^()]*\)|"
+    r"\bduring (?:the )?screening\b|"
     r"(?:^|(?<=[.;] ))(?:Subjects|Patients|Participants) may be transfused[^.;]*|"
     # "Examples of live vaccines include measles, …": an illustration, not a requirement
     r"(?:^|(?<=[.;] ))Examples?\b[^.;:]{0,60}?\b(?:include|includes|are|is)\b[^.;]*",

@@ -17,6 +17,7 @@ from oncoboard.record.schemas import ClinicalFinding, RecordedFact
 from oncoboard.trials.eval_disease import cancer_for
 from oncoboard.trials.history import (
     ABSENCE,
+    COMPOSITES,
     INFECTION_RECORD,
     LABELS,
     MALIGNANCY_EXCEPTIONS,
@@ -88,8 +89,26 @@ def condition_history(c: ConditionHistoryConstraint, view: PatientView) -> Const
     absent = [fact for f, fact in view.findings if not f.present and absence.search(f.display)]
     if absent:
         return _r(False, f"{label}: recorded absent", *absent, kind=c.type)
+    if c.concept in COMPOSITES:
+        return _composite(c, view)
     return _r(None, f"{label}: not recorded either way", missing=f"history of {label}",
               kind=c.type)  # fmt: skip
+
+
+def _composite(c: ConditionHistoryConstraint, view: PatientView) -> ConstraintResult:
+    """An umbrella ruled out part by part: every component recorded absent (none present: a
+    present one was found by the umbrella's own record words before)."""
+    label = LABELS[c.concept]
+    ruled_out, missing = [], []
+    for part, pattern in COMPOSITES[c.concept].items():
+        facts = [f for finding, f in view.findings if not finding.present and pattern.search(finding.display)]  # fmt: skip
+        (ruled_out.extend(facts) if facts else missing.append(part))
+    parts = ", ".join(COMPOSITES[c.concept])
+    if missing:
+        return _r(None, f"{label}: not recorded either way ({', '.join(missing)} not ruled out; "
+                  f"counted: {parts})", *ruled_out, missing=f"history of {label}",
+                  kind=c.type)  # fmt: skip
+    return _r(False, f"{label}: each part recorded absent ({parts})", *ruled_out, kind=c.type)
 
 
 def swallowing(c: SwallowingConstraint, view: PatientView) -> ConstraintResult:
