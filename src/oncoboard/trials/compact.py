@@ -24,6 +24,7 @@ from oncoboard.trials.schemas import (
     CancerTypeConstraint,
     ConditionHistoryConstraint,
     Criterion,
+    CurrentAntiretroviralConstraint,
     DiseaseExtentConstraint,
     DrugAllergyConstraint,
     EcogConstraint,
@@ -66,6 +67,7 @@ _KINDS: dict[str, type[BaseModel]] = {
         PregnancyConstraint, DiseaseExtentConstraint, MeasurableDiseaseConstraint,
         InfectionConstraint, PriorMalignancyConstraint, ConditionHistoryConstraint,
         DrugAllergyConstraint, RecentEventConstraint, SwallowingConstraint,
+        CurrentAntiretroviralConstraint,
     )
 }  # fmt: skip
 _CONSTRAINTS: dict[tuple[Any, ...], BaseModel] = {}

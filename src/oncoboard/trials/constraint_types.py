@@ -237,6 +237,13 @@ class SwallowingConstraint(_Frozen):
     type: Literal["swallowing"] = "swallowing"
 
 
+class CurrentAntiretroviralConstraint(_Frozen):
+    """On antiretroviral therapy now ("patients on antiretroviral therapy", "receiving HAART"):
+    ruled out only medicine by medicine (``eval_medication``)."""
+
+    type: Literal["current_antiretroviral"] = "current_antiretroviral"
+
+
 Constraint = Annotated[
     AgeConstraint
     | SexConstraint
@@ -257,6 +264,7 @@ Constraint = Annotated[
     | ConditionHistoryConstraint
     | DrugAllergyConstraint
     | RecentEventConstraint
-    | SwallowingConstraint,
+    | SwallowingConstraint
+    | CurrentAntiretroviralConstraint,
     Field(discriminator="type"),
 ]

@@ -22,6 +22,7 @@ from oncoboard.trials import (
     read_allergy,
     read_disease,
     read_history,
+    read_medication,
     read_molecular,
     read_person,
     read_screening,
@@ -251,7 +252,8 @@ def extract(text: str, section: str) -> list[Found]:
     masked = text
     found: list[Found] = []
     # "hypersensitivity to cyclophosphamide or fludarabine": an allergy, not a prior therapy
-    allergy = list(read_allergy.drug_allergy(text))
+    # … and "on antiretroviral therapy" is today's medicines, read one by one
+    allergy = list(read_allergy.drug_allergy(text)) + list(read_medication.antiretroviral(text))
     for start, end, _ in allergy:
         masked = masked[:start] + " " * (end - start) + masked[end:]
     found += allergy

@@ -17,6 +17,7 @@ from oncoboard.trials.constraint_types import (  # noqa: F401
     CancerTypeConstraint,
     ConditionHistoryConstraint,
     Constraint,
+    CurrentAntiretroviralConstraint,
     DiseaseExtentConstraint,
     DrugAllergyConstraint,
     EcogConstraint,
