@@ -327,3 +327,44 @@ def test_coronary_procedures_and_symptoms_are_heart_disease(text: str) -> None:
     # with only a myocardial infarction ruled out, the rest stays open
     no_mi = ClinicalFinding(display="Myocardial infarction", present=False)
     assert _item("exclusion", text, no_mi).state is not CriterionState.NOT_MET
+
+
+E1_OTHER = (
+    "Other malignancies (except non-melanoma skin cancer with the disease-free survival of more "
+    "than 5 years and cervical carcinoma in situ, bladder cancer, or breast cancer)"
+)  # NCT06898385 E1
+
+
+def _other_cancer(display: str, onset: str = "2014-02-10") -> CancerCondition:
+    return CancerCondition(display=display, onset=onset, clinical_status="remission")
+
+
+def test_whole_organ_exceptions_except_that_organs_cancers_only() -> None:
+    lung = CancerCondition(display="Lung adenocarcinoma", oncotree_code="LUAD", onset="2025-06-02")
+    prostate = _other_cancer("Prostate adenocarcinoma, low-grade (Gleason 6)")
+    met = _item("exclusion", E1_OTHER, lung, prostate)
+    assert met.state is CriterionState.MET and "Prostate adenocarcinoma" in met.reason
+    bladder = _other_cancer("Urothelial carcinoma of bladder")
+    assert _item("exclusion", E1_OTHER, lung, bladder).state is CriterionState.NOT_MET
+    # the skin exception carries a condition (disease-free > 5 years): a clinician reads it
+    skin = _other_cancer("Basal cell carcinoma of skin", onset="2024-01-01")
+    assert _item("exclusion", E1_OTHER, lung, skin).state is CriterionState.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("text", "state"),
+    [
+        # "superficial bladder cancer" excepts only superficial ones: an invasive one counts
+        ("Other malignancy within 5 years except superficial bladder cancer", "unknown"),
+        ("Other malignancy within 5 years except bladder cancer", "not_met"),
+    ],
+)
+def test_a_narrow_kind_is_not_the_whole_organ(text: str, state: str) -> None:
+    lung = CancerCondition(display="Lung adenocarcinoma", oncotree_code="LUAD", onset="2025-06-02")
+    invasive = _other_cancer("Muscle-invasive urothelial carcinoma of bladder", onset="2023-03-01")
+    result = _item("exclusion", text, lung, invasive)
+    assert (
+        result.state is not CriterionState.NOT_MET
+        if state == "unknown"
+        else (result.state is CriterionState.NOT_MET)
+    )

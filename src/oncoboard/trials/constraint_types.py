@@ -89,6 +89,9 @@ class PriorMalignancyConstraint(_Frozen):
     # codes of its inclusion criteria; empty when they were not read)
     any_malignancy: bool = False
     study_cancers: tuple[str, ...] = ()
+    # excepted kinds that carry a condition ("non-melanoma skin cancer with a disease-free
+    # survival of more than 5 years"): a cancer of such a kind is left to a clinician
+    conditioned: tuple[str, ...] = ()
 
 
 class ConditionHistoryConstraint(_Frozen):

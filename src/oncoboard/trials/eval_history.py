@@ -198,6 +198,11 @@ def prior_malignancy(c: PriorMalignancyConstraint, view: PatientView) -> Constra
         return _r(None, own_note, index.fact, missing="tumour types the trial studies",
                   kind=c.type)  # fmt: skip
     if undated and not counted:
+        if c.conditioned:
+            return _r(None, f"other malignancy recorded ({_names(undated)}): whether it meets "
+                      "the exception's condition (or its date) needs a clinician",
+                      *(k.fact for k in undated), missing="clinical judgement",
+                      kind=c.type)  # fmt: skip
         return _r(None, f"other malignancy recorded without a diagnosis date ({_names(undated)})",
                   *(k.fact for k in undated), missing="date of the other malignancy",
                   kind=c.type)  # fmt: skip
@@ -264,7 +269,9 @@ def _counting(
             (k for k in c.excepted if re.search(MALIGNANCY_EXCEPTIONS[k][1], display, re.I)), None
         )
         years = _years_since(cancer.condition.onset, today)
-        if kind is not None:
+        if kind is not None and kind in c.conditioned:
+            undated.append(cancer)  # whether the exception's condition holds: a clinician
+        elif kind is not None:
             notes.append(f"{cancer.condition.display}: excepted ({kind})")
         elif c.active_only and not cancer.active:
             notes.append(

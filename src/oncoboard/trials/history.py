@@ -153,8 +153,8 @@ INFECTION_RECORD = {
 # Kinds of "other malignancy" that protocols commonly except, and the record words for each.
 MALIGNANCY_EXCEPTIONS: dict[str, tuple[str, str]] = {
     "non-melanoma skin cancer": (
-        r"non-?melanoma(?:tous)? skin|basal cell (?:carcinoma|skin)|squamous cell (?:carcinoma )?"
-        r"of (?:the )?skin|skin (?:basal|squamous)",
+        r"non-?melanoma(?:tous)? skin(?: (?:cancers?|carcinomas?))?|basal cell (?:carcinoma|skin)|"
+        r"squamous cell (?:carcinoma )?of (?:the )?skin|skin (?:basal|squamous)",
         r"basal cell carcinoma|squamous cell carcinoma of (?:the )?skin|skin.*(?:basal|squamous)",
     ),
     "carcinoma in situ": (
@@ -169,7 +169,29 @@ MALIGNANCY_EXCEPTIONS: dict[str, tuple[str, str]] = {
         r"low[- ]grade prostate|localized prostate cancer",
         r"low[- ]grade prostate",
     ),
+    # a whole organ's cancers excepted ("…, bladder cancer, or breast cancer"): never the
+    # narrower kinds above ("superficial bladder", "low-grade prostate", "… in situ")
+    "bladder cancer": (
+        r"(?<!superficial )(?<!non-invasive )(?<!muscle invasive )(?<!muscle-invasive )"
+        r"\bbladder (?:cancer|carcinoma)s?(?! in situ)",
+        r"bladder|urothelial",
+    ),
+    "breast cancer": (r"\bbreast (?:cancer|carcinoma)s?(?! in situ)", r"breast"),
+    "prostate cancer": (
+        r"(?<!low-grade )(?<!low grade )(?<!localized )\bprostat(?:e|ic) (?:cancer|carcinoma)s?"
+        r"(?! in situ)",
+        r"prostat",
+    ),
+    "thyroid cancer": (r"\bthyroid (?:cancer|carcinoma)s?(?! in situ)", r"thyroid"),
 }
+# a condition on an excepted kind ("non-melanoma skin cancer with a disease-free survival of
+# more than 5 years"): a cancer of that kind is then left to a clinician
+KIND_CONDITION = re.compile(
+    r"\bwith (?:a |the )?disease[- ]free (?:survival|interval|period) of (?:more than|at least|"
+    r"over|≥|>)\s*\d+\s*(?:years?|months?)|\b(?:disease[- ]free|in remission) for (?:more than|"
+    r"at least|over|≥|>)\s*\d+\s*(?:years?|months?)",
+    re.IGNORECASE,
+)
 
 # An umbrella a record rarely names, ruled out when each of its parts is. Cardiovascular
 # disease: the group of disorders of the heart and blood vessels as the WHO lists them

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from oncoboard.trials.history import (
     HEPATITIS_B_OR_C,
     INFECTION_PROTOCOL,
+    KIND_CONDITION,
     MALIGNANCY_EXCEPTIONS,
     PROTOCOL,
 )
@@ -154,14 +155,18 @@ def prior_malignancy(text: str) -> Iterator[Found]:
     end = max(m.end() for m in _MALIGNANCY.finditer(text))  # "… or an additional malignancy"
     end = max(end, study.end() + (text[study.end() :].startswith(")"))) if study else end
     excepted: list[str] = []
+    conditioned: list[str] = []
     open_exceptions = False
     exception = _EXCEPT.search(text, found.start())
     if exception:
         listed = text[exception.end() :]
         for kind, (protocol, _) in MALIGNANCY_EXCEPTIONS.items():
-            if re.search(protocol, listed, re.IGNORECASE):
+            for hit in re.finditer(protocol, listed, re.IGNORECASE):
                 excepted.append(kind)
-        leftover = listed
+                if KIND_CONDITION.match(listed[hit.end() :].lstrip(" ,")):
+                    conditioned.append(kind)
+        excepted = list(dict.fromkeys(excepted))
+        leftover = KIND_CONDITION.sub(" ", listed)
         for protocol, _ in MALIGNANCY_EXCEPTIONS.values():
             leftover = re.sub(protocol, " ", leftover, flags=re.IGNORECASE)
         open_exceptions = bool(
@@ -175,6 +180,7 @@ def prior_malignancy(text: str) -> Iterator[Found]:
             within_years=None if (m := _months(text)) is None else m / 12,
             excepted=tuple(excepted),
             open_exceptions=open_exceptions,
+            conditioned=tuple(dict.fromkeys(conditioned)),
             any_malignancy=any_malignancy,
             active_only=bool(
                 re.search(
