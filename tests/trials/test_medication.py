@@ -81,3 +81,20 @@ def test_no_current_medicines_decide_nothing() -> None:
 def test_prior_antiretroviral_therapy_is_left_to_the_prior_therapy_reader() -> None:
     assert list(antiretroviral("Prior antiretroviral therapy")) == []
     assert list(antiretroviral("History of HIV on antiretroviral therapy")) != []
+
+
+def test_an_inclusion_asking_for_no_antiretroviral_therapy_is_a_negation() -> None:
+    from oncoboard.trials.constraints import structure
+    from oncoboard.trials.engine import Screening, TrialCriteria, match_trial
+    from oncoboard.trials.schemas import Eligibility
+    from tests.trials.support import record
+
+    eligibility = Eligibility(
+        criteria_text="Inclusion Criteria:\n\n* Patients must not be on antiretroviral therapy",
+        sex="ALL", minimum_age_years=18.0, maximum_age_years=None, minimum_age_text="18 Years",
+        maximum_age_text=None, healthy_volunteers=False,
+    )  # fmt: skip
+    trial = TrialCriteria("NCT00000000", "v", "synthetic", structure(eligibility))
+    match = match_trial(trial, Screening.of(record("PT-1", MAN, AMLODIPINE), TODAY))
+    item = next(c for c in match.criteria if c.criterion_id == "I1")
+    assert item.state is CriterionState.MET, item.reason

@@ -95,7 +95,7 @@ _WORD = re.compile(r"[A-Za-z]{3,}")
 # phrases in these families can sit under a negation ("no prior …", "without …")
 _NEGATABLE = frozenset({
     "prior_therapy", "brain_metastases", "condition_history", "infection", "prior_malignancy",
-    "pregnancy", "gene_alteration", "measurable_disease", "drug_allergy",
+    "pregnancy", "gene_alteration", "measurable_disease", "drug_allergy", "current_antiretroviral",
 })  # fmt: skip
 _TRIGGER = re.compile(
     r"\b(?:except(?: for)?|excluding|other than|with the exception of|unless|no|not|without|"
