@@ -131,9 +131,11 @@ class Patient:
     # -- observations ----------------------------------------------------------------------
     def lab(self, display: str, value: float, unit: str, date: str, note: str, *,
             loinc: str | None = None, low: float | None = None, high: float | None = None,
-            category: str = "laboratory") -> None:  # fmt: skip
+            category: str = "laboratory", components: list[Json] | None = None) -> None:  # fmt: skip
         resource = _observation(display, loinc, date, category)
         resource["valueQuantity"] = {"value": value, "unit": unit, "system": UCUM, "code": unit}
+        if components:
+            resource["component"] = components
         if low is not None or high is not None:
             bounds: Json = {}
             if low is not None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from benchmarks.eligibility_fhir import LOINC, RXNORM, SNOMED, Patient
+from benchmarks.eligibility_fhir import LOINC, RXNORM, SNOMED, UCUM, Patient
 
 OUT = Path(__file__).parent / "data" / "trial_eligibility" / "patients"
 
@@ -112,9 +112,16 @@ def _screening(
     if flu:
         p.immunization(str(FLU[0]), FLU[1], date=flu,
                        note=f"Vaccination history, authored; after {VACCINES}.")  # fmt: skip
+    # room air as the US Core pulse-oximetry profile records it: inhaled O2 flow 0 L/min
+    room_air = {
+        "code": {
+            "coding": [{"system": LOINC, "code": "3151-8", "display": "Inhaled oxygen flow rate"}]
+        },
+        "valueQuantity": {"value": 0, "unit": "L/min", "system": UCUM, "code": "L/min"},
+    }
     p.lab("Oxygen saturation in Arterial blood by Pulse oximetry", spo2, "%", date,
           f"Resting, on room air, authored; after {SPO2}.", loinc="59408-5",
-          category="vital-signs")  # fmt: skip
+          category="vital-signs", components=[room_air])  # fmt: skip
     if allergies:
         p.allergy(recorded=date, none_known=allergies,
                   note=f"Allergy review at screening, authored; after {ALLERGY}.")  # fmt: skip
@@ -244,6 +251,8 @@ def breast() -> Patient:
         "2026-01-05",
         "Postmenopausal (last menstrual period 2023), authored; LOINC as in IPS.",
     )
+    p.condition("Postmenopausal state", onset="2024-01-01", recorded="2026-01-05",
+                note="Menopausal status on the problem list, authored (last period 2023).")  # fmt: skip
     p.status("63895-7", "Breastfeeding status", NOT_BREASTFEEDING, "2026-01-05",
              "Authored; LOINC 63895-7.")  # fmt: skip
     asthma = p.condition("Asthma", onset="1990-01-01", note="Comorbidity, authored.")
@@ -255,7 +264,8 @@ def breast() -> Patient:
                 "Interstitial lung disease", "Other malignancy", "Myocardial infarction",
                 "Unstable angina", "Congestive heart failure", "Stroke",
                 "Transient ischemic attack", "Pulmonary embolism", "Deep vein thrombosis",
-                "Organ transplant recipient", "Immunodeficiency", "Bleeding disorder"],
+                "Organ transplant recipient", "Immunodeficiency", "Bleeding disorder",
+                "Hypertension", "Peripheral vascular disease"],
         date="2026-01-05", note=f"Pre-screening comorbidity review, authored; after {REVIEW}.",
     )  # fmt: skip
     p.condition("Measurable disease (RECIST 1.1)", present=False, recorded="2025-12-01",
@@ -350,6 +360,8 @@ def colorectal() -> Patient:
     _screening(p, "2026-01-09", 96, "no-known-allergies", flu="2025-10-14", bp=(118, 72))
     p.status("82810-3", "Pregnancy status", NOT_PREGNANT, "2026-01-09",
              "Postmenopausal, authored; LOINC as in IPS.")  # fmt: skip
+    p.condition("Postmenopausal state", recorded="2026-01-09",
+                note="Menopausal status on the problem list, authored.")  # fmt: skip
     p.status("63895-7", "Breastfeeding status", NOT_BREASTFEEDING, "2026-01-09", "Authored.")
     _body(p, "2026-01-09", 64, 162)
     _ecg(p, "2026-01-09", 441)
@@ -409,7 +421,8 @@ def pancreas() -> Patient:
                 "Myocardial infarction",
                 "Unstable angina", "Congestive heart failure", "Stroke",
                 "Transient ischemic attack", "Pulmonary embolism", "Organ transplant recipient",
-                "Chronic liver disease", "Other malignancy"],
+                "Chronic liver disease", "Other malignancy", "Hypertension",
+                "Peripheral vascular disease"],
         date="2026-01-07", note=f"Pre-screening comorbidity review, authored; after {REVIEW}.",
     )  # fmt: skip
     p.condition("Measurable disease (RECIST 1.1)", recorded="2025-12-12",

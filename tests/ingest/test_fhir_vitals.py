@@ -68,3 +68,21 @@ def test_synthea_blood_pressure_panels_are_read() -> None:
     systolic = [r for r in bp if r.code == "8480-6"]
     assert systolic and len(systolic) * 2 == len(bp)
     assert all(r.unit == "mm[Hg]" and r.effective for r in bp)
+
+
+def test_a_pulse_oximetry_reading_keeps_the_inhaled_oxygen_flow(tmp_path: Path) -> None:
+    """US Core pulse oximetry: component 3151-8 (L/min) says whether the reading was on room
+    air; it becomes its own result dated like the reading, the SpO2 itself is kept."""
+    reading = {
+        "resourceType": "Observation", "id": "bp", "status": "final",
+        "subject": {"reference": "Patient/p1"}, "effectiveDateTime": "2026-01-08",
+        "category": [{"coding": [{"code": "vital-signs"}]}],
+        "code": {"coding": [{"system": LOINC, "code": "2708-6"},
+                            {"system": LOINC, "code": "59408-5"}]},
+        "valueQuantity": {"value": 95, "unit": "%", "code": "%"},
+        "component": [{"code": {"coding": [{"system": LOINC, "code": "3151-8"}]},
+                       "valueQuantity": {"value": 2, "unit": "L/min", "code": "L/min"}}],
+    }  # fmt: skip
+    assert sorted(_results(tmp_path, reading)) == [("2708-6", 95.0), ("3151-8", 2.0)]
+    plain = {k: v for k, v in reading.items() if k != "component"}
+    assert _results(tmp_path, plain) == [("2708-6", 95.0)]

@@ -130,3 +130,42 @@ def test_excipients_and_drugs_of_a_similar_structure_are_the_study_treatment() -
         "with a similar chemical structure or class"
     )
     assert found[0].endswith("similar chemical structure or class")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT03745326 E6, and variants written for this reader
+        "History of severe immediate hypersensitivity reaction to cyclophosphamide, fludarabine, "
+        "or aldesleukin.",
+        "Known hypersensitivity to oxaliplatin or fluorouracil",
+        "Prior anaphylaxis to trastuzumab, pertuzumab and/or docetaxel",
+    ],
+)
+def test_hypersensitivity_to_named_drugs_is_an_allergy_not_a_prior_therapy(text: str) -> None:
+    """The drugs an allergy names were once read as therapy received; the record's allergy list
+    decides them, and every drug of the list is carried (the vocabulary lacks aldesleukin)."""
+    result = exclusion_result(text, TODAY, WOMAN, NONE_KNOWN)
+    assert [r.constraint_type for r in result.results] == ["drug_allergy"]
+    assert result.state is CriterionState.NOT_MET, result.reason
+    assert "no known medication allergies" in result.reason
+    ((_, constraint),) = _read(text)
+    listed = text.lower().replace(",", " ").replace("/", " ").replace(".", " ").split()
+    assert constraint.drugs and all(d in listed for d in constraint.drugs)
+    assert constraint.drugs[-1] == listed[-1]
+    # an allergy to one of them recorded, with a severity asked: a clinician reads it
+    named = ClinicalFinding(display=f"Allergy (medication): {constraint.drugs[0].title()}")
+    assert exclusion_result(text, TODAY, WOMAN, named).state is not CriterionState.NOT_MET
+    # another drug's allergy: not concluded (brand names and cross-reactivity are not mapped)
+    other = exclusion_result(text, TODAY, WOMAN, ASPIRIN)
+    assert other.state is CriterionState.UNKNOWN and "Aspirin" in other.reason
+
+
+def test_immediate_hypersensitivity_is_a_qualifier_a_recorded_allergy_does_not_settle() -> None:
+    ((_, constraint),) = _read("Immediate hypersensitivity to cyclophosphamide")
+    assert constraint.qualified and constraint.drugs == ("cyclophosphamide",)
+    ((_, plain),) = _read("Known allergy to cyclophosphamide")
+    assert not plain.qualified
+    named = ClinicalFinding(display="Allergy (medication): Cyclophosphamide")
+    met = exclusion_result("Known allergy to cyclophosphamide", TODAY, WOMAN, named)
+    assert met.state is CriterionState.MET

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from oncoboard.record.schemas import ClinicalFinding, Demographics, LabResult
+from oncoboard.record.schemas import CancerCondition, ClinicalFinding, Demographics, LabResult
 from oncoboard.trials.constraints import structure
 from oncoboard.trials.engine import Screening, TrialCriteria, match_trial
 from oncoboard.trials.labs import find
@@ -112,9 +112,10 @@ def test_oxygen_saturation_is_checked_against_pulse_oximetry() -> None:
                      code="59408-5", value_number=95, unit="%", effective="2026-01-08")  # fmt: skip
     item = _item("inclusion", "Oxygen saturation ≥ 92%", spo2)
     assert item.state is CriterionState.MET and "SpO2 >= 92 %: 95 %" in item.reason
-    # the record does not say the reading was on room air: that part stays for review
+    # the record does not say the reading was on room air: not decided, and it says why
     on_air = _item("inclusion", "Oxygen saturation ≥ 92% on room air", spo2)
-    assert on_air.state is CriterionState.NEEDS_REVIEW
+    assert on_air.state is CriterionState.UNKNOWN
+    assert "whether it was taken on room air is not recorded" in on_air.reason
     low = spo2.model_copy(update={"value_number": 89.0})
     assert _item("inclusion", "SpO2 ≥ 92%", low).state is CriterionState.NOT_MET
     assert _item("inclusion", "SpO2 ≥ 92%").state is CriterionState.UNKNOWN
@@ -226,4 +227,144 @@ def test_a_chronic_viral_infection_is_not_an_infection_now() -> None:
     met = _item("exclusion", "Have an active, ongoing, or untreated infection.", pneumonia)
     assert met.state is CriterionState.MET and "Pneumonia" in " ".join(
         f.label for r in met.results for f in r.facts
+    )
+
+
+def _breast_trial(
+    exclusion: str, inclusion: str = "Histologically confirmed breast cancer"
+) -> TrialCriteria:
+    eligibility = Eligibility(
+        criteria_text=f"Inclusion Criteria:\n\n* {inclusion}\n\nExclusion Criteria:\n\n* {exclusion}",
+        sex="ALL", minimum_age_years=18.0, maximum_age_years=None, minimum_age_text="18 Years",
+        maximum_age_text=None, healthy_volunteers=False,
+    )  # fmt: skip
+    return TrialCriteria("NCT00000000", "v", "synthetic", structure(eligibility))
+
+
+def _exclusion_of(trial: TrialCriteria, *facts: object) -> CriterionResult:
+    screening = Screening.of(record("PT-1", MAN, *facts), TODAY)  # type: ignore[arg-type]
+    return next(c for c in match_trial(trial, screening).criteria if c.criterion_id == "E1")
+
+
+COLON = CancerCondition(display="Adenocarcinoma of sigmoid colon", oncotree_code="COAD",
+                        onset="2024-03-01")  # fmt: skip
+BREAST = CancerCondition(display="Invasive ductal carcinoma of breast", oncotree_code="IDC",
+                         onset="2025-09-01")  # fmt: skip
+NO_OTHER = ClinicalFinding(display="Other malignancy", present=False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Patients with a history of any malignancy are ineligible",
+        "History of malignancy",
+        "Active malignancy (other than the disease under study)",
+    ],
+)
+def test_any_malignancy_counts_the_patients_own_cancer_when_the_trial_studies_another(
+    text: str,
+) -> None:
+    """Round 2's known limit: a colon-cancer patient has "a malignancy" in a breast-cancer trial
+    (the trial's tumour types come from its inclusion criteria)."""
+    trial = _breast_trial(text)
+    colon = _exclusion_of(trial, COLON, NO_OTHER)
+    assert colon.state is CriterionState.MET
+    assert "own cancer (Adenocarcinoma of sigmoid colon, COAD)" in colon.reason
+    assert "studies (BREAST)" in colon.reason
+    # the cancer the trial studies is not "a malignancy" of its exclusion
+    assert _exclusion_of(trial, BREAST, NO_OTHER).state is CriterionState.NOT_MET
+    # a basket trial: which cancers are "study-specific" is not read, the own cancer is reviewed
+    basket = _breast_trial(text, inclusion="Advanced solid tumours")
+    result = _exclusion_of(basket, COLON, NO_OTHER)
+    assert result.state is CriterionState.UNKNOWN and "own cancer" in result.reason
+
+
+def test_other_malignancy_still_means_a_cancer_besides_the_patients_own() -> None:
+    trial = _breast_trial("Other malignancy within 5 years")
+    assert _exclusion_of(trial, COLON, NO_OTHER).state is CriterionState.NOT_MET
+    prostate = CancerCondition(display="Prostate adenocarcinoma", oncotree_code="PRAD",
+                               onset="2023-02-01", is_primary=True)  # fmt: skip
+    assert _exclusion_of(trial, BREAST, prostate).state is CriterionState.MET
+
+
+CARDIOVASCULAR_PARTS = ("Cardiac disease", "Stroke", "Transient ischemic attack",
+                        "Peripheral vascular disease", "Deep vein thrombosis",
+                        "Pulmonary embolism", "Hypertension")  # fmt: skip
+
+
+def test_cardiovascular_disease_is_ruled_out_part_by_part() -> None:
+    """WHO's parts of cardiovascular disease, each recorded absent, rule it out; one part not
+    recorded leaves it open and names the part; one present is a judgement ("significant")."""
+    absent = [ClinicalFinding(display=p, present=False) for p in CARDIOVASCULAR_PARTS]
+    text = "Clinically significant cardiovascular disease"
+    ruled_out = _item("exclusion", text, *absent)
+    assert ruled_out.state is CriterionState.NOT_MET
+    assert "each part recorded absent" in ruled_out.reason
+    no_dvt = _item("exclusion", text, *absent[:4], *absent[5:])
+    assert no_dvt.state is CriterionState.UNKNOWN
+    assert "deep vein thrombosis not ruled out" in no_dvt.reason
+    treated = ClinicalFinding(display="Essential hypertension")
+    assert _item("exclusion", text, *absent[:6], treated).state is CriterionState.UNKNOWN
+    # pulmonary hypertension is not the hypertension of the list
+    pulmonary = ClinicalFinding(display="Pulmonary hypertension", present=False)
+    assert _item("exclusion", text, *absent[:6], pulmonary).state is CriterionState.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "History of coronary revascularization or ischemic symptoms.",  # NCT03745326 E7
+        "Cardiac angioplasty or stent placement within 6 months",
+        "Prior percutaneous coronary intervention",
+        "Other clinically significant heart diseases",
+    ],
+)
+def test_coronary_procedures_and_symptoms_are_heart_disease(text: str) -> None:
+    no_heart = ClinicalFinding(display="Cardiac disease", present=False)
+    result = _item("exclusion", text, no_heart)
+    assert result.state is CriterionState.NOT_MET, result.reason
+    assert "recorded absent" in result.reason
+    # with only a myocardial infarction ruled out, the rest stays open
+    no_mi = ClinicalFinding(display="Myocardial infarction", present=False)
+    assert _item("exclusion", text, no_mi).state is not CriterionState.NOT_MET
+
+
+E1_OTHER = (
+    "Other malignancies (except non-melanoma skin cancer with the disease-free survival of more "
+    "than 5 years and cervical carcinoma in situ, bladder cancer, or breast cancer)"
+)  # NCT06898385 E1
+
+
+def _other_cancer(display: str, onset: str = "2014-02-10") -> CancerCondition:
+    return CancerCondition(display=display, onset=onset, clinical_status="remission")
+
+
+def test_whole_organ_exceptions_except_that_organs_cancers_only() -> None:
+    lung = CancerCondition(display="Lung adenocarcinoma", oncotree_code="LUAD", onset="2025-06-02")
+    prostate = _other_cancer("Prostate adenocarcinoma, low-grade (Gleason 6)")
+    met = _item("exclusion", E1_OTHER, lung, prostate)
+    assert met.state is CriterionState.MET and "Prostate adenocarcinoma" in met.reason
+    bladder = _other_cancer("Urothelial carcinoma of bladder")
+    assert _item("exclusion", E1_OTHER, lung, bladder).state is CriterionState.NOT_MET
+    # the skin exception carries a condition (disease-free > 5 years): a clinician reads it
+    skin = _other_cancer("Basal cell carcinoma of skin", onset="2024-01-01")
+    assert _item("exclusion", E1_OTHER, lung, skin).state is CriterionState.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("text", "state"),
+    [
+        # "superficial bladder cancer" excepts only superficial ones: an invasive one counts
+        ("Other malignancy within 5 years except superficial bladder cancer", "unknown"),
+        ("Other malignancy within 5 years except bladder cancer", "not_met"),
+    ],
+)
+def test_a_narrow_kind_is_not_the_whole_organ(text: str, state: str) -> None:
+    lung = CancerCondition(display="Lung adenocarcinoma", oncotree_code="LUAD", onset="2025-06-02")
+    invasive = _other_cancer("Muscle-invasive urothelial carcinoma of bladder", onset="2023-03-01")
+    result = _item("exclusion", text, lung, invasive)
+    assert (
+        result.state is not CriterionState.NOT_MET
+        if state == "unknown"
+        else (result.state is CriterionState.NOT_MET)
     )

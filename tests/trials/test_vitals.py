@@ -68,3 +68,47 @@ def test_the_latest_readings_decide_either_limit() -> None:
     assert _item(text, *_bp(162, 88)).state is CriterionState.MET  # one limit is enough
     assert _item(text, *_bp(170, 104, "2025-01-01"), *_bp(128, 80)).state is CriterionState.NOT_MET
     assert _item(text).state is CriterionState.UNKNOWN
+
+
+def _spo2(value: float, flow: float | None, when: str = "2026-01-08") -> list[LabResult]:
+    reading = [LabResult(name="Oxygen saturation in Arterial blood by Pulse oximetry",
+                         code="59408-5", value_number=value, unit="%", effective=when)]  # fmt: skip
+    if flow is not None:
+        reading.append(LabResult(name="Inhaled oxygen flow rate", code="3151-8",
+                                 value_number=flow, unit="L/min", effective=when))  # fmt: skip
+    return reading
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Has a pulse oximetry < 95% on room air.",  # NCT06411691 E7
+        "Oxygen saturation < 92% (at rest, on room air)",
+        "SpO2 < 90% without supplemental oxygen",
+    ],
+)
+def test_oxygen_saturation_on_room_air_needs_a_room_air_reading(text: str) -> None:
+    (found,) = [c for c in structure_of(text) if c.type == "lab"]
+    assert found.on_room_air
+    ok = exclusion_result(text, TODAY, MAN, *_spo2(97, 0))
+    assert ok.state is CriterionState.NOT_MET and "on room air" in ok.reason
+    low = exclusion_result(text, TODAY, MAN, *_spo2(85, 0))
+    assert low.state is CriterionState.MET
+    # on 2 L/min of oxygen the reading says nothing about room air; nor does one without a note
+    on_oxygen = exclusion_result(text, TODAY, MAN, *_spo2(97, 2))
+    assert on_oxygen.state is CriterionState.UNKNOWN and "not on room air" in on_oxygen.reason
+    assert exclusion_result(text, TODAY, MAN, *_spo2(97, None)).state is CriterionState.UNKNOWN
+    # a flow rate of another day does not describe this reading
+    other_day = [*_spo2(97, None), *_spo2(99, 0, when="2025-06-01")[1:]]
+    assert exclusion_result(text, TODAY, MAN, *other_day).state is CriterionState.UNKNOWN
+
+
+def structure_of(text: str) -> list[object]:
+    eligibility = Eligibility(
+        criteria_text=f"Exclusion Criteria:\n\n* {text}", sex="ALL", minimum_age_years=18.0,
+        maximum_age_years=None, minimum_age_text="18 Years", maximum_age_text=None,
+        healthy_volunteers=False,
+    )  # fmt: skip
+    (criterion,) = [c for c in structure(eligibility) if c.id == "E1"]
+    assert not criterion.partial, criterion.unread
+    return [s.constraint for s in criterion.constraints]

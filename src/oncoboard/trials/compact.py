@@ -24,6 +24,7 @@ from oncoboard.trials.schemas import (
     CancerTypeConstraint,
     ConditionHistoryConstraint,
     Criterion,
+    CurrentAntiretroviralConstraint,
     DiseaseExtentConstraint,
     DrugAllergyConstraint,
     EcogConstraint,
@@ -43,14 +44,16 @@ from oncoboard.trials.schemas import (
 
 # 4: round-3 readers (cohort definitions; drug allergy, recent events, SpO2, blood pressure):
 # stored trials are read again
-FORMAT = 4
+# 5: round-4 readers (narrowing qualifiers of an exclusion: a flag of its own; allergy to named
+# drugs; the patient's own cancer in "any malignancy")
+FORMAT = 5
 # (inclusion?, partial, has exceptions, open alternatives, conditional, subject partial, widened,
 #  ((constraint, any-of group, constraint type, negated, subject?), ...)): the flags of
 # ``FLAGS`` in order, then the parts; the criterion id is left out so equal criteria of
 # different trials share one plan (and one state)
 FLAGS = (
     "inclusion", "partial", "has_exceptions", "open_alternatives", "conditional",
-    "subject_partial", "widened",
+    "subject_partial", "widened", "narrowed",
 )  # fmt: skip
 Plan = tuple[Any, ...]
 Model = TypeVar("Model", bound=BaseModel)
@@ -64,6 +67,7 @@ _KINDS: dict[str, type[BaseModel]] = {
         PregnancyConstraint, DiseaseExtentConstraint, MeasurableDiseaseConstraint,
         InfectionConstraint, PriorMalignancyConstraint, ConditionHistoryConstraint,
         DrugAllergyConstraint, RecentEventConstraint, SwallowingConstraint,
+        CurrentAntiretroviralConstraint,
     )
 }  # fmt: skip
 _CONSTRAINTS: dict[tuple[Any, ...], BaseModel] = {}

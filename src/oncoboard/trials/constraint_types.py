@@ -84,6 +84,14 @@ class PriorMalignancyConstraint(_Frozen):
     excepted: tuple[str, ...] = ()
     open_exceptions: bool = False
     active_only: bool = False
+    # "a history of any malignancy" / "other than the study's cancer": the patient's own cancer
+    # counts too when it is not a tumour type the trial studies (``study_cancers``, the OncoTree
+    # codes of its inclusion criteria; empty when they were not read)
+    any_malignancy: bool = False
+    study_cancers: tuple[str, ...] = ()
+    # excepted kinds that carry a condition ("non-melanoma skin cancer with a disease-free
+    # survival of more than 5 years"): a cancer of such a kind is left to a clinician
+    conditioned: tuple[str, ...] = ()
 
 
 class ConditionHistoryConstraint(_Frozen):
@@ -183,6 +191,8 @@ class LabConstraint(_Frozen):
         "mmHg",
     ]
     as_written: str
+    # "SpO2 ≥ 92 % on room air": only a reading recorded without supplemental oxygen counts
+    on_room_air: bool = False
 
 
 class BrainMetastasesConstraint(_Frozen):
@@ -198,6 +208,9 @@ class PregnancyConstraint(_Frozen):
 
     type: Literal["pregnancy"] = "pregnancy"
     breastfeeding: bool = False
+    # the item names women of childbearing potential ("premenopausal women", "WOCBP", "amenorrhoea
+    # of less than 12 months"): it does not apply to a woman recorded postmenopausal
+    childbearing_only: bool = False
 
 
 class DrugAllergyConstraint(_Frozen):
@@ -227,6 +240,13 @@ class SwallowingConstraint(_Frozen):
     type: Literal["swallowing"] = "swallowing"
 
 
+class CurrentAntiretroviralConstraint(_Frozen):
+    """On antiretroviral therapy now ("patients on antiretroviral therapy", "receiving HAART"):
+    ruled out only medicine by medicine (``eval_medication``)."""
+
+    type: Literal["current_antiretroviral"] = "current_antiretroviral"
+
+
 Constraint = Annotated[
     AgeConstraint
     | SexConstraint
@@ -247,6 +267,7 @@ Constraint = Annotated[
     | ConditionHistoryConstraint
     | DrugAllergyConstraint
     | RecentEventConstraint
-    | SwallowingConstraint,
+    | SwallowingConstraint
+    | CurrentAntiretroviralConstraint,
     Field(discriminator="type"),
 ]

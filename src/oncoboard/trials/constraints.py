@@ -17,10 +17,12 @@ from oncoboard.trials import (
     administrative,
     cohorts,
     labs,
+    narrowing,
     negation,
     read_allergy,
     read_disease,
     read_history,
+    read_medication,
     read_molecular,
     read_person,
     read_screening,
@@ -85,12 +87,15 @@ _STOP = frozenset((
     # the noun a read phrase qualifies ("any condition requiring systemic steroids")
     "condition", "conditions", "syndrome", "syndromes", "radiological",
     "radiographic", "radiologic",
+    # when and how a measure is taken ("prior to signing the ICF", "QTc interval using
+    # Fridericia's formula")
+    "signing", "icf", "using", "interval", "fridericia", "formula",
 ))  # fmt: skip
 _WORD = re.compile(r"[A-Za-z]{3,}")
 # phrases in these families can sit under a negation ("no prior …", "without …")
 _NEGATABLE = frozenset({
     "prior_therapy", "brain_metastases", "condition_history", "infection", "prior_malignancy",
-    "pregnancy", "gene_alteration", "measurable_disease", "drug_allergy",
+    "pregnancy", "gene_alteration", "measurable_disease", "drug_allergy", "current_antiretroviral",
 })  # fmt: skip
 _TRIGGER = re.compile(
     r"\b(?:except(?: for)?|excluding|other than|with the exception of|unless|no|not|without|"
@@ -102,6 +107,9 @@ _EXPLANATION = re.compile(
     r"including but not limited to|including,?)"
     r"[^)]*\)|\bdue to the\b[^;]*|"
     r"at the time of (?:signing )?(?:the )?(?:informed consent|ICF)|"
+    # how a measure is taken: "(QTc interval calculated using the Fridericia formula)"
+    r"\([^()]*\b(?:calculated|measured) (?:using|by|with|according to)\b[^()]*\)|"
+    r"\bduring (?:the )?screening\b|"
     r"(?:^|(?<=[.;] ))(?:Subjects|Patients|Participants) may be transfused[^.;]*|"
     # "Examples of live vaccines include measles, …": an illustration, not a requirement
     r"(?:^|(?<=[.;] ))Examples?\b[^.;:]{0,60}?\b(?:include|includes|are|is)\b[^.;]*",
@@ -124,7 +132,7 @@ def structure(eligibility: Eligibility) -> tuple[Criterion, ...]:
         counters[item.section] += 1
         prefix = "I" if item.section == "inclusion" else "E"
         out.append(_criterion(item, f"{prefix}{counters[item.section]}"))
-    return tuple(out)
+    return read_history.with_study_cancers(tuple(out))
 
 
 def _module_criteria(eligibility: Eligibility) -> Iterator[Criterion]:
@@ -187,6 +195,8 @@ def _criterion(item: Item, criterion_id: str) -> Criterion:
         clipped = [(s, min(e, cut)) for s, e in [*spans, *extra] if s < cut]
         before = _residual(body[:cut], clipped, [])
     subject_residual = _residual(subject_text, [(s, e) for s, e, _, _ in subject], [])
+    narrowed = item.section == "exclusion" and bool(before) and not exceptions
+    narrowed = narrowed and not _residual(body, spans, extra + narrowing.spans(body))
     return Criterion(
         **base,
         constraints=(
@@ -200,6 +210,7 @@ def _criterion(item: Item, criterion_id: str) -> Criterion:
         conditional=shaped.conditional,
         subject_partial=bool(subject_residual) or (shaped.subject is not None and not subject),
         widened=shaped.widened,
+        narrowed=narrowed,
     )
 
 
@@ -240,8 +251,14 @@ def extract(text: str, section: str) -> list[Found]:
     """Every constraint found in one cleaned item, ordered by position."""
     masked = text
     found: list[Found] = []
-    therapy = list(read_therapy.prior_therapies(text, section))
-    therapy += list(read_therapy.lines(text))
+    # "hypersensitivity to cyclophosphamide or fludarabine": an allergy, not a prior therapy
+    # … and "on antiretroviral therapy" is today's medicines, read one by one
+    allergy = list(read_allergy.drug_allergy(text)) + list(read_medication.antiretroviral(text))
+    for start, end, _ in allergy:
+        masked = masked[:start] + " " * (end - start) + masked[end:]
+    found += allergy
+    therapy = list(read_therapy.prior_therapies(masked, section))
+    therapy += list(read_therapy.lines(masked))
     for start, end, _ in therapy:  # "KRAS G12C inhibitor" is a drug class, not a biomarker
         masked = masked[:start] + " " * (end - start) + masked[end:]
     found += therapy
@@ -256,7 +273,7 @@ def extract(text: str, section: str) -> list[Found]:
         read_disease.extents, read_disease.measurable, read_disease.brain,
         read_person.pregnancy, read_history.infections, read_history.conditions,
         read_history.swallowing,
-        read_allergy.drug_allergy, read_screening.recent_events, read_vitals.blood_pressure,
+        read_screening.recent_events, read_vitals.blood_pressure,
     ]  # fmt: skip
     for reader in readers:
         found += list(reader(masked))

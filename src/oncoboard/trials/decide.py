@@ -33,7 +33,8 @@ def evaluate(
     flags: Sequence[bool], parts: Sequence[Part]
 ) -> tuple[CriterionState, bool | None, str]:
     """(state, whether the body holds, how it was decided: "", "not applicable", "narrowing")."""
-    inclusion, partial, exceptions, alternatives, conditional, subject_partial, widened = flags
+    inclusion, partial, exceptions, alternatives, conditional, subject_partial, widened = flags[:7]
+    narrowed = len(flags) > 7 and bool(flags[7])
     body = [(g, h, k, d) for g, h, k, d, subject in parts if not subject]
     subject = [(g, h, k, d) for g, h, k, d, is_subject in parts if is_subject]
     fits = _combine(subject)[0] if subject else None
@@ -51,6 +52,10 @@ def evaluate(
         return apart, holds, "not applicable"  # a man and an item about pregnancy
     if conditional and not (fits is True and not subject_partial):
         return _narrowing(flags, holds, decisive), holds, "narrowing"
+    if narrowed and not inclusion and holds is not None:
+        # the rest only narrows what was read: absent decides, present needs the qualifier read
+        state = CriterionState.NEEDS_REVIEW if holds else CriterionState.NOT_MET
+        return state, holds, "narrowed"
     if _left_open(inclusion, partial, widened, holds, failing, body):
         return CriterionState.NEEDS_REVIEW, holds, ""
     state = _decide(inclusion, partial, exceptions, alternatives, holds, failing, decisive)

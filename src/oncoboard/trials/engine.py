@@ -202,7 +202,11 @@ def judge(criterion: Criterion, screening: Screening) -> CriterionResult:
         for s, a in zip(criterion.constraints, answers, strict=True)
     ]
     state, holds, mode = decide.evaluate(_flags(criterion), parts)
-    reason = _reason(criterion, state, holds, answers, mode)
+    reason = (
+        _narrowed_reason(state, answers)
+        if mode == "narrowed"
+        else _reason(criterion, state, holds, answers, mode)
+    )
     if criterion.cohort:
         reason = cohorts.reason(criterion.cohort, state, reason)
     flags = tuple(dict.fromkeys(f for a in answers for f in a.flags if f != decide.DECISIVE))
@@ -285,6 +289,15 @@ def _reason(
     if criterion.section == "exclusion":
         return f"exclusion {'applies' if holds else 'does not apply'}: {said}{rest}"
     return f"{said}{rest}"
+
+
+def _narrowed_reason(state: CriterionState, answers: Sequence[ConstraintResult]) -> str:
+    said = "; ".join(a.reason for a in answers)
+    if state is CriterionState.NOT_MET:
+        return f"exclusion does not apply: {said} (the unread words only narrow it)"
+    return (
+        f"structured part holds ({said}); whether it meets the qualifier in the text needs review"
+    )
 
 
 def _result(

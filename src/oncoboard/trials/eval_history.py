@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from oncoboard.knowledge.oncotree import relation
 from oncoboard.record.cancers import Cancer
 from oncoboard.record.schemas import ClinicalFinding, RecordedFact
 from oncoboard.trials.eval_disease import cancer_for
 from oncoboard.trials.history import (
     ABSENCE,
+    COMPOSITES,
     INFECTION_RECORD,
     LABELS,
     MALIGNANCY_EXCEPTIONS,
@@ -87,8 +89,26 @@ def condition_history(c: ConditionHistoryConstraint, view: PatientView) -> Const
     absent = [fact for f, fact in view.findings if not f.present and absence.search(f.display)]
     if absent:
         return _r(False, f"{label}: recorded absent", *absent, kind=c.type)
+    if c.concept in COMPOSITES:
+        return _composite(c, view)
     return _r(None, f"{label}: not recorded either way", missing=f"history of {label}",
               kind=c.type)  # fmt: skip
+
+
+def _composite(c: ConditionHistoryConstraint, view: PatientView) -> ConstraintResult:
+    """An umbrella ruled out part by part: every component recorded absent (none present: a
+    present one was found by the umbrella's own record words before)."""
+    label = LABELS[c.concept]
+    ruled_out, missing = [], []
+    for part, pattern in COMPOSITES[c.concept].items():
+        facts = [f for finding, f in view.findings if not finding.present and pattern.search(finding.display)]  # fmt: skip
+        (ruled_out.extend(facts) if facts else missing.append(part))
+    parts = ", ".join(COMPOSITES[c.concept])
+    if missing:
+        return _r(None, f"{label}: not recorded either way ({', '.join(missing)} not ruled out; "
+                  f"counted: {parts})", *ruled_out, missing=f"history of {label}",
+                  kind=c.type)  # fmt: skip
+    return _r(False, f"{label}: each part recorded absent ({parts})", *ruled_out, kind=c.type)
 
 
 def swallowing(c: SwallowingConstraint, view: PatientView) -> ConstraintResult:
@@ -168,8 +188,21 @@ def _serology(
 def prior_malignancy(c: PriorMalignancyConstraint, view: PatientView) -> ConstraintResult:
     index = cancer_for(view, ())
     others = [k for k in view.cancers if index is None or k.fact is not index.fact]
+    own, own_note = _own_cancer_counts(c, index)
+    if own and index is not None:
+        others = [index, *others]
     counted, notes, undated = _counting(c, others, view.today)
+    if own_note:
+        notes = [own_note, *notes]
+    if own is None and index is not None and not counted:
+        return _r(None, own_note, index.fact, missing="tumour types the trial studies",
+                  kind=c.type)  # fmt: skip
     if undated and not counted:
+        if c.conditioned:
+            return _r(None, f"other malignancy recorded ({_names(undated)}): whether it meets "
+                      "the exception's condition (or its date) needs a clinician",
+                      *(k.fact for k in undated), missing="clinical judgement",
+                      kind=c.type)  # fmt: skip
         return _r(None, f"other malignancy recorded without a diagnosis date ({_names(undated)})",
                   *(k.fact for k in undated), missing="date of the other malignancy",
                   kind=c.type)  # fmt: skip
@@ -179,7 +212,9 @@ def prior_malignancy(c: PriorMalignancyConstraint, view: PatientView) -> Constra
             return _r(None, f"other malignancy recorded ({_names(counted)}); the protocol "
                       "lists exceptions that need a clinician", *facts,
                       missing="clinical judgement", kind=c.type)  # fmt: skip
-        return _r(True, f"other malignancy recorded: {_names(counted)}", *facts, kind=c.type)
+        said = f"{own_note}; " if own else ""
+        return _r(True, f"{said}other malignancy recorded: {_names(counted)}", *facts,
+                  kind=c.type)  # fmt: skip
     negatives = [fact for f, fact in view.findings if not f.present and _NO_OTHER_CANCER.search(f.display)]  # fmt: skip
     if others and not negatives:
         return _r(False, "; ".join(notes), *(k.fact for k in others), kind=c.type)
@@ -188,6 +223,29 @@ def prior_malignancy(c: PriorMalignancyConstraint, view: PatientView) -> Constra
                   *negatives, *(k.fact for k in others), kind=c.type)  # fmt: skip
     return _r(None, "other malignancies not recorded either way",
               missing="history of other malignancies", kind=c.type)  # fmt: skip
+
+
+def _own_cancer_counts(
+    c: PriorMalignancyConstraint, index: Cancer | None
+) -> tuple[bool | None, str]:
+    """Whether the patient's own cancer counts as "a malignancy" of an "any malignancy" item:
+    yes when it is not under a tumour type the trial studies, unknown when those were not read."""
+    if index is None or not c.any_malignancy:
+        return False, ""
+    name = index.condition.display or index.condition.oncotree_code or "the patient's cancer"
+    code = index.condition.oncotree_code
+    if not c.study_cancers or not code:
+        return None, (
+            f"whether the patient's own cancer ({name}) is the one this trial studies was not "
+            "read: needs review"
+        )
+    if any(relation(code, wanted).on_label for wanted in c.study_cancers):
+        return False, ""
+    studied = ", ".join(c.study_cancers)
+    return (
+        True,
+        f"the patient's own cancer ({name}, {code}) is not a tumour type this trial studies ({studied})",
+    )
 
 
 def _names(cancers: list[Cancer]) -> str:
@@ -211,7 +269,9 @@ def _counting(
             (k for k in c.excepted if re.search(MALIGNANCY_EXCEPTIONS[k][1], display, re.I)), None
         )
         years = _years_since(cancer.condition.onset, today)
-        if kind is not None:
+        if kind is not None and kind in c.conditioned:
+            undated.append(cancer)  # whether the exception's condition holds: a clinician
+        elif kind is not None:
             notes.append(f"{cancer.condition.display}: excepted ({kind})")
         elif c.active_only and not cancer.active:
             notes.append(

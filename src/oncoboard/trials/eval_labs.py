@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from oncoboard.record.schemas import LabResult
+from oncoboard.record.schemas import LabResult, RecordedFact
 from oncoboard.trials import renal
 from oncoboard.trials.labs import convert
 from oncoboard.trials.schemas import ConstraintResult, LabConstraint
@@ -102,6 +102,14 @@ def lab(c: LabConstraint, view: PatientView) -> ConstraintResult:
     if not found:
         return _r(None, f"{wanted}: no result recorded", missing=f"{c.analyte} result", kind=c.type)
     result, fact = found[-1]
+    if c.on_room_air:
+        air = _room_air(result, view)
+        if air[0] is not True:
+            said = f"{wanted} on room air: {_shown(result)}; {air[1]}"
+            return _r(None, said, fact, *air[2], missing="room air reading", kind=c.type)
+        fact_air = air[2]
+    else:
+        fact_air = ()
     value = _in_unit(result, c)
     if value is None:
         return _r(
@@ -116,9 +124,29 @@ def lab(c: LabConstraint, view: PatientView) -> ConstraintResult:
     converted = f" = {value:.3g} {c.unit}" if _shown(result) != f"{value:g} {c.unit}" else ""
     flags = _stale(result, view.today)
     dated = f" on {result.effective[:10]}" if result.effective else " (undated)"
+    on_air = " on room air (inhaled oxygen 0 L/min)" if fact_air else ""
     return _r(
-        holds, f"{wanted}: {_shown(result)}{converted}{dated}", fact, flags=flags, kind=c.type
-    )
+        holds, f"{wanted}: {_shown(result)}{converted}{dated}{on_air}", fact, *fact_air,
+        flags=flags, kind=c.type,
+    )  # fmt: skip
+
+
+def _room_air(
+    result: LabResult, view: PatientView
+) -> tuple[bool | None, str, tuple[RecordedFact, ...]]:
+    """Whether an SpO2 reading was taken without supplemental oxygen: from the inhaled-oxygen
+    flow rate recorded with it (LOINC 3151-8, US Core pulse oximetry), 0 L/min being room air."""
+    flows = [
+        (r, f)
+        for r, f in view.labs
+        if r.code == "3151-8" and r.effective == result.effective and r.value_number is not None
+    ]
+    if not flows:
+        return None, "whether it was taken on room air is not recorded", ()
+    flow, fact = flows[-1]
+    if flow.value_number == 0:
+        return True, "", (fact,)
+    return False, f"taken on {_shown(flow)} of oxygen, not on room air", (fact,)
 
 
 _NICE = {"anc": "ANC", "wbc": "WBC", "alt": "ALT", "ast": "AST", "creatinine_clearance": "CrCl",

@@ -16,6 +16,8 @@ from oncoboard.trials.view import PatientView
 from oncoboard.trials.view import answer as _r
 
 _PREGNANT = re.compile(r"\bpregnan", re.IGNORECASE)
+# a recorded menopausal status (the clinician's, not derived from age)
+_POSTMENOPAUSAL = re.compile(r"\bpost-?menopaus(?:al|e)\b", re.IGNORECASE)
 _NOT_PREGNANT = re.compile(r"\bnot pregnant\b|\bnon-?pregnant\b", re.IGNORECASE)
 _LACTATING = re.compile(r"breast-?feeding|lactat", re.IGNORECASE)
 
@@ -88,6 +90,12 @@ def pregnancy(c: PregnancyConstraint, view: PatientView) -> ConstraintResult:
     recorded pregnancy status and breastfeeding status (both needed to say "neither")."""
     if view.sex is not None and view.sex[0] == "male":
         return _r(False, "male patient", view.sex[1], flags=("decisive",), kind=c.type)
+    postmenopausal = [
+        fact for f, fact in view.findings if f.present and _POSTMENOPAUSAL.search(f.display)
+    ]
+    if c.childbearing_only and postmenopausal:
+        return _r(False, "not of childbearing potential: postmenopausal recorded",
+                  *postmenopausal, flags=("decisive",), kind=c.type)  # fmt: skip
     pregnant = [(f, fact) for f, fact in view.findings if _PREGNANT.search(f.display)]
     lactating = [(f, fact) for f, fact in view.findings if _LACTATING.search(f.display)]
     yes = [

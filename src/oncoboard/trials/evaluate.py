@@ -16,6 +16,7 @@ from oncoboard.trials import (
     eval_disease,
     eval_history,
     eval_labs,
+    eval_medication,
     eval_molecular,
     eval_person,
     eval_screening,
@@ -47,6 +48,7 @@ _CHECKS: dict[str, Callable[[Any, PatientView], ConstraintResult]] = {
     "drug_allergy": eval_allergy.drug_allergy,
     "recent_event": eval_screening.recent_event,
     "swallowing": eval_history.swallowing,
+    "current_antiretroviral": eval_medication.current_antiretroviral,
 }
 
 

@@ -27,7 +27,7 @@ _CONCEPTS: dict[str, tuple[str, str]] = {
         r"(?:acute )?myocardial infarction",
         r"myocardial infarction|\bSTEMI\b|\bNSTEMI\b",
     ),
-    "unstable_angina": (r"unstable angina", r"unstable angina"),
+    "unstable_angina": (r"unstable angina(?: pectoris)?", r"unstable angina"),
     "heart_failure": (
         r"(?:congestive )?heart failure|\bCHF\b",
         r"heart failure|cardiac failure|\bCHF\b",
@@ -48,7 +48,8 @@ _CONCEPTS: dict[str, tuple[str, str]] = {
         r"transplant",
     ),
     "cardiac_disease": (
-        r"cardiac(?:-related)? (?:disease|condition|function|abnormalit)\w*",
+        r"cardiac(?:-related)? (?:disease|condition|function|abnormalit)\w*|(?<!coronary )"
+        r"(?<!ischemic )(?<!ischaemic )(?<!congenital )(?<!rheumatic )\b(?:other (?:clinically significant )?)?heart diseases?",
         r"heart|cardiac|cardio|myocard|angina|arrhythm|atrial fibrillation",
     ),
     # wider than the heart: hypertension, thromboembolism, stroke and arterial disease count
@@ -67,7 +68,9 @@ _CONCEPTS: dict[str, tuple[str, str]] = {
     ),
     "coronary_artery_disease": (
         r"coronary (?:artery |heart )?(?:disease|revasculari[sz]ation)|ischa?emic heart disease|"
-        r"coronary revasculari[sz]ation",
+        r"coronary revasculari[sz]ation|(?:cardiac )?ischa?emic symptoms|(?:cardiac|coronary) "
+        r"angioplasty(?: or stent(?:ing| placement)?)?|(?:coronary|cardiac) stent(?:ing| placement)?|"
+        r"percutaneous coronary intervention",
         r"coronary|isch(?:a)?emic heart|angina|myocardial infarction|revasculari[sz]ation|\bCABG\b|"
         r"\bPCI\b",
     ),
@@ -150,8 +153,8 @@ INFECTION_RECORD = {
 # Kinds of "other malignancy" that protocols commonly except, and the record words for each.
 MALIGNANCY_EXCEPTIONS: dict[str, tuple[str, str]] = {
     "non-melanoma skin cancer": (
-        r"non-?melanoma(?:tous)? skin|basal cell (?:carcinoma|skin)|squamous cell (?:carcinoma )?"
-        r"of (?:the )?skin|skin (?:basal|squamous)",
+        r"non-?melanoma(?:tous)? skin(?: (?:cancers?|carcinomas?))?|basal cell (?:carcinoma|skin)|"
+        r"squamous cell (?:carcinoma )?of (?:the )?skin|skin (?:basal|squamous)",
         r"basal cell carcinoma|squamous cell carcinoma of (?:the )?skin|skin.*(?:basal|squamous)",
     ),
     "carcinoma in situ": (
@@ -166,4 +169,49 @@ MALIGNANCY_EXCEPTIONS: dict[str, tuple[str, str]] = {
         r"low[- ]grade prostate|localized prostate cancer",
         r"low[- ]grade prostate",
     ),
+    # a whole organ's cancers excepted ("…, bladder cancer, or breast cancer"): never the
+    # narrower kinds above ("superficial bladder", "low-grade prostate", "… in situ")
+    "bladder cancer": (
+        r"(?<!superficial )(?<!non-invasive )(?<!muscle invasive )(?<!muscle-invasive )"
+        r"\bbladder (?:cancer|carcinoma)s?(?! in situ)",
+        r"bladder|urothelial",
+    ),
+    "breast cancer": (r"\bbreast (?:cancer|carcinoma)s?(?! in situ)", r"breast"),
+    "prostate cancer": (
+        r"(?<!low-grade )(?<!low grade )(?<!localized )\bprostat(?:e|ic) (?:cancer|carcinoma)s?"
+        r"(?! in situ)",
+        r"prostat",
+    ),
+    "thyroid cancer": (r"\bthyroid (?:cancer|carcinoma)s?(?! in situ)", r"thyroid"),
+}
+# a condition on an excepted kind ("non-melanoma skin cancer with a disease-free survival of
+# more than 5 years"): a cancer of that kind is then left to a clinician
+KIND_CONDITION = re.compile(
+    r"\bwith (?:a |the )?disease[- ]free (?:survival|interval|period) of (?:more than|at least|"
+    r"over|≥|>)\s*\d+\s*(?:years?|months?)|\b(?:disease[- ]free|in remission) for (?:more than|"
+    r"at least|over|≥|>)\s*\d+\s*(?:years?|months?)",
+    re.IGNORECASE,
+)
+
+# An umbrella a record rarely names, ruled out when each of its parts is. Cardiovascular
+# disease: the group of disorders of the heart and blood vessels as the WHO lists them
+# (fact sheet "Cardiovascular diseases (CVDs)": coronary heart disease, cerebrovascular disease,
+# peripheral arterial disease, rheumatic and congenital heart disease, deep vein thrombosis and
+# pulmonary embolism; WHO's earlier "About cardiovascular diseases" page also lists
+# hypertension, heart failure and cardiomyopathies). Heart disease is ruled out by "cardiac /
+# heart disease: absent"; stroke and TIA stand for cerebrovascular disease.
+COMPOSITES: dict[str, dict[str, re.Pattern[str]]] = {
+    "cardiovascular_disease": {
+        name: re.compile(words, re.IGNORECASE)
+        for name, words in {
+            "heart disease": r"\b(?:cardiac|heart) disease",
+            "stroke": r"\bstroke\b|cerebrovascular (?:accident|disease)",
+            "transient ischaemic attack": r"transient ischa?emic attack|\bTIA\b",
+            "peripheral arterial disease": r"peripheral (?:arterial|artery|vascular) (?:disease|"
+            r"disorder)",
+            "deep vein thrombosis": r"deep vein thrombosis|\bDVT\b",
+            "pulmonary embolism": r"pulmonary embol",
+            "hypertension": r"^(?!.*pulmonary)(?:.*\b)?hypertension",
+        }.items()
+    },
 }

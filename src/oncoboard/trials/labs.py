@@ -153,6 +153,14 @@ def convert(analyte: str, value: float, unit: str) -> tuple[float, str] | None:
     return None
 
 
+# "… < 95% on room air", "(at rest, on room air)", "without supplemental oxygen"
+_ROOM_AIR = re.compile(
+    r"\s*,?\s*\(?\s*(?:at rest\s*,?\s*)?(?:on|at|in|while breathing|breathing)\s+(?:ambient\s+)?"
+    r"room air\s*\)?|\s*,?\s*\(?\s*without (?:supplemental|supplementary) oxygen\s*\)?",
+    re.IGNORECASE,
+)
+
+
 def find(text: str) -> list[tuple[int, int, LabConstraint]]:
     """Every threshold in ``text`` with its span; "ALT/AST ≤ 5 × ULN" gives both."""
     found: list[tuple[int, int, LabConstraint]] = []
@@ -170,7 +178,12 @@ def find(text: str) -> list[tuple[int, int, LabConstraint]]:
                 unit=converted[1],
                 as_written=match.group(0),
             )
-            found.append((match.start(), match.end(), constraint))
+            end = match.end()
+            air = _ROOM_AIR.match(text, end) if analyte == "spo2" else None
+            if air:
+                constraint = constraint.model_copy(update={"on_room_air": True})
+                end = air.end()
+            found.append((match.start(), end, constraint))
     found += _bare_uln(text, found)
     found += _shared(text, found)
     return sorted(found, key=lambda f: (f[0], f[2].analyte))

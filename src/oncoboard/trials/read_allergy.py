@@ -18,7 +18,7 @@ from oncoboard.trials.schemas import DrugAllergyConstraint, Found
 
 _QUALIFIER = (
     r"(?:(?:a\s+)?(?:known|documented|suspected|prior|previous|serious|severe|life-threatening|"
-    r"history of|or|and|/|,)\s*)*"
+    r"immediate|delayed|acute|history of|or|and|/|,)\s*)*"
 )
 _REACTION = (
     r"(?:allerg(?:y|ies|ic reactions?)|hypersensitivit(?:y|ies)(?:\s+reactions?)?|"
@@ -41,7 +41,18 @@ _STUDY_TREATMENT = re.compile(
 # a sponsor code ("S241656", "AMG 510", "MK-1084")
 _CODE_NAME = re.compile(r"\b[A-Z]{1,5}[- ]?\d{3,7}\b")
 _SEVERITY = re.compile(
-    r"\bserious\b|\bsevere\b|life-threatening|\bgrade\b|anaphyla|requir\w+", re.IGNORECASE
+    r"\bserious\b|\bsevere\b|life-threatening|\bgrade\b|anaphyla|requir\w+|\bimmediate\b|"
+    r"\bdelayed\b",
+    re.IGNORECASE,
+)
+# a further drug of the list that the vocabulary lacks, recognised by an antineoplastic INN stem
+# (WHO, "The use of stems in the selection of INN", -mab, -tinib, -leukin, -platin, -taxel, …):
+# "hypersensitivity to cyclophosphamide, fludarabine, or aldesleukin"
+_INN_STEM = re.compile(
+    r"(?:[\s,]+(?:or|and|and/or)?\s*)([a-z]{3,}(?:mab|tinib|rafenib|ciclib|parib|lisib|leukin|"
+    r"platin|taxel|rubicin|tecan|citabine|darabine|trexed|zomib|fosfamide|mustine|sertib|"
+    r"degib|metinib|tansine|vedotin|ozogamicin))\b",
+    re.IGNORECASE,
 )
 # words that may join the study treatment's names in the same clause
 _JOINERS = re.compile(
@@ -87,11 +98,15 @@ def drug_allergy(text: str) -> Iterator[Found]:
                          r"this|the|study|trial|partners?|drugs?|agents?|a|similar|chemical|"
                          r"structures?|class|classes)\b)*", tail)  # fmt: skip
         end += extra.end() if extra else 0
+        more = []
+        while stem := _INN_STEM.match(clause, end):
+            more.append(stem.group(1).lower())
+            end = stem.end()
         yield (
             start.start(),
             start.end() + end,
             DrugAllergyConstraint(
-                drugs=tuple(dict.fromkeys(name for _, _, name in named)),
+                drugs=tuple(dict.fromkeys([*(name for _, _, name in named), *more])),
                 qualified=bool(_SEVERITY.search(text[start.start() : start.end()])),
             ),
         )

@@ -9,11 +9,14 @@ from collections.abc import Iterator
 from oncoboard.trials.history import (
     HEPATITIS_B_OR_C,
     INFECTION_PROTOCOL,
+    KIND_CONDITION,
     MALIGNANCY_EXCEPTIONS,
     PROTOCOL,
 )
 from oncoboard.trials.schemas import (
+    CancerTypeConstraint,
     ConditionHistoryConstraint,
+    Criterion,
     Found,
     InfectionConstraint,
     PriorMalignancyConstraint,
@@ -50,7 +53,12 @@ _TREATMENT_WORDS = re.compile(r"\b(?:treatments?|therap\w+|anti|for|regimens?|dr
 _EXCEPT = re.compile(
     r"\b(?:except(?:ions?)?|excluding|other than|with the exception of|unless)\b", re.I
 )
-_OTHER_THAN_STUDY = re.compile(r"other than (?:the )?study[- ]specific", re.IGNORECASE)
+_OTHER_THAN_STUDY = re.compile(
+    r"other than (?:the )?(?:study[- ]specific|studied|disease under study)(?: (?:malignanc(?:y|ies)|"
+    r"cancers?|tumou?rs?|diseases?))?|other than (?:the )?(?:malignancy|cancer|disease) (?:under|"
+    r"being) (?:study|studied|investigated)",
+    re.IGNORECASE,
+)
 
 
 def _months(text: str) -> float | None:
@@ -131,18 +139,34 @@ def prior_malignancy(text: str) -> Iterator[Found]:
         ),
         None,
     )
-    if not found or _OTHER_THAN_STUDY.search(text) or re.search(r"current malignancy", text, re.I):
+    if not found or re.search(r"current malignancy", text, re.I):
         return
+    # "active malignancy (other than study-specific malignancies)": the trial's own tumour types
+    # are the exception, so the patient's own cancer counts when it is not one of them
+    study = _OTHER_THAN_STUDY.search(text)
+    if study:
+        text = text[: study.start()] + " " * len(study.group(0)) + text[study.end() :]
+    any_malignancy = bool(study) or not re.match(
+        r"(?:other|another|second|additional|prior|"
+        r"previous|concurrent)\b",
+        found.group(0),
+        re.I,
+    )
     end = max(m.end() for m in _MALIGNANCY.finditer(text))  # "… or an additional malignancy"
+    end = max(end, study.end() + (text[study.end() :].startswith(")"))) if study else end
     excepted: list[str] = []
+    conditioned: list[str] = []
     open_exceptions = False
     exception = _EXCEPT.search(text, found.start())
     if exception:
         listed = text[exception.end() :]
         for kind, (protocol, _) in MALIGNANCY_EXCEPTIONS.items():
-            if re.search(protocol, listed, re.IGNORECASE):
+            for hit in re.finditer(protocol, listed, re.IGNORECASE):
                 excepted.append(kind)
-        leftover = listed
+                if KIND_CONDITION.match(listed[hit.end() :].lstrip(" ,")):
+                    conditioned.append(kind)
+        excepted = list(dict.fromkeys(excepted))
+        leftover = KIND_CONDITION.sub(" ", listed)
         for protocol, _ in MALIGNANCY_EXCEPTIONS.values():
             leftover = re.sub(protocol, " ", leftover, flags=re.IGNORECASE)
         open_exceptions = bool(
@@ -156,6 +180,8 @@ def prior_malignancy(text: str) -> Iterator[Found]:
             within_years=None if (m := _months(text)) is None else m / 12,
             excepted=tuple(excepted),
             open_exceptions=open_exceptions,
+            conditioned=tuple(dict.fromkeys(conditioned)),
+            any_malignancy=any_malignancy,
             active_only=bool(
                 re.search(
                     r"\bactive (?:primary )?malignan|\bsecond active|malignancy requiring",
@@ -165,3 +191,41 @@ def prior_malignancy(text: str) -> Iterator[Found]:
             ),
         ),
     )
+
+
+def with_study_cancers(criteria: tuple[Criterion, ...]) -> tuple[Criterion, ...]:
+    """Each "any malignancy" item learns the tumour types the trial studies (the OncoTree codes
+    of its inclusion criteria); none when one of them is "any solid tumour" (which of a basket
+    trial's cancers are "study-specific" is the protocol's to say) or lists tumour types no rule
+    read: the patient's own cancer then stays for review."""
+    types = [
+        (c, s.constraint)
+        for c in criteria
+        if c.section == "inclusion"
+        for s in c.constraints
+        if isinstance(s.constraint, CancerTypeConstraint)
+    ]
+    open_list = any(c.any_solid_tumour or not c.oncotree_codes for _, c in types) or any(
+        item.open_alternatives for item, _ in types
+    )
+    codes = () if open_list else tuple(dict.fromkeys(x for _, c in types for x in c.oncotree_codes))
+    if not codes:
+        return criteria
+    return tuple(_with_codes(c, codes) for c in criteria)
+
+
+def _with_codes(criterion: Criterion, codes: tuple[str, ...]) -> Criterion:
+    if not any(
+        isinstance(s.constraint, PriorMalignancyConstraint) and s.constraint.any_malignancy
+        for s in criterion.constraints
+    ):
+        return criterion
+    parts = tuple(
+        s.model_copy(
+            update={"constraint": s.constraint.model_copy(update={"study_cancers": codes})}
+        )
+        if isinstance(s.constraint, PriorMalignancyConstraint) and s.constraint.any_malignancy
+        else s
+        for s in criterion.constraints
+    )
+    return criterion.model_copy(update={"constraints": parts})

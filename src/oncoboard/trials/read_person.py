@@ -33,6 +33,13 @@ _PREGNANT = re.compile(
     r"\bpregnan(?:t|cy)\b|\bbreast-?feeding\b|\blactating\b|\bnursing\b", re.IGNORECASE
 )
 _LACTATION = re.compile(r"breast-?feeding|lactating|nursing", re.IGNORECASE)
+# who can become pregnant, as protocols name them (the protocol's own wording decides: "women
+# with amenorrhoea of less than 12 months")
+_CHILDBEARING = re.compile(
+    r"\bpre-?menopausal\b|\b(?:child-?\s?bearing|reproductive) potential\b|\bWOCBP\b|"
+    r"\bFOCBP\b|\bamenorrh?o?ea\b[^.;]{0,30}\bless than\b",
+    re.IGNORECASE,
+)
 # "expecting to conceive or father children": applies to men too, never read as pregnancy
 _CONCEPTION = re.compile(r"\bfather\b|\bconceive\b|\bsperm\b", re.IGNORECASE)
 
@@ -82,4 +89,9 @@ def pregnancy(text: str) -> Iterator[Found]:
     if not found or _CONCEPTION.search(text):
         return
     lactation = any(_LACTATION.search(m.group(0)) for m in found)
-    yield found[0].start(), found[-1].end(), PregnancyConstraint(breastfeeding=lactation)
+    childbearing = bool(_CHILDBEARING.search(text))
+    yield (
+        found[0].start(),
+        found[-1].end(),
+        PregnancyConstraint(breastfeeding=lactation, childbearing_only=childbearing),
+    )

@@ -17,6 +17,7 @@ from oncoboard.trials.constraint_types import (  # noqa: F401
     CancerTypeConstraint,
     ConditionHistoryConstraint,
     Constraint,
+    CurrentAntiretroviralConstraint,
     DiseaseExtentConstraint,
     DrugAllergyConstraint,
     EcogConstraint,
@@ -97,6 +98,9 @@ class Criterion(_Frozen):
     # the item defines one cohort ("Part 2A: advanced NSCLC with …"): its state says whether the
     # patient fits that cohort; the patient is excluded only when no cohort fits (``cohorts``)
     cohort: str | None = None
+    # an exclusion whose unread words only narrow what was read ("uncontrolled", "requiring
+    # intravenous therapy", ``narrowing``): not met when that does not hold, reviewed when it does
+    narrowed: bool = False
 
 
 # ---------------------------------------------------------------- registry

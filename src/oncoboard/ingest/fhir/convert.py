@@ -148,7 +148,7 @@ class Converter:
             ) == "Observation" and variants.is_pertinent_negative(resource)
             found = [history.genes_studied(resource, absent=absent)]
         else:
-            found = [history.lab_result(resource)]
+            found = [history.lab_result(resource), *vitals.inhaled_oxygen(resource)]
         facts = [f for f in found if f is not None]
         if not facts:
             self.skipped[f"{kind.value} without a usable value"] += 1

@@ -1,0 +1,81 @@
+"""Pregnancy items naming women of childbearing potential, against a recorded menopausal status."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from oncoboard.record.schemas import ClinicalFinding, Demographics
+from oncoboard.trials.read_person import pregnancy
+from oncoboard.trials.schemas import CriterionState, Eligibility, PregnancyConstraint
+from tests.trials.support import exclusion_result, record
+
+TODAY = date(2026, 1, 15)
+WOMAN = Demographics(sex="female", birth_date="1972-07-22")
+MAN = Demographics(sex="male", birth_date="1958-05-02")
+POSTMENOPAUSAL = ClinicalFinding(display="Postmenopausal state", onset="2024-01-01")
+NOT_PREGNANT = ClinicalFinding(display="Pregnancy status: Not pregnant", effective="2026-01-05")
+# NCT02513394 I10 and E8, then variants written for this reader
+TEST_IN_PREMENOPAUSAL = (
+    "Serum or urine pregnancy test must be negative in premenopausal women within 14 days of "
+    "randomization, or in women with amenorrhea of less than 12 months at time of randomization."
+)
+WOCBP_WITHOUT_TEST = (
+    "Pregnant women, or women of childbearing potential without a negative pregnancy test "
+    "within 14 days prior to randomization."
+)
+
+
+def _inclusion(text: str, *facts: object) -> CriterionState:
+    from oncoboard.trials.constraints import structure
+    from oncoboard.trials.engine import Screening, TrialCriteria, match_trial
+
+    eligibility = Eligibility(
+        criteria_text=f"Inclusion Criteria:\n\n* {text}", sex="ALL", minimum_age_years=18.0,
+        maximum_age_years=None, minimum_age_text="18 Years", maximum_age_text=None,
+        healthy_volunteers=False,
+    )  # fmt: skip
+    trial = TrialCriteria("NCT00000000", "v", "synthetic", structure(eligibility))
+    match = match_trial(trial, Screening.of(record("PT-1", *facts), TODAY))  # type: ignore[arg-type]
+    return next(c for c in match.criteria if c.criterion_id == "I1").state
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        TEST_IN_PREMENOPAUSAL,
+        "WOCBP must have a negative serum pregnancy test within 7 days before the first dose",
+        "Women of child-bearing potential must have a negative urine pregnancy test at screening",
+    ],
+)
+def test_a_pregnancy_test_for_women_of_childbearing_potential(text: str) -> None:
+    (c,) = [c for _, _, c in pregnancy(text)]
+    assert isinstance(c, PregnancyConstraint) and c.childbearing_only
+    # not applicable to a woman recorded postmenopausal, nor to a man
+    assert _inclusion(text, WOMAN, POSTMENOPAUSAL, NOT_PREGNANT) is CriterionState.MET
+    assert _inclusion(text, MAN) is CriterionState.MET
+    # a woman without a recorded menopausal status: the test itself is for enrolment
+    assert _inclusion(text, WOMAN, NOT_PREGNANT) is CriterionState.NEEDS_REVIEW
+
+
+def test_pregnant_or_wocbp_without_a_test_does_not_apply_after_menopause() -> None:
+    result = exclusion_result(WOCBP_WITHOUT_TEST, TODAY, WOMAN, POSTMENOPAUSAL, NOT_PREGNANT)
+    assert result.state is CriterionState.NOT_MET
+    assert "postmenopausal recorded" in result.reason
+    assert exclusion_result(WOCBP_WITHOUT_TEST, TODAY, WOMAN, NOT_PREGNANT).state is (
+        CriterionState.NEEDS_REVIEW
+    )
+
+
+def test_menopause_is_not_used_where_the_item_does_not_name_childbearing_potential() -> None:
+    """ "Pregnant or breastfeeding women": decided from the recorded pregnancy status only."""
+    (c,) = [c for _, _, c in pregnancy("Pregnant or breastfeeding women")]
+    assert not c.childbearing_only
+    result = exclusion_result("Pregnant or breastfeeding women", TODAY, WOMAN, POSTMENOPAUSAL)
+    assert result.state is CriterionState.UNKNOWN
+    # "premenopausal" is childbearing potential, "perimenopausal" is not read as menopause
+    peri = ClinicalFinding(display="Perimenopausal state")
+    assert exclusion_result(WOCBP_WITHOUT_TEST, TODAY, WOMAN, peri).state is not (
+        CriterionState.NOT_MET
+    )
