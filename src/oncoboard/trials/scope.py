@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from oncoboard.trials.read_disease import recist_rule
+
 _SENTENCE = re.compile(r"[^.;]+(?:[.;]|$)")
 _PERMISSION = re.compile(
     r"\b(?:may (?:also )?(?:be|have|receive|enrol+|participate|undergo|continue|start)|(?:is|are) "
@@ -122,11 +124,15 @@ def _permissions(text: str, start: int) -> list[tuple[int, int]]:
             _REFLEX_TEST.match(sentence)
         )
         note = _NOTE.match(sentence) and not _STRICT.search(sentence.replace("as long as", ""))
-        if (allows and n > 0) or note:
+        # "… a lesion treated with radiation with progression may be selected": RECIST's own
+        # rule next to a measurable-disease item, read with it (``read_disease``)
+        restated = _MEASURABLE.search(text) is not None and recist_rule(sentence)
+        if ((allows and n > 0) or note) and not restated:
             spans.append((m.start(), m.end()))
     return spans
 
 
+_MEASURABLE = re.compile(r"\bmeasurable\b", re.IGNORECASE)
 # "Subjects with histologically confirmed …": the population asked for, not a subgroup
 _POPULATION = re.compile(r"histolog|cytolog|confirmed|documented|diagnos", re.IGNORECASE)
 

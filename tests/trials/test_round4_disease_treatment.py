@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Round-4 disease and treatment readers on real CT.gov sentences and written variants:
+RECIST's own rules restated next to a measurable-disease item."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from oncoboard.record.schemas import CancerCondition, ClinicalFinding, Demographics
+from oncoboard.trials.constraints import structure
+from oncoboard.trials.engine import Screening, TrialCriteria, match_trial
+from oncoboard.trials.schemas import Criterion, CriterionState, Eligibility
+from tests.trials.support import record
+
+TODAY = date(2026, 1, 15)
+ADULT = Demographics(sex="male", birth_date="1960-03-01")
+LUNG = CancerCondition(oncotree_code="LUAD", display="Lung adenocarcinoma", stage="IV")
+MEASURABLE = ClinicalFinding(display="Measurable disease (RECIST 1.1)", present=True)
+NOT_MEASURABLE = ClinicalFinding(display="Measurable disease (RECIST 1.1)", present=False)
+
+
+def _trial(*inclusions: str) -> TrialCriteria:
+    listed = "\n".join(f"* {i}" for i in inclusions)
+    eligibility = Eligibility(
+        criteria_text=f"Inclusion Criteria:\n{listed}\nExclusion Criteria:\n* Pregnancy",
+        sex="ALL", minimum_age_years=18.0, maximum_age_years=None,
+        minimum_age_text="18 Years", maximum_age_text=None, healthy_volunteers=False,
+    )  # fmt: skip
+    return TrialCriteria.of("NCT00000001", "v1", "synthetic", structure(eligibility))
+
+
+def _criterion(text: str) -> Criterion:
+    return next(c for c in _trial(text).criteria if c.id == "I1")
+
+
+def _state(text: str, *facts: object) -> CriterionState:
+    screening = Screening.of(record("PT-1", ADULT, LUNG, *facts), TODAY)  # type: ignore[arg-type]
+    match = match_trial(_trial(text), screening)
+    return next(c for c in match.criteria if c.criterion_id == "I1").state
+
+
+# NCT06898385 I5 and NCT05288205 I4 (real), then paraphrases
+RECIST_RESTATED = (
+    "At least one measurable lesion (according to RECIST 1.1 criteria), specifically: longest "
+    "diameter of ≥10 mm for non lymph node lesions or shortest diameter of ≥15 mm for lymph node "
+    "lesions (tumor lesions situated in a previously irradiated area, or in an area subjected to "
+    "other loco-regional therapy, are usually not considered measurable, unless unequivocal "
+    "progression of the lesion is demonstrated by an evidence)",
+    "Subjects must have at least one measurable lesion as defined by RECIST v1.1. If no "
+    "measurable lesion untreated with radiation is selected as the target lesion, a lesion "
+    "treated with radiation ≥ 4 weeks before the first dose and with progression confirmed by "
+    "radiography may be selected as the target lesion;",
+    "Measurable disease per RECIST 1.1. Lesions in a previously irradiated field can be "
+    "considered measurable only if progression has been documented since radiotherapy.",
+    "Measurable disease per RECIST v1.1 (≥ 1.0 cm in longest diameter, or ≥ 1.5 cm in short axis "
+    "for lymph nodes)",
+)
+
+
+@pytest.mark.parametrize("text", RECIST_RESTATED)
+def test_recist_rules_restated_are_read_with_measurable_disease(text: str) -> None:
+    criterion = _criterion(text)
+    assert not criterion.has_exceptions and not criterion.partial, criterion.unread
+    assert _state(text, MEASURABLE) is CriterionState.MET
+    assert _state(text, NOT_MEASURABLE) is CriterionState.NOT_MET
+    assert _state(text) is CriterionState.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # stricter than RECIST: an irradiated lesion never counts, or a larger size
+        "Measurable disease per RECIST 1.1; lesions in a previously irradiated field are not "
+        "considered measurable.",
+        "At least one measurable lesion per RECIST 1.1 with a longest diameter of ≥ 20 mm",
+    ],
+)
+def test_a_protocol_stricter_than_recist_decides_only_against(text: str) -> None:
+    criterion = _criterion(text)
+    assert criterion.partial or criterion.has_exceptions
+    assert _state(text, MEASURABLE) is CriterionState.NEEDS_REVIEW
+    assert _state(text, NOT_MEASURABLE) is CriterionState.NOT_MET
+
+
+def test_an_irradiated_lesion_rule_without_measurable_disease_is_not_read() -> None:
+    text = "Prior radiotherapy to target lesions is allowed if progression was documented."
+    criterion = _criterion(text)
+    assert not any(s.constraint.type == "measurable_disease" for s in criterion.constraints)
