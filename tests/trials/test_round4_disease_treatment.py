@@ -88,3 +88,48 @@ def test_an_irradiated_lesion_rule_without_measurable_disease_is_not_read() -> N
     text = "Prior radiotherapy to target lesions is allowed if progression was documented."
     criterion = _criterion(text)
     assert not any(s.constraint.type == "measurable_disease" for s in criterion.constraints)
+
+
+COLON = CancerCondition(oncotree_code="COAD", display="Adenocarcinoma of sigmoid colon", stage="IV")
+PANCREAS = CancerCondition(
+    oncotree_code="PAAD", display="Pancreatic ductal adenocarcinoma", stage="IV"
+)
+
+
+def _state_for(text: str, cancer: CancerCondition) -> tuple[CriterionState, str]:
+    screening = Screening.of(record("PT-1", ADULT, cancer), TODAY)
+    match = match_trial(_trial(text), screening)
+    result = next(c for c in match.criteria if c.criterion_id == "I1")
+    return result.state, result.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT05052671 I1 (real): the "or" joins the ways of diagnosis, not tumour types
+        "Newly diagnosed exocrine pancreatic cancer with either pathology or radiology imaging "
+        "suggestive of adenocarcinoma",
+        "Histologically or cytologically confirmed pancreatic cancer, with imaging consistent "
+        "with adenocarcinoma",
+    ],
+)
+def test_an_or_that_joins_no_tumour_type_leaves_a_wrong_tumour_type_decisive(text: str) -> None:
+    assert not _criterion(text).open_alternatives
+    state, reason = _state_for(text, COLON)
+    assert state is CriterionState.NOT_MET
+    assert "PANCREAS" in reason and "rest is shown unread" in reason
+    # the patient whose tumour type fits: the unread words still need a clinician
+    assert _state_for(text, PANCREAS)[0] is CriterionState.NEEDS_REVIEW
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Histologically confirmed pancreatic cancer or thymoma",
+        "Pancreatic cancer, thymoma or other rare tumours of the mediastinum",
+        "Either pancreatic cancer or a thymoma with documented progression",
+    ],
+)
+def test_an_unread_tumour_type_in_an_or_list_keeps_the_item_open(text: str) -> None:
+    assert _criterion(text).open_alternatives
+    assert _state_for(text, COLON)[0] is CriterionState.NEEDS_REVIEW

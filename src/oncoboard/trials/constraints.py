@@ -352,7 +352,33 @@ def _alternatives(
         unread[start:end] = " " * (end - start)
     if not re.search(r"\bor\b|\beither\b|/", "".join(unread)):
         return False
-    return any(_ALTERNATIVE.search(word) or _GENE_LIKE.fullmatch(word) for word in residual)
+    words = {w for w in residual if _ALTERNATIVE.search(w) or _GENE_LIKE.fullmatch(w)}
+    return any(_listed(text, m.start(), m.end()) for w in words for m in _whole(w).finditer(text))
+
+
+# what an unread tumour or gene word hangs on when it qualifies the read one ("imaging suggestive
+# of adenocarcinoma", "confirmed as adenocarcinoma") rather than standing beside it in a list
+_LINK = (
+    r"(?:of|with|by|for|in|on|as|to|showing|suggestive|consistent|compatible|confirmed|proven|"
+    r"expressing|harbou?ring|from|including|like)"
+)
+_JOINED_BEFORE = re.compile(
+    rf"(?:\bor\b|\bnor\b|/|,)\s*(?:(?!{_LINK}\b)[\w-]+\s+){{0,3}}$", re.IGNORECASE
+)
+_JOINED_AFTER = re.compile(
+    rf"^(?:\s+(?!{_LINK}\b)[\w-]+){{0,3}}\s*(?:\bor\b|\bnor\b|/|,)", re.IGNORECASE
+)
+
+
+def _whole(word: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])")
+
+
+def _listed(text: str, start: int, end: int) -> bool:
+    """Whether the word at [start, end) stands in an "or"/comma list (an alternative)."""
+    before = text[max(0, start - 80) : start]
+    after = text[end : end + 80]
+    return bool(_JOINED_BEFORE.search(before) or _JOINED_AFTER.search(after))
 
 
 def _dedupe(found: list[Found]) -> list[Found]:
