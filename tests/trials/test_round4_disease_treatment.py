@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Round-4 disease and treatment readers on real CT.gov sentences and written variants:
-RECIST's own rules restated next to a measurable-disease item."""
+RECIST's own rules restated next to a measurable-disease item, an "or" that joins no tumour
+type, items that branch by tumour type."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from datetime import date
 
 import pytest
 
-from oncoboard.record.schemas import CancerCondition, ClinicalFinding, Demographics
+from oncoboard.record.schemas import CancerCondition, ClinicalFinding, Demographics, Treatment
 from oncoboard.trials.constraints import structure
-from oncoboard.trials.engine import Screening, TrialCriteria, match_trial
+from oncoboard.trials.engine import Screening, TrialCriteria, match_all, match_trial
 from oncoboard.trials.schemas import Criterion, CriterionState, Eligibility
 from tests.trials.support import record
 
@@ -133,3 +134,92 @@ def test_an_or_that_joins_no_tumour_type_leaves_a_wrong_tumour_type_decisive(tex
 def test_an_unread_tumour_type_in_an_or_list_keeps_the_item_open(text: str) -> None:
     assert _criterion(text).open_alternatives
     assert _state_for(text, COLON)[0] is CriterionState.NEEDS_REVIEW
+
+
+# ---------------------------------------------------------------- branches by tumour type
+
+BREAST = CancerCondition(oncotree_code="IDC", display="Invasive ductal carcinoma", stage="IV")
+OXALIPLATIN = Treatment(
+    category="medication", name="oxaliplatin", start="2024-04-02", end="2024-11-05"
+)
+CARBOPLATIN = Treatment(
+    category="medication", name="carboplatin", start="2025-07-01", end="2025-09-10"
+)
+GEMCITABINE = Treatment(
+    category="medication", name="gemcitabine", start="2025-04-14", end="2025-12-01"
+)
+NSCLC_OR_OTHERS = (  # NCT03745326 I8 (real)
+    "Patients with non-small cell lung cancer (NSCLC) must have had appropriate targeted therapy "
+    "as indicated by abnormalities in ALK, EGFR, or expression of PDL-1. Other patients must have "
+    "had platinum-based chemotherapy."
+)
+COLORECTAL_OR_OTHERS = (
+    "Patients with colorectal cancer must have received oxaliplatin; patients with other solid "
+    "tumours must have received platinum-based chemotherapy."
+)
+LABELLED = (
+    "Non-small cell lung cancer: recurrent or metastatic disease previously treated with "
+    "platinum-based chemotherapy; ii. Pancreatic cancer: metastatic disease that has failed at "
+    "least one prior systemic therapy"
+)
+
+
+def _branch_result(text: str, *facts: object) -> tuple[CriterionState, str]:
+    trial = _trial(text)
+    screening = Screening.of(record("PT-1", ADULT, *facts), TODAY)  # type: ignore[arg-type]
+    match = match_trial(trial, screening)
+    # the registry index ranks on the same states as the explained match
+    assert match_all([trial], screening, detail=0)[0].verdict is match.verdict
+    result = next(c for c in match.criteria if c.criterion_id == "I1")
+    return result.state, result.reason
+
+
+def test_the_other_branch_applies_when_no_named_tumour_type_fits() -> None:
+    state, reason = _branch_result(NSCLC_OR_OTHERS, COLON, OXALIPLATIN)
+    assert state is CriterionState.MET
+    assert "branch for other tumour types" in reason and "oxaliplatin (2024-04-02" in reason
+    anastrozole = Treatment(category="medication", name="anastrozole", start="2025-12-15")
+    state, reason = _branch_result(NSCLC_OR_OTHERS, BREAST, anastrozole)
+    assert state is CriterionState.NOT_MET and "platinum-based chemotherapy" in reason
+    # no treatment history at all: not known
+    assert _branch_result(NSCLC_OR_OTHERS, BREAST)[0] is CriterionState.UNKNOWN
+    # the lung branch is not read ("appropriate targeted therapy"): a clinician decides
+    state, reason = _branch_result(NSCLC_OR_OTHERS, LUNG, CARBOPLATIN)
+    assert state is CriterionState.NEEDS_REVIEW
+    assert "branch for non-small cell lung cancer applies" in reason
+
+
+def test_the_named_branch_wins_over_the_other_branch() -> None:
+    assert _branch_result(COLORECTAL_OR_OTHERS, COLON, OXALIPLATIN)[0] is CriterionState.MET
+    # carboplatin satisfies the other branch, not the colorectal one
+    state, reason = _branch_result(COLORECTAL_OR_OTHERS, COLON, CARBOPLATIN)
+    assert state is CriterionState.NOT_MET and "branch for colorectal cancer" in reason
+    assert _branch_result(COLORECTAL_OR_OTHERS, LUNG, CARBOPLATIN)[0] is CriterionState.MET
+    assert _branch_result(COLORECTAL_OR_OTHERS, LUNG, GEMCITABINE)[0] is CriterionState.NOT_MET
+
+
+def test_an_unknown_tumour_type_leaves_the_branch_open() -> None:
+    state, reason = _branch_result(COLORECTAL_OR_OTHERS, CARBOPLATIN)
+    assert state is CriterionState.UNKNOWN and "which branch applies is not known" in reason
+
+
+def test_labelled_branches_without_an_other_branch() -> None:
+    pancreas = CancerCondition(
+        oncotree_code="PAAD", display="Pancreatic adenocarcinoma", stage="IV"
+    )
+    assert _branch_result(LABELLED, LUNG, CARBOPLATIN)[0] is CriterionState.MET
+    assert _branch_result(LABELLED, LUNG, GEMCITABINE)[0] is CriterionState.NOT_MET
+    # one line without progression recorded: not decided for the pancreatic branch
+    assert _branch_result(LABELLED, pancreas, CARBOPLATIN)[0] is not CriterionState.NOT_MET
+    # a tumour type no branch names: the item asks nothing of this patient
+    state, reason = _branch_result(LABELLED, BREAST)
+    assert state is CriterionState.MET and "applies only to patients with" in reason
+
+
+def test_branches_on_something_other_than_tumour_type_stay_for_review() -> None:
+    text = (
+        "Patients with HIV infection must have a CD4 count above 350 cells/uL. Other patients "
+        "must have had platinum-based chemotherapy."
+    )
+    assert not _criterion(text).constraints
+    assert _branch_result(text, COLON, OXALIPLATIN)[0] is CriterionState.NEEDS_REVIEW

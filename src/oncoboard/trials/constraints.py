@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 
 from oncoboard.trials import (
     administrative,
+    branches,
     cohorts,
     labs,
     negation,
@@ -85,6 +86,7 @@ _STOP = frozenset((
     # the noun a read phrase qualifies ("any condition requiring systemic steroids")
     "condition", "conditions", "syndrome", "syndromes", "radiological",
     "radiographic", "radiologic",
+    "histology", "cytology",
 ))  # fmt: skip
 _WORD = re.compile(r"[A-Za-z]{3,}")
 # phrases in these families can sit under a negation ("no prior …", "without …")
@@ -158,6 +160,8 @@ def _criterion(item: Item, criterion_id: str) -> Criterion:
     cohort = cohorts.label(text, item.section)
     if cohort is not None:
         base["cohort"] = cohort[0]
+    elif (branched := _branched(base, text, item.section)) is not None:
+        return branched
     elif scope.unreadable(text, item.context):
         return Criterion(**base, not_structured_because="applies to one cohort or condition only")
     shaped = scope.shape(text, item.context)
@@ -201,6 +205,42 @@ def _criterion(item: Item, criterion_id: str) -> Criterion:
         subject_partial=bool(subject_residual) or (shaped.subject is not None and not subject),
         widened=shaped.widened,
     )
+
+
+def _branched(base: dict[str, object], text: str, section: str) -> Criterion | None:
+    """An item branching by tumour type, each branch read on its own (``branches``)."""
+    found = branches.split(text)
+    read = branches.read(text, found, lambda t, s: _read_part(t, section, s)) if found else None
+    if read is None:
+        return None
+    constraints, before = read
+    words = [w for w in before if w != _WIDENED_MARK]
+    return Criterion(
+        **base, constraints=constraints, partial=bool(words), unread=" ".join(words) or None,
+        widened=_WIDENED_MARK in before,
+    )  # fmt: skip
+
+
+# a branch that widens its requirement ("or are intolerant to …") is left for review; the
+# common part before the branches carries it as the item's ``widened`` flag
+_WIDENED_MARK = "(widened)"
+
+
+def _read_part(text: str, section: str, subject: bool) -> tuple[list[Structured], list[str]]:
+    """One branch's body (or its tumour-type subject) read like an item of its own."""
+    shaped = scope.shape(text, "")
+    work = shaped.work
+    found = extract(work, "inclusion" if subject else section)
+    scoped = _scoped(work, _dedupe(found), section)
+    kept = _linked([(s, e, c, negated) for s, e, c, negated, excepted in scoped if not excepted])
+    extra = _consumed_triggers(work, scoped) + _qualifier_spans(work, kept)
+    residual = _residual(work, [(s, e) for s, e, _ in found], extra)
+    if shaped.loosened:
+        residual.append("(exceptions)")
+    if shaped.widened:
+        residual.append(_WIDENED_MARK)
+    read = _grouped(work, kept, "inclusion" if subject else section, subject=subject)
+    return list(read), residual
 
 
 def _split_subject(work: str, shaped: scope.Shape) -> tuple[str, str]:
@@ -286,11 +326,18 @@ def _linked(found: list[Kept]) -> list[Kept]:
     ]
 
 
+_TREATED_WITH = re.compile(r"\btreated\s+with\s*(?:an?\s+|the\s+)?$", re.IGNORECASE)
+
+
 def _qualifier_spans(text: str, kept: list[Kept]) -> list[tuple[int, int]]:
     """Words a reader took into account without a span of their own: the time window and the
     judgement words of a comorbidity, "active" of an infection."""
     kinds = {c.type for _, _, c, _ in kept}
     spans: list[tuple[int, int]] = []
+    for start, _, c, _ in kept:  # "previously treated with platinum-based chemotherapy"
+        treated = _TREATED_WITH.search(text[max(0, start - 30) : start])
+        if c.type == "prior_therapy" and treated is not None:
+            spans.append((max(0, start - 30) + treated.start(), start))
     if kinds & {"condition_history", "prior_malignancy", "infection"}:
         for pattern in (read_history.WITHIN, read_history.QUALIFIED):
             spans += [(m.start(), m.end()) for m in pattern.finditer(text)]

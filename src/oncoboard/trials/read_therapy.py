@@ -39,6 +39,9 @@ _FAILED = re.compile(
     r"(?:\s*\(SOC\))?|SOC)(?:\s+(?:treatment|therapy|therapies))?)?",
     re.IGNORECASE,
 )
+_PROGRESSED_BEFORE = re.compile(
+    r"\b(?:failed|progressed (?:on|after)|been refractory to|relapsed after)\s*$", re.IGNORECASE
+)
 _PROGRESSION = re.compile(r"\b(?:failed|progressed|refractory|recurred|non-?responders)\b", re.I)
 
 # phrase → class; longer phrases first so "platinum-based chemotherapy" wins over "chemotherapy"
@@ -198,7 +201,12 @@ def _n(raw: str) -> int:
 def lines(text: str) -> Iterator[Found]:
     progressed = bool(_PROGRESSION.search(text))
     for m in _LINES_MIN.finditer(text):
-        yield m.start(), m.end(), PriorLinesConstraint(min_lines=_n(m["n"]), progressed=progressed)
+        constraint = PriorLinesConstraint(min_lines=_n(m["n"]), progressed=progressed)
+        yield m.start(), m.end(), constraint
+        # "has failed at least one …": the progression word is read with it (a repeat, deduped)
+        verb = _PROGRESSED_BEFORE.search(text[max(0, m.start() - 30) : m.start()])
+        if verb is not None:
+            yield max(0, m.start() - 30) + verb.start(), m.start(), constraint
     for m in _LINES_MAX.finditer(text):
         yield m.start(), m.end(), PriorLinesConstraint(max_lines=_n(m["n"]))
     received = list(_RECEIVED_AND_PROGRESSED.finditer(text))

@@ -50,7 +50,9 @@ _WIDER = re.compile(
     r"\(?\s*\bor similar (?:agents|drugs|medications)\s*\)?|,?\s*\bor (?:have|has) (?:a )?"
     r"contraindications?\b[^.;]*|\(\s*or per (?:national|local) (?:guidelines|regulations|"
     r"requirements)\s*\)|\bor (?:lack|are unwilling|unwilling|are intolerant|intolerant|"
-    r"intolerable|have no standard)\b[^.;]*|,?\s*\betc\b\.?|\bfor (?:patients|subjects) with "
+    r"intolerable|have no standard)\b[^.;]*|,\s*(?:or\s+)?(?:are|is|were|was)\s+intolerant\b[^,.;]*|"
+    r",?\s*\bor\s+for\s+(?:whom|which)\s+no\s+(?:\w+\s+){0,2}(?:treatments?|therap(?:y|ies)|"
+    r"options?)\s+(?:exists?|is\s+available|are\s+available)|,?\s*\betc\b\.?|\bfor (?:patients|subjects) with "
     r"(?:serum )?creatinine (?:levels? )?above\b[^.;]*|\bOR\s*$",
     re.IGNORECASE,
 )
