@@ -9,7 +9,14 @@ from datetime import date
 
 import pytest
 
-from oncoboard.record.schemas import CancerCondition, ClinicalFinding, Demographics, Treatment
+from oncoboard.record.schemas import (
+    CancerCondition,
+    ClinicalFinding,
+    Demographics,
+    GeneTesting,
+    SomaticVariant,
+    Treatment,
+)
 from oncoboard.trials.constraints import structure
 from oncoboard.trials.engine import Screening, TrialCriteria, match_all, match_trial
 from oncoboard.trials.schemas import Criterion, CriterionState, Eligibility
@@ -223,3 +230,77 @@ def test_branches_on_something_other_than_tumour_type_stay_for_review() -> None:
     )
     assert not _criterion(text).constraints
     assert _branch_result(text, COLON, OXALIPLATIN)[0] is CriterionState.NEEDS_REVIEW
+
+
+# ---------------------------------------------------------------- widened gene alternatives
+
+G12D_KRAS = (  # NCT03745326 I1 (real)
+    "Measurable (per RECIST v1.1 criteria), metastatic, or unresectable malignancy expressing "
+    "G12D mutated KRAS as assessed by one of the following methods: RT-PCR on tumor tissue, tumor "
+    "DNA sequencing, or any other CLIA-certified laboratory test on resected tissue. Patients "
+    "shown to have tumors expressing G12D mutated NRAS and HRAS will also be eligible as these "
+    "oncogenes share complete amino acid homology with G12D mutated KRAS for their first 80 "
+    "N-terminal amino acids, completely encompassing the target epitope."
+)
+G12D_PARAPHRASE = (
+    "Metastatic solid tumour harbouring a KRAS G12D mutation. Tumours harbouring G12D-mutant "
+    "NRAS or HRAS are also eligible."
+)
+
+
+def _panel(gene: str, change: str | None) -> list[object]:
+    """A tissue NGS panel covering the three RAS genes, with ``change`` found in ``gene``."""
+    found: list[object] = [
+        GeneTesting(test="Solid tumour tissue NGS panel", genes=("KRAS", "NRAS", "HRAS"))
+    ]
+    if change:
+        found.append(SomaticVariant(genome_build="GRCh38", gene=gene, hgvs_p=change))
+    return found
+
+
+@pytest.mark.parametrize("text", [G12D_KRAS, G12D_PARAPHRASE])
+def test_genes_a_permission_adds_are_alternatives_of_the_biomarker(text: str) -> None:
+    criterion = _criterion(text)
+    assert not criterion.has_exceptions and not criterion.partial, criterion.unread
+    genes = {
+        s.constraint.gene for s in criterion.constraints if s.constraint.type == "gene_alteration"
+    }
+    assert genes == {"KRAS", "NRAS", "HRAS"}
+    measurable = ClinicalFinding(display="Measurable disease (RECIST 1.1)", present=True)
+    for gene in ("KRAS", "NRAS", "HRAS"):
+        facts = (COLON, measurable, *_panel(gene, "p.G12D"))
+        assert _state_for_facts(text, *facts)[0] is CriterionState.MET, gene
+    state, reason = _state_for_facts(text, COLON, measurable, *_panel("KRAS", "p.G12V"))
+    assert state is CriterionState.NOT_MET
+    assert "NRAS p.G12D: not found (NRAS examined by Solid tumour tissue NGS panel)" in reason
+
+
+def test_a_permission_with_a_condition_of_its_own_still_only_loosens() -> None:
+    text = (
+        "Metastatic solid tumour harbouring a KRAS G12D mutation. Patients with NRAS G12D "
+        "mutations are also eligible if they have received a prior MEK inhibitor."
+    )
+    criterion = _criterion(text)
+    assert criterion.has_exceptions
+    assert {
+        s.constraint.gene for s in criterion.constraints if s.constraint.type == "gene_alteration"
+    } == {"KRAS"}
+
+
+def test_measurable_as_one_of_an_extent_list() -> None:
+    text = "Measurable (per RECIST v1.1), metastatic, or unresectable solid tumour"
+    (extent,) = [
+        s.constraint for s in _criterion(text).constraints if s.constraint.type == "disease_extent"
+    ]
+    assert extent.extents[0] == "measurable"
+    stage_ii = CancerCondition(oncotree_code="COAD", display="Colon adenocarcinoma", stage="II")
+    assert _state_for_facts(text, stage_ii, MEASURABLE)[0] is CriterionState.MET
+    assert _state_for_facts(text, stage_ii, NOT_MEASURABLE)[0] is not CriterionState.MET
+
+
+def _state_for_facts(text: str, *facts: object) -> tuple[CriterionState, str]:
+    screening = Screening.of(record("PT-1", ADULT, *facts), TODAY)  # type: ignore[arg-type]
+    result = next(
+        c for c in match_trial(_trial(text), screening).criteria if c.criterion_id == "I1"
+    )
+    return result.state, result.reason

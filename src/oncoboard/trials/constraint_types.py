@@ -48,7 +48,7 @@ class StageConstraint(_Frozen):
 
 Extent = Literal[
     "metastatic", "locally_advanced", "advanced", "unresectable", "resectable",
-    "borderline_resectable", "locally_advanced_unresectable",
+    "borderline_resectable", "locally_advanced_unresectable", "measurable",
 ]  # fmt: skip
 
 

@@ -86,7 +86,7 @@ _STOP = frozenset((
     # the noun a read phrase qualifies ("any condition requiring systemic steroids")
     "condition", "conditions", "syndrome", "syndromes", "radiological",
     "radiographic", "radiologic",
-    "histology", "cytology",
+    "histology", "cytology", "malignancy", "malignancies", "expressing",
 ))  # fmt: skip
 _WORD = re.compile(r"[A-Za-z]{3,}")
 # phrases in these families can sit under a negation ("no prior …", "without …")
@@ -106,7 +106,10 @@ _EXPLANATION = re.compile(
     r"at the time of (?:signing )?(?:the )?(?:informed consent|ICF)|"
     r"(?:^|(?<=[.;] ))(?:Subjects|Patients|Participants) may be transfused[^.;]*|"
     # "Examples of live vaccines include measles, …": an illustration, not a requirement
-    r"(?:^|(?<=[.;] ))Examples?\b[^.;:]{0,60}?\b(?:include|includes|are|is)\b[^.;]*",
+    r"(?:^|(?<=[.;] ))Examples?\b[^.;:]{0,60}?\b(?:include|includes|are|is)\b[^.;]*|"
+    # the assay ("as assessed by RT-PCR … or any CLIA-certified test"), up to a timing or source
+    r"\bas (?:assessed|determined|detected|documented|confirmed|identified|tested)\s+(?:by|using|"
+    r"via|with|in)\b(?:(?!\b(?:within|obtained|collected|after|prior|before|must)\b)[^.;])*",
     re.IGNORECASE,
 )
 _ALTERNATIVE = re.compile(

@@ -137,6 +137,9 @@ _EXTENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("metastatic", r"\bmetastatic\b(?! (?:to the )?(?:brain|CNS))|(?<!brain )(?<!CNS )"
          r"\bmetastases\b(?! (?:to|in) the (?:brain|CNS))|\bstage IV\b"),
         ("advanced", r"(?<!locally )(?<!locally-)\badvanced\b(?! (?:age|directive|directives))"),
+        # "Measurable (per RECIST v1.1), metastatic, or unresectable malignancy": one of a list
+        ("measurable", r"\bmeasurable\b(?:\s*\([^()]{0,40}\))?(?=\s*,\s*(?:or\s+)?"
+         r"(?:locally advanced|metastatic|unresectable|advanced)\b)"),
     )
 )  # fmt: skip
 

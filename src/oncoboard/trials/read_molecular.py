@@ -19,7 +19,11 @@ _PROTEIN = re.compile(
     rf"\b(?P<gene>{_GENE})\s*[- ]?\s*(?P<changes>{_CHANGE}(?:\s*(?:or|and|/|,)\s*{_CHANGE})*)\b"
 )
 
-_PROTEIN_REVERSED = re.compile(rf"\b(?P<changes>{_CHANGE})\s+mutated\s+(?P<gene>{_GENE})\b")
+# "G12D mutated KRAS", "G12D-mutant NRAS and HRAS": one change shared by the genes listed after it
+_PROTEIN_REVERSED = re.compile(
+    rf"\b(?P<changes>{_CHANGE})[\s-]+(?:mutated|mutant)\s+(?P<gene>{_GENE})\b"
+    rf"(?P<more>(?:\s*(?:,|and/or|or|and)\s*(?:{_GENE})\b)*)"
+)
 
 _NON = re.compile(rf"\b(?P<gene>{_GENE})\s+non-(?P<change>{_CHANGE})\b")
 
@@ -72,13 +76,15 @@ def genes(text: str) -> Iterator[Found]:
         for m in pattern.finditer(text):
             changes = tuple(_short(c) for c in re.findall(_CHANGE, m["changes"]))
             taken.append((m.start(), m.end()))
-            yield (
-                m.start(),
-                m.end(),
-                GeneAlterationConstraint(
-                    gene=m["gene"], alteration="mutation", protein_changes=changes
-                ),
-            )
+            more = re.findall(_GENE, m.groupdict().get("more") or "")
+            for gene in (m["gene"], *more):
+                yield (
+                    m.start(),
+                    m.end(),
+                    GeneAlterationConstraint(
+                        gene=gene, alteration="mutation", protein_changes=changes
+                    ),
+                )
     for m in _NON.finditer(text):
         taken.append((m.start(), m.end()))
         yield (

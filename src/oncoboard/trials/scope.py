@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from oncoboard.trials import read_molecular
 from oncoboard.trials.read_disease import recist_rule
 
 _SENTENCE = re.compile(r"[^.;]+(?:[.;]|$)")
@@ -114,10 +115,11 @@ _REFLEX_TEST = re.compile(
 )
 
 
-def _permissions(text: str, start: int) -> list[tuple[int, int]]:
+def _permissions(text: str, start: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """Sentences (after the first) that only allow something, reflex-test sentences, and
-    "Note:" sentences."""
-    spans = []
+    "Note:" sentences; apart, the words around gene alternatives a permission adds."""
+    spans: list[tuple[int, int]] = []
+    filler: list[tuple[int, int]] = []
     for n, m in enumerate(_SENTENCE.finditer(text)):
         sentence = m.group(0)
         if m.start() < start:
@@ -130,8 +132,13 @@ def _permissions(text: str, start: int) -> list[tuple[int, int]]:
         # rule next to a measurable-disease item, read with it (``read_disease``)
         restated = _MEASURABLE.search(text) is not None and recist_rule(sentence)
         if ((allows and n > 0) or note) and not restated:
-            spans.append((m.start(), m.end()))
-    return spans
+            genes = _more_genes(sentence) if allows else None
+            if genes is None:
+                spans.append((m.start(), m.end()))
+            else:  # only the alternatives' genes stay, read into the item's any-of group
+                kept = [(m.start() + s, m.start() + e) for s, e in genes]
+                filler += _outside(m.start(), m.end(), kept)
+    return spans, filler
 
 
 _MEASURABLE = re.compile(r"\bmeasurable\b", re.IGNORECASE)
@@ -148,6 +155,37 @@ def _subject(text: str) -> re.Match[str] | None:
     return found
 
 
+# "Patients shown to have tumors expressing G12D mutated NRAS and HRAS will also be eligible (as
+# these oncogenes share …)": more alternatives of the item's biomarker, nothing else
+_GENE_FILLER = frozenset({
+    "patients", "subjects", "participants", "those", "shown", "found", "known", "to", "have",
+    "has", "had", "with", "whose", "tumors", "tumours", "cancers", "cancer", "expressing",
+    "harboring", "harbouring", "carrying", "a", "an", "the", "will", "also", "be", "are", "is",
+    "eligible", "allowed", "and", "or", "mutations", "mutation",
+})  # fmt: skip
+_WHY = re.compile(r"\b(?:eligible|allowed)\b\s*,?\s*(?:as|because|since|given)\b.*$", re.I)
+
+
+def _more_genes(sentence: str) -> list[tuple[int, int]] | None:
+    """The spans of the gene alterations a permission sentence adds, when it adds only them."""
+    head = _WHY.sub(lambda m: m.group(0).split()[0], sentence)
+    spans = [(s, e) for s, e, _ in read_molecular.genes(head)]
+    if not spans:
+        return None
+    rest = _blank(head, spans)
+    if any(w.lower() not in _GENE_FILLER for w in re.findall(r"[A-Za-z]+", rest)):
+        return None
+    return spans
+
+
+def _outside(start: int, end: int, keep: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    spans, at = [], start
+    for s, e in sorted(keep):
+        spans.append((at, s))
+        at = e
+    return [*spans, (at, end)]
+
+
 def shape(text: str, context: str) -> Shape:
     """How one item applies, and the text its phrases are read from."""
     judgement = bool(_JUDGEMENT.search(text))
@@ -159,10 +197,10 @@ def shape(text: str, context: str) -> Shape:
     )
     if subject and (_OTHERS.search(text) or unreadable):
         return Shape(text, False, False, False, None, (), judgement)
-    spans = _permissions(text, subject.end() if subject else 0)
+    spans, filler = _permissions(text, subject.end() if subject else 0)
     spans += [(m.start(), m.end()) for m in _SUBGROUP.finditer(text)]
     wider = [(m.start(), m.end()) for m in _WIDER.finditer(text)]
-    work = _blank(text, spans + wider)
+    work = _blank(text, spans + wider + filler)
     if subject is None:
         return Shape(work, bool(spans), bool(wider), cohort, None, (), judgement)
     bounds = (subject.start("subject"), subject.end("subject"))
