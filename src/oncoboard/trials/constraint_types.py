@@ -146,6 +146,10 @@ class PriorTherapyConstraint(_Frozen):
     # "experimental agents that target …": an approved member received may not count; only
     # "never received any member" decides
     investigational_only: bool = False
+    # a named regimen or combination ("FOLFIRINOX", "gemcitabine + nab-paclitaxel"): every
+    # component started together (``regimens``); each component is its accepted names joined
+    # by "|" ("irinotecan liposome|liposomal irinotecan")
+    components: tuple[str, ...] = ()
 
 
 class PriorLinesConstraint(_Frozen):

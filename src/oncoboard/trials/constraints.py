@@ -27,6 +27,7 @@ from oncoboard.trials import (
     read_screening,
     read_therapy,
     read_vitals,
+    regimens,
     scope,
 )
 from oncoboard.trials.criteria import Item, split
@@ -285,6 +286,8 @@ def extract(text: str, section: str) -> list[Found]:
     found: list[Found] = []
     therapy = list(read_therapy.prior_therapies(text, section))
     therapy += list(read_therapy.lines(text))
+    therapy += list(regimens.read(text))
+    therapy = regimens.merged_based(text, therapy)
     for start, end, _ in therapy:  # "KRAS G12C inhibitor" is a drug class, not a biomarker
         masked = masked[:start] + " " * (end - start) + masked[end:]
     found += therapy
@@ -459,7 +462,10 @@ def _grouped(
     shared: dict[str, int] = {}
     for start, end, constraint, negated in found:
         gap = text[previous_end:start] if previous_end is not None else ""
-        if previous_end is not None and not re.fullmatch(r"[\s,\-–]*(?:and/)?or[\s,]*", gap):
+        joined = re.fullmatch(r"[\s,\-–]*(?:and/)?or[\s,]*", gap) or (
+            out and regimens.joined(out[-1].constraint, constraint, gap)
+        )
+        if previous_end is not None and not joined:
             group += 1
         mine = group
         if constraint.type in _ANY_OF_TYPES:

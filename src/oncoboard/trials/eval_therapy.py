@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 from oncoboard.record.schemas import RecordedFact, Treatment
 from oncoboard.trials import drugs
+from oncoboard.trials.regimens import TOGETHER_DAYS
 from oncoboard.trials.schemas import ConstraintResult, PriorLinesConstraint, PriorTherapyConstraint
 from oncoboard.trials.view import PatientView
 from oncoboard.trials.view import answer as _r
@@ -35,6 +36,7 @@ _NOT_ANTICANCER = frozenset({
     "corticosteroid", "haematopoietic growth factor", "leucovorin", "antiretroviral therapy",
 })  # fmt: skip
 _REGIMEN_GAP = timedelta(days=28)
+TOGETHER = TOGETHER_DAYS
 
 
 def _day(value: str | None) -> date | None:
@@ -111,6 +113,8 @@ def prior_therapy(c: PriorTherapyConstraint, view: PatientView) -> ConstraintRes
     if not view.therapy_history:
         return _r(None, "no treatment history recorded", missing="treatment history", kind=c.type)
     timing = "ongoing" if c.current else f"within {c.within_days} days" if c.within_days else "ever"
+    if c.components:
+        return _regimen(c, view, timing)
     hits, unsure = [], []
     for treatment, fact in _courses(c, view):
         if c.modality == "surgery":
@@ -134,6 +138,48 @@ def prior_therapy(c: PriorTherapyConstraint, view: PatientView) -> ConstraintRes
     courses = [f for _, f in _courses(c, view)]
     return _r(c.negated, f"{what}: none in the recorded treatment history", *courses[:8],
               kind=c.type)  # fmt: skip
+
+
+def _named(names: tuple[str, ...], treatment: Treatment) -> bool:
+    return any(
+        re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", treatment.name.lower()) for n in names
+    )
+
+
+def _apart(treatment: Treatment, day: date) -> int:
+    start = _day(treatment.start)
+    return abs((start - day).days) if start else 10**6
+
+
+def _regimen(c: PriorTherapyConstraint, view: PatientView, timing: str) -> ConstraintResult:
+    """A named regimen or combination: one course of every component, started together."""
+    courses = [(t, f) for t, f in _courses(c, view) if _day(t.start)]
+    components = [tuple(names.split("|")) for names in c.components]
+    found = [[(t, f) for t, f in courses if _named(names, t)] for names in components]
+    what = f"{c.drug_class} ({timing})"
+    unsure = []
+    for first, fact in found[0]:
+        start = _day(first.start)
+        assert start is not None
+        together = [(first, fact)]
+        for others in found[1:]:
+            near = [(t, f) for t, f in others if _apart(t, start) <= TOGETHER]
+            if not near:
+                break
+            together.append(near[0])
+        else:
+            when = [_in_time(c, t, view.today) for t, _ in together]
+            hits = [f for _, f in together]
+            if all(when):
+                return _received(c, f"{what}: {' + '.join(_label(f) for f in hits)}", hits)
+            if None in when:
+                unsure += hits
+    if unsure:
+        return _r(None, f"{what}: whether {', '.join(_label(f) for f in unsure)} falls in the "
+                  "window is not recorded", *unsure, missing="treatment dates", kind=c.type)  # fmt: skip
+    parts = " + ".join(names[0] for names in components)
+    return _r(c.negated, f"{what}: no course of {parts} started together in the recorded "
+              "treatment history", *[f for _, f in courses][:8], kind=c.type)  # fmt: skip
 
 
 def _received(
