@@ -379,11 +379,47 @@ def test_a_plus_combination_and_the_definition_after_a_regimen_name() -> None:
     assert regimen.drug_class == "FOLFIRINOX" and not _criterion(defined).partial
 
 
-def test_a_duration_of_a_regimen_is_never_assumed() -> None:
-    text = "Have received 4-6 months of FOLFIRINOX for metastatic PDAC"
+def test_a_duration_the_reader_cannot_place_is_never_assumed() -> None:
+    text = "Have received at least 3 cycles of FOLFIRINOX for metastatic PDAC"
     (c,) = [
         s.constraint for s in _criterion(text).constraints if s.constraint.type == "prior_therapy"
     ]
-    assert c.timing_unread
+    assert c.timing_unread and c.duration_days is None
     assert _state_for_facts(text, PANCREAS, *FOLFIRINOX_GIVEN)[0] is not CriterionState.MET
-    assert _state_for_facts(text, PANCREAS, *GEM_NAB)[0] is CriterionState.NOT_MET
+    # never received: not met whatever the duration ("cycles" stays unread: review at worst)
+    assert _state_for_facts(text, PANCREAS, *GEM_NAB)[0] is not CriterionState.MET
+    # a chemotherapy class after a duration: likewise
+    chemo = "Have received 4-6 months of first-line chemotherapy"
+    (c,) = [
+        s.constraint for s in _criterion(chemo).constraints if s.constraint.type == "prior_therapy"
+    ]
+    assert c.timing_unread
+
+
+COHORT_A = (  # NCT06411691 I7 (real)
+    "Cohort A: Have received 4-6 months of FOLFIRINOX or gemcitabine+nab-paclitaxel for the 1st "
+    "line treatment of metastatic unresectable PDAC."
+)
+PANCREAS_METASTATIC = CancerCondition(
+    oncotree_code="PAAD", display="Pancreatic ductal adenocarcinoma", stage="IV"
+)
+
+
+def test_a_cohort_by_regimen_duration_and_line() -> None:
+    criterion = _criterion(COHORT_A)
+    assert not criterion.partial, criterion.unread
+    five_months = [
+        _course(n, "2025-02-03", "2025-07-05") for n in ("Gemcitabine", "Nab-paclitaxel")
+    ]
+    state, reason = _state_for_facts(COHORT_A, PANCREAS_METASTATIC, *five_months)
+    assert state is CriterionState.MET and "as the first regimen" in reason
+    # 7.5 months (PANC-1's course): outside 4–6 months
+    state, reason = _state_for_facts(COHORT_A, PANCREAS_METASTATIC, *GEM_NAB)
+    assert state is CriterionState.NOT_MET and "did not last 122–183 days" in reason
+    # 6.3 months: too close to the bound to call
+    near = [_course(n, "2025-02-03", "2025-08-12") for n in ("Gemcitabine", "Nab-paclitaxel")]
+    assert _state_for_facts(COHORT_A, PANCREAS_METASTATIC, *near)[0] is not CriterionState.NOT_MET
+    # a second regimen: maybe first line for metastatic disease after adjuvant therapy
+    earlier = _course("Capecitabine", "2024-01-10", "2024-06-30")
+    state = _state_for_facts(COHORT_A, PANCREAS_METASTATIC, earlier, *five_months)[0]
+    assert state is not CriterionState.MET and state is not CriterionState.NOT_MET

@@ -150,6 +150,10 @@ class PriorTherapyConstraint(_Frozen):
     # component started together (``regimens``); each component is its accepted names joined
     # by "|" ("irinotecan liposome|liposomal irinotecan")
     components: tuple[str, ...] = ()
+    # "4-6 months of FOLFIRINOX": the course lasted between these many days (a regimen only)
+    duration_days: tuple[int, int] | None = None
+    # "for the 1st line treatment": the course was the first anticancer regimen recorded
+    first_line: bool = False
 
 
 class PriorLinesConstraint(_Frozen):

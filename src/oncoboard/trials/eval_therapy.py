@@ -157,7 +157,12 @@ def _regimen(c: PriorTherapyConstraint, view: PatientView, timing: str) -> Const
     components = [tuple(names.split("|")) for names in c.components]
     found = [[(t, f) for t, f in courses if _named(names, t)] for names in components]
     what = f"{c.drug_class} ({timing})"
-    unsure = []
+    if c.duration_days:
+        what = f"{c.drug_class} for {c.duration_days[0]}–{c.duration_days[1]} days ({timing})"
+    if c.first_line:
+        what = f"{what}, as the first regimen"
+    unsure: list[RecordedFact] = []
+    outside: list[RecordedFact] = []
     for first, fact in found[0]:
         start = _day(first.start)
         assert start is not None
@@ -169,17 +174,60 @@ def _regimen(c: PriorTherapyConstraint, view: PatientView, timing: str) -> Const
             together.append(near[0])
         else:
             when = [_in_time(c, t, view.today) for t, _ in together]
+            when.append(_lasted(c, [t for t, _ in together], view.today))
+            when.append(_first_line(c, start, view))
             hits = [f for _, f in together]
             if all(when):
                 return _received(c, f"{what}: {' + '.join(_label(f) for f in hits)}", hits)
             if None in when:
                 unsure += hits
+            elif c.duration_days:
+                outside += hits
     if unsure:
         return _r(None, f"{what}: whether {', '.join(_label(f) for f in unsure)} falls in the "
-                  "window is not recorded", *unsure, missing="treatment dates", kind=c.type)  # fmt: skip
+                  "window or lasted as long as asked is not clear from the record", *unsure,
+                  missing="treatment dates", kind=c.type)  # fmt: skip
     parts = " + ".join(names[0] for names in components)
+    if outside:
+        low, high = c.duration_days or (0, 0)
+        return _r(c.negated, f"{what}: {' + '.join(_label(f) for f in outside)} did not last "
+                  f"{low}–{high} days", *outside, kind=c.type)  # fmt: skip
     return _r(c.negated, f"{what}: no course of {parts} started together in the recorded "
               "treatment history", *[f for _, f in courses][:8], kind=c.type)  # fmt: skip
+
+
+def _first_line(c: PriorTherapyConstraint, start: date, view: PatientView) -> bool | None:
+    """The course is the first anticancer regimen recorded; a later one may still be the first
+    line for advanced disease (after adjuvant therapy): then not known."""
+    if not c.first_line:
+        return True
+    groups, unknown = regimens(view)
+    starts = sorted(d for g in groups for f in g[:1] if (d := _day(_start_of(f))))
+    if unknown or not starts:
+        return None
+    return True if abs((start - starts[0]).days) <= _REGIMEN_GAP.days else None
+
+
+def _start_of(fact: RecordedFact) -> str | None:
+    return fact.fact.start if isinstance(fact.fact, Treatment) else None
+
+
+_MARGIN_DAYS = 15  # "4-6 months" read loosely: a course this close to a bound stays open
+
+
+def _lasted(c: PriorTherapyConstraint, together: list[Treatment], today: date) -> bool | None:
+    """Whether one course lasted as long as the item asks ("4-6 months of …")."""
+    if c.duration_days is None:
+        return True
+    starts = [d for t in together if (d := _day(t.start))]
+    ends = [_day(t.end) or (today if _ongoing(t, today) else None) for t in together]
+    if not starts or any(e is None for e in ends):
+        return None
+    days = (max(e for e in ends if e) - min(starts)).days
+    low, high = c.duration_days
+    if low <= days <= high:
+        return True
+    return None if low - _MARGIN_DAYS <= days <= high + _MARGIN_DAYS else False
 
 
 def _received(

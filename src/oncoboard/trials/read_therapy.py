@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 
 from oncoboard.trials import drugs
+from oncoboard.trials.regimens import DURATION
 from oncoboard.trials.schemas import Found, PriorLinesConstraint, PriorTherapyConstraint
 from oncoboard.trials.vocabulary import DRUG_CLASS_PATTERNS, DRUG_CLASSES
 
@@ -303,7 +304,9 @@ def prior_therapies(text: str, section: str) -> Iterator[Found]:
                 drug_class=name,
                 drugs=members,
                 within_days=window,
-                timing_unread=(unread and not completed) or bool(_DOSE.search(clause)),
+                timing_unread=(unread and not completed)
+                or bool(_DOSE.search(clause))
+                or bool(DURATION.search(text[max(0, start - 60) : start])),
                 current=bool(completed) or bool(_CURRENT.search(before)),
                 negated=bool(completed),
                 presupposed=reaction is not None,

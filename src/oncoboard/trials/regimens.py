@@ -52,14 +52,55 @@ _DEFINITION = re.compile(r"\s*\((?=[^()]*(?:\+|,))[^()]{3,120}\)")
 # "4-6 months of FOLFIRINOX", "at least 3 cycles of …": a duration no reader places; only
 # "never received" can decide
 DURATION = re.compile(
-    r"\b(?:\d+\s*(?:[-–]|to)\s*)?\d+\s*(?:months?|weeks?|cycles?|courses?)\s+of\s+"
-    r"(?:[\w+/-]+\s+){0,4}$",
+    r"\b(?:(?P<low>\d+)\s*(?:[-–]|to)\s*)?(?P<high>\d+)\s*(?P<unit>months?|weeks?|cycles?|"
+    r"courses?)\s+of\s+(?P<between>(?:[\w+/-]+\s+){0,4})$",
+    re.IGNORECASE,
+)
+_DAYS = {"month": 30.44, "week": 7.0}
+
+
+def _alternative(word: str) -> bool:
+    """A word of a list of regimens before this one ("4-6 months of FOLFIRINOX or …")."""
+    known = {d for d, _, _, _ in drugs.MOALMANAC}
+    return (
+        word.lower() in ("or", "and", "/", ",")
+        or any(p.fullmatch(word.strip(",")) for p, _, _ in _NAMED)
+        or all(part.lower() in known for part in word.strip(",").split("+"))
+    )
+
+
+def _duration(text: str, start: int) -> tuple[bool, tuple[int, int] | None]:
+    """(a duration precedes, its bounds in days when it is a plain "4-6 months of <regimen>")."""
+    m = DURATION.search(text[max(0, start - 60) : start])
+    if m is None:
+        return False, None
+    per = _DAYS.get(m["unit"].lower().rstrip("s"))
+    if per is None or not all(_alternative(w) for w in m["between"].split()):
+        return True, None  # cycles, or other words between ("of 1st line …"): not placed
+    high = int(m["high"])
+    low = int(m["low"]) if m["low"] else high
+    return True, (round(low * per), round(high * per))
+
+
+_FIRST_LINE = re.compile(
+    r"\b(?:for\s+)?(?:the\s+|as\s+)?(?:1st|first)[- ]line\b(?:\s+(?:treatment|therapy|setting))?"
+    r"(?:\s+(?:of|for|in)\b)?",
     re.IGNORECASE,
 )
 
 
 def read(text: str) -> Iterator[Found]:
-    """Named regimens and "+"-combinations of two known medicines, as all-of constraints."""
+    """Named regimens and "+"-combinations of two known medicines, as all-of constraints; "for
+    the 1st line treatment" next to them is read with them."""
+    found = list(_regimens(text))
+    line = _FIRST_LINE.search(text)
+    if line is not None and found:
+        found = [(s, e, c.model_copy(update={"first_line": True})) for s, e, c in found]
+        yield line.start(), line.end(), found[0][2]  # the words, read (a repeat, deduped)
+    yield from found
+
+
+def _regimens(text: str) -> Iterator[tuple[int, int, PriorTherapyConstraint]]:
     known = {d for d, _, _, _ in drugs.MOALMANAC}
     for pattern, _canonical, components in _NAMED:
         for m in pattern.finditer(text):
@@ -86,12 +127,13 @@ def _constraint(
     name: str, components: tuple[tuple[str, ...], ...], text: str, start: int
 ) -> PriorTherapyConstraint:
     members = tuple(sorted({n for c in components for n in c}))
-    duration = DURATION.search(text[max(0, start - 60) : start]) is not None
+    has_duration, bounds = _duration(text, start)
     return PriorTherapyConstraint(
         drug_class=name,
         drugs=members,
         components=tuple("|".join(c) for c in components),
-        timing_unread=duration,
+        timing_unread=has_duration and bounds is None,
+        duration_days=bounds,
     )
 
 
