@@ -151,6 +151,20 @@ def _apart(treatment: Treatment, day: date) -> int:
     return abs((start - day).days) if start else 10**6
 
 
+def _together(
+    chosen: list[tuple[Treatment, RecordedFact]],
+    rest: list[list[tuple[Treatment, RecordedFact]]],
+    start: date,
+) -> list[tuple[Treatment, RecordedFact]] | None:
+    """One course of every other component started near ``start``; None when one is missing."""
+    for others in rest:
+        near = [(t, f) for t, f in others if _apart(t, start) <= TOGETHER]
+        if not near:
+            return None
+        chosen = [*chosen, near[0]]
+    return chosen
+
+
 def _regimen(c: PriorTherapyConstraint, view: PatientView, timing: str) -> ConstraintResult:
     """A named regimen or combination: one course of every component, started together."""
     courses = [(t, f) for t, f in _courses(c, view) if _day(t.start)]
@@ -165,23 +179,17 @@ def _regimen(c: PriorTherapyConstraint, view: PatientView, timing: str) -> Const
     outside: list[RecordedFact] = []
     for first, fact in found[0]:
         start = _day(first.start)
-        assert start is not None
-        together = [(first, fact)]
-        for others in found[1:]:
-            near = [(t, f) for t, f in others if _apart(t, start) <= TOGETHER]
-            if not near:
-                break
-            together.append(near[0])
-        else:
+        together = _together([(first, fact)], found[1:], start) if start else None
+        if together is not None and start is not None:
+            lasted = _lasted(c, [t for t, _ in together], view.today)
             when = [_in_time(c, t, view.today) for t, _ in together]
-            when.append(_lasted(c, [t for t, _ in together], view.today))
-            when.append(_first_line(c, start, view))
+            when += [lasted, _first_line(c, start, view)]
             hits = [f for _, f in together]
             if all(when):
                 return _received(c, f"{what}: {' + '.join(_label(f) for f in hits)}", hits)
             if None in when:
                 unsure += hits
-            elif c.duration_days:
+            elif lasted is False:
                 outside += hits
     if unsure:
         return _r(None, f"{what}: whether {', '.join(_label(f) for f in unsure)} falls in the "
