@@ -423,3 +423,58 @@ def test_a_cohort_by_regimen_duration_and_line() -> None:
     earlier = _course("Capecitabine", "2024-01-10", "2024-06-30")
     state = _state_for_facts(COHORT_A, PANCREAS_METASTATIC, earlier, *five_months)[0]
     assert state is not CriterionState.MET and state is not CriterionState.NOT_MET
+
+
+# ---------------------------------------------------------------- anchored on the diagnosis
+
+BREAST_DX = CancerCondition(
+    oncotree_code="IDC", display="Invasive ductal carcinoma", stage="IIA", onset="2025-09-12"
+)
+SURGERY = "Patients must have undergone adequate (definitive) breast surgery for the current malignancy."  # NCT02513394 I6
+ENDOCRINE = (  # NCT02513394 E10 (real)
+    "Patients who previously received endocrine therapy within 5 years prior to diagnosis of the "
+    "current malignancy."
+)
+
+
+def _procedure(name: str, day: str) -> Treatment:
+    return Treatment(category="procedure", name=name, start=day, end=day)
+
+
+def _excluded(text: str, *facts: object) -> tuple[CriterionState, str]:
+    listed = f"Inclusion Criteria:\n* Age 18 or older\nExclusion Criteria:\n* {text}"
+    eligibility = Eligibility(
+        criteria_text=listed, sex="ALL", minimum_age_years=18.0, maximum_age_years=None,
+        minimum_age_text="18 Years", maximum_age_text=None, healthy_volunteers=False,
+    )  # fmt: skip
+    trial = TrialCriteria.of("NCT00000002", "v1", "synthetic", structure(eligibility))
+    screening = Screening.of(record("PT-1", ADULT, *facts), TODAY)  # type: ignore[arg-type]
+    result = next(c for c in match_trial(trial, screening).criteria if c.criterion_id == "E1")
+    return result.state, result.reason
+
+
+def test_surgery_for_the_current_malignancy_is_after_its_diagnosis() -> None:
+    assert not _criterion(SURGERY).partial
+    lumpectomy = _procedure("Lumpectomy of left breast", "2025-10-14")
+    state, reason = _state_for_facts(SURGERY, BREAST_DX, lumpectomy)
+    assert state is CriterionState.MET and "diagnosed 2025-09-12" in reason
+    earlier = _procedure("Lumpectomy of right breast (fibroadenoma)", "2016-05-02")
+    assert _state_for_facts(SURGERY, BREAST_DX, earlier)[0] is CriterionState.NOT_MET
+    undated = CancerCondition(oncotree_code="IDC", display="Invasive ductal carcinoma")
+    assert _state_for_facts(SURGERY, undated, lumpectomy)[0] is CriterionState.UNKNOWN
+
+
+def test_endocrine_therapy_within_years_before_the_diagnosis() -> None:
+    (c,) = [s.constraint for s in _criterion(ENDOCRINE).constraints]
+    assert c.before_diagnosis_days == 5 * 365 and not c.timing_unread
+    recent = Treatment(
+        category="medication", name="tamoxifen", start="2019-01-10", end="2023-06-30"
+    )
+    state, reason = _excluded(ENDOCRINE, BREAST_DX, recent)
+    assert state is CriterionState.MET and "within 5 years before" in reason
+    long_ago = Treatment(
+        category="medication", name="tamoxifen", start="2008-01-10", end="2013-01-10"
+    )
+    assert _excluded(ENDOCRINE, BREAST_DX, long_ago)[0] is CriterionState.NOT_MET
+    after = Treatment(category="medication", name="anastrozole", start="2025-12-15")
+    assert _excluded(ENDOCRINE, BREAST_DX, after)[0] is CriterionState.NOT_MET

@@ -154,6 +154,11 @@ class PriorTherapyConstraint(_Frozen):
     duration_days: tuple[int, int] | None = None
     # "for the 1st line treatment": the course was the first anticancer regimen recorded
     first_line: bool = False
+    # "surgery for the current malignancy": a course on or after the current cancer's diagnosis
+    for_current_cancer: bool = False
+    # "within 5 years prior to diagnosis of the current malignancy": a course in those days
+    # before the current cancer's diagnosis
+    before_diagnosis_days: int | None = None
 
 
 class PriorLinesConstraint(_Frozen):

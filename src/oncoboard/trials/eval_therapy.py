@@ -112,7 +112,7 @@ def _courses(c: PriorTherapyConstraint, view: PatientView) -> list[tuple[Treatme
 def prior_therapy(c: PriorTherapyConstraint, view: PatientView) -> ConstraintResult:
     if not view.therapy_history:
         return _r(None, "no treatment history recorded", missing="treatment history", kind=c.type)
-    timing = "ongoing" if c.current else f"within {c.within_days} days" if c.within_days else "ever"
+    timing = _timing(c, view)
     if c.components:
         return _regimen(c, view, timing)
     hits, unsure = [], []
@@ -123,7 +123,7 @@ def prior_therapy(c: PriorTherapyConstraint, view: PatientView) -> ConstraintRes
             is_member: bool | None = named if c.drugs else None
         else:
             is_member = member(c, treatment) if c.modality == "medicine" else True
-        when = _in_time(c, treatment, view.today)
+        when = _and(_in_time(c, treatment, view.today), _anchored(c, treatment, view))
         if is_member and when:
             hits.append(fact)
         elif is_member is not False and when is not False:
@@ -138,6 +138,47 @@ def prior_therapy(c: PriorTherapyConstraint, view: PatientView) -> ConstraintRes
     courses = [f for _, f in _courses(c, view)]
     return _r(c.negated, f"{what}: none in the recorded treatment history", *courses[:8],
               kind=c.type)  # fmt: skip
+
+
+def _timing(c: PriorTherapyConstraint, view: PatientView) -> str:
+    """When a course has to fall, in words."""
+    if c.for_current_cancer:
+        return f"for the current cancer, diagnosed {diagnosed(view) or 'on a date not recorded'}"
+    if c.before_diagnosis_days is not None:
+        days = c.before_diagnosis_days
+        span = f"{days // 365} years" if days % 365 == 0 else f"{days} days"
+        return (
+            f"within {span} before the current cancer's diagnosis "
+            f"({diagnosed(view) or 'date not recorded'})"
+        )
+    return "ongoing" if c.current else f"within {c.within_days} days" if c.within_days else "ever"
+
+
+def _and(a: bool | None, b: bool | None) -> bool | None:
+    if a is False or b is False:
+        return False
+    return None if a is None or b is None else True
+
+
+def diagnosed(view: PatientView) -> date | None:
+    """The current cancer's diagnosis date: the onset of the cancer being treated (None when
+    several being treated were diagnosed on different days, or none has a date)."""
+    onsets = {_day(c.condition.onset) for c in view.active_cancers}
+    return onsets.pop() if len(onsets) == 1 else None
+
+
+def _anchored(c: PriorTherapyConstraint, t: Treatment, view: PatientView) -> bool | None:
+    """ "For the current malignancy" (on or after its diagnosis), "within 5 years prior to
+    diagnosis" (in that span before it)."""
+    if not c.for_current_cancer and c.before_diagnosis_days is None:
+        return True
+    day, start = diagnosed(view), _day(t.start)
+    if day is None or start is None:
+        return None
+    if c.for_current_cancer:
+        return start >= day
+    end = _day(t.end) or start
+    return start < day and (day - end).days <= c.before_diagnosis_days  # type: ignore[operator]
 
 
 def _named(names: tuple[str, ...], treatment: Treatment) -> bool:

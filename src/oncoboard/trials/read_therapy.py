@@ -135,6 +135,24 @@ _MAJOR_SURGERY = re.compile(
     r"procedures?)\b",
     re.IGNORECASE,
 )
+# "adequate (definitive) breast surgery": the operation that treated the cancer
+_DEFINITIVE = re.compile(
+    r"(?:\bunderg\w+\s+)?(?:\b(?:adequate|definitive|curative)\s*(?:\(\s*(?:definitive|curative)"
+    r"\s*\)\s*)?)*$",
+    re.IGNORECASE,
+)
+_FOR_CURRENT = re.compile(
+    r"\s*(?:for|of)\s+(?:the\s+|this\s+|their\s+)?(?:current|present|index|primary)\s+"
+    r"(?:malignancy|cancer|tumou?r|disease)\b",
+    re.IGNORECASE,
+)
+# "within 5 years prior to diagnosis of the current malignancy"
+_BEFORE_DIAGNOSIS = re.compile(
+    r"\s*within\s+(?:the\s+)?(?:past\s+|last\s+)?(?P<n>\d+|one|two|three|four|five|six)\s*"
+    r"(?P<unit>years?|months?)\s+(?:prior to|before)\s+(?:the\s+)?diagnosis of (?:the\s+)?"
+    r"(?:current\s+)?(?:malignancy|cancer)\b",
+    re.IGNORECASE,
+)
 _SITES = {"breast": ("breast", "mastectomy", "lumpectomy", "quadrantectomy")}
 _RADIOTHERAPY = re.compile(
     r"\b(?:radical\s+|palliative\s+|curative\s+)?(?:radiation(?:\s+therapy)?|radiotherapy)\b", re.I
@@ -167,7 +185,8 @@ _REACTION = re.compile(
 _ABOUT_THERAPY = re.compile(
     r"\b(?:prior|previous(?:ly)?|received|receiving|treatment with|therapy with|treated with|"
     r"concurrent|concomitant|completed|discontinued|within|ongoing|side effects|toxicit|"
-    r"history of|use of|weeks|days|requir\w*|support|without|had|regimens?|includ\w*)\b",
+    r"history of|use of|weeks|days|requir\w*|support|without|had|regimens?|includ\w*|"
+    r"underg\w+)\b",
     re.IGNORECASE,
 )
 _HALF_LIVES = re.compile(
@@ -277,6 +296,14 @@ def _window(clause: str) -> tuple[int | None, bool]:
     return n * {"d": 1, "w": 7, "m": 30}[unit[0]], False
 
 
+def _before_diagnosis(text: str, end: int) -> int | None:
+    """Days of "within 5 years prior to diagnosis of the current malignancy" after a therapy."""
+    anchored = _BEFORE_DIAGNOSIS.match(text, end)
+    if anchored is None:
+        return None
+    return _n(anchored["n"]) * (365 if anchored["unit"].lower().startswith("y") else 30)
+
+
 def prior_therapies(text: str, section: str) -> Iterator[Found]:
     del section  # negation ("no prior …") is read by ``negation`` for every constraint
     if not _ABOUT_THERAPY.search(text):
@@ -296,6 +323,8 @@ def prior_therapies(text: str, section: str) -> Iterator[Found]:
         half_lives = _HALF_LIVES.search(text, end, right)
         timing = _TIMING_PHRASE.match(text, end)
         tail = max(end, half_lives.end() if half_lives else 0, timing.end() if timing else 0)
+        before_diagnosis = _before_diagnosis(text, end)
+        unread = unread and before_diagnosis is None
         lead = reaction or completed or _CURRENT.search(before)
         yield (
             left + lead.start() if lead else start,
@@ -312,6 +341,7 @@ def prior_therapies(text: str, section: str) -> Iterator[Found]:
                 presupposed=reaction is not None,
                 half_lives=half_lives is not None and window is not None,
                 investigational_only=bool(_INVESTIGATIONAL.match(text, start)),
+                before_diagnosis_days=before_diagnosis,
             ),
         )
     for m in _MAJOR_SURGERY.finditer(text):
@@ -330,13 +360,16 @@ def prior_therapies(text: str, section: str) -> Iterator[Found]:
             ),
         )
     for m in _SURGERY.finditer(text):
+        qualified = _DEFINITIVE.search(text[max(0, m.start() - 40) : m.start()])
+        current = _FOR_CURRENT.match(text, m.end())
         yield (
-            m.start(),
-            m.end(),
+            max(0, m.start() - 40) + qualified.start() if qualified else m.start(),
+            current.end() if current else m.end(),
             PriorTherapyConstraint(
-                drug_class="breast surgery", drugs=_SITES["breast"], modality="surgery"
+                drug_class="breast surgery", drugs=_SITES["breast"], modality="surgery",
+                for_current_cancer=current is not None,
             ),
-        )
+        )  # fmt: skip
     for m in _RADIOTHERAPY.finditer(text):
         left, right = _clause(text, m.start(), m.end())
         window, unread = _window(text[left:right])
