@@ -478,3 +478,49 @@ def test_endocrine_therapy_within_years_before_the_diagnosis() -> None:
     assert _excluded(ENDOCRINE, BREAST_DX, long_ago)[0] is CriterionState.NOT_MET
     after = Treatment(category="medication", name="anastrozole", start="2025-12-15")
     assert _excluded(ENDOCRINE, BREAST_DX, after)[0] is CriterionState.NOT_MET
+
+
+# ---------------------------------------------------------------- brain metastases
+
+NO_BRAIN_METS = ClinicalFinding(display="Brain metastasis (MRI brain)", present=False)
+BRAIN_METS = CancerCondition(
+    display="Secondary malignant neoplasm of brain", is_primary=False, body_site="Brain"
+)
+BRAIN_EXCLUSION = (
+    "Untreated or active CNS metastases. Patients with treated brain metastases are eligible if "
+    "they are radiographically stable for at least 4 weeks and do not require steroids."
+)
+E6_REAL = (  # NCT04956640 E6 (real)
+    "For some parts of the study only: have untreated active central nervous system (CNS) "
+    "metastases and/or leptomeningeal disease. Patients with treated CNS metastases are eligible "
+    "for this study if their disease is asymptomatic, radiographically stable for at least 30 "
+    "days, and they do not require treatment with steroids in the two-week period prior to study "
+    "treatment. Patients with active CNS metastases are eligible for one part of the study."
+)
+
+
+@pytest.mark.parametrize("text", [BRAIN_EXCLUSION, E6_REAL])
+def test_a_permission_with_its_own_conditions_only_narrows_a_brain_exclusion(text: str) -> None:
+    criterion = next(c for c in _exclusion_trial(text).criteria if c.id == "E1")
+    # the steroid condition belongs to the permission: not read as a part of the exclusion
+    assert all(s.constraint.type == "brain_metastases" for s in criterion.constraints)
+    assert criterion.has_exceptions
+    assert _excluded(text, LUNG, NO_BRAIN_METS)[0] is CriterionState.NOT_MET
+    # brain metastases recorded: whether they are treated and stable needs a clinician
+    assert _excluded(text, LUNG, BRAIN_METS)[0] is not CriterionState.NOT_MET
+
+
+def test_eligible_only_if_is_a_requirement_not_a_permission() -> None:
+    from oncoboard.trials import scope
+
+    text = "Measurable disease. Patients are eligible only if they have not received steroids."
+    assert not scope.shape(text, "").loosened
+
+
+def _exclusion_trial(text: str) -> TrialCriteria:
+    listed = f"Inclusion Criteria:\n* Age 18 or older\nExclusion Criteria:\n* {text}"
+    eligibility = Eligibility(
+        criteria_text=listed, sex="ALL", minimum_age_years=18.0, maximum_age_years=None,
+        minimum_age_text="18 Years", maximum_age_text=None, healthy_volunteers=False,
+    )  # fmt: skip
+    return TrialCriteria.of("NCT00000002", "v1", "synthetic", structure(eligibility))

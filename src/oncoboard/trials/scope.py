@@ -115,6 +115,23 @@ _REFLEX_TEST = re.compile(
 )
 
 
+# after "… are eligible if": the permission's own conditions ("if stable and they do not require
+# steroids") only narrow what it allows; "only if" / "must" make it a requirement
+_STRICT_AFTER = re.compile(
+    r"\bonly\b|\bmust\b|\bnot (?:be )?eligible\b|\bineligible\b|\bexcluded\b", re.IGNORECASE
+)
+
+
+def _allows(sentence: str) -> bool:
+    """A sentence that only allows something ("Patients with treated brain metastases are
+    eligible if they are stable and do not require steroids")."""
+    found = _PERMISSION.search(sentence)
+    if found is None:
+        return False
+    before, after = sentence[: found.start()], sentence[found.end() :]
+    return not _STRICT.search(before) and not _STRICT_AFTER.search(after)
+
+
 def _permissions(text: str, start: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """Sentences (after the first) that only allow something, reflex-test sentences, and
     "Note:" sentences; apart, the words around gene alternatives a permission adds."""
@@ -124,9 +141,7 @@ def _permissions(text: str, start: int) -> tuple[list[tuple[int, int]], list[tup
         sentence = m.group(0)
         if m.start() < start:
             continue
-        allows = (_PERMISSION.search(sentence) and not _STRICT.search(sentence)) or bool(
-            _REFLEX_TEST.match(sentence)
-        )
+        allows = _allows(sentence) or bool(_REFLEX_TEST.match(sentence))
         note = _NOTE.match(sentence) and not _STRICT.search(sentence.replace("as long as", ""))
         # "… a lesion treated with radiation with progression may be selected": RECIST's own
         # rule next to a measurable-disease item, read with it (``read_disease``)
@@ -200,6 +215,8 @@ def shape(text: str, context: str) -> Shape:
     spans, filler = _permissions(text, subject.end() if subject else 0)
     spans += [(m.start(), m.end()) for m in _SUBGROUP.finditer(text)]
     wider = [(m.start(), m.end()) for m in _WIDER.finditer(text)]
+    # "For some parts of the study only:": carried by ``conditional``, not words to read
+    filler += [(m.start(), m.end()) for m in _COHORT.finditer(text) if not m.group(0).endswith(":")]
     work = _blank(text, spans + wider + filler)
     if subject is None:
         return Shape(work, bool(spans), bool(wider), cohort, None, (), judgement)
