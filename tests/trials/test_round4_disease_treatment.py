@@ -524,3 +524,27 @@ def _exclusion_trial(text: str) -> TrialCriteria:
         minimum_age_text="18 Years", maximum_age_text=None, healthy_volunteers=False,
     )  # fmt: skip
     return TrialCriteria.of("NCT00000002", "v1", "synthetic", structure(eligibility))
+
+
+# ---------------------------------------------------------------- known alterations
+
+MEK = "Cancer that has a known MEK1/2 mutation."  # NCT05786924 E1 (real)
+
+
+def test_an_exclusion_of_a_known_mutation_does_not_apply_when_none_is_known() -> None:
+    genes = {s.constraint.gene for s in _exclusion_trial(MEK).criteria[-1].constraints}
+    assert genes == {"MAP2K1", "MAP2K2"}
+    state, reason = _excluded(MEK, COLON)
+    assert state is CriterionState.NOT_MET and "none known" in reason
+    k57n = SomaticVariant(genome_build="GRCh38", gene="MAP2K1", hgvs_p="p.K57N")
+    assert _excluded(MEK, COLON, k57n)[0] is CriterionState.MET
+    panel = GeneTesting(test="Tissue NGS", genes=("KRAS", "MAP2K1", "MAP2K2"))
+    state, reason = _excluded(MEK, COLON, panel)
+    assert state is CriterionState.NOT_MET and "MAP2K1 examined by Tissue NGS" in reason
+
+
+def test_an_inclusion_asking_for_a_known_mutation_stays_open_when_untested() -> None:
+    text = "Known KRAS G12C mutation"
+    assert _state_for_facts(text, COLON)[0] is CriterionState.UNKNOWN
+    (c,) = [s.constraint for s in _criterion(text).constraints]
+    assert not c.known_only

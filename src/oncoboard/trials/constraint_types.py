@@ -105,6 +105,8 @@ class GeneAlterationConstraint(_Frozen):
     alteration: Literal["mutation", "amplification", "fusion", "wild_type", "any"]
     protein_changes: tuple[str, ...] = ()
     excluded_changes: tuple[str, ...] = ()
+    # an exclusion of a "known … mutation": untested is not known (it does not apply)
+    known_only: bool = False
 
 
 class BiomarkerStatusConstraint(_Frozen):

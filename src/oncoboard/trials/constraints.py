@@ -297,7 +297,7 @@ def extract(text: str, section: str) -> list[Found]:
     found += malignancy
     readers: list[Callable[[str], Iterator[Found]]] = [
         read_person.age, read_person.ecog, read_molecular.genes, read_molecular.gene_lists,
-        read_molecular.families,
+        read_molecular.families, read_molecular.mek,
         read_molecular.markers, read_disease.cancer_types, read_disease.stages,
         read_disease.extents, read_disease.measurable, read_disease.brain,
         read_person.pregnancy, read_history.infections, read_history.conditions,
@@ -307,6 +307,8 @@ def extract(text: str, section: str) -> list[Found]:
     for reader in readers:
         found += list(reader(masked))
     found += labs.find(masked)
+    if section == "exclusion":
+        found = read_molecular.known(text, found)
     return sorted(found, key=lambda f: f[0])
 
 

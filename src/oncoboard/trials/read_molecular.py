@@ -127,6 +127,40 @@ def gene_lists(text: str) -> Iterator[Found]:
             )
 
 
+# MEK1 and MEK2 are the protein names of MAP2K1 and MAP2K2 (HGNC aliases; not verified from a
+# stored source): "MEK1/2 mutation", "MEK1 or MEK2 mutations"
+_MEK = re.compile(
+    r"\bMEK\s*(?P<which>1\s*/\s*2|1\s*(?:/|or|and)\s*MEK\s*2|[12])\s+(?:gene\s+)?"
+    r"(?P<event>mutations?|mutated|alterations?)\b"
+)
+
+
+def mek(text: str) -> Iterator[Found]:
+    """MEK1/2 alterations as MAP2K1 / MAP2K2 (any-of)."""
+    for m in _MEK.finditer(text):
+        kind: Literal["mutation", "any"] = "any" if "alteration" in m["event"] else "mutation"
+        which = m["which"]
+        genes = ("MAP2K1", "MAP2K2") if "2" in which and "1" in which else (f"MAP2K{which}",)
+        for gene in genes:
+            yield m.start(), m.end(), GeneAlterationConstraint(gene=gene, alteration=kind)
+
+
+_KNOWN = re.compile(
+    r"\bknown\s+(?:(?:activating|sensiti[sz]ing|driver|oncogenic|pathogenic|actionable)\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def known(text: str, found: list[Found]) -> list[Found]:
+    """An exclusion's "known <gene> mutation": untested means not known (``known_only``)."""
+    return [
+        (s, e, c.model_copy(update={"known_only": True}))
+        if isinstance(c, GeneAlterationConstraint) and _KNOWN.search(text[max(0, s - 40) : s])
+        else (s, e, c)
+        for s, e, c in found
+    ]
+
+
 def families(text: str) -> Iterator[Found]:
     """ "RAS or RAF mutations or alterations": one any-of constraint per member gene."""
     for m in _FAMILY_EVENT.finditer(text):
