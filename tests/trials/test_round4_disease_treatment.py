@@ -349,10 +349,9 @@ def test_regimen_alternatives_and_drug_based_regimens_form_one_any_of_group() ->
     groups = {s.group for s in _criterion(text).constraints if s.constraint.type == "prior_therapy"}
     assert len(groups) == 1
     for given in (NALIRIFOX_GIVEN, FOLFIRINOX_GIVEN, GEM_NAB):
-        # progression is not read here: a clinician confirms it, but the therapy part holds
-        assert _state_for_facts(text, PANCREAS, *given)[0] is not CriterionState.NOT_MET
-    # unread words ("progressed") may hold an unlisted alternative: left for review
-    assert _state_for_facts(text, COLON, *FOLFOX_THEN_FOLFIRI)[0] is CriterionState.NEEDS_REVIEW
+        # received; progression is not recorded here, so it stays open
+        assert _state_for_facts(text, PANCREAS, *given)[0] is CriterionState.UNKNOWN
+    assert _state_for_facts(text, COLON, *FOLFOX_THEN_FOLFIRI)[0] is CriterionState.NOT_MET
     read = "Must have received prior gemcitabine-based chemotherapy or FOLFIRINOX/NALIRIFOX"
     assert not _criterion(read).partial
     assert _state_for_facts(read, COLON, *FOLFOX_THEN_FOLFIRI)[0] is CriterionState.NOT_MET
@@ -548,3 +547,35 @@ def test_an_inclusion_asking_for_a_known_mutation_stays_open_when_untested() -> 
     assert _state_for_facts(text, COLON)[0] is CriterionState.UNKNOWN
     (c,) = [s.constraint for s in _criterion(text).constraints]
     assert not c.known_only
+
+
+# ---------------------------------------------------------------- progression after therapy
+
+PROGRESSED = "Must have progressed on or been intolerant to prior gemcitabine-based chemotherapy or FOLFIRINOX."
+PROGRESSION = ClinicalFinding(display="Disease progression (CT)", effective="2025-12-01")
+
+
+def test_progression_after_a_named_therapy() -> None:
+    therapies = [s.constraint for s in _criterion(PROGRESSED).constraints]
+    assert (
+        all(c.progressed for c in therapies)
+        and len({s.group for s in _criterion(PROGRESSED).constraints}) == 1
+    )
+    assert not _criterion(PROGRESSED).partial, _criterion(PROGRESSED).unread
+    state, reason = _state_for_facts(PROGRESSED, PANCREAS, *GEM_NAB, PROGRESSION)
+    assert state is CriterionState.MET and "progression recorded after it" in reason
+    # received, progression not recorded: intolerance or progression may be unrecorded
+    state, reason = _state_for_facts(PROGRESSED, PANCREAS, *GEM_NAB)
+    assert state is CriterionState.UNKNOWN and "not recorded" in reason
+    # progression recorded before the therapy started does not count
+    before = ClinicalFinding(display="Disease progression (CT)", effective="2025-01-10")
+    assert _state_for_facts(PROGRESSED, PANCREAS, *GEM_NAB, before)[0] is CriterionState.UNKNOWN
+    # never received either: not met, whatever the progression
+    assert (
+        _state_for_facts(PROGRESSED, COLON, *FOLFOX_THEN_FOLFIRI, PROGRESSION)[0]
+        is CriterionState.NOT_MET
+    )
+    assert (
+        _state_for_facts(PROGRESSED, PANCREAS, *FOLFIRINOX_GIVEN, PROGRESSION)[0]
+        is CriterionState.MET
+    )

@@ -161,6 +161,9 @@ class PriorTherapyConstraint(_Frozen):
     # "within 5 years prior to diagnosis of the current malignancy": a course in those days
     # before the current cancer's diagnosis
     before_diagnosis_days: int | None = None
+    # "progressed on (or been intolerant to) prior X": X received and progression recorded after
+    # it; without a recorded progression it stays open (intolerance is rarely recorded)
+    progressed: bool = False
 
 
 class PriorLinesConstraint(_Frozen):

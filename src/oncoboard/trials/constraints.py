@@ -287,7 +287,7 @@ def extract(text: str, section: str) -> list[Found]:
     therapy = list(read_therapy.prior_therapies(text, section))
     therapy += list(read_therapy.lines(text))
     therapy += list(regimens.read(text))
-    therapy = regimens.merged_based(text, therapy)
+    therapy = read_therapy.progressed_on(text, regimens.merged_based(text, therapy))
     for start, end, _ in therapy:  # "KRAS G12C inhibitor" is a drug class, not a biomarker
         masked = masked[:start] + " " * (end - start) + masked[end:]
     found += therapy

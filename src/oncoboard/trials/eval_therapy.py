@@ -130,7 +130,7 @@ def prior_therapy(c: PriorTherapyConstraint, view: PatientView) -> ConstraintRes
             unsure.append(fact)
     what = f"{c.drug_class} ({timing})"
     if hits:
-        return _received(c, f"{what}: {', '.join(_label(f) for f in hits)}", hits)
+        return _received(c, f"{what}: {', '.join(_label(f) for f in hits)}", hits, view)
     if unsure:
         return _r(None, f"{what}: cannot tell whether {', '.join(_label(f) for f in unsure)} "
                   "belongs to the class", *unsure, missing=f"class of {_label(unsure[0])}",
@@ -227,7 +227,7 @@ def _regimen(c: PriorTherapyConstraint, view: PatientView, timing: str) -> Const
             when += [lasted, _first_line(c, start, view)]
             hits = [f for _, f in together]
             if all(when):
-                return _received(c, f"{what}: {' + '.join(_label(f) for f in hits)}", hits)
+                return _received(c, f"{what}: {' + '.join(_label(f) for f in hits)}", hits, view)
             if None in when:
                 unsure += hits
             elif lasted is False:
@@ -280,9 +280,14 @@ def _lasted(c: PriorTherapyConstraint, together: list[Treatment], today: date) -
 
 
 def _received(
-    c: PriorTherapyConstraint, received: str, hits: list[RecordedFact]
+    c: PriorTherapyConstraint,
+    received: str,
+    hits: list[RecordedFact],
+    view: PatientView | None = None,
 ) -> ConstraintResult:
     """A member was received: holds, unless the item asks something the record cannot say."""
+    if c.progressed and not c.negated:
+        return _progressed_after(c, received, hits, view)
     if c.presupposed:
         return _r(None, f"{received}; whether the reaction occurred is not recorded", *hits,
                   missing=f"reactions to {c.drug_class}", kind=c.type)  # fmt: skip
@@ -293,6 +298,26 @@ def _received(
         return _r(None, f"{received}; the protocol's time window was not read", *hits,
                   missing="timing against the protocol's window", kind=c.type)  # fmt: skip
     return _r(not c.negated, received, *hits, kind=c.type)
+
+
+def _progressed_after(
+    c: PriorTherapyConstraint, received: str, hits: list[RecordedFact], view: PatientView | None
+) -> ConstraintResult:
+    """Received, and progression recorded after its start (a finding such as "Disease
+    progression" dated later); otherwise open: progression or intolerance may be unrecorded."""
+    first = min((d for f in hits if (d := _day(_start_of(f)))), default=None)
+    later = [
+        fact
+        for finding, fact in (view.findings if view else [])
+        if finding.present
+        and re.search(r"worsened|progressi", finding.display, re.IGNORECASE)
+        and first is not None
+        and (_day(finding.effective) or date.min) > first
+    ]
+    if later:
+        return _r(True, f"{received}; progression recorded after it", *hits, *later, kind=c.type)
+    return _r(None, f"{received}; progression (or intolerance) after it not recorded", *hits,
+              missing="disease status after prior therapy", kind=c.type)  # fmt: skip
 
 
 def _label(fact: RecordedFact) -> str:

@@ -296,6 +296,37 @@ def _window(clause: str) -> tuple[int | None, bool]:
     return n * {"d": 1, "w": 7, "m": 30}[unit[0]], False
 
 
+# "must have progressed or been intolerant to prior …", "who have progression after prior …"
+_PROGRESSED_ON = re.compile(
+    r"\b(?:have\s+|has\s+|had\s+)?(?:progressed|(?:disease\s+)?progression|relapsed|recurred|"
+    r"been refractory|refractory)(?:\s+(?:on|after|during|following|to|with))?"
+    r"(?:\s*(?:,|or|and/or)\s*(?:have\s+|has\s+)?(?:been\s+|were\s+|was\s+|are\s+|is\s+)?"
+    r"intoleran(?:t|ce)(?:\s+(?:to|of))?)?(?:\s+(?:the|a|any))?(?:\s+(?:prior|previous))?\s+",
+    re.IGNORECASE,
+)
+
+
+def progressed_on(text: str, found: list[Found]) -> list[Found]:
+    """Therapies named after "progressed on …" in the same sentence need progression after them;
+    the first one's span starts at the progression words (read with it)."""
+    out = sorted(found, key=lambda f: f[0])
+    for m in _PROGRESSED_ON.finditer(text):
+        stop = re.search(r"[.;]", text[m.end() :])
+        end = m.end() + stop.start() if stop else len(text)
+        first = True
+        for i, (s, e, c) in enumerate(out):
+            if not (m.end() <= s < end and _received_therapy(c)):
+                continue
+            flagged = c.model_copy(update={"progressed": True})
+            out[i] = (m.start() if first else s, e, flagged)
+            first = False
+    return out
+
+
+def _received_therapy(c: object) -> bool:
+    return isinstance(c, PriorTherapyConstraint) and c.modality == "medicine" and not c.current
+
+
 def _before_diagnosis(text: str, end: int) -> int | None:
     """Days of "within 5 years prior to diagnosis of the current malignancy" after a therapy."""
     anchored = _BEFORE_DIAGNOSIS.match(text, end)
