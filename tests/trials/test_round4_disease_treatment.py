@@ -579,3 +579,13 @@ def test_progression_after_a_named_therapy() -> None:
         _state_for_facts(PROGRESSED, PANCREAS, *FOLFIRINOX_GIVEN, PROGRESSION)[0]
         is CriterionState.MET
     )
+
+
+def test_a_window_is_not_a_duration() -> None:
+    text = "No radiotherapy within 4 weeks of enrolment or chemotherapy within 3 weeks"
+    chemo = [
+        s.constraint
+        for s in _exclusion_trial(text).criteria[-1].constraints
+        if s.constraint.type == "prior_therapy" and s.constraint.drug_class == "chemotherapy"
+    ]
+    assert chemo and not chemo[0].timing_unread

@@ -43,7 +43,9 @@ from oncoboard.trials.schemas import (
 
 # 4: round-3 readers (cohort definitions; drug allergy, recent events, SpO2, blood pressure):
 # stored trials are read again
-FORMAT = 4
+# 5: round-4 disease and treatment readers (tumour-type branches, regimens, RECIST rules,
+# progression after a therapy, "known" alterations)
+FORMAT = 5
 # (inclusion?, partial, has exceptions, open alternatives, conditional, subject partial, widened,
 #  ((constraint, any-of group, constraint type, negated, subject?), ...)): the flags of
 # ``FLAGS`` in order, then the parts; the criterion id is left out so equal criteria of

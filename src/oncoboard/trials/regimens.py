@@ -52,6 +52,7 @@ _DEFINITION = re.compile(r"\s*\((?=[^()]*(?:\+|,))[^()]{3,120}\)")
 # "4-6 months of FOLFIRINOX", "at least 3 cycles of …": a duration no reader places; only
 # "never received" can decide
 DURATION = re.compile(
+    r"(?<!within )(?<!within the )(?<!past )(?<!last )"
     r"\b(?:(?P<low>\d+)\s*(?:[-–]|to)\s*)?(?P<high>\d+)\s*(?P<unit>months?|weeks?|cycles?|"
     r"courses?)\s+of\s+(?P<between>(?:[\w+/-]+\s+){0,4})$",
     re.IGNORECASE,
