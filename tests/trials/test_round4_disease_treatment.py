@@ -210,17 +210,30 @@ def test_an_unknown_tumour_type_leaves_the_branch_open() -> None:
     assert state is CriterionState.UNKNOWN and "which branch applies is not known" in reason
 
 
-def test_labelled_branches_without_an_other_branch() -> None:
+def test_labelled_branches() -> None:
     pancreas = CancerCondition(
         oncotree_code="PAAD", display="Pancreatic adenocarcinoma", stage="IV"
     )
-    assert _branch_result(LABELLED, LUNG, CARBOPLATIN)[0] is CriterionState.MET
-    assert _branch_result(LABELLED, LUNG, GEMCITABINE)[0] is CriterionState.NOT_MET
+    with_other = f"{LABELLED}; iii. Other tumors: failed at least two prior systemic therapies"
+    assert _branch_result(with_other, LUNG, CARBOPLATIN)[0] is CriterionState.MET
+    assert _branch_result(with_other, LUNG, GEMCITABINE)[0] is CriterionState.NOT_MET
     # one line without progression recorded: not decided for the pancreatic branch
-    assert _branch_result(LABELLED, pancreas, CARBOPLATIN)[0] is not CriterionState.NOT_MET
-    # a tumour type no branch names: the item asks nothing of this patient
-    state, reason = _branch_result(LABELLED, BREAST)
+    assert _branch_result(with_other, pancreas, CARBOPLATIN)[0] is not CriterionState.NOT_MET
+    # the other branch: one regimen only, so not two lines
+    assert _branch_result(with_other, BREAST, CARBOPLATIN)[0] is CriterionState.NOT_MET
+    # "A: …; B: …" without an "other" branch may list the only tumour types taken: for review
+    assert not _criterion(LABELLED).constraints
+    assert _branch_result(LABELLED, BREAST)[0] is CriterionState.NEEDS_REVIEW
+    # "Patients with A must …; patients with B must …": the item asks nothing of a C patient
+    state, reason = _branch_result(SUBJECTS, BREAST, CARBOPLATIN)
     assert state is CriterionState.MET and "applies only to patients with" in reason
+    assert _branch_result(SUBJECTS, LUNG, GEMCITABINE)[0] is CriterionState.NOT_MET
+
+
+SUBJECTS = (
+    "Patients with non-small cell lung cancer must have received platinum-based chemotherapy. "
+    "Patients with pancreatic cancer must have received gemcitabine."
+)
 
 
 def test_branches_on_something_other_than_tumour_type_stay_for_review() -> None:

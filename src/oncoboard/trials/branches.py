@@ -45,6 +45,9 @@ _NAMED = re.compile(
 _LEADING_OTHER = re.compile(r"^\s*(?:all\s+)?other\b", re.IGNORECASE)
 
 
+_SUBJECT_HEAD = re.compile(r"(?i:for\s+)?(?i:patients|subjects|participants)\b")
+
+
 @dataclass(frozen=True)
 class Branch:
     """One branch: its whole span, its body (after the head) and its subject (named only)."""
@@ -68,7 +71,12 @@ def split(text: str) -> list[Branch] | None:
         heads.append((m.start(), m.start("head"), m.end(), (m.start(name), m.end(name))))
     heads.sort()
     named = [h for h in heads if h[3] is not None]
-    if len(heads) < 2 or not named or sum(1 for h in heads if h[3] is None) > 1:
+    others = sum(1 for h in heads if h[3] is None)
+    if len(heads) < 2 or not named or others > 1:
+        return None
+    # "Breast cancer: …; Gastric cancer: …" with no "other" branch may be the list of tumour
+    # types the trial takes, not conditions on some patients: left for review
+    if not others and any(not _SUBJECT_HEAD.match(text, h[1]) for h in named):
         return None
     out = []
     for i, (_, start, body, subject) in enumerate(heads):
