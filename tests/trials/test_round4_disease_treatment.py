@@ -602,3 +602,15 @@ def test_a_window_is_not_a_duration() -> None:
         if s.constraint.type == "prior_therapy" and s.constraint.drug_class == "chemotherapy"
     ]
     assert chemo and not chemo[0].timing_unread
+
+
+def test_progression_as_a_timing_is_not_progression_on_a_therapy() -> None:
+    text = "Disease progression within 6 months of completing adjuvant chemotherapy"
+    assert not any(
+        s.constraint.progressed
+        for s in _criterion(text).constraints
+        if s.constraint.type == "prior_therapy"
+    )
+    on_or_after = "Must have progressed on or after prior platinum-based chemotherapy"
+    (c,) = [s.constraint for s in _criterion(on_or_after).constraints]
+    assert c.progressed and not _criterion(on_or_after).partial

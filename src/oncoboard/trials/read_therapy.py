@@ -297,11 +297,16 @@ def _window(clause: str) -> tuple[int | None, bool]:
 
 
 # "must have progressed or been intolerant to prior …", "who have progression after prior …"
+# (a bare "progression within 6 months of …" is a timing, not this)
+_INTOLERANT = (
+    r"\s*(?:,|or|and/or)\s*(?:have\s+|has\s+)?(?:been\s+|were\s+|was\s+|are\s+|is\s+)?"
+    r"intoleran(?:t|ce)(?:\s+(?:to|of))?"
+)
 _PROGRESSED_ON = re.compile(
     r"\b(?:have\s+|has\s+|had\s+)?(?:progressed|(?:disease\s+)?progression|relapsed|recurred|"
-    r"been refractory|refractory)(?:\s+(?:on|after|during|following|to|with))?"
-    r"(?:\s*(?:,|or|and/or)\s*(?:have\s+|has\s+)?(?:been\s+|were\s+|was\s+|are\s+|is\s+)?"
-    r"intoleran(?:t|ce)(?:\s+(?:to|of))?)?(?:\s+(?:the|a|any))?(?:\s+(?:prior|previous))?\s+",
+    r"been refractory|refractory)(?:\s+(?:on|after|during|following|to|with)\b"
+    r"(?:\s+or\s+(?:after|following)\b)?(?:" + _INTOLERANT + r")?|" + _INTOLERANT + r")"
+    r"(?:\s+(?:the|a|any))?(?:\s+(?:prior|previous))?\s+",
     re.IGNORECASE,
 )
 
