@@ -614,3 +614,10 @@ def test_progression_as_a_timing_is_not_progression_on_a_therapy() -> None:
     on_or_after = "Must have progressed on or after prior platinum-based chemotherapy"
     (c,) = [s.constraint for s in _criterion(on_or_after).constraints]
     assert c.progressed and not _criterion(on_or_after).partial
+
+
+def test_genes_in_a_permission_are_not_a_requirement_of_an_item_without_genes() -> None:
+    text = "Histologically confirmed pancreatic cancer. Patients with KRAS G12V mutations are also eligible."
+    criterion = _criterion(text)
+    assert criterion.has_exceptions
+    assert all(s.constraint.type != "gene_alteration" for s in criterion.constraints)

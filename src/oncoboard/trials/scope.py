@@ -147,7 +147,9 @@ def _permissions(text: str, start: int) -> tuple[list[tuple[int, int]], list[tup
         # rule next to a measurable-disease item, read with it (``read_disease``)
         restated = _MEASURABLE.search(text) is not None and recist_rule(sentence)
         if ((allows and n > 0) or note) and not restated:
-            genes = _more_genes(sentence) if allows else None
+            # only as alternatives of a gene the item already asks for
+            asks = allows and any(True for _ in read_molecular.genes(text[: m.start()]))
+            genes = _more_genes(sentence) if asks else None
             if genes is None:
                 spans.append((m.start(), m.end()))
             else:  # only the alternatives' genes stay, read into the item's any-of group
