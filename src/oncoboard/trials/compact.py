@@ -45,7 +45,8 @@ from oncoboard.trials.schemas import (
 # 4: round-3 readers (cohort definitions; drug allergy, recent events, SpO2, blood pressure):
 # stored trials are read again
 # 5: round-4 readers (narrowing qualifiers of an exclusion: a flag of its own; allergy to named
-# drugs; the patient's own cancer in "any malignancy")
+# drugs; the patient's own cancer in "any malignancy"; tumour-type branches, regimens, RECIST
+# rules, progression after a therapy, "known" alterations)
 FORMAT = 5
 # (inclusion?, partial, has exceptions, open alternatives, conditional, subject partial, widened,
 #  ((constraint, any-of group, constraint type, negated, subject?), ...)): the flags of

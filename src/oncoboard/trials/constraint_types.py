@@ -48,7 +48,7 @@ class StageConstraint(_Frozen):
 
 Extent = Literal[
     "metastatic", "locally_advanced", "advanced", "unresectable", "resectable",
-    "borderline_resectable", "locally_advanced_unresectable",
+    "borderline_resectable", "locally_advanced_unresectable", "measurable",
 ]  # fmt: skip
 
 
@@ -113,6 +113,8 @@ class GeneAlterationConstraint(_Frozen):
     alteration: Literal["mutation", "amplification", "fusion", "wild_type", "any"]
     protein_changes: tuple[str, ...] = ()
     excluded_changes: tuple[str, ...] = ()
+    # an exclusion of a "known … mutation": untested is not known (it does not apply)
+    known_only: bool = False
 
 
 class BiomarkerStatusConstraint(_Frozen):
@@ -154,6 +156,22 @@ class PriorTherapyConstraint(_Frozen):
     # "experimental agents that target …": an approved member received may not count; only
     # "never received any member" decides
     investigational_only: bool = False
+    # a named regimen or combination ("FOLFIRINOX", "gemcitabine + nab-paclitaxel"): every
+    # component started together (``regimens``); each component is its accepted names joined
+    # by "|" ("irinotecan liposome|liposomal irinotecan")
+    components: tuple[str, ...] = ()
+    # "4-6 months of FOLFIRINOX": the course lasted between these many days (a regimen only)
+    duration_days: tuple[int, int] | None = None
+    # "for the 1st line treatment": the course was the first anticancer regimen recorded
+    first_line: bool = False
+    # "surgery for the current malignancy": a course on or after the current cancer's diagnosis
+    for_current_cancer: bool = False
+    # "within 5 years prior to diagnosis of the current malignancy": a course in those days
+    # before the current cancer's diagnosis
+    before_diagnosis_days: int | None = None
+    # "progressed on (or been intolerant to) prior X": X received and progression recorded after
+    # it; without a recorded progression it stays open (intolerance is rarely recorded)
+    progressed: bool = False
 
 
 class PriorLinesConstraint(_Frozen):

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 
 from oncoboard.trials import (
     administrative,
+    alternatives,
+    branches,
     cohorts,
     labs,
     narrowing,
@@ -28,6 +30,7 @@ from oncoboard.trials import (
     read_screening,
     read_therapy,
     read_vitals,
+    regimens,
     scope,
 )
 from oncoboard.trials.criteria import Item, split
@@ -43,7 +46,6 @@ from oncoboard.trials.schemas import (
     StageConstraint,
     Structured,
 )
-from oncoboard.trials.vocabulary import GENES
 
 _ECOG_LONG = re.compile(r"Eastern Cooperative Oncology Group\s*\(\s*ECOG\s*\)\s*", re.IGNORECASE)
 
@@ -90,6 +92,7 @@ _STOP = frozenset((
     # when and how a measure is taken ("prior to signing the ICF", "QTc interval using
     # Fridericia's formula")
     "signing", "icf", "using", "interval", "fridericia", "formula",
+    "histology", "cytology", "malignancy", "malignancies", "expressing",
 ))  # fmt: skip
 _WORD = re.compile(r"[A-Za-z]{3,}")
 # phrases in these families can sit under a negation ("no prior …", "without …")
@@ -112,16 +115,12 @@ _EXPLANATION = re.compile(
     r"\bduring (?:the )?screening\b|"
     r"(?:^|(?<=[.;] ))(?:Subjects|Patients|Participants) may be transfused[^.;]*|"
     # "Examples of live vaccines include measles, …": an illustration, not a requirement
-    r"(?:^|(?<=[.;] ))Examples?\b[^.;:]{0,60}?\b(?:include|includes|are|is)\b[^.;]*",
+    r"(?:^|(?<=[.;] ))Examples?\b[^.;:]{0,60}?\b(?:include|includes|are|is)\b[^.;]*|"
+    # the assay ("as assessed by RT-PCR … or any CLIA-certified test"), up to a timing or source
+    r"\bas (?:assessed|determined|detected|documented|confirmed|identified|tested)\s+(?:by|using|"
+    r"via|with|in)\b(?:(?!\b(?:within|obtained|collected|after|prior|before|must)\b)[^.;])*",
     re.IGNORECASE,
 )
-_ALTERNATIVE = re.compile(
-    r"carcinoma|cancer|tumou?r|neoplasm|malignan|sarcoma|lymphoma|leuka?emia|melanoma|"
-    r"mesothelioma|glioma|\w+oma$|mutation|alteration|fusion|amplification|rearrangement",
-    re.IGNORECASE,
-)
-# a gene symbol: a known one, or letters followed by a number ("RAF1", "FGFR2", "NTRK3")
-_GENE_LIKE = re.compile(rf"(?:{'|'.join(sorted(GENES))})|[A-Z]{{2,5}}\d{{1,2}}[A-Z]?")
 
 
 def structure(eligibility: Eligibility) -> tuple[Criterion, ...]:
@@ -166,6 +165,8 @@ def _criterion(item: Item, criterion_id: str) -> Criterion:
     cohort = cohorts.label(text, item.section)
     if cohort is not None:
         base["cohort"] = cohort[0]
+    elif (branched := _branched(base, text, item.section)) is not None:
+        return branched
     elif scope.unreadable(text, item.context):
         return Criterion(**base, not_structured_because="applies to one cohort or condition only")
     shaped = scope.shape(text, item.context)
@@ -205,13 +206,49 @@ def _criterion(item: Item, criterion_id: str) -> Criterion:
         ),
         partial=bool(before),
         has_exceptions=exceptions,
-        open_alternatives=_alternatives(body, residual, [*spans, *extra]),
+        open_alternatives=alternatives.open_alternatives(body, residual, [*spans, *extra]),
         unread=" ".join(residual) or None,
         conditional=shaped.conditional,
         subject_partial=bool(subject_residual) or (shaped.subject is not None and not subject),
         widened=shaped.widened,
         narrowed=narrowed,
     )
+
+
+def _branched(base: dict[str, object], text: str, section: str) -> Criterion | None:
+    """An item branching by tumour type, each branch read on its own (``branches``)."""
+    found = branches.split(text)
+    read = branches.read(text, found, lambda t, s: _read_part(t, section, s)) if found else None
+    if read is None:
+        return None
+    constraints, before = read
+    words = [w for w in before if w != _WIDENED_MARK]
+    return Criterion(
+        **base, constraints=constraints, partial=bool(words), unread=" ".join(words) or None,
+        widened=_WIDENED_MARK in before,
+    )  # fmt: skip
+
+
+# a branch that widens its requirement ("or are intolerant to …") is left for review; the
+# common part before the branches carries it as the item's ``widened`` flag
+_WIDENED_MARK = "(widened)"
+
+
+def _read_part(text: str, section: str, subject: bool) -> tuple[list[Structured], list[str]]:
+    """One branch's body (or its tumour-type subject) read like an item of its own."""
+    shaped = scope.shape(text, "")
+    work = shaped.work
+    found = extract(work, "inclusion" if subject else section)
+    scoped = _scoped(work, _dedupe(found), section)
+    kept = _linked([(s, e, c, negated) for s, e, c, negated, excepted in scoped if not excepted])
+    extra = _consumed_triggers(work, scoped) + _qualifier_spans(work, kept)
+    residual = _residual(work, [(s, e) for s, e, _ in found], extra)
+    if shaped.loosened:
+        residual.append("(exceptions)")
+    if shaped.widened:
+        residual.append(_WIDENED_MARK)
+    read = _grouped(work, kept, "inclusion" if subject else section, subject=subject)
+    return list(read), residual
 
 
 def _split_subject(work: str, shaped: scope.Shape) -> tuple[str, str]:
@@ -259,6 +296,8 @@ def extract(text: str, section: str) -> list[Found]:
     found += allergy
     therapy = list(read_therapy.prior_therapies(masked, section))
     therapy += list(read_therapy.lines(masked))
+    therapy += list(regimens.read(masked))
+    therapy = read_therapy.progressed_on(masked, regimens.merged_based(masked, therapy))
     for start, end, _ in therapy:  # "KRAS G12C inhibitor" is a drug class, not a biomarker
         masked = masked[:start] + " " * (end - start) + masked[end:]
     found += therapy
@@ -268,7 +307,7 @@ def extract(text: str, section: str) -> list[Found]:
     found += malignancy
     readers: list[Callable[[str], Iterator[Found]]] = [
         read_person.age, read_person.ecog, read_molecular.genes, read_molecular.gene_lists,
-        read_molecular.families,
+        read_molecular.families, read_molecular.mek,
         read_molecular.markers, read_disease.cancer_types, read_disease.stages,
         read_disease.extents, read_disease.measurable, read_disease.brain,
         read_person.pregnancy, read_history.infections, read_history.conditions,
@@ -278,6 +317,8 @@ def extract(text: str, section: str) -> list[Found]:
     for reader in readers:
         found += list(reader(masked))
     found += labs.find(masked)
+    if section == "exclusion":
+        found = read_molecular.known(text, found)
     return sorted(found, key=lambda f: f[0])
 
 
@@ -303,11 +344,18 @@ def _linked(found: list[Kept]) -> list[Kept]:
     ]
 
 
+_TREATED_WITH = re.compile(r"\btreated\s+with\s*(?:an?\s+|the\s+)?$", re.IGNORECASE)
+
+
 def _qualifier_spans(text: str, kept: list[Kept]) -> list[tuple[int, int]]:
     """Words a reader took into account without a span of their own: the time window and the
     judgement words of a comorbidity, "active" of an infection."""
     kinds = {c.type for _, _, c, _ in kept}
     spans: list[tuple[int, int]] = []
+    for start, _, c, _ in kept:  # "previously treated with platinum-based chemotherapy"
+        treated = _TREATED_WITH.search(text[max(0, start - 30) : start])
+        if c.type == "prior_therapy" and treated is not None:
+            spans.append((max(0, start - 30) + treated.start(), start))
     if kinds & {"condition_history", "prior_malignancy", "infection"}:
         for pattern in (read_history.WITHIN, read_history.QUALIFIED):
             spans += [(m.start(), m.end()) for m in pattern.finditer(text)]
@@ -359,19 +407,6 @@ def _consumed_triggers(
     return spans
 
 
-def _alternatives(
-    text: str, residual: list[str], read: list[tuple[int, int]] | None = None
-) -> bool:
-    """Unread words of the same kind as the read ones, joined by "or" ("NSCLC or mesothelioma");
-    an "or" inside a read phrase ("KRAS, NRAS and/or BRAF mutations") joins nothing unread."""
-    unread = list(text)
-    for start, end in read or []:
-        unread[start:end] = " " * (end - start)
-    if not re.search(r"\bor\b|\beither\b|/", "".join(unread)):
-        return False
-    return any(_ALTERNATIVE.search(word) or _GENE_LIKE.fullmatch(word) for word in residual)
-
-
 def _dedupe(found: list[Found]) -> list[Found]:
     """Drop repeats and a constraint inside a longer one of the same kind ("breast cancer" in
     "early invasive breast cancer"); two analytes sharing one threshold are both kept."""
@@ -400,7 +435,10 @@ def _grouped(
     shared: dict[str, int] = {}
     for start, end, constraint, negated in found:
         gap = text[previous_end:start] if previous_end is not None else ""
-        if previous_end is not None and not re.fullmatch(r"[\s,\-–]*(?:and/)?or[\s,]*", gap):
+        joined = re.fullmatch(r"[\s,\-–]*(?:and/)?or[\s,]*", gap) or (
+            out and regimens.joined(out[-1].constraint, constraint, gap)
+        )
+        if previous_end is not None and not joined:
             group += 1
         mine = group
         if constraint.type in _ANY_OF_TYPES:

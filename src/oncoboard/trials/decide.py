@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from oncoboard.trials import branches
 from oncoboard.trials.schemas import CriterionState
 
 # An unlisted drug or line count in the leftover words may be the alternative that fits: a
@@ -35,6 +36,8 @@ def evaluate(
     """(state, whether the body holds, how it was decided: "", "not applicable", "narrowing")."""
     inclusion, partial, exceptions, alternatives, conditional, subject_partial, widened = flags[:7]
     narrowed = len(flags) > 7 and bool(flags[7])
+    if branches.is_branched([p[0] for p in parts]):
+        return _branch(flags, parts)
     body = [(g, h, k, d) for g, h, k, d, subject in parts if not subject]
     subject = [(g, h, k, d) for g, h, k, d, is_subject in parts if is_subject]
     fits = _combine(subject)[0] if subject else None
@@ -60,6 +63,35 @@ def evaluate(
         return CriterionState.NEEDS_REVIEW, holds, ""
     state = _decide(inclusion, partial, exceptions, alternatives, holds, failing, decisive)
     return state, holds, ""
+
+
+def _branch(
+    flags: Sequence[bool], parts: Sequence[Part]
+) -> tuple[CriterionState, bool | None, str]:
+    """An item branching by tumour type (``branches``): the branch that applies, decided with
+    the common part as an item of its own."""
+    subjects: dict[int, list[tuple[int, bool | None, str, bool]]] = {}
+    for group, holds, kind, decisive, subject in parts:
+        if subject:
+            subjects.setdefault(branches.branch_of(group), []).append(
+                (group, holds, kind, decisive)
+            )
+    named = {k: _combine(v)[0] for k, v in subjects.items()}
+    others = sorted({branches.branch_of(p[0]) for p in parts} - set(named) - {0})
+    chosen = branches.choose(named, others)
+    if chosen == "?":
+        return CriterionState.UNKNOWN, None, "branch:?"
+    if chosen is None:
+        return CriterionState.MET if flags[0] else CriterionState.NOT_MET, None, "not applicable"
+    body, unread = branches.regrouped(list(parts), int(chosen))
+    if not body:
+        return CriterionState.NEEDS_REVIEW, None, f"branch:{chosen}"
+    # a branch with nothing read leaves only the common part: it can still fail
+    unread = unread or not any(p[0] >= branches.UNREAD for p in body)
+    inclusion, partial, exceptions, alternatives, _, _, widened = flags[:7]
+    inner = (inclusion, partial or unread, exceptions, alternatives, False, False, widened)
+    state, holds, _ = evaluate(inner, body)
+    return state, holds, f"branch:{chosen}"
 
 
 def flip(holds: bool | None, negated: bool) -> bool | None:

@@ -17,7 +17,7 @@ from datetime import date
 from oncoboard.actionability.facts import PatientFacts
 from oncoboard.record.schemas import PatientRecord
 from oncoboard.runtime import collector_paused
-from oncoboard.trials import cohorts, compact, decide
+from oncoboard.trials import branches, cohorts, compact, decide
 from oncoboard.trials.compact import Plan
 from oncoboard.trials.evaluate import PatientView, evaluate
 from oncoboard.trials.index import Head, ScreenIndex
@@ -207,6 +207,8 @@ def judge(criterion: Criterion, screening: Screening) -> CriterionResult:
         if mode == "narrowed"
         else _reason(criterion, state, holds, answers, mode)
     )
+    if mode.startswith("branch:"):
+        reason = branches.reason(criterion, answers, mode, state, reason)
     if criterion.cohort:
         reason = cohorts.reason(criterion.cohort, state, reason)
     flags = tuple(dict.fromkeys(f for a in answers for f in a.flags if f != decide.DECISIVE))

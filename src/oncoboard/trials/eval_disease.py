@@ -162,6 +162,12 @@ def disease_extent(c: DiseaseExtentConstraint, view: PatientView) -> ConstraintR
 def _extent(
     extent: str, cancer: Cancer, view: PatientView
 ) -> tuple[bool | None, str, tuple[RecordedFact, ...]]:
+    if extent == "measurable":  # one of a list ("measurable, metastatic or unresectable")
+        found = _finding(view, _MEASURABLE)
+        if not found:
+            return None, "measurable disease (RECIST 1.1) not recorded", ()
+        present, fact = found[-1]
+        return present, f"measurable disease {'recorded' if present else 'ruled out'}", (fact,)
     distant, why, facts = metastatic(cancer)
     if extent == "metastatic":
         return distant, why, facts

@@ -125,6 +125,8 @@ def _genomic(
             if not view.has_genomics
             else (f"not reported, and nothing shows {c.gene} was tested")
         )
+        if c.known_only:
+            return _r(False, f"{what}: none known ({why})", flags=flags, kind=c.type)
         return _r(None, f"{what}: {why}", missing=f"{c.gene} testing (panel coverage)",
                   flags=flags, kind=c.type)  # fmt: skip
     return _r(

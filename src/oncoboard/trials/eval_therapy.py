@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 from oncoboard.record.schemas import RecordedFact, Treatment
 from oncoboard.trials import drugs
+from oncoboard.trials.regimens import TOGETHER_DAYS
 from oncoboard.trials.schemas import ConstraintResult, PriorLinesConstraint, PriorTherapyConstraint
 from oncoboard.trials.view import PatientView
 from oncoboard.trials.view import answer as _r
@@ -35,6 +36,7 @@ _NOT_ANTICANCER = frozenset({
     "corticosteroid", "haematopoietic growth factor", "leucovorin", "antiretroviral therapy",
 })  # fmt: skip
 _REGIMEN_GAP = timedelta(days=28)
+TOGETHER = TOGETHER_DAYS
 
 
 def _day(value: str | None) -> date | None:
@@ -110,7 +112,9 @@ def _courses(c: PriorTherapyConstraint, view: PatientView) -> list[tuple[Treatme
 def prior_therapy(c: PriorTherapyConstraint, view: PatientView) -> ConstraintResult:
     if not view.therapy_history:
         return _r(None, "no treatment history recorded", missing="treatment history", kind=c.type)
-    timing = "ongoing" if c.current else f"within {c.within_days} days" if c.within_days else "ever"
+    timing = _timing(c, view)
+    if c.components:
+        return _regimen(c, view, timing)
     hits, unsure = [], []
     for treatment, fact in _courses(c, view):
         if c.modality == "surgery":
@@ -119,14 +123,14 @@ def prior_therapy(c: PriorTherapyConstraint, view: PatientView) -> ConstraintRes
             is_member: bool | None = named if c.drugs else None
         else:
             is_member = member(c, treatment) if c.modality == "medicine" else True
-        when = _in_time(c, treatment, view.today)
+        when = _and(_in_time(c, treatment, view.today), _anchored(c, treatment, view))
         if is_member and when:
             hits.append(fact)
         elif is_member is not False and when is not False:
             unsure.append(fact)
     what = f"{c.drug_class} ({timing})"
     if hits:
-        return _received(c, f"{what}: {', '.join(_label(f) for f in hits)}", hits)
+        return _received(c, f"{what}: {', '.join(_label(f) for f in hits)}", hits, view)
     if unsure:
         return _r(None, f"{what}: cannot tell whether {', '.join(_label(f) for f in unsure)} "
                   "belongs to the class", *unsure, missing=f"class of {_label(unsure[0])}",
@@ -136,10 +140,154 @@ def prior_therapy(c: PriorTherapyConstraint, view: PatientView) -> ConstraintRes
               kind=c.type)  # fmt: skip
 
 
+def _timing(c: PriorTherapyConstraint, view: PatientView) -> str:
+    """When a course has to fall, in words."""
+    if c.for_current_cancer:
+        return f"for the current cancer, diagnosed {diagnosed(view) or 'on a date not recorded'}"
+    if c.before_diagnosis_days is not None:
+        days = c.before_diagnosis_days
+        span = f"{days // 365} years" if days % 365 == 0 else f"{days} days"
+        return (
+            f"within {span} before the current cancer's diagnosis "
+            f"({diagnosed(view) or 'date not recorded'})"
+        )
+    return "ongoing" if c.current else f"within {c.within_days} days" if c.within_days else "ever"
+
+
+def _and(a: bool | None, b: bool | None) -> bool | None:
+    if a is False or b is False:
+        return False
+    return None if a is None or b is None else True
+
+
+def diagnosed(view: PatientView) -> date | None:
+    """The current cancer's diagnosis date: the onset of the cancer being treated (None when
+    several being treated were diagnosed on different days, or none has a date)."""
+    onsets = {_day(c.condition.onset) for c in view.active_cancers}
+    return onsets.pop() if len(onsets) == 1 else None
+
+
+def _anchored(c: PriorTherapyConstraint, t: Treatment, view: PatientView) -> bool | None:
+    """ "For the current malignancy" (on or after its diagnosis), "within 5 years prior to
+    diagnosis" (in that span before it)."""
+    if not c.for_current_cancer and c.before_diagnosis_days is None:
+        return True
+    day, start = diagnosed(view), _day(t.start)
+    if day is None or start is None:
+        return None
+    if c.for_current_cancer:
+        return start >= day
+    end = _day(t.end) or start
+    return start < day and (day - end).days <= c.before_diagnosis_days  # type: ignore[operator]
+
+
+def _named(names: tuple[str, ...], treatment: Treatment) -> bool:
+    return any(
+        re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", treatment.name.lower()) for n in names
+    )
+
+
+def _apart(treatment: Treatment, day: date) -> int:
+    start = _day(treatment.start)
+    return abs((start - day).days) if start else 10**6
+
+
+def _together(
+    chosen: list[tuple[Treatment, RecordedFact]],
+    rest: list[list[tuple[Treatment, RecordedFact]]],
+    start: date,
+) -> list[tuple[Treatment, RecordedFact]] | None:
+    """One course of every other component started near ``start``; None when one is missing."""
+    for others in rest:
+        near = [(t, f) for t, f in others if _apart(t, start) <= TOGETHER]
+        if not near:
+            return None
+        chosen = [*chosen, near[0]]
+    return chosen
+
+
+def _regimen(c: PriorTherapyConstraint, view: PatientView, timing: str) -> ConstraintResult:
+    """A named regimen or combination: one course of every component, started together."""
+    courses = [(t, f) for t, f in _courses(c, view) if _day(t.start)]
+    components = [tuple(names.split("|")) for names in c.components]
+    found = [[(t, f) for t, f in courses if _named(names, t)] for names in components]
+    what = f"{c.drug_class} ({timing})"
+    if c.duration_days:
+        what = f"{c.drug_class} for {c.duration_days[0]}–{c.duration_days[1]} days ({timing})"
+    if c.first_line:
+        what = f"{what}, as the first regimen"
+    unsure: list[RecordedFact] = []
+    outside: list[RecordedFact] = []
+    for first, fact in found[0]:
+        start = _day(first.start)
+        together = _together([(first, fact)], found[1:], start) if start else None
+        if together is not None and start is not None:
+            lasted = _lasted(c, [t for t, _ in together], view.today)
+            when = [_in_time(c, t, view.today) for t, _ in together]
+            when += [lasted, _first_line(c, start, view)]
+            hits = [f for _, f in together]
+            if all(when):
+                return _received(c, f"{what}: {' + '.join(_label(f) for f in hits)}", hits, view)
+            if None in when:
+                unsure += hits
+            elif lasted is False:
+                outside += hits
+    if unsure:
+        return _r(None, f"{what}: whether {', '.join(_label(f) for f in unsure)} falls in the "
+                  "window or lasted as long as asked is not clear from the record", *unsure,
+                  missing="treatment dates", kind=c.type)  # fmt: skip
+    parts = " + ".join(names[0] for names in components)
+    if outside:
+        low, high = c.duration_days or (0, 0)
+        return _r(c.negated, f"{what}: {' + '.join(_label(f) for f in outside)} did not last "
+                  f"{low}–{high} days", *outside, kind=c.type)  # fmt: skip
+    return _r(c.negated, f"{what}: no course of {parts} started together in the recorded "
+              "treatment history", *[f for _, f in courses][:8], kind=c.type)  # fmt: skip
+
+
+def _first_line(c: PriorTherapyConstraint, start: date, view: PatientView) -> bool | None:
+    """The course is the first anticancer regimen recorded; a later one may still be the first
+    line for advanced disease (after adjuvant therapy): then not known."""
+    if not c.first_line:
+        return True
+    groups, unknown = regimens(view)
+    starts = sorted(d for g in groups for f in g[:1] if (d := _day(_start_of(f))))
+    if unknown or not starts:
+        return None
+    return True if abs((start - starts[0]).days) <= _REGIMEN_GAP.days else None
+
+
+def _start_of(fact: RecordedFact) -> str | None:
+    return fact.fact.start if isinstance(fact.fact, Treatment) else None
+
+
+_MARGIN_DAYS = 15  # "4-6 months" read loosely: a course this close to a bound stays open
+
+
+def _lasted(c: PriorTherapyConstraint, together: list[Treatment], today: date) -> bool | None:
+    """Whether one course lasted as long as the item asks ("4-6 months of …")."""
+    if c.duration_days is None:
+        return True
+    starts = [d for t in together if (d := _day(t.start))]
+    ends = [_day(t.end) or (today if _ongoing(t, today) else None) for t in together]
+    if not starts or any(e is None for e in ends):
+        return None
+    days = (max(e for e in ends if e) - min(starts)).days
+    low, high = c.duration_days
+    if low <= days <= high:
+        return True
+    return None if low - _MARGIN_DAYS <= days <= high + _MARGIN_DAYS else False
+
+
 def _received(
-    c: PriorTherapyConstraint, received: str, hits: list[RecordedFact]
+    c: PriorTherapyConstraint,
+    received: str,
+    hits: list[RecordedFact],
+    view: PatientView | None = None,
 ) -> ConstraintResult:
     """A member was received: holds, unless the item asks something the record cannot say."""
+    if c.progressed and not c.negated:
+        return _progressed_after(c, received, hits, view)
     if c.presupposed:
         return _r(None, f"{received}; whether the reaction occurred is not recorded", *hits,
                   missing=f"reactions to {c.drug_class}", kind=c.type)  # fmt: skip
@@ -150,6 +298,26 @@ def _received(
         return _r(None, f"{received}; the protocol's time window was not read", *hits,
                   missing="timing against the protocol's window", kind=c.type)  # fmt: skip
     return _r(not c.negated, received, *hits, kind=c.type)
+
+
+def _progressed_after(
+    c: PriorTherapyConstraint, received: str, hits: list[RecordedFact], view: PatientView | None
+) -> ConstraintResult:
+    """Received, and progression recorded after its start (a finding such as "Disease
+    progression" dated later); otherwise open: progression or intolerance may be unrecorded."""
+    first = min((d for f in hits if (d := _day(_start_of(f)))), default=None)
+    later = [
+        fact
+        for finding, fact in (view.findings if view else [])
+        if finding.present
+        and re.search(r"worsened|progressi", finding.display, re.IGNORECASE)
+        and first is not None
+        and (_day(finding.effective) or date.min) > first
+    ]
+    if later:
+        return _r(True, f"{received}; progression recorded after it", *hits, *later, kind=c.type)
+    return _r(None, f"{received}; progression (or intolerance) after it not recorded", *hits,
+              missing="disease status after prior therapy", kind=c.type)  # fmt: skip
 
 
 def _label(fact: RecordedFact) -> str:

@@ -137,6 +137,9 @@ _EXTENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("metastatic", r"\bmetastatic\b(?! (?:to the )?(?:brain|CNS))|(?<!brain )(?<!CNS )"
          r"\bmetastases\b(?! (?:to|in) the (?:brain|CNS))|\bstage IV\b"),
         ("advanced", r"(?<!locally )(?<!locally-)\badvanced\b(?! (?:age|directive|directives))"),
+        # "Measurable (per RECIST v1.1), metastatic, or unresectable malignancy": one of a list
+        ("measurable", r"\bmeasurable\b(?:\s*\([^()]{0,40}\))?(?=\s*,\s*(?:or\s+)?"
+         r"(?:locally advanced|metastatic|unresectable|advanced)\b)"),
     )
 )  # fmt: skip
 
@@ -170,8 +173,61 @@ def extents(text: str) -> Iterator[Found]:
     )
 
 
+# RECIST 1.1's own measurability rules, often restated in a protocol (RECIST 1.1, Eisenhauer et
+# al., Eur J Cancer 2009, as tabulated in PMC3980664 Table 2): a tumour lesion ≥ 10 mm in
+# longest diameter (CT), a lymph node ≥ 15 mm in short axis, and a lesion in a previously
+# irradiated area measurable only once it has progressed. A recorded RECIST 1.1 assessment has
+# applied them, so they neither add a requirement nor widen one: they are read, not exceptions.
+_AXIS = r"(?:(?:longest|shortest|longer|shorter|long|short)[- ](?:axis|diameter)|diameter)"
+_NODES = r"(?:(?:non[- ]?)?(?:lymph[- ]?nodes?|nodal)(?: lesions?)?|(?:tumou?r )?lesions?)"
+_SIZE = re.compile(
+    rf"(?:{_AXIS}\s*(?:of\s*)?(?:[≥>]=?|at least)?\s*(?P<a>\d+(?:\.\d+)?)\s*(?P<au>mm|cm)|"
+    rf"(?:[≥>]=?|at least)?\s*(?P<b>\d+(?:\.\d+)?)\s*(?P<bu>mm|cm)\s*(?:in\s+)?(?:the\s+)?{_AXIS})"
+    rf"(?:\s*(?:for|in)\s+(?:the\s+)?{_NODES})?",
+    re.IGNORECASE,
+)
+_RECIST_SIZES = frozenset({10.0, 15.0})  # mm: tumour lesion (CT), lymph node short axis
+IRRADIATED_LESIONS = re.compile(
+    r"[^.;()]*\b(?:irradiated|radiation|radiotherapy|loco-?regional)\b[^.;()]*\b(?:lesions?|"
+    r"target)\b[^.;()]*|[^.;()]*\b(?:lesions?|target)\b[^.;()]*\b(?:irradiated|radiation|"
+    r"radiotherapy|loco-?regional)\b[^.;()]*",
+    re.IGNORECASE,
+)
+# the rule only widens when such a lesion counts once it has progressed
+_PROGRESSED = re.compile(
+    r"\b(?:unless|if|only if|provided|may|can|as long as)\b[^.;()]*\bprogress\w*|"
+    r"\bprogress\w*[^.;()]*\b(?:may|can)\b",
+    re.IGNORECASE,
+)
+
+
+def recist_rule(sentence: str) -> bool:
+    """Whether a sentence restates RECIST's rule for previously irradiated lesions."""
+    found = IRRADIATED_LESIONS.search(sentence)
+    return found is not None and bool(_PROGRESSED.search(found.group(0)))
+
+
+def _recist_rules(text: str) -> Iterator[tuple[int, int]]:
+    """Spans that restate RECIST 1.1 (sizes at its thresholds; irradiated lesions counting once
+    progressed). A size a protocol sets otherwise ("≥ 20 mm") stays unread."""
+    for m in _SIZE.finditer(text):
+        value = float(m["a"] or m["b"])
+        unit = (m["au"] or m["bu"]).lower()
+        if (value * 10 if unit == "cm" else value) in _RECIST_SIZES:
+            yield m.start(), m.end()
+    for m in IRRADIATED_LESIONS.finditer(text):
+        if _PROGRESSED.search(m.group(0)):
+            yield m.start(), m.end()
+
+
 def measurable(text: str) -> Iterator[Found]:
+    """Measurable disease; RECIST's own rules restated next to it are read with it."""
+    found = False
     for m in _MEASURABLE.finditer(text):
         if re.search(r"\bnon-?$", text[: m.start()]):
             continue
+        found = True
         yield m.start(), m.end(), MeasurableDiseaseConstraint()
+    if found:  # the repeated constraint only marks the rule's words as read
+        for start, end in _recist_rules(text):
+            yield start, end, MeasurableDiseaseConstraint()

@@ -19,7 +19,11 @@ _PROTEIN = re.compile(
     rf"\b(?P<gene>{_GENE})\s*[- ]?\s*(?P<changes>{_CHANGE}(?:\s*(?:or|and|/|,)\s*{_CHANGE})*)\b"
 )
 
-_PROTEIN_REVERSED = re.compile(rf"\b(?P<changes>{_CHANGE})\s+mutated\s+(?P<gene>{_GENE})\b")
+# "G12D mutated KRAS", "G12D-mutant NRAS and HRAS": one change shared by the genes listed after it
+_PROTEIN_REVERSED = re.compile(
+    rf"\b(?P<changes>{_CHANGE})[\s-]+(?:mutated|mutant)\s+(?P<gene>{_GENE})\b"
+    rf"(?P<more>(?:\s*(?:,|and/or|or|and)\s*(?:{_GENE})\b)*)"
+)
 
 _NON = re.compile(rf"\b(?P<gene>{_GENE})\s+non-(?P<change>{_CHANGE})\b")
 
@@ -72,13 +76,15 @@ def genes(text: str) -> Iterator[Found]:
         for m in pattern.finditer(text):
             changes = tuple(_short(c) for c in re.findall(_CHANGE, m["changes"]))
             taken.append((m.start(), m.end()))
-            yield (
-                m.start(),
-                m.end(),
-                GeneAlterationConstraint(
-                    gene=m["gene"], alteration="mutation", protein_changes=changes
-                ),
-            )
+            more = re.findall(_GENE, m.groupdict().get("more") or "")
+            for gene in (m["gene"], *more):
+                yield (
+                    m.start(),
+                    m.end(),
+                    GeneAlterationConstraint(
+                        gene=gene, alteration="mutation", protein_changes=changes
+                    ),
+                )
     for m in _NON.finditer(text):
         taken.append((m.start(), m.end()))
         yield (
@@ -119,6 +125,40 @@ def gene_lists(text: str) -> Iterator[Found]:
                 m.end(),
                 GeneAlterationConstraint(gene=gene, alteration=kind, excluded_changes=excluded),
             )
+
+
+# MEK1 and MEK2 are the protein names of MAP2K1 and MAP2K2 (HGNC aliases; not verified from a
+# stored source): "MEK1/2 mutation", "MEK1 or MEK2 mutations"
+_MEK = re.compile(
+    r"\bMEK\s*(?P<which>1\s*/\s*2|1\s*(?:/|or|and)\s*MEK\s*2|[12])\s+(?:gene\s+)?"
+    r"(?P<event>mutations?|mutated|alterations?)\b"
+)
+
+
+def mek(text: str) -> Iterator[Found]:
+    """MEK1/2 alterations as MAP2K1 / MAP2K2 (any-of)."""
+    for m in _MEK.finditer(text):
+        kind: Literal["mutation", "any"] = "any" if "alteration" in m["event"] else "mutation"
+        which = m["which"]
+        genes = ("MAP2K1", "MAP2K2") if "2" in which and "1" in which else (f"MAP2K{which}",)
+        for gene in genes:
+            yield m.start(), m.end(), GeneAlterationConstraint(gene=gene, alteration=kind)
+
+
+_KNOWN = re.compile(
+    r"\bknown\s+(?:(?:activating|sensiti[sz]ing|driver|oncogenic|pathogenic|actionable)\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def known(text: str, found: list[Found]) -> list[Found]:
+    """An exclusion's "known <gene> mutation": untested means not known (``known_only``)."""
+    return [
+        (s, e, c.model_copy(update={"known_only": True}))
+        if isinstance(c, GeneAlterationConstraint) and _KNOWN.search(text[max(0, s - 40) : s])
+        else (s, e, c)
+        for s, e, c in found
+    ]
 
 
 def families(text: str) -> Iterator[Found]:

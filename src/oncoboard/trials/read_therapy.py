@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 
 from oncoboard.trials import drugs
+from oncoboard.trials.regimens import DURATION
 from oncoboard.trials.schemas import Found, PriorLinesConstraint, PriorTherapyConstraint
 from oncoboard.trials.vocabulary import DRUG_CLASS_PATTERNS, DRUG_CLASSES
 
@@ -38,6 +39,9 @@ _FAILED = re.compile(
     r"\b(?:failed|refractory)\b(?:\s+(?:to\s+)?(?:prior\s+|previous\s+)?(?:standard(?:-of-care)?"
     r"(?:\s*\(SOC\))?|SOC)(?:\s+(?:treatment|therapy|therapies))?)?",
     re.IGNORECASE,
+)
+_PROGRESSED_BEFORE = re.compile(
+    r"\b(?:failed|progressed (?:on|after)|been refractory to|relapsed after)\s*$", re.IGNORECASE
 )
 _PROGRESSION = re.compile(r"\b(?:failed|progressed|refractory|recurred|non-?responders)\b", re.I)
 
@@ -131,6 +135,24 @@ _MAJOR_SURGERY = re.compile(
     r"procedures?)\b",
     re.IGNORECASE,
 )
+# "adequate (definitive) breast surgery": the operation that treated the cancer
+_DEFINITIVE = re.compile(
+    r"(?:\bunderg\w+\s+)?(?:\b(?:adequate|definitive|curative)\s*(?:\(\s*(?:definitive|curative)"
+    r"\s*\)\s*)?)*$",
+    re.IGNORECASE,
+)
+_FOR_CURRENT = re.compile(
+    r"\s*(?:for|of)\s+(?:the\s+|this\s+|their\s+)?(?:current|present|index|primary)\s+"
+    r"(?:malignancy|cancer|tumou?r|disease)\b",
+    re.IGNORECASE,
+)
+# "within 5 years prior to diagnosis of the current malignancy"
+_BEFORE_DIAGNOSIS = re.compile(
+    r"\s*within\s+(?:the\s+)?(?:past\s+|last\s+)?(?P<n>\d+|one|two|three|four|five|six)\s*"
+    r"(?P<unit>years?|months?)\s+(?:prior to|before)\s+(?:the\s+)?diagnosis of (?:the\s+)?"
+    r"(?:current\s+)?(?:malignancy|cancer)\b",
+    re.IGNORECASE,
+)
 _SITES = {"breast": ("breast", "mastectomy", "lumpectomy", "quadrantectomy")}
 _RADIOTHERAPY = re.compile(
     r"\b(?:radical\s+|palliative\s+|curative\s+)?(?:radiation(?:\s+therapy)?|radiotherapy)\b", re.I
@@ -163,7 +185,8 @@ _REACTION = re.compile(
 _ABOUT_THERAPY = re.compile(
     r"\b(?:prior|previous(?:ly)?|received|receiving|treatment with|therapy with|treated with|"
     r"concurrent|concomitant|completed|discontinued|within|ongoing|side effects|toxicit|"
-    r"history of|use of|weeks|days|requir\w*|support|without|had|regimens?|includ\w*)\b",
+    r"history of|use of|weeks|days|requir\w*|support|without|had|regimens?|includ\w*|"
+    r"underg\w+)\b",
     re.IGNORECASE,
 )
 _HALF_LIVES = re.compile(
@@ -198,7 +221,12 @@ def _n(raw: str) -> int:
 def lines(text: str) -> Iterator[Found]:
     progressed = bool(_PROGRESSION.search(text))
     for m in _LINES_MIN.finditer(text):
-        yield m.start(), m.end(), PriorLinesConstraint(min_lines=_n(m["n"]), progressed=progressed)
+        constraint = PriorLinesConstraint(min_lines=_n(m["n"]), progressed=progressed)
+        yield m.start(), m.end(), constraint
+        # "has failed at least one …": the progression word is read with it (a repeat, deduped)
+        verb = _PROGRESSED_BEFORE.search(text[max(0, m.start() - 30) : m.start()])
+        if verb is not None:
+            yield max(0, m.start() - 30) + verb.start(), m.start(), constraint
     for m in _LINES_MAX.finditer(text):
         yield m.start(), m.end(), PriorLinesConstraint(max_lines=_n(m["n"]))
     received = list(_RECEIVED_AND_PROGRESSED.finditer(text))
@@ -268,6 +296,50 @@ def _window(clause: str) -> tuple[int | None, bool]:
     return n * {"d": 1, "w": 7, "m": 30}[unit[0]], False
 
 
+# "must have progressed or been intolerant to prior …", "who have progression after prior …"
+# (a bare "progression within 6 months of …" is a timing, not this)
+_INTOLERANT = (
+    r"\s*(?:,|or|and/or)\s*(?:have\s+|has\s+)?(?:been\s+|were\s+|was\s+|are\s+|is\s+)?"
+    r"intoleran(?:t|ce)(?:\s+(?:to|of))?"
+)
+_PROGRESSED_ON = re.compile(
+    r"\b(?:have\s+|has\s+|had\s+)?(?:progressed|(?:disease\s+)?progression|relapsed|recurred|"
+    r"been refractory|refractory)(?:\s+(?:on|after|during|following|to|with)\b"
+    r"(?:\s+or\s+(?:after|following)\b)?(?:" + _INTOLERANT + r")?|" + _INTOLERANT + r")"
+    r"(?:\s+(?:the|a|any))?(?:\s+(?:prior|previous))?\s+",
+    re.IGNORECASE,
+)
+
+
+def progressed_on(text: str, found: list[Found]) -> list[Found]:
+    """Therapies named after "progressed on …" in the same sentence need progression after them;
+    the first one's span starts at the progression words (read with it)."""
+    out = sorted(found, key=lambda f: f[0])
+    for m in _PROGRESSED_ON.finditer(text):
+        stop = re.search(r"[.;]", text[m.end() :])
+        end = m.end() + stop.start() if stop else len(text)
+        first = True
+        for i, (s, e, c) in enumerate(out):
+            if not (m.end() <= s < end and _received_therapy(c)):
+                continue
+            flagged = c.model_copy(update={"progressed": True})
+            out[i] = (m.start() if first else s, e, flagged)
+            first = False
+    return out
+
+
+def _received_therapy(c: object) -> bool:
+    return isinstance(c, PriorTherapyConstraint) and c.modality == "medicine" and not c.current
+
+
+def _before_diagnosis(text: str, end: int) -> int | None:
+    """Days of "within 5 years prior to diagnosis of the current malignancy" after a therapy."""
+    anchored = _BEFORE_DIAGNOSIS.match(text, end)
+    if anchored is None:
+        return None
+    return _n(anchored["n"]) * (365 if anchored["unit"].lower().startswith("y") else 30)
+
+
 def prior_therapies(text: str, section: str) -> Iterator[Found]:
     del section  # negation ("no prior …") is read by ``negation`` for every constraint
     if not _ABOUT_THERAPY.search(text):
@@ -287,6 +359,8 @@ def prior_therapies(text: str, section: str) -> Iterator[Found]:
         half_lives = _HALF_LIVES.search(text, end, right)
         timing = _TIMING_PHRASE.match(text, end)
         tail = max(end, half_lives.end() if half_lives else 0, timing.end() if timing else 0)
+        before_diagnosis = _before_diagnosis(text, end)
+        unread = unread and before_diagnosis is None
         lead = reaction or completed or _CURRENT.search(before)
         yield (
             left + lead.start() if lead else start,
@@ -295,12 +369,15 @@ def prior_therapies(text: str, section: str) -> Iterator[Found]:
                 drug_class=name,
                 drugs=members,
                 within_days=window,
-                timing_unread=(unread and not completed) or bool(_DOSE.search(clause)),
+                timing_unread=(unread and not completed)
+                or bool(_DOSE.search(clause))
+                or bool(DURATION.search(text[max(0, start - 60) : start])),
                 current=bool(completed) or bool(_CURRENT.search(before)),
                 negated=bool(completed),
                 presupposed=reaction is not None,
                 half_lives=half_lives is not None and window is not None,
                 investigational_only=bool(_INVESTIGATIONAL.match(text, start)),
+                before_diagnosis_days=before_diagnosis,
             ),
         )
     for m in _MAJOR_SURGERY.finditer(text):
@@ -319,13 +396,16 @@ def prior_therapies(text: str, section: str) -> Iterator[Found]:
             ),
         )
     for m in _SURGERY.finditer(text):
+        qualified = _DEFINITIVE.search(text[max(0, m.start() - 40) : m.start()])
+        current = _FOR_CURRENT.match(text, m.end())
         yield (
-            m.start(),
-            m.end(),
+            max(0, m.start() - 40) + qualified.start() if qualified else m.start(),
+            current.end() if current else m.end(),
             PriorTherapyConstraint(
-                drug_class="breast surgery", drugs=_SITES["breast"], modality="surgery"
+                drug_class="breast surgery", drugs=_SITES["breast"], modality="surgery",
+                for_current_cancer=current is not None,
             ),
-        )
+        )  # fmt: skip
     for m in _RADIOTHERAPY.finditer(text):
         left, right = _clause(text, m.start(), m.end())
         window, unread = _window(text[left:right])

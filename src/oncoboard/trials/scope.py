@@ -21,6 +21,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from oncoboard.trials import read_molecular
+from oncoboard.trials.read_disease import recist_rule
+
 _SENTENCE = re.compile(r"[^.;]+(?:[.;]|$)")
 _PERMISSION = re.compile(
     r"\b(?:may (?:also )?(?:be|have|receive|enrol+|participate|undergo|continue|start)|(?:is|are) "
@@ -48,7 +51,9 @@ _WIDER = re.compile(
     r"\(?\s*\bor similar (?:agents|drugs|medications)\s*\)?|,?\s*\bor (?:have|has) (?:a )?"
     r"contraindications?\b[^.;]*|\(\s*or per (?:national|local) (?:guidelines|regulations|"
     r"requirements)\s*\)|\bor (?:lack|are unwilling|unwilling|are intolerant|intolerant|"
-    r"intolerable|have no standard)\b[^.;]*|,?\s*\betc\b\.?|\bfor (?:patients|subjects) with "
+    r"intolerable|have no standard)\b[^.;]*|,\s*(?:or\s+)?(?:are|is|were|was)\s+intolerant\b[^,.;]*|"
+    r",?\s*\bor\s+for\s+(?:whom|which)\s+no\s+(?:\w+\s+){0,2}(?:treatments?|therap(?:y|ies)|"
+    r"options?)\s+(?:exists?|is\s+available|are\s+available)|,?\s*\betc\b\.?|\bfor (?:patients|subjects) with "
     r"(?:serum )?creatinine (?:levels? )?above\b[^.;]*|\bOR\s*$",
     re.IGNORECASE,
 )
@@ -110,23 +115,50 @@ _REFLEX_TEST = re.compile(
 )
 
 
-def _permissions(text: str, start: int) -> list[tuple[int, int]]:
+# after "… are eligible if": the permission's own conditions ("if stable and they do not require
+# steroids") only narrow what it allows; "only if" / "must" make it a requirement
+_STRICT_AFTER = re.compile(
+    r"\bonly\b|\bmust\b|\bnot (?:be )?eligible\b|\bineligible\b|\bexcluded\b", re.IGNORECASE
+)
+
+
+def _allows(sentence: str) -> bool:
+    """A sentence that only allows something ("Patients with treated brain metastases are
+    eligible if they are stable and do not require steroids")."""
+    found = _PERMISSION.search(sentence)
+    if found is None:
+        return False
+    before, after = sentence[: found.start()], sentence[found.end() :]
+    return not _STRICT.search(before) and not _STRICT_AFTER.search(after)
+
+
+def _permissions(text: str, start: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """Sentences (after the first) that only allow something, reflex-test sentences, and
-    "Note:" sentences."""
-    spans = []
+    "Note:" sentences; apart, the words around gene alternatives a permission adds."""
+    spans: list[tuple[int, int]] = []
+    filler: list[tuple[int, int]] = []
     for n, m in enumerate(_SENTENCE.finditer(text)):
         sentence = m.group(0)
         if m.start() < start:
             continue
-        allows = (_PERMISSION.search(sentence) and not _STRICT.search(sentence)) or bool(
-            _REFLEX_TEST.match(sentence)
-        )
+        allows = _allows(sentence) or bool(_REFLEX_TEST.match(sentence))
         note = _NOTE.match(sentence) and not _STRICT.search(sentence.replace("as long as", ""))
-        if (allows and n > 0) or note:
-            spans.append((m.start(), m.end()))
-    return spans
+        # "… a lesion treated with radiation with progression may be selected": RECIST's own
+        # rule next to a measurable-disease item, read with it (``read_disease``)
+        restated = _MEASURABLE.search(text) is not None and recist_rule(sentence)
+        if ((allows and n > 0) or note) and not restated:
+            # only as alternatives of a gene the item already asks for
+            asks = allows and any(True for _ in read_molecular.genes(text[: m.start()]))
+            genes = _more_genes(sentence) if asks else None
+            if genes is None:
+                spans.append((m.start(), m.end()))
+            else:  # only the alternatives' genes stay, read into the item's any-of group
+                kept = [(m.start() + s, m.start() + e) for s, e in genes]
+                filler += _outside(m.start(), m.end(), kept)
+    return spans, filler
 
 
+_MEASURABLE = re.compile(r"\bmeasurable\b", re.IGNORECASE)
 # "Subjects with histologically confirmed …": the population asked for, not a subgroup
 _POPULATION = re.compile(r"histolog|cytolog|confirmed|documented|diagnos", re.IGNORECASE)
 
@@ -140,6 +172,37 @@ def _subject(text: str) -> re.Match[str] | None:
     return found
 
 
+# "Patients shown to have tumors expressing G12D mutated NRAS and HRAS will also be eligible (as
+# these oncogenes share …)": more alternatives of the item's biomarker, nothing else
+_GENE_FILLER = frozenset({
+    "patients", "subjects", "participants", "those", "shown", "found", "known", "to", "have",
+    "has", "had", "with", "whose", "tumors", "tumours", "cancers", "cancer", "expressing",
+    "harboring", "harbouring", "carrying", "a", "an", "the", "will", "also", "be", "are", "is",
+    "eligible", "allowed", "and", "or", "mutations", "mutation",
+})  # fmt: skip
+_WHY = re.compile(r"\b(?:eligible|allowed)\b\s*,?\s*(?:as|because|since|given)\b.*$", re.I)
+
+
+def _more_genes(sentence: str) -> list[tuple[int, int]] | None:
+    """The spans of the gene alterations a permission sentence adds, when it adds only them."""
+    head = _WHY.sub(lambda m: m.group(0).split()[0], sentence)
+    spans = [(s, e) for s, e, _ in read_molecular.genes(head)]
+    if not spans:
+        return None
+    rest = _blank(head, spans)
+    if any(w.lower() not in _GENE_FILLER for w in re.findall(r"[A-Za-z]+", rest)):
+        return None
+    return spans
+
+
+def _outside(start: int, end: int, keep: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    spans, at = [], start
+    for s, e in sorted(keep):
+        spans.append((at, s))
+        at = e
+    return [*spans, (at, end)]
+
+
 def shape(text: str, context: str) -> Shape:
     """How one item applies, and the text its phrases are read from."""
     judgement = bool(_JUDGEMENT.search(text))
@@ -151,10 +214,12 @@ def shape(text: str, context: str) -> Shape:
     )
     if subject and (_OTHERS.search(text) or unreadable):
         return Shape(text, False, False, False, None, (), judgement)
-    spans = _permissions(text, subject.end() if subject else 0)
+    spans, filler = _permissions(text, subject.end() if subject else 0)
     spans += [(m.start(), m.end()) for m in _SUBGROUP.finditer(text)]
     wider = [(m.start(), m.end()) for m in _WIDER.finditer(text)]
-    work = _blank(text, spans + wider)
+    # "For some parts of the study only:": carried by ``conditional``, not words to read
+    filler += [(m.start(), m.end()) for m in _COHORT.finditer(text) if not m.group(0).endswith(":")]
+    work = _blank(text, spans + wider + filler)
     if subject is None:
         return Shape(work, bool(spans), bool(wider), cohort, None, (), judgement)
     bounds = (subject.start("subject"), subject.end("subject"))

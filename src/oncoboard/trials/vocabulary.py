@@ -91,6 +91,6 @@ GENES = frozenset(
     {
         "KRAS", "NRAS", "HRAS", "BRAF", "EGFR", "ALK", "ROS1", "RET", "MET", "ERBB2", "NTRK1",
         "NTRK2", "NTRK3", "PIK3CA", "IDH1", "IDH2", "FGFR2", "FGFR3", "BRCA1", "BRCA2",
-        "RAF1",
+        "RAF1", "MAP2K1", "MAP2K2",
     }
 )  # fmt: skip
