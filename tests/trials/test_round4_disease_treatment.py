@@ -621,3 +621,11 @@ def test_genes_in_a_permission_are_not_a_requirement_of_an_item_without_genes() 
     criterion = _criterion(text)
     assert criterion.has_exceptions
     assert all(s.constraint.type != "gene_alteration" for s in criterion.constraints)
+
+
+def test_a_course_recorded_under_a_regimen_name() -> None:
+    folfox = [_course("mFOLFOX6", "2024-04-02", "2024-11-05")]
+    assert _state_for_facts("Prior FOLFOX", COLON, *folfox)[0] is CriterionState.MET
+    assert _state_for_facts("Prior FOLFIRINOX", COLON, *folfox)[0] is CriterionState.NOT_MET
+    state, reason = _state_for_facts("Prior platinum-based chemotherapy", COLON, *folfox)
+    assert state is CriterionState.MET and "mFOLFOX6" in reason
