@@ -621,3 +621,24 @@ def test_genes_in_a_permission_are_not_a_requirement_of_an_item_without_genes() 
     criterion = _criterion(text)
     assert criterion.has_exceptions
     assert all(s.constraint.type != "gene_alteration" for s in criterion.constraints)
+
+
+def test_a_course_recorded_under_a_regimen_name() -> None:
+    folfox = [_course("mFOLFOX6", "2024-04-02", "2024-11-05")]
+    assert _state_for_facts("Prior FOLFOX", COLON, *folfox)[0] is CriterionState.MET
+    assert _state_for_facts("Prior FOLFIRINOX", COLON, *folfox)[0] is CriterionState.NOT_MET
+    state, reason = _state_for_facts("Prior platinum-based chemotherapy", COLON, *folfox)
+    assert state is CriterionState.MET and "mFOLFOX6" in reason
+
+
+def test_meeting_cohort_specific_criteria_is_a_requirement_not_a_condition() -> None:
+    text = (  # NCT04956640 I3 (real)
+        "Participants must have a histological or a cytologically proven diagnosis of locally "
+        "advanced, unresectable, and/or metastatic cancer and meet cohort-specific criteria."
+    )
+    criterion = _criterion(text)
+    assert not criterion.conditional and criterion.partial
+    early = CancerCondition(oncotree_code="IDC", display="Invasive ductal carcinoma", stage="IIA")
+    resected = _procedure("Lumpectomy of left breast", "2025-10-14")
+    assert _state_for_facts(text, early, resected)[0] is CriterionState.NOT_MET
+    assert _state_for_facts(text, LUNG)[0] is CriterionState.NEEDS_REVIEW

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from oncoboard.record.schemas import RecordedFact, Treatment
 from oncoboard.trials import drugs
-from oncoboard.trials.regimens import TOGETHER_DAYS
+from oncoboard.trials.regimens import TOGETHER_DAYS, medicines_in
 from oncoboard.trials.schemas import ConstraintResult, PriorLinesConstraint, PriorTherapyConstraint
 from oncoboard.trials.view import PatientView
 from oncoboard.trials.view import answer as _r
@@ -60,6 +60,8 @@ def member(c: PriorTherapyConstraint, treatment: Treatment) -> bool | None:
         return drugs.is_corticosteroid(name)
     if any(re.search(rf"\b{re.escape(d)}\b", name) for d in c.drugs):
         return True
+    if set(medicines_in(name)) & set(c.drugs):
+        return True  # a course recorded under a regimen's name ("FOLFOX" for platinum)
     if c.drug_class in _NOT_ANTICANCER:
         return False  # matched by generic name only (docs/trials.md)
     reason = treatment.reason or ""
@@ -182,6 +184,8 @@ def _anchored(c: PriorTherapyConstraint, t: Treatment, view: PatientView) -> boo
 
 
 def _named(names: tuple[str, ...], treatment: Treatment) -> bool:
+    if set(medicines_in(treatment.name)) & set(names):
+        return True  # recorded under a regimen's name
     return any(
         re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", treatment.name.lower()) for n in names
     )

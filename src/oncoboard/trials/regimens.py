@@ -173,3 +173,15 @@ def merged_based(text: str, found: list[Found]) -> list[Found]:
             ):
                 out[i] = out[j] = (s, end, d)  # one phrase: the repeat is deduped
     return out
+
+
+def medicines_in(name: str) -> tuple[str, ...]:
+    """The component medicines of a course recorded under a regimen's name ("FOLFOX", "mFOLFOX6
+    + bevacizumab"); none when the name is not one."""
+    return tuple(
+        n
+        for pattern, _canonical, components in _NAMED
+        if pattern.search(name)
+        for names in components
+        for n in names
+    )

@@ -73,6 +73,11 @@ _COHORT = re.compile(
     r"|\bsome parts of the study\b|\bcohort-specific\b|\bfor (?:some|one) parts? of the study\b",
     re.IGNORECASE,
 )
+_COHORT_REFERENCE = re.compile(
+    r",?\s*(?:and\s+)?(?:must\s+)?meets?\s+(?:the\s+|all\s+)?(?:applicable\s+)?cohort-specific\s+"
+    r"(?:eligibility\s+|inclusion\s+)?criteria\b",
+    re.IGNORECASE,
+)
 _UNREADABLE_CONDITION = re.compile(
     r"\bcohort\b|(?:cancer|tumou?rs?)\s*:|^\s*[ivx]+\.", re.IGNORECASE
 )
@@ -207,7 +212,10 @@ def shape(text: str, context: str) -> Shape:
     """How one item applies, and the text its phrases are read from."""
     judgement = bool(_JUDGEMENT.search(text))
     subject = _subject(text)
-    cohort = bool(_COHORT.search(text) or _COHORT.search(context))
+    # "… and meet cohort-specific criteria": not a condition on who the item is for, but a
+    # requirement left unread (met needs review; what was read can still fail)
+    references = [(m.start(), m.end()) for m in _COHORT_REFERENCE.finditer(text)]
+    cohort = bool(_COHORT.search(_blank(text, references)) or _COHORT.search(context))
     unreadable = (
         bool(_UNREADABLE_CONDITION.search(text) or _UNREADABLE_CONDITION.search(context))
         and not cohort
@@ -218,7 +226,11 @@ def shape(text: str, context: str) -> Shape:
     spans += [(m.start(), m.end()) for m in _SUBGROUP.finditer(text)]
     wider = [(m.start(), m.end()) for m in _WIDER.finditer(text)]
     # "For some parts of the study only:": carried by ``conditional``, not words to read
-    filler += [(m.start(), m.end()) for m in _COHORT.finditer(text) if not m.group(0).endswith(":")]
+    filler += [
+        (m.start(), m.end())
+        for m in _COHORT.finditer(_blank(text, references))
+        if not m.group(0).endswith(":")
+    ]
     work = _blank(text, spans + wider + filler)
     if subject is None:
         return Shape(work, bool(spans), bool(wider), cohort, None, (), judgement)
