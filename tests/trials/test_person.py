@@ -58,7 +58,8 @@ def test_a_pregnancy_test_for_women_of_childbearing_potential(text: str) -> None
     # a woman without a recorded menopausal status and no test in the protocol's window: the
     # test is what is missing (done at screening), or the item stays for review without a window
     assert _inclusion(text, WOMAN, NOT_PREGNANT) in (
-        CriterionState.UNKNOWN, CriterionState.NEEDS_REVIEW
+        CriterionState.UNKNOWN,
+        CriterionState.NEEDS_REVIEW,
     )
 
 
