@@ -147,9 +147,9 @@ def _pregnancy_test(days: int, view: PatientView) -> ConstraintResult:
             continue
         if 0 <= age <= days:
             dated.append((result.effective, age, result, fact))
-    for _, age, result, fact in sorted(dated, key=lambda d: d[0], reverse=True):
+    for effective, age, result, fact in sorted(dated, key=lambda d: d[0], reverse=True):
         text = result.value_text or ""
-        when = f"on {result.effective[:10]} ({age} days before screening; window {days} days)"
+        when = f"on {effective[:10]} ({age} days before screening; window {days} days)"
         if _NEGATIVE.search(text):
             return _r(False, f"pregnancy test negative {when}", fact, kind="pregnancy")
         if _POSITIVE.search(text):
