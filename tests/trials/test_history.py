@@ -368,3 +368,18 @@ def test_a_narrow_kind_is_not_the_whole_organ(text: str, state: str) -> None:
         if state == "unknown"
         else (result.state is CriterionState.NOT_MET)
     )
+
+
+def test_a_resolved_hepatitis_b_is_not_read_as_an_infection_now() -> None:
+    resolved = ClinicalFinding(display="Hepatitis B (resolved)", clinical_status="resolved")
+    for text in ("Known HBV infection", "Hepatitis B virus infection"):
+        item = _item("exclusion", text, resolved, HBSAG_NEG, HBC_POS)
+        # neither "applies" (a past infection is not one now) nor "does not apply" (some
+        # protocols count it): the clinician reads the recorded resolution
+        assert item.state not in (CriterionState.MET, CriterionState.NOT_MET), text
+        assert "resolved" in item.reason
+    current = ClinicalFinding(display="Chronic hepatitis B", clinical_status="active")
+    assert _item("exclusion", "Known HBV infection", current).state is CriterionState.MET
+    # "active" infection: a resolved one does not count, the serology decides as before
+    active = _item("exclusion", "Active hepatitis B infection", resolved, HBSAG_NEG, HBC_NEG)
+    assert active.state is CriterionState.NOT_MET

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
-from oncoboard.record.schemas import ClinicalFinding, Demographics
+from oncoboard.record.schemas import ClinicalFinding, Demographics, LabResult
 from oncoboard.trials.read_person import pregnancy
 from oncoboard.trials.schemas import CriterionState, Eligibility, PregnancyConstraint
 from tests.trials.support import exclusion_result, record
@@ -55,17 +55,21 @@ def test_a_pregnancy_test_for_women_of_childbearing_potential(text: str) -> None
     # not applicable to a woman recorded postmenopausal, nor to a man
     assert _inclusion(text, WOMAN, POSTMENOPAUSAL, NOT_PREGNANT) is CriterionState.MET
     assert _inclusion(text, MAN) is CriterionState.MET
-    # a woman without a recorded menopausal status: the test itself is for enrolment
-    assert _inclusion(text, WOMAN, NOT_PREGNANT) is CriterionState.NEEDS_REVIEW
+    # a woman without a recorded menopausal status and no test in the protocol's window: the
+    # test is what is missing (done at screening), or the item stays for review without a window
+    assert _inclusion(text, WOMAN, NOT_PREGNANT) in (
+        CriterionState.UNKNOWN,
+        CriterionState.NEEDS_REVIEW,
+    )
 
 
 def test_pregnant_or_wocbp_without_a_test_does_not_apply_after_menopause() -> None:
     result = exclusion_result(WOCBP_WITHOUT_TEST, TODAY, WOMAN, POSTMENOPAUSAL, NOT_PREGNANT)
     assert result.state is CriterionState.NOT_MET
     assert "postmenopausal recorded" in result.reason
-    assert exclusion_result(WOCBP_WITHOUT_TEST, TODAY, WOMAN, NOT_PREGNANT).state is (
-        CriterionState.NEEDS_REVIEW
-    )
+    no_test = exclusion_result(WOCBP_WITHOUT_TEST, TODAY, WOMAN, NOT_PREGNANT)
+    assert no_test.state is CriterionState.UNKNOWN
+    assert "pregnancy test within 14 days" in no_test.reason
 
 
 def test_menopause_is_not_used_where_the_item_does_not_name_childbearing_potential() -> None:
@@ -79,3 +83,55 @@ def test_menopause_is_not_used_where_the_item_does_not_name_childbearing_potenti
     assert exclusion_result(WOCBP_WITHOUT_TEST, TODAY, WOMAN, peri).state is not (
         CriterionState.NOT_MET
     )
+
+
+def _hcg(value: str, when: str) -> LabResult:
+    return LabResult(name="Choriogonadotropin (pregnancy test) [Presence] in Serum",
+                     value_text=value, effective=when)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        (TEST_IN_PREMENOPAUSAL, 14),
+        ("WOCBP must have a negative serum pregnancy test within 7 days before the first dose", 7),
+        ("Negative serum beta-hCG pregnancy test within 72 hours prior to day 1 in women of "
+         "childbearing potential", 3),
+        ("Women of childbearing potential: a negative pregnancy test within 2 weeks of "
+         "registration", 14),
+    ],
+)  # fmt: skip
+def test_a_negative_pregnancy_test_in_the_protocols_window_shows_not_pregnant(
+    text: str, days: int
+) -> None:
+    (c,) = [c for _, _, c in pregnancy(text)]
+    assert c.test_within_days == days
+    recent = _hcg("Negative", (TODAY - timedelta(days=days)).isoformat())
+    assert _inclusion(text, WOMAN, recent) is CriterionState.MET
+    # a test older than the window, or none: the test is repeated at screening
+    stale = _hcg("Negative", (TODAY - timedelta(days=days + 1)).isoformat())
+    assert _inclusion(text, WOMAN, stale) is CriterionState.UNKNOWN
+    # a positive test in the window: not eligible
+    assert _inclusion(text, WOMAN, _hcg("Positive", TODAY.isoformat())) is CriterionState.NOT_MET
+    # the latest test in the window decides
+    both = (_hcg("Positive", "2026-01-02"), _hcg("Negative", "2026-01-12"))
+    if days >= 13:
+        assert _inclusion(text, WOMAN, *both) is CriterionState.MET
+
+
+def test_wocbp_without_a_negative_test_in_the_window_is_read_against_the_test() -> None:
+    negative = _hcg("Negative", "2026-01-12")
+    result = exclusion_result(WOCBP_WITHOUT_TEST, TODAY, WOMAN, NOT_PREGNANT, negative)
+    assert result.state is CriterionState.NOT_MET
+    assert "pregnancy test negative on 2026-01-12" in result.reason
+    positive = exclusion_result(WOCBP_WITHOUT_TEST, TODAY, WOMAN, _hcg("Positive", "2026-01-12"))
+    assert positive.state is CriterionState.MET
+    # breastfeeding is not shown by a pregnancy test: that item keeps its own reading
+    (c,) = [c for _, _, c in pregnancy(
+        "Pregnant or breastfeeding women, or a positive pregnancy test within 7 days")]  # fmt: skip
+    assert c.breastfeeding
+    lactating = exclusion_result(
+        "Pregnant or breastfeeding women, or a positive pregnancy test within 7 days",
+        TODAY, WOMAN, negative,
+    )  # fmt: skip
+    assert lactating.state is not CriterionState.NOT_MET

@@ -121,3 +121,19 @@ def test_regimens_lines_and_progression() -> None:
     assert prior_lines(PriorLinesConstraint(max_lines=1), view).holds is False
     no_status = _view(*FOLFOX)
     assert prior_lines(PriorLinesConstraint(min_lines=1, progressed=True), no_status).holds is None
+
+
+def test_a_corticosteroid_is_of_no_narrower_anticancer_class() -> None:
+    """Dexamethasone for brain-metastasis oedema has no code and a cancer reason; it is still
+    not a KRAS inhibitor, a CDK4/6 inhibitor or endocrine therapy (drugs.py lists it)."""
+    dexamethasone = _med("Dexamethasone", "2025-02-12", "2025-03-18",
+                         reason="Secondary malignant neoplasm of brain")  # fmt: skip
+    view = _view(dexamethasone)
+    for text in ("Prior treatment with a KRAS G12C inhibitor", "Prior CDK4/6 inhibitor",
+                 "Prior endocrine therapy"):  # fmt: skip
+        (constraint,) = _therapy(text)
+        assert member(constraint, dexamethasone) is False, text
+        assert prior_therapy(constraint, view).holds is False, text
+    # a broad class stays open: dexamethasone is an anticancer drug in myeloma regimens
+    (broad,) = _therapy("Prior systemic anticancer therapy")
+    assert member(broad, dexamethasone) is None

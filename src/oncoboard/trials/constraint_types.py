@@ -229,6 +229,9 @@ class PregnancyConstraint(_Frozen):
     # the item names women of childbearing potential ("premenopausal women", "WOCBP", "amenorrhoea
     # of less than 12 months"): it does not apply to a woman recorded postmenopausal
     childbearing_only: bool = False
+    # "a negative (serum or urine) pregnancy test within 14 days of randomisation": only a
+    # recorded test in that window shows "not pregnant"
+    test_within_days: int | None = None
 
 
 class DrugAllergyConstraint(_Frozen):

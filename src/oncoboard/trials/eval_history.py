@@ -126,13 +126,16 @@ def swallowing(c: SwallowingConstraint, view: PatientView) -> ConstraintResult:
 def infection(c: InfectionConstraint, view: PatientView) -> ConstraintResult:
     pattern = INFECTION_RECORD[c.agent]
     findings = [(f, fact) for f, fact in view.findings if pattern.search(f.display)]
-    positive = [
-        fact
-        for f, fact in findings
-        if f.present and (not c.active_only or (f.clinical_status or "active") not in _INACTIVE)
-    ]
-    if positive:
-        return _r(True, f"{c.agent} infection recorded", *positive, kind=c.type)
+    current = [f for f in findings if f[0].present and (f[0].clinical_status or "active") not in _INACTIVE]  # fmt: skip
+    if current:
+        return _r(True, f"{c.agent} infection recorded", *(f for _, f in current), kind=c.type)
+    past = [fact for f, fact in findings if f.present]
+    if past and not c.active_only:
+        # a resolved hepatitis B (anti-HBc positive, HBsAg negative) is not an infection now;
+        # whether the protocol's "infection" includes a past one is the clinician's reading
+        return _r(None, f"{c.agent} infection recorded as resolved: whether a past infection "
+                  "counts needs a clinician", *past, missing="clinical judgement",
+                  kind=c.type)  # fmt: skip
     serology = _latest_tests(pattern, view)
     if serology:
         return _serology(c, serology)

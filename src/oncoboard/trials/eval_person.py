@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from oncoboard.trials.schemas import (
     AgeConstraint,
@@ -20,6 +21,9 @@ _PREGNANT = re.compile(r"\bpregnan", re.IGNORECASE)
 _POSTMENOPAUSAL = re.compile(r"\bpost-?menopaus(?:al|e)\b", re.IGNORECASE)
 _NOT_PREGNANT = re.compile(r"\bnot pregnant\b|\bnon-?pregnant\b", re.IGNORECASE)
 _LACTATING = re.compile(r"breast-?feeding|lactat", re.IGNORECASE)
+_HCG = re.compile(r"choriogonadotropin|\bb?-?hCG\b|pregnancy test", re.IGNORECASE)
+_NEGATIVE = re.compile(r"^\s*(?:negative|not detected|absent)\b", re.IGNORECASE)
+_POSITIVE = re.compile(r"^\s*(?:positive|detected|present)\b", re.IGNORECASE)
 
 
 def age_bounds(c: AgeConstraint) -> str:
@@ -96,6 +100,8 @@ def pregnancy(c: PregnancyConstraint, view: PatientView) -> ConstraintResult:
     if c.childbearing_only and postmenopausal:
         return _r(False, "not of childbearing potential: postmenopausal recorded",
                   *postmenopausal, flags=("decisive",), kind=c.type)  # fmt: skip
+    if c.test_within_days is not None and not c.breastfeeding:
+        return _pregnancy_test(c.test_within_days, view)
     pregnant = [(f, fact) for f, fact in view.findings if _PREGNANT.search(f.display)]
     lactating = [(f, fact) for f, fact in view.findings if _LACTATING.search(f.display)]
     yes = [
@@ -126,3 +132,27 @@ def pregnancy(c: PregnancyConstraint, view: PatientView) -> ConstraintResult:
         missing="pregnancy status",
         kind=c.type,
     )
+
+
+def _pregnancy_test(days: int, view: PatientView) -> ConstraintResult:
+    """The latest pregnancy test (hCG) of the last ``days`` days: negative shows "not
+    pregnant", positive "pregnant"; none in the window leaves it to the screening visit."""
+    dated = []
+    for result, fact in view.labs:
+        if not _HCG.search(result.name) or not result.effective:
+            continue
+        try:
+            age = (view.today - date.fromisoformat(result.effective[:10])).days
+        except ValueError:
+            continue
+        if 0 <= age <= days:
+            dated.append((result.effective, age, result, fact))
+    for effective, age, result, fact in sorted(dated, key=lambda d: d[0], reverse=True):
+        text = result.value_text or ""
+        when = f"on {effective[:10]} ({age} days before screening; window {days} days)"
+        if _NEGATIVE.search(text):
+            return _r(False, f"pregnancy test negative {when}", fact, kind="pregnancy")
+        if _POSITIVE.search(text):
+            return _r(True, f"pregnancy test positive {when}", fact, kind="pregnancy")
+    return _r(None, f"no pregnancy test recorded in the {days} days before screening",
+              missing=f"pregnancy test within {days} days", kind="pregnancy")  # fmt: skip

@@ -64,6 +64,8 @@ def member(c: PriorTherapyConstraint, treatment: Treatment) -> bool | None:
         return True  # a course recorded under a regimen's name ("FOLFOX" for platinum)
     if c.drug_class in _NOT_ANTICANCER:
         return False  # matched by generic name only (docs/trials.md)
+    if c.drug_class != "systemic anticancer therapy" and drugs.is_corticosteroid(name):
+        return False  # a listed corticosteroid is of no narrower anticancer class (drugs.py)
     reason = treatment.reason or ""
     if reason and not _CANCER_WORDS.search(reason):
         return False  # given for a recorded non-cancer condition

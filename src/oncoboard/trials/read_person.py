@@ -40,6 +40,22 @@ _CHILDBEARING = re.compile(
     r"\bFOCBP\b|\bamenorrh?o?ea\b[^.;]{0,30}\bless than\b",
     re.IGNORECASE,
 )
+# "negative serum or urine pregnancy test within 14 days of randomization" (either order of
+# test and window; a test without a window is left unread: the protocol's timing decides)
+_TEST = re.compile(
+    r"(?:\bnegative\s+)?(?:\b(?:serum|urine|blood)\s+(?:or\s+(?:serum|urine)\s+)?)?"
+    r"(?:\b(?:beta|β)[- ]?h?CG\s+|\bhCG\s+)?\bpregnancy test(?:\s+(?:must be|is|result))?"
+    r"(?:\s+negative)?",
+    re.IGNORECASE,
+)
+_TEST_WINDOW = re.compile(
+    r"\bwithin\s+(?P<n>\d{1,3})\s*(?P<unit>days?|hours?|h\b|weeks?)"
+    r"(?:\s+(?:of|prior to|before)\s+(?:the\s+)?(?:first dose(?:\s+of\s+(?:the\s+)?study"
+    r"\s+(?:drug|treatment|intervention))?|randomi[sz]ation|enrol?ment|registration|"
+    r"study (?:entry|treatment|drug)|start of (?:study\s+)?treatment|day 1|cycle 1 day 1|"
+    r"treatment start|screening))?",
+    re.IGNORECASE,
+)
 # "expecting to conceive or father children": applies to men too, never read as pregnancy
 _CONCEPTION = re.compile(r"\bfather\b|\bconceive\b|\bsperm\b", re.IGNORECASE)
 
@@ -90,8 +106,38 @@ def pregnancy(text: str) -> Iterator[Found]:
         return
     lactation = any(_LACTATION.search(m.group(0)) for m in found)
     childbearing = bool(_CHILDBEARING.search(text))
+    start, end = found[0].start(), found[-1].end()
+    window = test_window(text)
+    if window is not None:
+        _, (w_start, w_end) = window
+        start, end = min(start, w_start), max(end, w_end)
+    for named in _CHILDBEARING.finditer(text):  # who the item is about is read, not left over
+        if named.start() - end <= 80:
+            start, end = min(start, named.start()), max(end, named.end())
     yield (
-        found[0].start(),
-        found[-1].end(),
-        PregnancyConstraint(breastfeeding=lactation, childbearing_only=childbearing),
+        start,
+        end,
+        PregnancyConstraint(
+            breastfeeding=lactation,
+            childbearing_only=childbearing,
+            test_within_days=window[0] if window else None,
+        ),
     )
+
+
+def test_window(text: str) -> tuple[int, tuple[int, int]] | None:
+    """(days, span) of "a negative pregnancy test within N days/hours/weeks …", the window
+    within 60 characters of the test, before or after it; hours round up to whole days."""
+    test = _TEST.search(text)
+    if test is None:
+        return None
+    near = [
+        w for w in _TEST_WINDOW.finditer(text)
+        if w.start() - test.end() <= 60 and test.start() - w.end() <= 60
+    ]  # fmt: skip
+    if not near:
+        return None
+    window = min(near, key=lambda w: abs(w.start() - test.end()))
+    n, unit = int(window["n"]), window["unit"].lower()
+    days = -(-n // 24) if unit.startswith("h") else n * 7 if unit.startswith("w") else n
+    return days, (min(test.start(), window.start()), max(test.end(), window.end()))
