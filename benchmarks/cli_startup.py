@@ -32,9 +32,20 @@ from pathlib import Path
 OUT = Path(__file__).parent / "out"
 ONCOBOARD = [sys.executable, "-c", "from oncoboard.cli.main import run; run()"]
 
+# Typer builds a pydantic TypeAdapter per option (typer._adapters), the ORM needs
+# sqlalchemy.orm, tables print through rich, and one pydantic model is built (the settings)
+STACK_FLOOR = (
+    "import typer.main, typer._adapters, sqlalchemy.orm, rich.table, rich.console, pydantic; "
+    "pydantic.create_model('Floor', a=(int, 1))"
+)
 COMMANDS: tuple[tuple[str, list[str]], ...] = (
     ("python -c pass (baseline)", [sys.executable, "-c", "pass"]),
     ("python -c 'import typer' (baseline)", [sys.executable, "-c", "import typer"]),
+    # what every database read imports before any OncoBoard code: the stack's own floor
+    (
+        "python -c 'import typer.main, sqlalchemy.orm, …' (stack floor)",
+        [sys.executable, "-c", STACK_FLOOR],
+    ),
     ("oncoboard --help", ["--help"]),
     ("oncoboard version", ["version"]),
     ("oncoboard patients --help", ["patients", "--help"]),
