@@ -81,17 +81,32 @@ def copy_to(tmp_path: Path, parts: tuple[str, str]) -> Path:
     return target
 
 
-def exclusion_result(text: str, today: date, *facts: AnyFact) -> CriterionResult:
-    """The verdict on one exclusion item, written alone into a synthetic trial, for a patient
-    holding ``facts`` (demographics included)."""
-    from oncoboard.trials.engine import Screening, TrialCriteria, match_trial
+def one_item(text: str, section: str = "exclusion") -> Criterion:
+    """One eligibility item written alone into a synthetic trial, as ``structure`` reads it."""
     from oncoboard.trials.schemas import Eligibility
 
     eligibility = Eligibility(
-        criteria_text=f"Exclusion Criteria:\n\n* {text}", sex="ALL", minimum_age_years=18.0,
-        maximum_age_years=None, minimum_age_text="18 Years", maximum_age_text=None,
-        healthy_volunteers=False,
+        criteria_text=f"{section.title()} Criteria:\n\n* {text}", sex="ALL",
+        minimum_age_years=18.0, maximum_age_years=None, minimum_age_text="18 Years",
+        maximum_age_text=None, healthy_volunteers=False,
     )  # fmt: skip
-    trial = TrialCriteria("NCT00000000", "v", "synthetic", structure(eligibility))
+    first = "I1" if section == "inclusion" else "E1"
+    return next(c for c in structure(eligibility) if c.id == first)
+
+
+def item_result(
+    text: str, today: date, *facts: AnyFact, section: str = "exclusion"
+) -> CriterionResult:
+    """The verdict on one item written alone into a synthetic trial, for a patient holding
+    ``facts`` (demographics included)."""
+    from oncoboard.trials.engine import Screening, TrialCriteria, match_trial
+
+    criterion = one_item(text, section)
+    trial = TrialCriteria("NCT00000000", "v", "synthetic", (criterion,))
     match = match_trial(trial, Screening.of(record("PT-1", *facts), today))
-    return next(c for c in match.criteria if c.criterion_id == "E1")
+    return next(c for c in match.criteria if c.criterion_id == criterion.id)
+
+
+def exclusion_result(text: str, today: date, *facts: AnyFact) -> CriterionResult:
+    """The verdict on one exclusion item written alone (``item_result``)."""
+    return item_result(text, today, *facts)

@@ -13,7 +13,7 @@ from oncoboard.trials.constraints import structure
 from oncoboard.trials.engine import Screening, TrialCriteria, match_trial
 from oncoboard.trials.labs import find
 from oncoboard.trials.schemas import CriterionResult, CriterionState, Eligibility
-from tests.trials.support import criteria_of, record
+from tests.trials.support import criteria_of, item_result, record
 
 TODAY = date(2026, 1, 15)
 MAN = Demographics(sex="male", birth_date="1958-05-02")
@@ -30,15 +30,7 @@ HCV_NEG = _lab("Hepatitis C virus antibody [Presence] in Serum", "Negative")
 
 
 def _item(section: str, text: str, *facts: object) -> CriterionResult:
-    eligibility = Eligibility(
-        criteria_text=f"{section.title()} Criteria:\n\n* {text}", sex="ALL",
-        minimum_age_years=18.0, maximum_age_years=None, minimum_age_text="18 Years",
-        maximum_age_text=None, healthy_volunteers=False,
-    )  # fmt: skip
-    trial = TrialCriteria("NCT00000000", "v", "synthetic", structure(eligibility))
-    screening = Screening.of(record("PT-1", MAN, *facts), TODAY)  # type: ignore[arg-type]
-    prefix = "I1" if section == "inclusion" else "E1"
-    return next(c for c in match_trial(trial, screening).criteria if c.criterion_id == prefix)
+    return item_result(text, TODAY, MAN, *facts, section=section)  # type: ignore[arg-type]
 
 
 def test_every_hepatitis_b_test_is_read_not_only_the_last_listed() -> None:

@@ -8,10 +8,9 @@ import pytest
 
 from oncoboard.record.schemas import ClinicalFinding, Demographics
 from oncoboard.trials import decide
-from oncoboard.trials.constraints import structure
 from oncoboard.trials.narrowing import NARROWING
-from oncoboard.trials.schemas import CriterionState, Eligibility
-from tests.trials.support import exclusion_result
+from oncoboard.trials.schemas import CriterionState
+from tests.trials.support import exclusion_result, one_item
 
 TODAY = date(2026, 1, 15)
 MAN = Demographics(sex="male", birth_date="1958-05-02")
@@ -52,12 +51,7 @@ def test_a_qualifier_only_narrows_an_absent_condition(text: str, condition: str)
     ],
 )
 def test_widening_words_are_not_narrowing(text: str) -> None:
-    eligibility = Eligibility(
-        criteria_text=f"Exclusion Criteria:\n\n* {text}", sex="ALL", minimum_age_years=18.0,
-        maximum_age_years=None, minimum_age_text="18 Years", maximum_age_text=None,
-        healthy_volunteers=False,
-    )  # fmt: skip
-    (criterion,) = [c for c in structure(eligibility) if c.id == "E1"]
+    criterion = one_item(text)
     assert not criterion.narrowed
     result = exclusion_result(text, TODAY, MAN, _finding("Heart failure", False),
                               _finding("Active infection", False))  # fmt: skip

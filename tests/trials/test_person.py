@@ -8,8 +8,8 @@ import pytest
 
 from oncoboard.record.schemas import ClinicalFinding, Demographics, LabResult
 from oncoboard.trials.read_person import pregnancy
-from oncoboard.trials.schemas import CriterionState, Eligibility, PregnancyConstraint
-from tests.trials.support import exclusion_result, record
+from oncoboard.trials.schemas import CriterionState, PregnancyConstraint
+from tests.trials.support import exclusion_result, item_result
 
 TODAY = date(2026, 1, 15)
 WOMAN = Demographics(sex="female", birth_date="1972-07-22")
@@ -28,17 +28,7 @@ WOCBP_WITHOUT_TEST = (
 
 
 def _inclusion(text: str, *facts: object) -> CriterionState:
-    from oncoboard.trials.constraints import structure
-    from oncoboard.trials.engine import Screening, TrialCriteria, match_trial
-
-    eligibility = Eligibility(
-        criteria_text=f"Inclusion Criteria:\n\n* {text}", sex="ALL", minimum_age_years=18.0,
-        maximum_age_years=None, minimum_age_text="18 Years", maximum_age_text=None,
-        healthy_volunteers=False,
-    )  # fmt: skip
-    trial = TrialCriteria("NCT00000000", "v", "synthetic", structure(eligibility))
-    match = match_trial(trial, Screening.of(record("PT-1", *facts), TODAY))  # type: ignore[arg-type]
-    return next(c for c in match.criteria if c.criterion_id == "I1").state
+    return item_result(text, TODAY, *facts, section="inclusion").state  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,10 @@ from datetime import date
 import pytest
 
 from oncoboard.record.schemas import ClinicalFinding, Demographics, Treatment
-from oncoboard.trials.constraints import structure
 from oncoboard.trials.engine import Screening, TrialCriteria, match_trial
 from oncoboard.trials.read_screening import recent_events
-from oncoboard.trials.schemas import CriterionResult, CriterionState, Eligibility
-from tests.trials.support import criteria_of, exclusion_result, record
+from oncoboard.trials.schemas import Criterion, CriterionResult, CriterionState
+from tests.trials.support import criteria_of, exclusion_result, one_item, record
 
 TODAY = date(2026, 1, 15)
 MAN = Demographics(sex="male", birth_date="1958-05-02")
@@ -137,11 +136,7 @@ def test_investigational_agents_now_are_read_as_ongoing(text: str) -> None:
 def test_a_non_oncology_live_vaccine_item_is_read_whole() -> None:
     text = ("Has received any non-oncology live vaccine therapy used for prevention of infectious "
             "diseases within 28 days of study treatment.")  # fmt: skip
-    criterion = structure(Eligibility(
-        criteria_text=f"Exclusion Criteria:\n\n* {text}", sex="ALL", minimum_age_years=None,
-        maximum_age_years=None, minimum_age_text=None, maximum_age_text=None,
-        healthy_volunteers=False,
-    ))[0]  # fmt: skip
+    criterion = one_item(text)
     assert not criterion.partial
     assert [s.constraint.type for s in criterion.constraints] == ["recent_event"]
 
@@ -154,12 +149,8 @@ def test_the_study_s_own_experimental_treatment_is_not_an_investigational_agent(
     assert list(recent_events(text)) == []
 
 
-def _criterion(text: str):  # type: ignore[no-untyped-def]
-    return structure(Eligibility(
-        criteria_text=f"Exclusion Criteria:\n\n* {text}", sex="ALL", minimum_age_years=None,
-        maximum_age_years=None, minimum_age_text=None, maximum_age_text=None,
-        healthy_volunteers=False,
-    ))[0]  # fmt: skip
+def _criterion(text: str) -> Criterion:
+    return one_item(text)
 
 
 def test_words_between_the_event_and_its_window_are_not_swallowed() -> None:

@@ -9,10 +9,9 @@ from datetime import date
 import pytest
 
 from oncoboard.record.schemas import Demographics, LabResult
-from oncoboard.trials.constraints import structure
 from oncoboard.trials.read_vitals import blood_pressure
-from oncoboard.trials.schemas import CriterionResult, CriterionState, Eligibility
-from tests.trials.support import exclusion_result
+from oncoboard.trials.schemas import CriterionResult, CriterionState
+from tests.trials.support import exclusion_result, one_item
 
 TODAY = date(2026, 1, 15)
 MAN = Demographics(sex="male", birth_date="1958-05-02")
@@ -47,11 +46,7 @@ def test_limits_are_read_with_the_words_they_define(
 ) -> None:
     found = {(c.analyte, c.op, c.value) for _, _, c in blood_pressure(text)}  # type: ignore[union-attr]
     assert found == limits
-    criterion = structure(Eligibility(
-        criteria_text=f"Exclusion Criteria:\n\n* {text}", sex="ALL", minimum_age_years=None,
-        maximum_age_years=None, minimum_age_text=None, maximum_age_text=None,
-        healthy_volunteers=False,
-    ))[0]  # fmt: skip
+    criterion = one_item(text)
     assert not criterion.partial
 
 
@@ -104,11 +99,6 @@ def test_oxygen_saturation_on_room_air_needs_a_room_air_reading(text: str) -> No
 
 
 def structure_of(text: str) -> list[object]:
-    eligibility = Eligibility(
-        criteria_text=f"Exclusion Criteria:\n\n* {text}", sex="ALL", minimum_age_years=18.0,
-        maximum_age_years=None, minimum_age_text="18 Years", maximum_age_text=None,
-        healthy_volunteers=False,
-    )  # fmt: skip
-    (criterion,) = [c for c in structure(eligibility) if c.id == "E1"]
+    criterion = one_item(text)
     assert not criterion.partial, criterion.unread
     return [s.constraint for s in criterion.constraints]

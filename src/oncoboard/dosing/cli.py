@@ -15,7 +15,7 @@ from oncoboard.edge.cli_context import cli_context
 from oncoboard.edge.cli_output import console, emit_json
 from oncoboard.errors import InputError, Problem
 from oncoboard.governance.cli_access import authorized
-from oncoboard.governance.vocabulary import Action, Purpose
+from oncoboard.governance.vocabulary import Action
 
 dose_app = typer.Typer(
     help="Label-based dose-modification proposals (a clinician decides).", no_args_is_help=True
@@ -59,13 +59,10 @@ def propose(
         grade_source=SOURCES[source],
     )
     context = cli_context(ctx)
-    with authorized(
-        context,
-        action=Action.EDIT_RECORD,
-        purpose=Purpose.TREATMENT,
-        obj=f"dose proposal {drug}",
-        patient_id=patient,
-    ) as (session, access):
+    with authorized(context, Action.EDIT_RECORD, f"dose proposal {drug}", patient_id=patient) as (
+        session,
+        access,
+    ):
         out = service.propose_dose_change(session, access=access, proposal_in=proposal_in)
     if as_json:
         emit_json(out.model_dump(mode="json"))
@@ -112,12 +109,10 @@ def show_rules(
 ) -> None:
     """Show a drug's rule table (or list the drugs that have one)."""
     context = cli_context(ctx)
-    with authorized(
-        context,
-        action=Action.VIEW_RECORD,
-        purpose=Purpose.TREATMENT,
-        obj=f"dose rule table {drug or 'list'}",
-    ) as (_session, access):
+    with authorized(context, Action.VIEW_RECORD, f"dose rule table {drug or 'list'}") as (
+        _session,
+        access,
+    ):
         tables = [service.rules(access=access, drug=d) for d in ([drug] if drug else engine.DRUGS)]
     if as_json:
         emit_json([t.model_dump(mode="json") for t in tables])
@@ -154,13 +149,10 @@ def _print_table(table: DrugRules, *, full: bool) -> None:
 def history(ctx: typer.Context, patient: str, as_json: JsonOpt = False) -> None:
     """Show a patient's dose proposals and the approved dose changes."""
     context = cli_context(ctx)
-    with authorized(
-        context,
-        action=Action.VIEW_RECORD,
-        purpose=Purpose.TREATMENT,
-        obj="dose history",
-        patient_id=patient,
-    ) as (session, access):
+    with authorized(context, Action.VIEW_RECORD, "dose history", patient_id=patient) as (
+        session,
+        access,
+    ):
         found = service.dose_history(session, access=access)
     if as_json:
         emit_json(found.model_dump(mode="json"))
@@ -181,11 +173,7 @@ def starting(ctx: typer.Context, patient: str, as_json: JsonOpt = False) -> None
     """Show genotype-guided starting doses (DPYD, TPMT/NUDT15, UGT1A1); drugs on record first."""
     context = cli_context(ctx)
     with authorized(
-        context,
-        action=Action.VIEW_RECORD,
-        purpose=Purpose.TREATMENT,
-        obj="genotype-guided starting doses",
-        patient_id=patient,
+        context, Action.VIEW_RECORD, "genotype-guided starting doses", patient_id=patient
     ) as (session, access):
         found = genotype.starting_doses(session, access=access)
     if as_json:

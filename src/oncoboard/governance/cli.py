@@ -209,9 +209,7 @@ def revoke_token(ctx: typer.Context, username: str, token_id: int) -> None:
 def verify_chain(ctx: typer.Context) -> None:
     """Walk the hash chain; name the first entry that was modified, deleted or inserted."""
     context = cli_context(ctx)
-    with authorized(
-        context, action=Action.READ_AUDIT, purpose=Purpose.OPERATIONS, obj="audit chain: verify"
-    ):
+    with authorized(context, Action.READ_AUDIT, "audit chain: verify", purpose=Purpose.OPERATIONS):
         pass  # refused before the chain is read; the walk below uses its own connections
     # two processes on two cores; small chains are walked in one
     report = audit.verify_parallel(
@@ -239,7 +237,7 @@ def export_audit(
     context = cli_context(ctx)
     first, last = _date(since, "--since"), _date(until, "--until")
     with authorized(
-        context, action=Action.READ_AUDIT, purpose=Purpose.OPERATIONS, obj="audit trail: export"
+        context, Action.READ_AUDIT, "audit trail: export", purpose=Purpose.OPERATIONS
     ) as (session, access):
         lines = service.export_audit(
             session, access=access, patient=patient, actor=actor, since=first, until=last
@@ -267,13 +265,10 @@ def _date(text: str | None, option: str) -> date | None:
 def show_consent(ctx: typer.Context, patient: str, as_json: JsonOpt = False) -> None:
     """Show the consent in force per purpose and its full history."""
     context = cli_context(ctx)
-    with authorized(
-        context,
-        action=Action.MANAGE_CONSENT,
-        purpose=Purpose.TREATMENT,
-        obj="consent",
-        patient_id=patient,
-    ) as (session, access):
+    with authorized(context, Action.MANAGE_CONSENT, "consent", patient_id=patient) as (
+        session,
+        access,
+    ):
         overview = service.consent_overview(session, access=access)
     if as_json:
         emit_json(overview.model_dump(mode="json"))
@@ -297,11 +292,7 @@ def _change(
 ) -> None:
     context = cli_context(ctx)
     with authorized(
-        context,
-        action=Action.MANAGE_CONSENT,
-        purpose=Purpose.TREATMENT,
-        obj=f"consent {purpose.value}",
-        patient_id=patient,
+        context, Action.MANAGE_CONSENT, f"consent {purpose.value}", patient_id=patient
     ) as (session, access):
         event = service.change_consent(
             session,

@@ -8,26 +8,28 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from oncoboard.governance.vocabulary import Action, Purpose
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from oncoboard.edge.cli_context import CliContext
     from oncoboard.governance.gate import Access
-    from oncoboard.governance.vocabulary import Action, Purpose
 
 
 @contextmanager
 def authorized(
     context: CliContext,
-    *,
     action: Action,
-    purpose: Purpose,
     obj: str,
+    *,
+    purpose: Purpose = Purpose.TREATMENT,
     patient_id: str | None = None,
     break_glass_reason: str | None = None,
 ) -> Iterator[tuple[Session, Access]]:
-    """(session, access) of one unit of work that the acting user was allowed to open; a
-    refusal is audited and raised before the body runs. The gate and the database load here,
+    """(session, access) of one unit of work that the acting user was allowed to open (for
+    treatment unless another purpose is named); a refusal is audited and raised before the body
+    runs. The gate and the database load here,
     when the command runs, so a command's ``--help`` starts without them."""
     from oncoboard.governance import gate
     from oncoboard.store.db import unit_of_work

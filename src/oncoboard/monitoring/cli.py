@@ -137,9 +137,10 @@ def sweep(
     """Escalate overdue alerts, run the patient cascade and chase missed reports (a scheduled job)."""
     context = cli_context(ctx)
     moment = (now.replace(tzinfo=UTC) if now and now.tzinfo is None else now) or datetime.now(UTC)
-    with authorized(
-        context, action=Action.ADMINISTER, purpose=Purpose.OPERATIONS, obj="alert sweep"
-    ) as (session, access):
+    with authorized(context, Action.ADMINISTER, "alert sweep", purpose=Purpose.OPERATIONS) as (
+        session,
+        access,
+    ):
         report = queue.sweep(session, access=access, config=default_config(), now=moment)
     if as_json:
         emit_json(report.model_dump(mode="json"))

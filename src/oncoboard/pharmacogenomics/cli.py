@@ -11,7 +11,7 @@ import typer
 from oncoboard.edge.cli_context import cli_context
 from oncoboard.edge.cli_output import console, emit_json
 from oncoboard.governance.cli_access import authorized
-from oncoboard.governance.vocabulary import Action, Purpose
+from oncoboard.governance.vocabulary import Action
 from oncoboard.ingest import service as ingest_service
 from oncoboard.ingest.schemas import ImportOptions, SourceFile
 from oncoboard.pharmacogenomics import service
@@ -64,13 +64,10 @@ def import_results(
 def show(ctx: typer.Context, patient: str, as_json: JsonOpt = False) -> None:
     """Show a patient's pharmacogene phenotypes and the starting-dose advice per drug."""
     context = cli_context(ctx)
-    with authorized(
-        context,
-        action=Action.VIEW_RECORD,
-        purpose=Purpose.TREATMENT,
-        obj="pharmacogenomic profile",
-        patient_id=patient,
-    ) as (session, access):
+    with authorized(context, Action.VIEW_RECORD, "pharmacogenomic profile", patient_id=patient) as (
+        session,
+        access,
+    ):
         profile = service.profile(session=session, access=access)
     if as_json:
         emit_json(profile.model_dump(mode="json"))

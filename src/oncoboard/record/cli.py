@@ -15,7 +15,7 @@ from rich.table import Table
 from oncoboard.edge.cli_context import cli_context
 from oncoboard.edge.cli_output import console, emit_json
 from oncoboard.governance.cli_access import authorized
-from oncoboard.governance.vocabulary import Action, Purpose
+from oncoboard.governance.vocabulary import Action
 
 if TYPE_CHECKING:
     from oncoboard.record.schemas import PatientRecord
@@ -36,9 +36,7 @@ def list_patients(
     from oncoboard.record import service
 
     context = cli_context(ctx)
-    with authorized(
-        context, action=Action.VIEW_RECORD, purpose=Purpose.TREATMENT, obj="patient list"
-    ) as (session, access):
+    with authorized(context, Action.VIEW_RECORD, "patient list") as (session, access):
         items, total = service.list_patients(
             session=session, access=access, search=search, limit=limit, offset=offset
         )
@@ -78,9 +76,8 @@ def show_patient(
     context = cli_context(ctx)
     with authorized(
         context,
-        action=Action.VIEW_RECORD,
-        purpose=Purpose.TREATMENT,
-        obj="patient record",
+        Action.VIEW_RECORD,
+        "patient record",
         patient_id=patient_id,
         break_glass_reason=break_glass,
     ) as (session, access):

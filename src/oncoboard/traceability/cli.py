@@ -52,13 +52,10 @@ def open_case(
     case_in = CaseIn(product=product, coi=coi, issuing_fin=fin, wristband_id=wristband,
                      limits=case_limits)  # fmt: skip
     config = load_config(context.settings.celltherapy_config)
-    with authorized(
-        context,
-        action=Action.EDIT_RECORD,
-        purpose=Purpose.TREATMENT,
-        obj="celltherapy: open case",
-        patient_id=patient,
-    ) as (session, access):
+    with authorized(context, Action.EDIT_RECORD, "celltherapy: open case", patient_id=patient) as (
+        session,
+        access,
+    ):
         out = service.open_case(session, access=access, case_in=case_in, config=config)
     if as_json:
         emit_json(out.model_dump(mode="json"))
@@ -149,9 +146,7 @@ def alerts(
 ) -> None:
     """List open chain-of-identity alerts (mismatches, excursions, expired products)."""
     context = cli_context(ctx)
-    with authorized(
-        context, action=Action.VIEW_RECORD, purpose=Purpose.TREATMENT, obj="celltherapy alerts"
-    ) as (session, access):
+    with authorized(context, Action.VIEW_RECORD, "celltherapy alerts") as (session, access):
         found = reads.list_alerts(session, access=access, status=None if all_alerts else "open")
     if as_json:
         emit_json([a.model_dump(mode="json") for a in found])
@@ -182,10 +177,7 @@ def verify(ctx: typer.Context, coi: str | None = None, as_json: JsonOpt = False)
     """Check every case's hash chain and Ed25519 signatures (exit 9 when any fails)."""
     context = cli_context(ctx)
     with authorized(
-        context,
-        action=Action.READ_AUDIT,
-        purpose=Purpose.OPERATIONS,
-        obj="celltherapy batch records: verify",
+        context, Action.READ_AUDIT, "celltherapy batch records: verify", purpose=Purpose.OPERATIONS
     ) as (session, access):
         found = reads.verify(session, access=access, coi=coi)
     if as_json:
