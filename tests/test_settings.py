@@ -81,3 +81,25 @@ def test_settings_load_without_pydantic_settings() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
     )
     assert done.stdout.strip() == "False"
+
+
+def test_monitoring_settings_read_their_own_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``ONCOBOARD_PRO_*`` (any case) for symptom monitoring, through the same reader; a
+    monitoring name does not leak into the main settings, nor the reverse."""
+    from oncoboard.monitoring.config import MonitoringSettings
+
+    monkeypatch.setenv("ONCOBOARD_PRO_SLA_HOURS_HIGH", "12")
+    monkeypatch.setenv("oncoboard_pro_site_phone", "+41 00 000 00 00")
+    monkeypatch.setenv("ONCOBOARD_PORT", "9002")
+    pro = MonitoringSettings()
+    assert (pro.sla_hours_high, pro.site_phone, pro.sla_hours_normal) == (
+        12,
+        "+41 00 000 00 00",
+        72,
+    )
+    assert MonitoringSettings(sla_hours_high=6).sla_hours_high == 6  # keywords win
+    assert not hasattr(pro, "port")
+    assert Settings().port == 9002
+    monkeypatch.setenv("ONCOBOARD_PRO_SLA_HOURS_NORMAL", "0")
+    with pytest.raises(ValidationError, match="sla_hours_normal"):
+        MonitoringSettings()

@@ -10,7 +10,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 from sqlalchemy import make_url
@@ -46,12 +46,33 @@ def default_data_dir() -> Path:
 ENV_PREFIX = "ONCOBOARD_"
 
 
-class Settings(BaseModel):
-    """OncoBoard settings; every field can be set as ``ONCOBOARD_<NAME>`` (any case); keyword
-    arguments win over the environment, which wins over the defaults."""
+class EnvironmentSettings(BaseModel):
+    """Settings read from ``<PREFIX><NAME>`` variables (any case): keyword arguments win over
+    the environment, which wins over the defaults. pydantic-settings did this before; importing
+    it and building its sources cost ~30 ms of every database command's start-up
+    (docs/benchmarks.md, CLI start-up) for plain strings read from the environment."""
 
     # as pydantic-settings configured it: defaults validated too, unknown names ignored
     model_config = ConfigDict(extra="ignore", validate_default=True)
+    env_prefix: ClassVar[str] = ENV_PREFIX
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_environment(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        prefix = cls.env_prefix.lower()
+        environment = {
+            key.lower()[len(prefix) :]: value
+            for key, value in os.environ.items()
+            if key.lower().startswith(prefix)
+        }
+        found = {name: environment[name] for name in cls.model_fields if name in environment}
+        return {**found, **data}
+
+
+class Settings(EnvironmentSettings):
+    """OncoBoard settings; every field can be set as ``ONCOBOARD_<NAME>``."""
 
     env: Literal["dev", "test", "prod"] = "dev"
     data_dir: Path = Field(
@@ -149,23 +170,6 @@ class Settings(BaseModel):
     )
 
     _ephemeral_secret: str | None = PrivateAttr(default=None)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_environment(cls, data: Any) -> Any:
-        """``ONCOBOARD_<NAME>`` variables under the keyword arguments. pydantic-settings did this
-        before; importing it and building its sources cost ~30 ms of every database command's
-        start-up (docs/benchmarks.md, CLI start-up) for plain strings read from the environment."""
-        if not isinstance(data, dict):
-            return data
-        prefix = ENV_PREFIX.lower()
-        environment = {
-            key.lower()[len(prefix) :]: value
-            for key, value in os.environ.items()
-            if key.lower().startswith(prefix)
-        }
-        found = {name: environment[name] for name in cls.model_fields if name in environment}
-        return {**found, **data}
 
     @model_validator(mode="after")
     def _refuse_weak_secret_in_prod(self) -> Settings:

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from oncoboard.monitoring.library import (
     ItemLibrary,
@@ -21,12 +21,13 @@ from oncoboard.monitoring.library import (
     load_questionnaires,
 )
 from oncoboard.monitoring.rules import RuleSet, load_ruleset
+from oncoboard.settings import EnvironmentSettings
 
 
-class MonitoringSettings(BaseSettings):
+class MonitoringSettings(EnvironmentSettings):
     """Site configuration of symptom monitoring; every field is ``ONCOBOARD_PRO_<NAME>``."""
 
-    model_config = SettingsConfigDict(env_prefix="ONCOBOARD_PRO_", extra="ignore")
+    env_prefix: ClassVar[str] = "ONCOBOARD_PRO_"
 
     # PRO-TECT: the nurse documented action on an alert within 72 h (facts §1.5)
     sla_hours_normal: int = Field(default=72, ge=1, le=720)
