@@ -116,6 +116,11 @@ def test_wocbp_without_a_negative_test_in_the_window_is_read_against_the_test() 
     assert "pregnancy test negative on 2026-01-12" in result.reason
     positive = exclusion_result(WOCBP_WITHOUT_TEST, TODAY, WOMAN, _hcg("Positive", "2026-01-12"))
     assert positive.state is CriterionState.MET
+    # a pregnancy recorded after a negative test in the window: the pregnancy decides
+    pregnant = ClinicalFinding(display="Pregnancy status: Pregnant", effective="2026-01-14")
+    later = exclusion_result(WOCBP_WITHOUT_TEST, TODAY, WOMAN, negative, pregnant)
+    assert later.state is CriterionState.MET
+    assert "pregnancy or breastfeeding recorded" in later.reason
     # breastfeeding is not shown by a pregnancy test: that item keeps its own reading
     (c,) = [c for _, _, c in pregnancy(
         "Pregnant or breastfeeding women, or a positive pregnancy test within 7 days")]  # fmt: skip

@@ -100,8 +100,6 @@ def pregnancy(c: PregnancyConstraint, view: PatientView) -> ConstraintResult:
     if c.childbearing_only and postmenopausal:
         return _r(False, "not of childbearing potential: postmenopausal recorded",
                   *postmenopausal, flags=("decisive",), kind=c.type)  # fmt: skip
-    if c.test_within_days is not None and not c.breastfeeding:
-        return _pregnancy_test(c.test_within_days, view)
     pregnant = [(f, fact) for f, fact in view.findings if _PREGNANT.search(f.display)]
     lactating = [(f, fact) for f, fact in view.findings if _LACTATING.search(f.display)]
     yes = [
@@ -111,6 +109,9 @@ def pregnancy(c: PregnancyConstraint, view: PatientView) -> ConstraintResult:
     ]
     if yes:
         return _r(True, "pregnancy or breastfeeding recorded", *yes, kind=c.type)
+    if c.test_within_days is not None and not c.breastfeeding:
+        # a recorded pregnancy wins over an earlier negative test (checked above)
+        return _pregnancy_test(c.test_within_days, view)
     not_pregnant = [
         fact for f, fact in pregnant if _NOT_PREGNANT.search(f.display) or not f.present
     ]
